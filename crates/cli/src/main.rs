@@ -1,0 +1,46 @@
+//! `mtu`: Union Desk from a terminal. Every subcommand lives in its own
+//! module and calls the same core the desktop app uses.
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// Union Desk (联盟助手) from a terminal.
+#[derive(Parser)]
+#[command(name = "mtu", version, about, long_about = None)]
+struct Cli {
+    /// Print machine-readable JSON instead of text.
+    #[arg(long, global = true)]
+    json: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Print the data folder the app and `mtu` share.
+    Home,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Home => home(cli.json),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("mtu: {err:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn home(json: bool) -> anyhow::Result<()> {
+    let dir = desk_core::paths::data_dir()?;
+    if json {
+        println!("{}", serde_json::json!({ "data_dir": dir }));
+    } else {
+        println!("{}", dir.display());
+    }
+    Ok(())
+}

@@ -1,0 +1,40 @@
+//! The Tauri shell: it only wires. Everything worth testing lives in
+//! desk-core and is testable without a window.
+
+pub mod bindings;
+pub mod commands;
+pub mod state;
+
+use desk_core::logging::{self, Redactor};
+use state::AppState;
+
+/// Starts the desktop app.
+pub fn run() {
+    let redactor = Redactor::new();
+    let data_dir = match desk_core::paths::data_dir() {
+        Ok(dir) => dir,
+        Err(e) => fatal(&format!("Union Desk cannot use its data folder: {e}")),
+    };
+    let _log_guard = logging::init(&desk_core::paths::log_dir(&data_dir), "union-desk", &redactor)
+        .unwrap_or_else(|e| fatal(&format!("Union Desk cannot open its log file: {e}")));
+    let state = AppState::open(data_dir, redactor)
+        .unwrap_or_else(|e| fatal(&format!("Union Desk cannot open its database: {e}")));
+    tracing::info!(version = env!("CARGO_PKG_VERSION"), "starting");
+
+    let builder = commands::specta_builder();
+    tauri::Builder::default()
+        .manage(state)
+        .invoke_handler(builder.invoke_handler())
+        .setup(move |app| {
+            builder.mount_events(app);
+            Ok(())
+        })
+        .run(tauri::generate_context!())
+        .unwrap_or_else(|e| fatal(&format!("Union Desk could not start its window: {e}")));
+}
+
+fn fatal(message: &str) -> ! {
+    tracing::error!("{message}");
+    eprintln!("{message}");
+    std::process::exit(1);
+}

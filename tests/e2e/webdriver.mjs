@@ -1,0 +1,147 @@
+// A minimal W3C WebDriver client over fetch (Node 20), plus helpers that
+// start tauri-driver and the real Union Desk window. No npm dependencies.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir, homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import net from 'node:net';
+
+export const ROOT = resolve(import.meta.dirname, '..', '..');
+export const APP = process.env.UNION_DESK_APP ?? join(ROOT, 'target', 'debug', 'union-desk');
+export const SHOTS = join(ROOT, '.e2e', 'screenshots');
+
+function findTauriDriver() {
+  const cargoHome = process.env.CARGO_HOME ?? join(homedir(), '.cargo');
+  const candidates = [join(cargoHome, 'bin', 'tauri-driver')];
+  for (const dir of (process.env.PATH ?? '').split(':')) candidates.push(join(dir, 'tauri-driver'));
+  const found = candidates.find((p) => existsSync(p));
+  if (!found) throw new Error('tauri-driver not found: run `cargo xtask setup`');
+  return found;
+}
+
+async function freePort() {
+  return new Promise((res, rej) => {
+    const srv = net.createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => res(port));
+    });
+    srv.on('error', rej);
+  });
+}
+
+async function waitForPort(port, ms) {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    const ok = await new Promise((res) => {
+      const s = net.connect(port, '127.0.0.1', () => { s.end(); res(true); });
+      s.on('error', () => res(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`nothing listened on port ${port} within ${ms} ms`);
+}
+
+/** Starts tauri-driver and opens a WebDriver session on the real app window. */
+export async function launchApp({ home } = {}) {
+  if (!existsSync(APP)) throw new Error(`app binary missing: ${APP} (cargo build -p union-desk)`);
+  const dataDir = home ?? mkdtempSync(join(tmpdir(), 'union-desk-e2e-'));
+  const port = await freePort();
+  const nativePort = await freePort();
+  const driver = spawn(findTauriDriver(), ['--port', String(port), '--native-port', String(nativePort)], {
+    env: { ...process.env, UNION_DESK_HOME: dataDir },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  await waitForPort(port, 20000);
+  const base = `http://127.0.0.1:${port}`;
+  const res = await call(base, 'POST', '/session', {
+    capabilities: {
+      alwaysMatch: { browserName: 'wry', 'tauri:options': { application: APP } },
+    },
+  });
+  const sessionId = res.sessionId;
+  if (!sessionId) throw new Error(`no WebDriver session: ${JSON.stringify(res)}`);
+  return new Session(base, sessionId, driver, dataDir);
+}
+
+async function call(base, method, path, body) {
+  const r = await fetch(base + path, {
+    method,
+    headers: { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const json = await r.json().catch(() => ({}));
+  if (!r.ok) throw new Error(`${method} ${path}: HTTP ${r.status} ${JSON.stringify(json.value ?? json)}`);
+  return json.value ?? json;
+}
+
+const ELEMENT = 'element-6066-11e4-a6c1-b96fca4c0b8a';
+
+export class Session {
+  constructor(base, id, driver, dataDir) {
+    this.base = base;
+    this.id = id;
+    this.driver = driver;
+    this.dataDir = dataDir;
+  }
+  cmd(method, path, body) {
+    return call(this.base, method, `/session/${this.id}${path}`, body);
+  }
+  async find(css, timeoutMs = 10000) {
+    const until = Date.now() + timeoutMs;
+    let last;
+    while (Date.now() < until) {
+      try {
+        const el = await this.cmd('POST', '/element', { using: 'css selector', value: css });
+        return el[ELEMENT];
+      } catch (e) {
+        last = e;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+    throw new Error(`element ${css} not found: ${last}`);
+  }
+  async text(css) {
+    return this.cmd('GET', `/element/${await this.find(css)}/text`);
+  }
+  /** Waits until the element's text satisfies `pred`; returns the last text. */
+  async waitText(css, pred, timeoutMs = 10000) {
+    const until = Date.now() + timeoutMs;
+    let t = '';
+    while (Date.now() < until) {
+      try {
+        t = await this.text(css);
+        if (pred(t)) return t;
+      } catch { /* re-rendered: try again */ }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return t;
+  }
+  async click(css) {
+    await this.cmd('POST', `/element/${await this.find(css)}/click`, {});
+  }
+  async type(css, value) {
+    const el = await this.find(css);
+    await this.cmd('POST', `/element/${el}/clear`, {});
+    await this.cmd('POST', `/element/${el}/value`, { text: value });
+  }
+  async attr(css, name) {
+    return this.cmd('GET', `/element/${await this.find(css)}/attribute/${name}`);
+  }
+  async exec(script, args = []) {
+    return this.cmd('POST', '/execute/sync', { script, args });
+  }
+  async screenshot(name) {
+    const b64 = await this.cmd('GET', '/screenshot');
+    mkdirSync(SHOTS, { recursive: true });
+    const file = join(SHOTS, `${name}.png`);
+    writeFileSync(file, Buffer.from(b64, 'base64'));
+    return file;
+  }
+  async close() {
+    try { await this.cmd('DELETE', ''); } catch { /* window already gone */ }
+    this.driver.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 300));
+  }
+}

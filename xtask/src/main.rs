@@ -1,0 +1,240 @@
+//! Project tasks, with no dependencies so they build in seconds.
+//!
+//! - `cargo xtask run`  — installs what is missing, builds the UI, opens the app.
+//! - `cargo xtask test` — installs what is missing, then runs every check and test.
+//! - `cargo xtask bindings` — regenerates `ui/src/lib/bindings.ts`.
+//! - `cargo xtask setup` — only installs what is missing.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+use std::time::Instant;
+
+/// Debian/Ubuntu packages: Tauri build, headless window, WebDriver, keychain, fonts.
+const APT_PACKAGES: &[&str] = &[
+    "build-essential",
+    "pkg-config",
+    "curl",
+    "file",
+    "libssl-dev",
+    "libwebkit2gtk-4.1-dev",
+    "libxdo-dev",
+    "libayatana-appindicator3-dev",
+    "librsvg2-dev",
+    "xvfb",
+    "xauth",
+    "xdotool",
+    "imagemagick",
+    "webkit2gtk-driver",
+    "dbus",
+    "gnome-keyring",
+    "libsecret-tools",
+    "keyutils",
+    "fonts-dejavu-core",
+    "fonts-noto-cjk",
+    "rpm",
+];
+
+type Result<T = ()> = std::result::Result<T, String>;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let task = args.first().map(String::as_str).unwrap_or("help");
+    let outcome = match task {
+        "run" => run_app(),
+        "test" => test_all(),
+        "setup" => setup(true),
+        "bindings" => bindings(),
+        _ => {
+            eprintln!(
+                "usage: cargo xtask <run|test|setup|bindings>\n\n  run       build the UI and open Union Desk (sandbox by default)\n  test      run every check and test (what CI runs)\n  setup     install missing system, npm and cargo tools\n  bindings  regenerate ui/src/lib/bindings.ts"
+            );
+            return if task == "help" || task == "--help" {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(2)
+            };
+        }
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("\nxtask {task}: FAILED: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives in the workspace root")
+        .to_path_buf()
+}
+
+fn cargo() -> String {
+    std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())
+}
+
+/// Runs a command in `dir`, echoing it, failing on a non-zero exit.
+fn sh(dir: &Path, program: &str, args: &[&str]) -> Result {
+    eprintln!("$ {program} {}", args.join(" "));
+    let status = Command::new(program)
+        .args(args)
+        .current_dir(dir)
+        .status()
+        .map_err(|e| format!("cannot start {program}: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("`{program} {}` exited with {status}", args.join(" ")))
+    }
+}
+
+fn have(program: &str) -> bool {
+    Command::new("sh")
+        .args(["-c", &format!("command -v {program} >/dev/null 2>&1")])
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false)
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false)
+}
+
+/// Installs what a fresh machine lacks. `with_test_tools` adds tauri-driver.
+fn setup(with_test_tools: bool) -> Result {
+    let root = root();
+    if cfg!(target_os = "linux") && Path::new("/usr/bin/dpkg").exists() {
+        let missing: Vec<&str> = APT_PACKAGES
+            .iter()
+            .copied()
+            .filter(|p| {
+                !Command::new("dpkg-query")
+                    .args(["-W", "-f=${Status}", p])
+                    .output()
+                    .map(|o| String::from_utf8_lossy(&o.stdout).contains("install ok installed"))
+                    .unwrap_or(false)
+            })
+            .collect();
+        if !missing.is_empty() {
+            eprintln!("Installing system packages: {}", missing.join(" "));
+            let sudo: &[&str] = if is_root() { &[] } else { &["sudo"] };
+            let mut update: Vec<&str> = sudo.to_vec();
+            update.extend(["apt-get", "update"]);
+            sh(&root, update[0], &update[1..])?;
+            let mut install: Vec<&str> = sudo.to_vec();
+            install.extend(["env", "DEBIAN_FRONTEND=noninteractive", "apt-get", "install", "-y", "--no-install-recommends"]);
+            install.extend(missing.iter().copied());
+            sh(&root, install[0], &install[1..])?;
+        }
+    } else if cfg!(target_os = "linux") {
+        eprintln!("Not a Debian/Ubuntu system: install the equivalents of these packages by hand:\n  {}", APT_PACKAGES.join(" "));
+    } else if cfg!(target_os = "macos") {
+        eprintln!("macOS: install Xcode Command Line Tools (`xcode-select --install`) and Node.js 20+ (https://nodejs.org). WebKit and the keychain are built in.");
+    } else if cfg!(target_os = "windows") {
+        eprintln!("Windows: install Visual Studio Build Tools (C++ workload), WebView2 (built into Windows 11) and Node.js 20+. Credential Manager is built in.");
+    }
+    if !have("npm") {
+        return Err("Node.js 20+ with npm is required: install it from your package manager or https://nodejs.org".into());
+    }
+    let ui = root.join("ui");
+    let stamp = ui.join("node_modules/.package-lock.json");
+    let lock = ui.join("package-lock.json");
+    let fresh = match (stamp.metadata().and_then(|m| m.modified()), lock.metadata().and_then(|m| m.modified())) {
+        (Ok(installed), Ok(locked)) => installed >= locked,
+        _ => false,
+    };
+    if !fresh {
+        sh(&ui, "npm", &["ci", "--no-audit", "--no-fund"])?;
+    }
+    if with_test_tools && cfg!(target_os = "linux") && !have("tauri-driver") && !cargo_bin("tauri-driver").exists() {
+        sh(&root, &cargo(), &["install", "tauri-driver", "--version", "^2", "--locked"])?;
+    }
+    Ok(())
+}
+
+fn cargo_bin(name: &str) -> PathBuf {
+    let home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cargo"));
+    home.join("bin").join(name)
+}
+
+fn build_ui() -> Result {
+    sh(&root().join("ui"), "npm", &["run", "build"])
+}
+
+fn run_app() -> Result {
+    setup(false)?;
+    build_ui()?;
+    sh(&root(), &cargo(), &["run", "--package", "union-desk"])
+}
+
+fn bindings() -> Result {
+    eprintln!("Regenerating ui/src/lib/bindings.ts");
+    let status = Command::new(cargo())
+        .args(["test", "--package", "union-desk", "--lib", "bindings::tests::committed_bindings_are_current"])
+        .env("UPDATE_BINDINGS", "1")
+        .current_dir(root())
+        .status()
+        .map_err(|e| e.to_string())?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err("bindings generation failed".into())
+    }
+}
+
+/// Runs `args` inside a headless X server + private D-Bus session with an
+/// unlocked gnome-keyring (see tests/session.sh). Elsewhere, runs it as is.
+fn in_session(args: &[&str]) -> Result {
+    let root = root();
+    if cfg!(target_os = "linux") && std::env::var_os("UNION_DESK_TEST_SESSION").is_none() {
+        let mut full = vec!["-a", "-s", "-screen 0 1280x800x24", "dbus-run-session", "--", "bash", "tests/session.sh"];
+        full.extend_from_slice(args);
+        sh(&root, "xvfb-run", &full)
+    } else {
+        sh(&root, args[0], &args[1..])
+    }
+}
+
+fn test_all() -> Result {
+    let started = Instant::now();
+    let root = root();
+    let cargo = cargo();
+    let mut timings: Vec<(String, f64)> = Vec::new();
+    let mut step = |name: &str, f: &mut dyn FnMut() -> Result| -> Result {
+        eprintln!("\n==> {name}");
+        let t = Instant::now();
+        f().map_err(|e| format!("{name}: {e}"))?;
+        timings.push((name.to_string(), t.elapsed().as_secs_f64()));
+        Ok(())
+    };
+    step("setup", &mut || setup(true))?;
+    step("ui build", &mut build_ui)?;
+    step("ui svelte-check", &mut || sh(&root.join("ui"), "npm", &["run", "check"]))?;
+    step("ui vitest", &mut || sh(&root.join("ui"), "npm", &["test"]))?;
+    step("cargo fmt", &mut || sh(&root, &cargo, &["fmt", "--all", "--check"]))?;
+    step("cargo clippy", &mut || {
+        sh(&root, &cargo, &["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"])
+    })?;
+    step("cargo test (incl. bindings drift, real keychain)", &mut || {
+        in_session(&[&cargo, "test", "--workspace"])
+    })?;
+    step("build app for GUI tests", &mut || {
+        sh(&root, &cargo, &["build", "--package", "union-desk", "--bin", "union-desk"])
+    })?;
+    step("GUI end-to-end (WebDriver, real window)", &mut || {
+        in_session(&["node", "--test", "--test-concurrency=1", "tests/e2e/"])
+    })?;
+    eprintln!("\nAll checks passed in {:.0} s:", started.elapsed().as_secs_f64());
+    for (name, secs) in &timings {
+        eprintln!("  {secs:>7.1} s  {name}");
+    }
+    Ok(())
+}
