@@ -15,8 +15,12 @@ pub fn run() {
         Ok(dir) => dir,
         Err(e) => fatal(&format!("Union Desk cannot use its data folder: {e}")),
     };
-    let _log_guard = logging::init(&desk_core::paths::log_dir(&data_dir), "union-desk", &redactor)
-        .unwrap_or_else(|e| fatal(&format!("Union Desk cannot open its log file: {e}")));
+    let _log_guard = logging::init(
+        &desk_core::paths::log_dir(&data_dir),
+        "union-desk",
+        &redactor,
+    )
+    .unwrap_or_else(|e| fatal(&format!("Union Desk cannot open its log file: {e}")));
     let state = AppState::open(data_dir, redactor)
         .unwrap_or_else(|e| fatal(&format!("Union Desk cannot open its database: {e}")));
     tracing::info!(version = env!("CARGO_PKG_VERSION"), "starting");

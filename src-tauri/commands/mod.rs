@@ -14,3 +14,84 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
         app::save_settings,
     ])
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    fn root() -> &'static std::path::Path {
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+    }
+
+    /// The command names in build.rs's app manifest.
+    fn manifest_commands() -> BTreeSet<String> {
+        let build = std::fs::read_to_string(root().join("build.rs")).unwrap();
+        let start = build
+            .find("const COMMANDS: &[&str] = &[")
+            .expect("COMMANDS list in build.rs");
+        let list = &build[start..];
+        let list = &list[list.find('[').unwrap() + 1..];
+        let list = &list[list.find('[').unwrap() + 1..list.find("];").unwrap()];
+        list.split(',')
+            .map(|s| s.trim().trim_matches('"').to_string())
+            .filter(|s| !s.is_empty())
+            .collect()
+    }
+
+    /// The commands the generated bindings can invoke.
+    fn registered_commands() -> BTreeSet<String> {
+        let ts = crate::bindings::render();
+        ts.split("TAURI_INVOKE(\"")
+            .skip(1)
+            .map(|rest| rest[..rest.find('"').unwrap()].to_string())
+            .collect()
+    }
+
+    /// The app-command permissions the main window's capability grants.
+    fn granted_commands() -> BTreeSet<String> {
+        let raw = std::fs::read_to_string(root().join("capabilities/main-window.json")).unwrap();
+        let cap: serde_json::Value = serde_json::from_str(&raw).unwrap();
+        cap["permissions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|p| p.as_str())
+            .filter_map(|p| p.strip_prefix("allow-"))
+            .map(|p| p.replace('-', "_"))
+            .collect()
+    }
+
+    #[test]
+    fn manifest_registration_and_capability_agree() {
+        let registered = registered_commands();
+        assert!(!registered.is_empty());
+        assert_eq!(
+            manifest_commands(),
+            registered,
+            "build.rs COMMANDS vs commands::specta_builder"
+        );
+        assert_eq!(
+            granted_commands(),
+            registered,
+            "capabilities/main-window.json vs commands::specta_builder"
+        );
+    }
+
+    #[test]
+    fn capability_grants_no_plugin_beyond_events() {
+        let raw = std::fs::read_to_string(root().join("capabilities/main-window.json")).unwrap();
+        for forbidden in ["fs:", "http:", "shell:"] {
+            assert!(
+                !raw.contains(forbidden),
+                "capability must not grant {forbidden}"
+            );
+        }
+        let conf = std::fs::read_to_string(root().join("tauri.conf.json")).unwrap();
+        let conf: serde_json::Value = serde_json::from_str(&conf).unwrap();
+        assert_eq!(conf["app"]["withGlobalTauri"], false);
+        let csp = &conf["app"]["security"]["csp"];
+        assert_eq!(csp["default-src"], "'self'");
+        assert_eq!(csp["script-src"], "'self'");
+        assert!(!csp.to_string().contains("unsafe-eval"));
+    }
+}

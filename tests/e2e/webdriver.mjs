@@ -76,7 +76,7 @@ async function call(base, method, path, body) {
   return json.value ?? json;
 }
 
-const ELEMENT = 'element-6066-11e4-a6c1-b96fca4c0b8a';
+const ELEMENT = 'element-6066-11e4-a52e-4f735466cecf';
 
 export class Session {
   constructor(base, id, driver, dataDir) {
@@ -102,8 +102,13 @@ export class Session {
     }
     throw new Error(`element ${css} not found: ${last}`);
   }
+  /** Visible text of the first match (WebKitWebDriver's /text is unreliable here). */
   async text(css) {
-    return this.cmd('GET', `/element/${await this.find(css)}/text`);
+    await this.find(css);
+    return this.exec(
+      'const el = document.querySelector(arguments[0]); return el ? (el.innerText ?? el.textContent).trim() : null;',
+      [css],
+    );
   }
   /** Waits until the element's text satisfies `pred`; returns the last text. */
   async waitText(css, pred, timeoutMs = 10000) {

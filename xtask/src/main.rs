@@ -86,7 +86,10 @@ fn sh(dir: &Path, program: &str, args: &[&str]) -> Result {
     if status.success() {
         Ok(())
     } else {
-        Err(format!("`{program} {}` exited with {status}", args.join(" ")))
+        Err(format!(
+            "`{program} {}` exited with {status}",
+            args.join(" ")
+        ))
     }
 }
 
@@ -128,12 +131,22 @@ fn setup(with_test_tools: bool) -> Result {
             update.extend(["apt-get", "update"]);
             sh(&root, update[0], &update[1..])?;
             let mut install: Vec<&str> = sudo.to_vec();
-            install.extend(["env", "DEBIAN_FRONTEND=noninteractive", "apt-get", "install", "-y", "--no-install-recommends"]);
+            install.extend([
+                "env",
+                "DEBIAN_FRONTEND=noninteractive",
+                "apt-get",
+                "install",
+                "-y",
+                "--no-install-recommends",
+            ]);
             install.extend(missing.iter().copied());
             sh(&root, install[0], &install[1..])?;
         }
     } else if cfg!(target_os = "linux") {
-        eprintln!("Not a Debian/Ubuntu system: install the equivalents of these packages by hand:\n  {}", APT_PACKAGES.join(" "));
+        eprintln!(
+            "Not a Debian/Ubuntu system: install the equivalents of these packages by hand:\n  {}",
+            APT_PACKAGES.join(" ")
+        );
     } else if cfg!(target_os = "macos") {
         eprintln!("macOS: install Xcode Command Line Tools (`xcode-select --install`) and Node.js 20+ (https://nodejs.org). WebKit and the keychain are built in.");
     } else if cfg!(target_os = "windows") {
@@ -145,15 +158,26 @@ fn setup(with_test_tools: bool) -> Result {
     let ui = root.join("ui");
     let stamp = ui.join("node_modules/.package-lock.json");
     let lock = ui.join("package-lock.json");
-    let fresh = match (stamp.metadata().and_then(|m| m.modified()), lock.metadata().and_then(|m| m.modified())) {
+    let fresh = match (
+        stamp.metadata().and_then(|m| m.modified()),
+        lock.metadata().and_then(|m| m.modified()),
+    ) {
         (Ok(installed), Ok(locked)) => installed >= locked,
         _ => false,
     };
     if !fresh {
         sh(&ui, "npm", &["ci", "--no-audit", "--no-fund"])?;
     }
-    if with_test_tools && cfg!(target_os = "linux") && !have("tauri-driver") && !cargo_bin("tauri-driver").exists() {
-        sh(&root, &cargo(), &["install", "tauri-driver", "--version", "^2", "--locked"])?;
+    if with_test_tools
+        && cfg!(target_os = "linux")
+        && !have("tauri-driver")
+        && !cargo_bin("tauri-driver").exists()
+    {
+        sh(
+            &root,
+            &cargo(),
+            &["install", "tauri-driver", "--version", "^2", "--locked"],
+        )?;
     }
     Ok(())
 }
@@ -161,7 +185,9 @@ fn setup(with_test_tools: bool) -> Result {
 fn cargo_bin(name: &str) -> PathBuf {
     let home = std::env::var_os("CARGO_HOME")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cargo"));
+        .unwrap_or_else(|| {
+            PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cargo")
+        });
     home.join("bin").join(name)
 }
 
@@ -178,7 +204,13 @@ fn run_app() -> Result {
 fn bindings() -> Result {
     eprintln!("Regenerating ui/src/lib/bindings.ts");
     let status = Command::new(cargo())
-        .args(["test", "--package", "union-desk", "--lib", "bindings::tests::committed_bindings_are_current"])
+        .args([
+            "test",
+            "--package",
+            "union-desk",
+            "--lib",
+            "bindings::tests::committed_bindings_are_current",
+        ])
         .env("UPDATE_BINDINGS", "1")
         .current_dir(root())
         .status()
@@ -195,7 +227,15 @@ fn bindings() -> Result {
 fn in_session(args: &[&str]) -> Result {
     let root = root();
     if cfg!(target_os = "linux") && std::env::var_os("UNION_DESK_TEST_SESSION").is_none() {
-        let mut full = vec!["-a", "-s", "-screen 0 1280x800x24", "dbus-run-session", "--", "bash", "tests/session.sh"];
+        let mut full = vec![
+            "-a",
+            "-s",
+            "-screen 0 1280x800x24",
+            "dbus-run-session",
+            "--",
+            "bash",
+            "tests/session.sh",
+        ];
         full.extend_from_slice(args);
         sh(&root, "xvfb-run", &full)
     } else {
@@ -217,22 +257,45 @@ fn test_all() -> Result {
     };
     step("setup", &mut || setup(true))?;
     step("ui build", &mut build_ui)?;
-    step("ui svelte-check", &mut || sh(&root.join("ui"), "npm", &["run", "check"]))?;
+    step("ui svelte-check", &mut || {
+        sh(&root.join("ui"), "npm", &["run", "check"])
+    })?;
     step("ui vitest", &mut || sh(&root.join("ui"), "npm", &["test"]))?;
-    step("cargo fmt", &mut || sh(&root, &cargo, &["fmt", "--all", "--check"]))?;
+    step("cargo fmt", &mut || {
+        sh(&root, &cargo, &["fmt", "--all", "--check"])
+    })?;
     step("cargo clippy", &mut || {
-        sh(&root, &cargo, &["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"])
+        sh(
+            &root,
+            &cargo,
+            &[
+                "clippy",
+                "--workspace",
+                "--all-targets",
+                "--",
+                "-D",
+                "warnings",
+            ],
+        )
     })?;
-    step("cargo test (incl. bindings drift, real keychain)", &mut || {
-        in_session(&[&cargo, "test", "--workspace"])
-    })?;
+    step(
+        "cargo test (incl. bindings drift, real keychain)",
+        &mut || in_session(&[&cargo, "test", "--workspace"]),
+    )?;
     step("build app for GUI tests", &mut || {
-        sh(&root, &cargo, &["build", "--package", "union-desk", "--bin", "union-desk"])
+        sh(
+            &root,
+            &cargo,
+            &["build", "--package", "union-desk", "--bin", "union-desk"],
+        )
     })?;
     step("GUI end-to-end (WebDriver, real window)", &mut || {
         in_session(&["node", "--test", "--test-concurrency=1", "tests/e2e/"])
     })?;
-    eprintln!("\nAll checks passed in {:.0} s:", started.elapsed().as_secs_f64());
+    eprintln!(
+        "\nAll checks passed in {:.0} s:",
+        started.elapsed().as_secs_f64()
+    );
     for (name, secs) in &timings {
         eprintln!("  {secs:>7.1} s  {name}");
     }
