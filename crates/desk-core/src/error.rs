@@ -1,0 +1,201 @@
+//! One error shape for the whole app. The core's [`Error`] carries the
+//! developer-facing detail; [`IpcError`] is what crosses to the UI as
+//! `{code, message, details?}`, where `code` picks a translated sentence.
+//! No variant ever holds a secret.
+
+use serde::{Deserialize, Serialize};
+
+/// Codes the UI maps to translated text (`ui/src/lib/i18n/*.json`, `error.<code>`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// A bug or an unexpected state; the log has the detail.
+    Internal,
+    /// The user's input was refused (`details.field` names it when known).
+    InvalidInput,
+    /// The thing asked for does not exist.
+    NotFound,
+    /// The local database or data folder failed.
+    Storage,
+    /// No usable OS keychain: nothing was stored.
+    KeychainUnavailable,
+    /// The network could not be reached.
+    Network,
+    /// The server did not answer in time.
+    Timeout,
+    /// The server answered with an HTTP error.
+    Http,
+    /// The API refused the call with its own code.
+    Api,
+    /// Wrong appkey or secret (Meituan 400).
+    AuthFailed,
+    /// Calls too close together (Meituan 402).
+    TooFrequent,
+    /// The day's quota is used up (local ledger or Meituan 403).
+    QuotaExhausted,
+    /// The computer's clock is too far from the server's.
+    ClockSkew,
+    /// The server's answer could not be read.
+    Decode,
+    /// The API authorization (API 授权) of the account is not open yet.
+    AuthNotOpen,
+}
+
+/// The error crossing the IPC boundary.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
+pub struct IpcError {
+    pub code: ErrorCode,
+    /// English, for logs and developers; the UI shows the translation of `code`.
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub details: Option<serde_json::Value>,
+}
+
+/// The core's error type.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("internal error: {0}")]
+    Internal(String),
+    #[error("invalid {field}: {reason}")]
+    InvalidInput { field: String, reason: String },
+    #[error("not found: {0}")]
+    NotFound(String),
+    #[error("storage error: {0}")]
+    Storage(String),
+    #[error("the OS keychain is not available: {0}")]
+    KeychainUnavailable(String),
+    /// Today's calls are used up; nothing was sent.
+    #[error("the daily call quota is used up; it resets at {}", .resets_at.to_rfc3339())]
+    QuotaExhausted {
+        /// Next midnight in Beijing time (+08:00).
+        resets_at: chrono::DateTime<chrono::FixedOffset>,
+    },
+    #[error("network error: {0}")]
+    Network(String),
+    #[error("the server did not answer in time: {0}")]
+    Timeout(String),
+    #[error("the server answered HTTP {status}")]
+    Http { status: u16 },
+    #[error("the API refused the call: code {code}: {message}")]
+    Api { code: String, message: String },
+    #[error("the appkey or secret was refused: {0}")]
+    AuthFailed(String),
+    #[error("calls are too frequent; wait a moment")]
+    TooFrequent,
+    #[error("the computer's clock is off by {skew_secs} s from the server's")]
+    ClockSkew {
+        /// Local clock minus server clock, in seconds (positive: we are ahead).
+        skew_secs: i64,
+    },
+    #[error("the server's answer could not be read: {0}")]
+    Decode(String),
+    #[error("the account's API authorization is not open: {0}")]
+    AuthNotOpen(String),
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    pub fn invalid(field: impl Into<String>, reason: impl Into<String>) -> Self {
+        Error::InvalidInput {
+            field: field.into(),
+            reason: reason.into(),
+        }
+    }
+
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Error::Internal(_) => ErrorCode::Internal,
+            Error::InvalidInput { .. } => ErrorCode::InvalidInput,
+            Error::NotFound(_) => ErrorCode::NotFound,
+            Error::Storage(_) => ErrorCode::Storage,
+            Error::KeychainUnavailable(_) => ErrorCode::KeychainUnavailable,
+            Error::QuotaExhausted { .. } => ErrorCode::QuotaExhausted,
+            Error::Network(_) => ErrorCode::Network,
+            Error::Timeout(_) => ErrorCode::Timeout,
+            Error::Http { .. } => ErrorCode::Http,
+            Error::Api { .. } => ErrorCode::Api,
+            Error::AuthFailed(_) => ErrorCode::AuthFailed,
+            Error::TooFrequent => ErrorCode::TooFrequent,
+            Error::ClockSkew { .. } => ErrorCode::ClockSkew,
+            Error::Decode(_) => ErrorCode::Decode,
+            Error::AuthNotOpen(_) => ErrorCode::AuthNotOpen,
+        }
+    }
+
+    fn details(&self) -> Option<serde_json::Value> {
+        match self {
+            Error::InvalidInput { field, reason } => {
+                Some(serde_json::json!({ "field": field, "reason": reason }))
+            }
+            Error::QuotaExhausted { resets_at } => Some(serde_json::json!({
+                "resets_at": resets_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
+            })),
+            Error::Http { status } => Some(serde_json::json!({ "status": status })),
+            Error::Api { code, message } => {
+                Some(serde_json::json!({ "api_code": code, "api_message": message }))
+            }
+            Error::ClockSkew { skew_secs } => Some(serde_json::json!({ "skew_secs": skew_secs })),
+            _ => None,
+        }
+    }
+}
+
+impl From<rusqlite::Error> for Error {
+    fn from(e: rusqlite::Error) -> Self {
+        Error::Storage(e.to_string())
+    }
+}
+
+impl From<Error> for IpcError {
+    fn from(e: Error) -> Self {
+        IpcError {
+            code: e.code(),
+            message: e.to_string(),
+            details: e.details(),
+        }
+    }
+}
+
+impl std::fmt::Display for IpcError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}: {}", self.code, self.message)
+    }
+}
+
+impl std::error::Error for IpcError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ipc_error_serializes_as_code_message_details() {
+        let e: IpcError = Error::invalid("appkey", "must be 32 hex characters").into();
+        let json = serde_json::to_value(&e).unwrap();
+        assert_eq!(json["code"], "invalid_input");
+        assert_eq!(json["details"]["field"], "appkey");
+        let e: IpcError = Error::Storage("disk full".into()).into();
+        let json = serde_json::to_value(&e).unwrap();
+        assert_eq!(json["code"], "storage");
+        assert!(json.get("details").is_none());
+    }
+
+    #[test]
+    fn quota_exhausted_carries_resets_at_in_beijing_time() {
+        use chrono::TimeZone;
+        let resets_at = crate::clock::beijing()
+            .with_ymd_and_hms(2026, 3, 2, 0, 0, 0)
+            .unwrap();
+        let e: IpcError = Error::QuotaExhausted { resets_at }.into();
+        assert_eq!(e.code, ErrorCode::QuotaExhausted);
+        let json = serde_json::to_value(&e).unwrap();
+        assert_eq!(json["code"], "quota_exhausted");
+        assert_eq!(json["details"]["resets_at"], "2026-03-02T00:00:00+08:00");
+        let e: IpcError = Error::ClockSkew { skew_secs: -95 }.into();
+        assert_eq!(
+            serde_json::to_value(&e).unwrap()["details"]["skew_secs"],
+            -95
+        );
+    }
+}

@@ -1,0 +1,17 @@
+//! Union Desk's domain, with no Tauri in it: everything the desktop shell and
+//! the `mtu` CLI share. Time, the HTTP base URL and the vault are passed in so
+//! every part is testable headlessly and deterministically.
+
+pub mod clock;
+pub mod error;
+pub mod logging;
+pub mod paths;
+pub mod profiles;
+pub mod quota;
+pub mod settings;
+pub mod store;
+pub mod vault;
+
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use error::{Error, ErrorCode, IpcError, Result};
+pub use store::Store;

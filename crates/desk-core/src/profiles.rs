@@ -1,0 +1,1063 @@
+//! Profiles: the user's Meituan Union accounts. The database holds the
+//! public part (name, appkey, generation, base URL, tier, authorization
+//! status); secrets go to the [`Vault`] and nowhere else. Deleting a profile
+//! deletes its keychain entries first, so no orphan secret stays behind.
+
+use crate::clock::{beijing_rfc3339, Clock};
+use crate::error::{Error, Result};
+use crate::store::{self, Store};
+use crate::vault::{SecretKind, Vault};
+use meituan_union::Secret;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+/// Meituan's gateway for the union API (`/api/*`, MD5 signing).
+pub const LEGACY_BASE_URL: &str = "https://openapi.meituan.com";
+/// Meituan's cps_open gateway (HMAC signing).
+pub const MEDIA_BASE_URL: &str = "https://media.meituan.com";
+
+pub const NAME_MAX_CHARS: usize = 40;
+pub const APPKEY_MAX_CHARS: usize = 64;
+/// Windows Credential Manager caps a secret at 2560 bytes; real ones are 32.
+pub const SECRET_MAX_CHARS: usize = 256;
+/// Shorter values could not be masked in logs (see `logging::MIN_SECRET_LEN`).
+pub const SECRET_MIN_CHARS: usize = crate::logging::MIN_SECRET_LEN;
+
+/// Which API generation (and signing scheme) a profile uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum Generation {
+    /// `openapi.meituan.com/api/*`, MD5 `sign` parameter.
+    Legacy,
+    /// `media.meituan.com/cps_open/*`, S-Ca HMAC headers.
+    Media,
+}
+
+impl Generation {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Generation::Legacy => "legacy",
+            Generation::Media => "media",
+        }
+    }
+
+    /// Meituan's own gateway for this generation.
+    pub fn default_base_url(self) -> &'static str {
+        match self {
+            Generation::Legacy => LEGACY_BASE_URL,
+            Generation::Media => MEDIA_BASE_URL,
+        }
+    }
+}
+
+impl FromStr for Generation {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "legacy" => Ok(Generation::Legacy),
+            "media" => Ok(Generation::Media),
+            _ => Err(Error::invalid("generation", "must be legacy or media")),
+        }
+    }
+}
+
+/// The daily call limit Meituan grants (调用频次), by monthly order volume.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, specta::Type,
+)]
+pub enum Tier {
+    /// After the first approval.
+    #[default]
+    #[serde(rename = "2000")]
+    T2000,
+    #[serde(rename = "3000")]
+    T3000,
+    #[serde(rename = "6000")]
+    T6000,
+    #[serde(rename = "15000")]
+    T15000,
+    /// 不限: calls are still counted.
+    #[serde(rename = "unlimited")]
+    Unlimited,
+}
+
+impl Tier {
+    pub const ALL: [Tier; 5] = [
+        Tier::T2000,
+        Tier::T3000,
+        Tier::T6000,
+        Tier::T15000,
+        Tier::Unlimited,
+    ];
+
+    /// Calls per Beijing day; `None` for unlimited.
+    pub fn daily_limit(self) -> Option<u32> {
+        match self {
+            Tier::T2000 => Some(2000),
+            Tier::T3000 => Some(3000),
+            Tier::T6000 => Some(6000),
+            Tier::T15000 => Some(15000),
+            Tier::Unlimited => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Tier::T2000 => "2000",
+            Tier::T3000 => "3000",
+            Tier::T6000 => "6000",
+            Tier::T15000 => "15000",
+            Tier::Unlimited => "unlimited",
+        }
+    }
+}
+
+impl FromStr for Tier {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        Tier::ALL
+            .into_iter()
+            .find(|t| t.as_str() == s)
+            .ok_or_else(|| Error::invalid("tier", "must be 2000, 3000, 6000, 15000 or unlimited"))
+    }
+}
+
+impl fmt::Display for Tier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// API authorization (API 授权): 未开通 → 申请中 → 已开通 (or refused).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, specta::Type,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum AuthStatus {
+    /// 未开通
+    #[default]
+    NotOpen,
+    /// 申请中
+    Applying,
+    /// 已开通
+    Open,
+    /// The application was refused.
+    Refused,
+}
+
+impl AuthStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuthStatus::NotOpen => "not_open",
+            AuthStatus::Applying => "applying",
+            AuthStatus::Open => "open",
+            AuthStatus::Refused => "refused",
+        }
+    }
+}
+
+impl FromStr for AuthStatus {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "not_open" => Ok(AuthStatus::NotOpen),
+            "applying" => Ok(AuthStatus::Applying),
+            "open" => Ok(AuthStatus::Open),
+            "refused" => Ok(AuthStatus::Refused),
+            _ => Err(Error::invalid(
+                "auth_status",
+                "must be not_open, applying, open or refused",
+            )),
+        }
+    }
+}
+
+/// A stored profile. Holds no secret, only the last four characters of each.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Profile {
+    pub id: String,
+    pub name: String,
+    pub appkey: String,
+    pub generation: Generation,
+    /// `None` for a sandbox profile (the embedded sandbox's address is known
+    /// only once it runs).
+    pub base_url: Option<String>,
+    pub sandbox: bool,
+    pub tier: Tier,
+    pub auth_status: AuthStatus,
+    pub auth_applications: u32,
+    /// RFC 3339, +08:00.
+    pub auth_applied_at: Option<String>,
+    pub api_secret_hint: Option<String>,
+    pub callback_secret_hint: Option<String>,
+    /// RFC 3339, +08:00.
+    pub created_at: String,
+}
+
+/// Where a new profile's calls go.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Endpoint {
+    /// Meituan's gateway for the generation.
+    #[default]
+    Meituan,
+    /// Another address (a sandbox run by `mtu sandbox`, a proxy).
+    Custom(String),
+    /// The sandbox embedded in the app, started on loopback when needed.
+    EmbeddedSandbox,
+}
+
+/// What it takes to create a profile.
+#[derive(Debug, Clone)]
+pub struct NewProfile {
+    pub name: String,
+    pub appkey: String,
+    pub generation: Generation,
+    pub endpoint: Endpoint,
+    pub tier: Tier,
+    pub api_secret: Option<Secret>,
+    pub callback_secret: Option<Secret>,
+}
+
+/// What a profile edit may change; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default, Deserialize, specta::Type)]
+pub struct ProfileUpdate {
+    pub name: Option<String>,
+    pub appkey: Option<String>,
+    pub tier: Option<Tier>,
+    /// Ignored for sandbox profiles.
+    pub base_url: Option<String>,
+}
+
+/// What the Accounts screen lists: never a secret, only whether one is
+/// stored and a masked hint.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+pub struct ProfileSummary {
+    pub id: String,
+    pub name: String,
+    pub appkey: String,
+    pub generation: Generation,
+    /// Meituan's or a custom address; `null` for the embedded sandbox.
+    pub base_url: Option<String>,
+    pub sandbox: bool,
+    pub tier: Tier,
+    pub auth_status: AuthStatus,
+    pub auth_applications: u32,
+    pub auth_applied_at: Option<String>,
+    pub has_api_secret: bool,
+    pub has_callback_secret: bool,
+    /// `••••` + the last four characters, or `null`.
+    pub api_secret_hint: Option<String>,
+    pub callback_secret_hint: Option<String>,
+    pub created_at: String,
+}
+
+/// The masked form of a secret's stored hint.
+pub fn masked(hint: &str) -> String {
+    format!("••••{hint}")
+}
+
+impl From<&Profile> for ProfileSummary {
+    fn from(p: &Profile) -> Self {
+        ProfileSummary {
+            id: p.id.clone(),
+            name: p.name.clone(),
+            appkey: p.appkey.clone(),
+            generation: p.generation,
+            base_url: p.base_url.clone(),
+            sandbox: p.sandbox,
+            tier: p.tier,
+            auth_status: p.auth_status,
+            auth_applications: p.auth_applications,
+            auth_applied_at: p.auth_applied_at.clone(),
+            has_api_secret: p.api_secret_hint.is_some(),
+            has_callback_secret: p.callback_secret_hint.is_some(),
+            api_secret_hint: p.api_secret_hint.as_deref().map(masked),
+            callback_secret_hint: p.callback_secret_hint.as_deref().map(masked),
+            created_at: p.created_at.clone(),
+        }
+    }
+}
+
+impl Profile {
+    pub fn summary(&self) -> ProfileSummary {
+        self.into()
+    }
+
+    pub fn hint(&self, kind: SecretKind) -> Option<&str> {
+        match kind {
+            SecretKind::ApiSecret => self.api_secret_hint.as_deref(),
+            SecretKind::CallbackSecret => self.callback_secret_hint.as_deref(),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Validation
+
+pub fn validate_name(name: &str) -> Result<String> {
+    let name = name.trim();
+    let chars = name.chars().count();
+    if chars == 0 {
+        return Err(Error::invalid("name", "must not be empty"));
+    }
+    if chars > NAME_MAX_CHARS {
+        return Err(Error::invalid(
+            "name",
+            format!("must be at most {NAME_MAX_CHARS} characters"),
+        ));
+    }
+    if name.chars().any(char::is_control) {
+        return Err(Error::invalid(
+            "name",
+            "must not contain control characters",
+        ));
+    }
+    Ok(name.to_owned())
+}
+
+pub fn validate_appkey(appkey: &str) -> Result<String> {
+    let appkey = appkey.trim();
+    if appkey.is_empty() {
+        return Err(Error::invalid("appkey", "must not be empty"));
+    }
+    if appkey.chars().any(char::is_whitespace) {
+        return Err(Error::invalid("appkey", "must not contain spaces"));
+    }
+    if !appkey.chars().all(|c| c.is_ascii_graphic()) {
+        return Err(Error::invalid(
+            "appkey",
+            "must contain only ASCII letters, digits and punctuation",
+        ));
+    }
+    if appkey.chars().count() > APPKEY_MAX_CHARS {
+        return Err(Error::invalid(
+            "appkey",
+            format!("must be at most {APPKEY_MAX_CHARS} characters"),
+        ));
+    }
+    Ok(appkey.to_owned())
+}
+
+/// A base URL: https, or http only to this machine (a sandbox); no
+/// credentials, query or fragment. Returned without a trailing slash.
+pub fn validate_base_url(raw: &str) -> Result<String> {
+    let raw = raw.trim();
+    let url =
+        url::Url::parse(raw).map_err(|e| Error::invalid("base_url", format!("not a URL: {e}")))?;
+    let host = url
+        .host()
+        .ok_or_else(|| Error::invalid("base_url", "has no host"))?;
+    let loopback = match &host {
+        url::Host::Domain(d) => d.eq_ignore_ascii_case("localhost"),
+        url::Host::Ipv4(ip) => ip.is_loopback(),
+        url::Host::Ipv6(ip) => ip.is_loopback(),
+    };
+    match url.scheme() {
+        "https" => {}
+        "http" if loopback => {}
+        "http" => {
+            return Err(Error::invalid(
+                "base_url",
+                "must use https (plain http only to this computer, e.g. a sandbox)",
+            ))
+        }
+        _ => return Err(Error::invalid("base_url", "must start with https://")),
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(Error::invalid(
+            "base_url",
+            "must not contain a user name or password",
+        ));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(Error::invalid("base_url", "must not contain ? or #"));
+    }
+    Ok(url.as_str().trim_end_matches('/').to_owned())
+}
+
+/// Checks a secret typed or pasted by the user; outer whitespace is dropped.
+pub fn validate_secret(secret: &Secret) -> Result<Secret> {
+    let value = secret.expose().trim();
+    let chars = value.chars().count();
+    if chars < SECRET_MIN_CHARS {
+        return Err(Error::invalid(
+            "secret",
+            format!("is too short (at least {SECRET_MIN_CHARS} characters)"),
+        ));
+    }
+    if chars > SECRET_MAX_CHARS {
+        return Err(Error::invalid(
+            "secret",
+            format!("is too long (at most {SECRET_MAX_CHARS} characters)"),
+        ));
+    }
+    if value.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(Error::invalid(
+            "secret",
+            "must not contain spaces or line breaks",
+        ));
+    }
+    Ok(Secret::new(value.to_owned()))
+}
+
+/// The last four characters of a secret, shown as `••••1a2b`.
+pub fn secret_hint(secret: &Secret) -> String {
+    let chars: Vec<char> = secret.expose().chars().collect();
+    chars[chars.len().saturating_sub(4)..].iter().collect()
+}
+
+fn new_profile_id() -> String {
+    format!("{:016x}", rand::random::<u64>())
+}
+
+// ---------------------------------------------------------------------------
+// Operations
+
+/// Creates a profile and stores its secrets in the vault. If the vault
+/// refuses, the profile is not created either.
+pub fn create(
+    store: &Store,
+    vault: &dyn Vault,
+    clock: &dyn Clock,
+    new: NewProfile,
+) -> Result<Profile> {
+    let name = validate_name(&new.name)?;
+    let appkey = validate_appkey(&new.appkey)?;
+    let (base_url, sandbox) = match &new.endpoint {
+        Endpoint::Meituan => (Some(new.generation.default_base_url().to_owned()), false),
+        Endpoint::Custom(url) => (Some(validate_base_url(url)?), false),
+        Endpoint::EmbeddedSandbox => (None, true),
+    };
+    let api_secret = new.api_secret.as_ref().map(validate_secret).transpose()?;
+    let callback_secret = new
+        .callback_secret
+        .as_ref()
+        .map(validate_secret)
+        .transpose()?;
+    let profile = Profile {
+        id: new_profile_id(),
+        name,
+        appkey,
+        generation: new.generation,
+        base_url,
+        sandbox,
+        tier: new.tier,
+        auth_status: AuthStatus::NotOpen,
+        auth_applications: 0,
+        auth_applied_at: None,
+        api_secret_hint: None,
+        callback_secret_hint: None,
+        created_at: beijing_rfc3339(clock.now()),
+    };
+    let conn = store.connect()?;
+    if store::profiles::get_by_name(&conn, &profile.name)?.is_some() {
+        return Err(Error::invalid(
+            "name",
+            "another profile already has this name",
+        ));
+    }
+    store::profiles::insert(&conn, &profile)?;
+    let stored = [
+        (SecretKind::ApiSecret, api_secret),
+        (SecretKind::CallbackSecret, callback_secret),
+    ];
+    for (kind, secret) in stored.iter() {
+        let Some(secret) = secret else { continue };
+        if let Err(e) = put_secret(&conn, vault, &profile.id, *kind, secret) {
+            // Leave nothing behind: neither the row nor a half-stored secret.
+            for kind in SecretKind::ALL {
+                let _ = vault.delete(&profile.id, kind);
+            }
+            let _ = store::profiles::delete(&conn, &profile.id);
+            return Err(e);
+        }
+    }
+    get(store, &profile.id)
+}
+
+fn put_secret(
+    conn: &rusqlite::Connection,
+    vault: &dyn Vault,
+    id: &str,
+    kind: SecretKind,
+    secret: &Secret,
+) -> Result<()> {
+    vault.put(id, kind, secret)?;
+    store::profiles::set_hint(conn, id, kind, Some(&secret_hint(secret)))
+}
+
+pub fn list(store: &Store) -> Result<Vec<Profile>> {
+    store::profiles::list(&store.connect()?)
+}
+
+pub fn get(store: &Store, id: &str) -> Result<Profile> {
+    store::profiles::get(&store.connect()?, id)?
+        .ok_or_else(|| Error::NotFound(format!("profile {id}")))
+}
+
+/// The profile named `name`, or, with no name, the only profile there is.
+pub fn select(store: &Store, name: Option<&str>) -> Result<Profile> {
+    let conn = store.connect()?;
+    match name {
+        Some(name) => store::profiles::get_by_name(&conn, name.trim())?
+            .ok_or_else(|| Error::NotFound(format!("no profile named {:?}", name.trim()))),
+        None => {
+            let mut all = store::profiles::list(&conn)?;
+            match all.len() {
+                0 => Err(Error::NotFound(
+                    "no profile yet; add one first (mtu profile add)".into(),
+                )),
+                1 => Ok(all.remove(0)),
+                n => Err(Error::invalid(
+                    "profile",
+                    format!("there are {n} profiles; choose one by name (--profile NAME)"),
+                )),
+            }
+        }
+    }
+}
+
+/// Deletes a profile and its keychain entries. If the keychain cannot be
+/// reached the profile stays, so its secrets are never orphaned.
+pub fn delete(store: &Store, vault: &dyn Vault, id: &str) -> Result<()> {
+    let profile = get(store, id)?;
+    for kind in SecretKind::ALL {
+        vault.delete(&profile.id, kind)?;
+    }
+    store::profiles::delete(&store.connect()?, &profile.id)?;
+    Ok(())
+}
+
+/// Stores (or replaces) one of a profile's secrets.
+pub fn set_secret(
+    store: &Store,
+    vault: &dyn Vault,
+    id: &str,
+    kind: SecretKind,
+    secret: &Secret,
+) -> Result<Profile> {
+    let secret = validate_secret(secret)?;
+    let profile = get(store, id)?;
+    put_secret(&store.connect()?, vault, &profile.id, kind, &secret)?;
+    get(store, id)
+}
+
+/// Removes one of a profile's secrets.
+pub fn remove_secret(
+    store: &Store,
+    vault: &dyn Vault,
+    id: &str,
+    kind: SecretKind,
+) -> Result<Profile> {
+    let profile = get(store, id)?;
+    vault.delete(&profile.id, kind)?;
+    store::profiles::set_hint(&store.connect()?, &profile.id, kind, None)?;
+    get(store, id)
+}
+
+/// A profile's secret from the vault; an error that names the missing
+/// secret when there is none.
+pub fn load_secret(vault: &dyn Vault, profile: &Profile, kind: SecretKind) -> Result<Secret> {
+    vault.get(&profile.id, kind)?.ok_or_else(|| {
+        let what = match kind {
+            SecretKind::ApiSecret => "API secret (密钥)",
+            SecretKind::CallbackSecret => "callback secret (回调密钥)",
+        };
+        Error::NotFound(format!(
+            "profile {:?} has no {what} in the keychain; set it first",
+            profile.name
+        ))
+    })
+}
+
+pub fn update(store: &Store, id: &str, change: ProfileUpdate) -> Result<Profile> {
+    let mut profile = get(store, id)?;
+    let conn = store.connect()?;
+    if let Some(name) = change.name {
+        let name = validate_name(&name)?;
+        if let Some(other) = store::profiles::get_by_name(&conn, &name)? {
+            if other.id != profile.id {
+                return Err(Error::invalid(
+                    "name",
+                    "another profile already has this name",
+                ));
+            }
+        }
+        profile.name = name;
+    }
+    if let Some(appkey) = change.appkey {
+        profile.appkey = validate_appkey(&appkey)?;
+    }
+    if let Some(tier) = change.tier {
+        profile.tier = tier;
+    }
+    if let Some(url) = change.base_url {
+        if !profile.sandbox {
+            profile.base_url = Some(validate_base_url(&url)?);
+        }
+    }
+    store::profiles::update_fields(&conn, &profile)?;
+    get(store, id)
+}
+
+/// Records a change of API authorization status. Moving to `applying`
+/// counts an application and stamps its time.
+pub fn set_auth_status(
+    store: &Store,
+    clock: &dyn Clock,
+    id: &str,
+    status: AuthStatus,
+) -> Result<Profile> {
+    let mut profile = get(store, id)?;
+    if status == AuthStatus::Applying && profile.auth_status != AuthStatus::Applying {
+        profile.auth_applications += 1;
+        profile.auth_applied_at = Some(beijing_rfc3339(clock.now()));
+    }
+    profile.auth_status = status;
+    store::profiles::update_auth(&store.connect()?, &profile)?;
+    get(store, id)
+}
+
+// ---------------------------------------------------------------------------
+// Import: find the key in text pasted from the console
+
+/// Length of a Meituan key (appkey, 密钥 and 回调密钥 are all 32 hex characters).
+pub const KEY_HEX_LEN: usize = 32;
+
+/// Finds the one 32-hex key in text copied from the Meituan console, e.g.
+/// `密钥：f4aa117ae871a7c7c922e6a885682eae` amid other text. Full-width
+/// characters are read as their ASCII forms. `exclude` drops a value that is
+/// known not to be the wanted secret (the profile's appkey, which the console
+/// shows beside it). When several different keys remain and exactly one is
+/// labelled for `kind` (`回调密钥` for the callback secret, `密钥`/`secret`
+/// otherwise), that one is taken; anything else is refused as ambiguous.
+pub fn extract_key(text: &str, kind: SecretKind, exclude: Option<&str>) -> Result<Secret> {
+    let normalized: String = text.chars().map(fold_full_width).collect();
+    let mut candidates: Vec<(usize, String)> = Vec::new();
+    let chars: Vec<char> = normalized.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        if chars[i].is_ascii_alphanumeric() {
+            let start = i;
+            while i < chars.len() && chars[i].is_ascii_alphanumeric() {
+                i += 1;
+            }
+            let token: String = chars[start..i].iter().collect();
+            if token.len() == KEY_HEX_LEN && token.chars().all(|c| c.is_ascii_hexdigit()) {
+                candidates.push((start, token));
+            }
+        } else {
+            i += 1;
+        }
+    }
+    if let Some(ex) = exclude {
+        candidates.retain(|(_, t)| !t.eq_ignore_ascii_case(ex.trim()));
+    }
+    let mut distinct: Vec<&(usize, String)> = Vec::new();
+    for c in &candidates {
+        if !distinct.iter().any(|d| d.1.eq_ignore_ascii_case(&c.1)) {
+            distinct.push(c);
+        }
+    }
+    match distinct.len() {
+        0 => Err(Error::invalid(
+            "text",
+            "no key found: a key is 32 characters of 0-9 and a-f",
+        )),
+        1 => Ok(Secret::new(distinct[0].1.clone())),
+        n => {
+            let labelled: Vec<&&(usize, String)> = distinct
+                .iter()
+                .filter(|(pos, _)| label_before(&chars, *pos) == Some(kind))
+                .collect();
+            match labelled.as_slice() {
+                [one] => Ok(Secret::new(one.1.clone())),
+                _ => Err(Error::invalid(
+                    "text",
+                    format!("{n} different keys found; paste only the line with the one you want"),
+                )),
+            }
+        }
+    }
+}
+
+/// Full-width ASCII forms (U+FF01..U+FF5E) and the ideographic space to ASCII.
+fn fold_full_width(c: char) -> char {
+    match c {
+        '\u{3000}' => ' ',
+        '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+        _ => c,
+    }
+}
+
+/// The secret label closest before `pos` on the same line, if any.
+fn label_before(chars: &[char], pos: usize) -> Option<SecretKind> {
+    let line_start = chars[..pos]
+        .iter()
+        .rposition(|c| *c == '\n')
+        .map_or(0, |p| p + 1);
+    let before: String = chars[line_start..pos]
+        .iter()
+        .collect::<String>()
+        .to_lowercase();
+    // The nearest label wins: "appkey: X  密钥: Y" labels Y as a secret only.
+    let labels: [(&str, Option<SecretKind>); 8] = [
+        ("回调密钥", Some(SecretKind::CallbackSecret)),
+        ("回调秘钥", Some(SecretKind::CallbackSecret)),
+        ("callback secret", Some(SecretKind::CallbackSecret)),
+        ("密钥", Some(SecretKind::ApiSecret)),
+        ("秘钥", Some(SecretKind::ApiSecret)),
+        ("secret", Some(SecretKind::ApiSecret)),
+        ("appkey", None),
+        ("key", None),
+    ];
+    let mut best: Option<(usize, Option<SecretKind>)> = None;
+    for (label, kind) in labels {
+        if let Some(at) = before.rfind(label) {
+            let end = at + label.len();
+            // A longer label ending at the same place ("回调密钥" vs "密钥") wins
+            // because it is listed first and only a later end replaces it.
+            if best.is_none_or(|(b, _)| end > b) {
+                best = Some((end, kind));
+            }
+        }
+    }
+    best.and_then(|(_, kind)| kind)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::vault::MemoryVault;
+    use crate::{ErrorCode, ManualClock};
+    use chrono::TimeZone;
+
+    const KEY: &str = "f4aa117ae871a7c7c922e6a885682eae";
+    const APPKEY: &str = "5f2e0c8d9a7b4e1f8c3d2b1a0e9f8d7c";
+
+    fn setup() -> (tempfile::TempDir, Store, MemoryVault, ManualClock) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path().join("db")).unwrap();
+        let clock = ManualClock::new(chrono::Utc.with_ymd_and_hms(2026, 3, 1, 4, 0, 0).unwrap());
+        (dir, store, MemoryVault::new(), clock)
+    }
+
+    fn new(name: &str) -> NewProfile {
+        NewProfile {
+            name: name.into(),
+            appkey: APPKEY.into(),
+            generation: Generation::Legacy,
+            endpoint: Endpoint::Meituan,
+            tier: Tier::T2000,
+            api_secret: Some(Secret::new(KEY.into())),
+            callback_secret: None,
+        }
+    }
+
+    #[test]
+    fn create_stores_public_fields_in_db_and_secret_in_vault() {
+        let (_d, store, vault, clock) = setup();
+        let p = create(&store, &vault, &clock, new("主账号")).unwrap();
+        assert_eq!(p.base_url.as_deref(), Some(LEGACY_BASE_URL));
+        assert_eq!(p.created_at, "2026-03-01T12:00:00+08:00");
+        assert_eq!(p.auth_status, AuthStatus::NotOpen);
+        let s = p.summary();
+        assert!(s.has_api_secret);
+        assert!(!s.has_callback_secret);
+        assert_eq!(s.api_secret_hint.as_deref(), Some("••••2eae"));
+        assert_eq!(
+            vault
+                .get(&p.id, SecretKind::ApiSecret)
+                .unwrap()
+                .unwrap()
+                .expose(),
+            KEY
+        );
+        let json = serde_json::to_string(&s).unwrap();
+        assert!(!json.contains(KEY));
+        assert_eq!(list(&store).unwrap(), vec![p]);
+    }
+
+    #[test]
+    fn names_are_unique_case_insensitively_and_bounded() {
+        let (_d, store, vault, clock) = setup();
+        create(&store, &vault, &clock, new("Main")).unwrap();
+        let e = create(&store, &vault, &clock, new("main")).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::InvalidInput);
+        assert!(create(&store, &vault, &clock, new(&"名".repeat(40))).is_ok());
+        let e = create(&store, &vault, &clock, new(&"名".repeat(41))).unwrap_err();
+        assert!(e.to_string().contains("40"));
+        assert!(create(&store, &vault, &clock, new("  ")).is_err());
+    }
+
+    #[test]
+    fn appkey_and_base_url_validation() {
+        assert_eq!(validate_appkey(&format!(" {APPKEY}\n")).unwrap(), APPKEY);
+        assert!(validate_appkey("").is_err());
+        assert!(validate_appkey("ab cd").is_err());
+        assert!(validate_appkey(&"a".repeat(65)).is_err());
+        assert!(validate_appkey(&"a".repeat(64)).is_ok());
+        assert_eq!(
+            validate_base_url("https://openapi.meituan.com/").unwrap(),
+            "https://openapi.meituan.com"
+        );
+        assert_eq!(
+            validate_base_url("http://127.0.0.1:8123").unwrap(),
+            "http://127.0.0.1:8123"
+        );
+        assert!(validate_base_url("http://localhost:9/").is_ok());
+        assert!(validate_base_url("http://example.com").is_err());
+        assert!(validate_base_url("ftp://example.com").is_err());
+        assert!(validate_base_url("https://u:p@example.com").is_err());
+        assert!(validate_base_url("https://example.com/?a=1").is_err());
+        assert!(validate_base_url("not a url").is_err());
+    }
+
+    #[test]
+    fn sandbox_profiles_have_no_stored_base_url() {
+        let (_d, store, vault, clock) = setup();
+        let mut n = new("sb");
+        n.endpoint = Endpoint::EmbeddedSandbox;
+        n.generation = Generation::Media;
+        let p = create(&store, &vault, &clock, n).unwrap();
+        assert!(p.sandbox);
+        assert_eq!(p.base_url, None);
+    }
+
+    #[test]
+    fn unavailable_keychain_creates_nothing() {
+        let (_d, store, vault, clock) = setup();
+        vault.set_unavailable(true);
+        let e = create(&store, &vault, &clock, new("a")).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::KeychainUnavailable);
+        vault.set_unavailable(false);
+        assert!(list(&store).unwrap().is_empty());
+        assert!(vault.is_empty());
+    }
+
+    #[test]
+    fn delete_removes_secrets_and_is_refused_while_keychain_is_away() {
+        let (_d, store, vault, clock) = setup();
+        let mut n = new("a");
+        n.callback_secret = Some(Secret::new("cbcbcbcbcbcb".into()));
+        let p = create(&store, &vault, &clock, n).unwrap();
+        assert_eq!(vault.len(), 2);
+        vault.set_unavailable(true);
+        assert_eq!(
+            delete(&store, &vault, &p.id).unwrap_err().code(),
+            ErrorCode::KeychainUnavailable
+        );
+        vault.set_unavailable(false);
+        assert_eq!(list(&store).unwrap().len(), 1);
+        delete(&store, &vault, &p.id).unwrap();
+        assert!(vault.is_empty());
+        assert!(list(&store).unwrap().is_empty());
+        assert_eq!(
+            delete(&store, &vault, &p.id).unwrap_err().code(),
+            ErrorCode::NotFound
+        );
+    }
+
+    #[test]
+    fn set_and_remove_secret_update_the_hint() {
+        let (_d, store, vault, clock) = setup();
+        let mut n = new("a");
+        n.api_secret = None;
+        let p = create(&store, &vault, &clock, n).unwrap();
+        assert!(!p.summary().has_api_secret);
+        assert_eq!(
+            load_secret(&vault, &p, SecretKind::ApiSecret)
+                .unwrap_err()
+                .code(),
+            ErrorCode::NotFound
+        );
+        let p = set_secret(
+            &store,
+            &vault,
+            &p.id,
+            SecretKind::CallbackSecret,
+            &Secret::new(" abcdef0123 ".into()),
+        )
+        .unwrap();
+        assert_eq!(
+            p.summary().callback_secret_hint.as_deref(),
+            Some("••••0123")
+        );
+        assert_eq!(
+            load_secret(&vault, &p, SecretKind::CallbackSecret)
+                .unwrap()
+                .expose(),
+            "abcdef0123"
+        );
+        assert!(set_secret(
+            &store,
+            &vault,
+            &p.id,
+            SecretKind::ApiSecret,
+            &Secret::new("a b c d e f".into())
+        )
+        .is_err());
+        assert!(set_secret(
+            &store,
+            &vault,
+            &p.id,
+            SecretKind::ApiSecret,
+            &Secret::new("short".into())
+        )
+        .is_err());
+        let p = remove_secret(&store, &vault, &p.id, SecretKind::CallbackSecret).unwrap();
+        assert!(!p.summary().has_callback_secret);
+        assert!(vault.is_empty());
+    }
+
+    #[test]
+    fn select_defaults_to_the_only_profile() {
+        let (_d, store, vault, clock) = setup();
+        assert_eq!(
+            select(&store, None).unwrap_err().code(),
+            ErrorCode::NotFound
+        );
+        let a = create(&store, &vault, &clock, new("a")).unwrap();
+        assert_eq!(select(&store, None).unwrap(), a);
+        let b = create(&store, &vault, &clock, new("b")).unwrap();
+        assert_eq!(
+            select(&store, None).unwrap_err().code(),
+            ErrorCode::InvalidInput
+        );
+        assert_eq!(select(&store, Some("B")).unwrap(), b);
+        assert_eq!(
+            select(&store, Some("c")).unwrap_err().code(),
+            ErrorCode::NotFound
+        );
+    }
+
+    #[test]
+    fn auth_status_counts_applications() {
+        let (_d, store, vault, clock) = setup();
+        let p = create(&store, &vault, &clock, new("a")).unwrap();
+        let p = set_auth_status(&store, &clock, &p.id, AuthStatus::Applying).unwrap();
+        assert_eq!(p.auth_applications, 1);
+        assert_eq!(
+            p.auth_applied_at.as_deref(),
+            Some("2026-03-01T12:00:00+08:00")
+        );
+        let p = set_auth_status(&store, &clock, &p.id, AuthStatus::Refused).unwrap();
+        clock.advance(chrono::Duration::hours(1));
+        let p = set_auth_status(&store, &clock, &p.id, AuthStatus::Applying).unwrap();
+        assert_eq!(p.auth_applications, 2);
+        assert_eq!(
+            p.auth_applied_at.as_deref(),
+            Some("2026-03-01T13:00:00+08:00")
+        );
+        let p = set_auth_status(&store, &clock, &p.id, AuthStatus::Open).unwrap();
+        assert_eq!(p.auth_status, AuthStatus::Open);
+    }
+
+    #[test]
+    fn update_changes_only_given_fields() {
+        let (_d, store, vault, clock) = setup();
+        let p = create(&store, &vault, &clock, new("a")).unwrap();
+        create(&store, &vault, &clock, new("b")).unwrap();
+        let u = update(
+            &store,
+            &p.id,
+            ProfileUpdate {
+                tier: Some(Tier::Unlimited),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(u.tier, Tier::Unlimited);
+        assert_eq!(u.name, "a");
+        assert!(update(
+            &store,
+            &p.id,
+            ProfileUpdate {
+                name: Some("B".into()),
+                ..Default::default()
+            }
+        )
+        .is_err());
+        assert!(update(
+            &store,
+            &p.id,
+            ProfileUpdate {
+                base_url: Some("http://x.com".into()),
+                ..Default::default()
+            }
+        )
+        .is_err());
+        let u = update(
+            &store,
+            &p.id,
+            ProfileUpdate {
+                base_url: Some("http://127.0.0.1:1/".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(u.base_url.as_deref(), Some("http://127.0.0.1:1"));
+    }
+
+    #[test]
+    fn extract_key_from_console_text() {
+        let k =
+            |t: &str| extract_key(t, SecretKind::ApiSecret, None).map(|s| s.expose().to_owned());
+        assert_eq!(k(&format!("密钥 {KEY}")).unwrap(), KEY);
+        assert_eq!(
+            k(&format!("API授权\n已开通\n密钥：\n  {KEY}  \n复制")).unwrap(),
+            KEY
+        );
+        // Full-width colon and a key in full-width characters.
+        let fw: String = KEY
+            .chars()
+            .map(|c| char::from_u32(c as u32 + 0xFEE0).unwrap())
+            .collect();
+        assert_eq!(k(&format!("密钥：{fw}")).unwrap(), KEY);
+        // The same key twice is not ambiguous.
+        assert_eq!(k(&format!("{KEY} {KEY}")).unwrap(), KEY);
+        // 31 or 33 characters, or non-hex, are not keys.
+        assert!(k(&format!("密钥 {}", &KEY[1..])).is_err());
+        assert!(k(&format!("密钥 {KEY}0")).is_err());
+        assert!(k("密钥 g4aa117ae871a7c7c922e6a885682eae").is_err());
+        let none = k("nothing here").unwrap_err();
+        assert_eq!(none.code(), ErrorCode::InvalidInput);
+    }
+
+    #[test]
+    fn extract_key_refuses_ambiguity_without_revealing_candidates() {
+        let other = "0123456789abcdef0123456789abcdef";
+        let e = extract_key(&format!("{KEY}\n{other}"), SecretKind::ApiSecret, None).unwrap_err();
+        assert!(e.to_string().contains("2 different keys"));
+        assert!(!e.to_string().contains(KEY) && !e.to_string().contains(other));
+        // The appkey shown beside the secret is excluded when known...
+        let page = format!("AppKey {APPKEY}\n密钥 {KEY}");
+        assert_eq!(
+            extract_key(&page, SecretKind::ApiSecret, Some(APPKEY))
+                .unwrap()
+                .expose(),
+            KEY
+        );
+        // ...or the label decides.
+        assert_eq!(
+            extract_key(&page, SecretKind::ApiSecret, None)
+                .unwrap()
+                .expose(),
+            KEY
+        );
+        let both = format!("密钥 {KEY}\n回调密钥：{other}");
+        assert_eq!(
+            extract_key(&both, SecretKind::CallbackSecret, None)
+                .unwrap()
+                .expose(),
+            other
+        );
+        assert_eq!(
+            extract_key(&both, SecretKind::ApiSecret, None)
+                .unwrap()
+                .expose(),
+            KEY
+        );
+    }
+}
