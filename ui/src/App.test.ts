@@ -1,0 +1,135 @@
+import { fireEvent, render, screen, within } from '@testing-library/svelte'
+import { beforeEach, describe, expect, it, vi } from 'vitest'
+import App from './App.svelte'
+import { IpcFailure } from './lib/ipc-failure'
+import { getSettings, listProfiles, resetBackend, saveSettings } from './test/ipc-mock'
+import { resetAppState } from './test/reset'
+
+vi.mock('./lib/ipc', () => import('./test/ipc-mock'))
+
+const ZH_TITLES = ['账号与密钥', '推广链接', '订单', '额度与频次', '回调', '签名调试', '设置']
+const EN_TITLES = ['Accounts & keys', 'Links', 'Orders', 'Quota & tier', 'Callback', 'Signature debugger', 'Settings']
+const NAV_IDS = ['accounts', 'links', 'orders', 'quota', 'callback', 'debugger', 'settings']
+
+beforeEach(() => {
+  resetAppState()
+  resetBackend()
+})
+
+async function openShell() {
+  render(App)
+  await fireEvent.click(await screen.findByTestId('start-sandbox'))
+  await screen.findByTestId('nav-accounts')
+}
+
+describe('first launch', () => {
+  it('opens on the welcome screen in Chinese', async () => {
+    render(App)
+    expect((await screen.findByTestId('welcome-title')).textContent).toBe('欢迎使用联盟助手')
+    expect(screen.getByTestId('start-real').textContent).toContain('使用我的美团联盟账号')
+    expect(screen.getByTestId('start-sandbox').textContent).toContain('先试试沙盒')
+    expect(screen.getByTestId('lang-zh').getAttribute('aria-pressed')).toBe('true')
+    expect(screen.getByTestId('lang-en').getAttribute('aria-pressed')).toBe('false')
+    expect(document.documentElement.lang).toBe('zh-CN')
+    expect(screen.queryByTestId('nav-accounts')).toBeNull()
+  })
+
+  it('switches to English and remembers the choice', async () => {
+    render(App)
+    await screen.findByTestId('welcome-title')
+    await fireEvent.click(screen.getByTestId('lang-en'))
+
+    expect(screen.getByTestId('welcome-title').textContent).toBe('Welcome to Union Desk')
+    expect(screen.getByTestId('start-real').textContent).toContain('Use my Meituan Union account')
+    expect(screen.getByTestId('start-sandbox').textContent).toContain('Try the sandbox')
+    expect(screen.getByTestId('lang-en').getAttribute('aria-pressed')).toBe('true')
+    expect(screen.getByTestId('lang-zh').getAttribute('aria-pressed')).toBe('false')
+    expect(document.documentElement.lang).toBe('en')
+    await vi.waitFor(() =>
+      expect(saveSettings).toHaveBeenCalledWith({ language: 'en', clipboard_clear_secs: 30, sandbox_enabled: true }),
+    )
+  })
+
+  it('starts in the language saved last time', async () => {
+    resetBackend({ language: 'en' })
+    render(App)
+    expect((await screen.findByTestId('welcome-title')).textContent).toBe('Welcome to Union Desk')
+    expect(document.documentElement.lang).toBe('en')
+  })
+
+  it('says so when the language choice cannot be saved', async () => {
+    saveSettings.mockRejectedValue(new IpcFailure({ code: 'storage', message: 'disk full' }))
+    render(App)
+    await screen.findByTestId('welcome-title')
+    await fireEvent.click(screen.getByTestId('lang-en'))
+    const alert = await screen.findByRole('alert')
+    expect(alert.textContent).toContain('could not be saved')
+    expect(alert.textContent).toContain('local data folder')
+    expect(alert.textContent).not.toContain('disk full')
+  })
+
+  it('still opens, in Chinese, when the settings cannot be read', async () => {
+    getSettings.mockRejectedValue(new IpcFailure({ code: 'storage', message: 'database is locked' }))
+    render(App)
+    expect((await screen.findByTestId('welcome-title')).textContent).toBe('欢迎使用联盟助手')
+    expect((await screen.findByRole('alert')).textContent).toContain('无法读写本机的数据文件夹')
+  })
+
+  it.each([
+    ['start-sandbox', '沙盒'],
+    ['start-real', 'appkey'],
+  ])('%s leads to the accounts screen', async (testid, intentWord) => {
+    render(App)
+    await fireEvent.click(await screen.findByTestId(testid))
+    const nav = await screen.findByTestId('nav-accounts')
+    expect(nav.getAttribute('aria-current')).toBe('page')
+    expect(screen.getByRole('heading', { level: 1 }).textContent).toBe('账号与密钥')
+    expect(document.activeElement).toBe(screen.getByRole('heading', { level: 1 }))
+    expect(screen.getByTestId('not-built-intent').textContent).toContain(intentWord)
+    expect(screen.queryByTestId('welcome-title')).toBeNull()
+  })
+
+  it('skips the welcome screen once a profile exists', async () => {
+    resetBackend({}, [{ id: 'p1', name: 'main' }])
+    render(App)
+    expect(await screen.findByTestId('nav-accounts')).toBeTruthy()
+    expect(screen.queryByTestId('welcome-title')).toBeNull()
+    expect(listProfiles).toHaveBeenCalled()
+  })
+})
+
+describe('navigation', () => {
+  it('lists the seven screens with their real titles, in both languages', async () => {
+    await openShell()
+    const nav = screen.getByRole('navigation')
+    expect(within(nav).getAllByRole('button').map((b) => b.textContent?.trim())).toEqual(ZH_TITLES)
+    for (const id of NAV_IDS) expect(screen.getByTestId(`nav-${id}`)).toBeTruthy()
+
+    await fireEvent.click(screen.getByTestId('nav-settings'))
+    await fireEvent.click(await screen.findByTestId('lang-en'))
+    expect(within(nav).getAllByRole('button').map((b) => b.textContent?.trim())).toEqual(EN_TITLES)
+    expect(nav.getAttribute('aria-label')).toBe('Main navigation')
+  })
+
+  it('marks exactly the open screen with aria-current', async () => {
+    await openShell()
+    for (const id of NAV_IDS) {
+      await fireEvent.click(screen.getByTestId(`nav-${id}`))
+      const current = NAV_IDS.filter((n) => screen.getByTestId(`nav-${n}`).getAttribute('aria-current') === 'page')
+      expect(current).toEqual([id])
+      expect(screen.getByRole('heading', { level: 1 }).textContent).toBe(ZH_TITLES[NAV_IDS.indexOf(id)])
+    }
+  })
+
+  it('shows an honest "not built yet" panel, without data, on unfinished screens', async () => {
+    await openShell()
+    for (const id of NAV_IDS.filter((n) => n !== 'settings')) {
+      await fireEvent.click(screen.getByTestId(`nav-${id}`))
+      const panel = screen.getByTestId('not-built')
+      expect(panel.textContent).toContain('尚未完成')
+      expect(screen.queryByRole('table')).toBeNull()
+    }
+    await fireEvent.click(screen.getByTestId('nav-settings'))
+    expect(screen.queryByTestId('not-built')).toBeNull()
+  })
+})
