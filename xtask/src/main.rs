@@ -4,6 +4,7 @@
 //! - `cargo xtask test` — installs what is missing, then runs every check and test.
 //! - `cargo xtask bindings` — regenerates `ui/src/lib/bindings.ts`.
 //! - `cargo xtask setup` — only installs what is missing.
+//! - `cargo xtask package [--install-test] [--no-build]` — release build and installers.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -44,9 +45,10 @@ fn main() -> ExitCode {
         "test" => test_all(),
         "setup" => setup(true),
         "bindings" => bindings(),
+        "package" => package(&args[1..]),
         _ => {
             eprintln!(
-                "usage: cargo xtask <run|test|setup|bindings>\n\n  run       build the UI and open Union Desk (sandbox by default)\n  test      run every check and test (what CI runs)\n  setup     install missing system, npm and cargo tools\n  bindings  regenerate ui/src/lib/bindings.ts"
+                "usage: cargo xtask <run|test|setup|bindings|package>\n\n  run       build the UI and open Union Desk (sandbox by default)\n  test      run every check and test (what CI runs)\n  setup     install missing system, npm and cargo tools\n  bindings  regenerate ui/src/lib/bindings.ts\n  package   release build + installers (Linux: .deb, .rpm); --install-test installs the .deb and opens it; --no-build reuses the last bundle"
             );
             return if task == "help" || task == "--help" {
                 ExitCode::SUCCESS
@@ -300,4 +302,140 @@ fn test_all() -> Result {
         eprintln!("  {secs:>7.1} s  {name}");
     }
     Ok(())
+}
+
+/// `cargo xtask package [--install-test] [--no-build]`: the release build and
+/// this platform's installers, made by the Tauri CLI pinned in
+/// `tools/tauri-cli` (kept apart from `ui/` so the UI's lockfile stays its
+/// own). On Linux it prints the packages' metadata and sizes, and
+/// `--install-test` installs the `.deb`, opens the installed app headless and
+/// removes it again (tests/install/deb.sh).
+fn package(args: &[String]) -> Result {
+    let started = Instant::now();
+    let install_test = args.iter().any(|a| a == "--install-test");
+    let no_build = args.iter().any(|a| a == "--no-build");
+    if let Some(bad) = args
+        .iter()
+        .find(|a| !matches!(a.as_str(), "--install-test" | "--no-build"))
+    {
+        return Err(format!(
+            "unknown option {bad} (expected --install-test and/or --no-build)"
+        ));
+    }
+    let root = root();
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(|dir| root.join(dir))
+        .unwrap_or_else(|| root.join("target"));
+    let bundle_dir = target.join("release").join("bundle");
+    let mut timings: Vec<(&str, f64)> = Vec::new();
+
+    if !no_build {
+        let t = Instant::now();
+        setup(install_test)?;
+        build_ui()?;
+        let cli = root.join("tools/tauri-cli");
+        // Same freshness rule as the UI: reinstall only when the lockfile moved.
+        let installed = cli
+            .join("node_modules/.package-lock.json")
+            .metadata()
+            .and_then(|m| m.modified());
+        let locked = cli
+            .join("package-lock.json")
+            .metadata()
+            .and_then(|m| m.modified());
+        if !matches!((installed, locked), (Ok(i), Ok(l)) if i >= l) {
+            sh(&cli, "npm", &["ci", "--no-audit", "--no-fund"])?;
+        }
+        timings.push(("setup + UI build", t.elapsed().as_secs_f64()));
+
+        let t = Instant::now();
+        // AppImage downloads its tools at bundle time, so Linux builds the
+        // distro packages only; the release workflow adds the rest.
+        let bundles = if cfg!(target_os = "linux") {
+            "deb,rpm"
+        } else if cfg!(target_os = "macos") {
+            "app,dmg"
+        } else {
+            "nsis,msi"
+        };
+        let tauri_js = cli.join("node_modules/@tauri-apps/cli/tauri.js");
+        let tauri_js = tauri_js.to_string_lossy();
+        let mut build = vec![tauri_js.as_ref(), "build", "--ci", "--bundles", bundles];
+        // Updater signatures need the private key, which only the release
+        // machine (or CI secret) holds; without it the packages are the same,
+        // just without their `.sig` files.
+        if std::env::var_os("TAURI_SIGNING_PRIVATE_KEY").is_none() {
+            eprintln!("TAURI_SIGNING_PRIVATE_KEY is not set: building without updater signatures (--no-sign)");
+            build.push("--no-sign");
+        }
+        sh(&root, "node", &build)?;
+        timings.push(("release build + bundle", t.elapsed().as_secs_f64()));
+    }
+
+    let binary = target.join("release").join(if cfg!(windows) {
+        "union-desk.exe"
+    } else {
+        "union-desk"
+    });
+    if let Ok(meta) = binary.metadata() {
+        eprintln!("\n{}: {}", binary.display(), human_size(meta.len()));
+    }
+    if cfg!(target_os = "linux") {
+        let deb = newest_file(&bundle_dir.join("deb"), "deb")?;
+        let rpm = newest_file(&bundle_dir.join("rpm"), "rpm")?;
+        for (path, tool, args) in [
+            (&deb, "dpkg-deb", ["--info"]),
+            (&deb, "dpkg-deb", ["--contents"]),
+            (&rpm, "rpm", ["-qip"]),
+            (&rpm, "rpm", ["-qlp"]),
+        ] {
+            if have(tool) {
+                let file = path.to_string_lossy();
+                sh(&root, tool, &[args[0], file.as_ref()])?;
+            }
+        }
+        for path in [&deb, &rpm] {
+            let size = path.metadata().map_err(|e| e.to_string())?.len();
+            eprintln!("{}: {}", path.display(), human_size(size));
+        }
+        if install_test {
+            let t = Instant::now();
+            let file = deb.to_string_lossy();
+            sh(&root, "bash", &["tests/install/deb.sh", file.as_ref()])?;
+            timings.push(("install test", t.elapsed().as_secs_f64()));
+        }
+    } else if install_test {
+        return Err("--install-test installs the .deb: Linux (Debian/Ubuntu) only".into());
+    } else {
+        eprintln!("Installers are in {}", bundle_dir.display());
+    }
+    eprintln!(
+        "\npackage done in {:.0} s:",
+        started.elapsed().as_secs_f64()
+    );
+    for (name, secs) in &timings {
+        eprintln!("  {secs:>7.1} s  {name}");
+    }
+    Ok(())
+}
+
+/// The most recently written `*.ext` in `dir`: old versions may lie beside it.
+fn newest_file(dir: &Path, ext: &str) -> Result<PathBuf> {
+    std::fs::read_dir(dir)
+        .map_err(|e| format!("no bundles in {}: {e}", dir.display()))?
+        .filter_map(|entry| entry.ok())
+        .map(|entry| entry.path())
+        .filter(|path| path.extension().is_some_and(|x| x == ext))
+        .filter_map(|path| Some((path.metadata().ok()?.modified().ok()?, path)))
+        .max()
+        .map(|(_, path)| path)
+        .ok_or_else(|| format!("no .{ext} in {}: build it first", dir.display()))
+}
+
+fn human_size(bytes: u64) -> String {
+    format!(
+        "{bytes} bytes ({:.2} MB, {:.2} MiB)",
+        bytes as f64 / 1e6,
+        bytes as f64 / 1_048_576.0
+    )
 }
