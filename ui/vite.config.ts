@@ -15,8 +15,6 @@ export default defineConfig({
     emptyOutDir: true,
     // The webview is a recent WebKit/WebView2/Chromium; no legacy output.
     target: 'es2022',
-    // Module preload polyfill is an inline script, which the CSP forbids.
-    modulePreload: { polyfill: false },
   },
   test: {
     environment: 'jsdom',
