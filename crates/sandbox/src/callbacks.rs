@@ -1,0 +1,239 @@
+//! Order pushes (订单回推) to a registered callback URL: JSON bodies signed
+//! with the callback secret exactly as SPEC.md B describes, retried with
+//! exponential backoff until the receiver answers `{"errcode":"0",…}`.
+
+use crate::data::{self, EventKind, Order, OrderState};
+use crate::state::{lock, read, Delivery, Shared};
+use serde_json::{json, Map, Value};
+use std::sync::Arc;
+use tokio::sync::watch;
+
+/// Most delivery records kept for `/__admin/callbacks`.
+const MAX_LOG: usize = 2000;
+
+/// Legacy `type` of an order push (retired enumeration, still in pushes):
+/// 0 团购, 2 酒店, 4 外卖, 5 团好货, 6 闪购, 8 优选.
+fn legacy_type(o: &Order) -> &'static str {
+    match (o.business_line, o.sub_business_line) {
+        (2, 1) => "4",
+        (2, 2) => "6",
+        (2, 3) => "5",
+        (4, _) => "8",
+        (3, _) => "2",
+        _ => "0",
+    }
+}
+
+/// The fields of a push for `o` as it stands in `st`, without `sign`.
+pub(crate) fn push_fields(o: &Order, st: &OrderState, appkey: &str) -> Map<String, Value> {
+    let mut m = Map::new();
+    let s = |v: String| Value::String(v);
+    m.insert("orderid".into(), s(o.orderid.clone()));
+    m.insert("smstitle".into(), s(o.smstitle.clone()));
+    m.insert("sid".into(), s(o.sid.clone()));
+    m.insert("appkey".into(), s(appkey.to_owned()));
+    m.insert("actId".into(), s(o.act_id.to_string()));
+    m.insert("businessLine".into(), s(o.business_line.to_string()));
+    m.insert("subBusinessLine".into(), s(o.sub_business_line.to_string()));
+    m.insert("type".into(), s(legacy_type(o).to_owned()));
+    m.insert("status".into(), s((st.status as i64).to_string()));
+    m.insert("paytime".into(), s(o.paytime.to_string()));
+    m.insert("ordertime".into(), s(o.ordertime.to_string()));
+    m.insert("modTime".into(), s(st.mod_time.to_string()));
+    m.insert("total".into(), s(data::yuan(o.payprice)));
+    m.insert("direct".into(), s(data::yuan(o.payprice)));
+    m.insert("payPrice".into(), s(data::yuan(o.payprice)));
+    m.insert("quantity".into(), s(o.quantity.to_string()));
+    m.insert(
+        "ratio".into(),
+        s(format!("{:.4}", f64::from(o.commission_rate) / 10_000.0)),
+    );
+    m.insert("uid".into(), s(o.uid.to_string()));
+    m.insert("dealid".into(), s(o.product_id.clone()));
+    m.insert("productId".into(), s(o.product_id.clone()));
+    m.insert("productName".into(), s(o.product_name.clone()));
+    if o.business_line == 4 {
+        // 优选 pushes carry the list as a JSON array (SPEC B, vector C02).
+        m.insert("tradeTypeList".into(), json!(o.trade_types));
+    }
+    m.insert("consumeType".into(), s(String::new()));
+    m.insert(
+        "refundType".into(),
+        s(if st.refunded { "1" } else { "" }.to_owned()),
+    );
+    m.insert("encryptionVoucherId".into(), s(String::new()));
+    m
+}
+
+/// The exact bytes of a signed push.
+pub(crate) fn signed_body(callback_secret: &str, fields: &Map<String, Value>) -> Vec<u8> {
+    let mut m = fields.clone();
+    let sign = meituan_union::sign::sign_callback_fields(callback_secret, &m);
+    m.insert("sign".into(), Value::String(sign));
+    serde_json::to_vec(&Value::Object(m)).unwrap_or_default()
+}
+
+/// The receiver acknowledged: `{"errcode":"0", …}` with the code as a
+/// string, the form SPEC.md B settles on.
+fn acknowledged(body: &[u8]) -> bool {
+    serde_json::from_slice::<Value>(body)
+        .ok()
+        .and_then(|v| v.get("errcode").cloned())
+        == Some(Value::String("0".into()))
+}
+
+async fn deliver(shared: &Shared, account: usize, order: u32, kind: EventKind, at_s: i64) {
+    let acct = &shared.accounts[account];
+    let (url, generation) = {
+        let rt = shared.runtime(account);
+        match &rt.callback {
+            Some(c) => (c.url.clone(), rt.callback_generation),
+            None => return,
+        }
+    };
+    let (orderid, body) = {
+        let book = read(&acct.book);
+        let o = &book.orders[order as usize];
+        let Some(st) = o.state_at(at_s) else {
+            return;
+        };
+        let secret = shared.callback_secret(account, generation);
+        (
+            o.orderid.clone(),
+            signed_body(secret.expose(), &push_fields(o, &st, &acct.appkey)),
+        )
+    };
+    let policy = shared.config.callbacks;
+    let mut last_error = None;
+    let mut attempts = 0;
+    let mut delivered = false;
+    let mut backoff = policy.initial_backoff;
+    while attempts < policy.max_attempts.max(1) {
+        if attempts > 0 {
+            tokio::time::sleep(backoff).await;
+            backoff = backoff.saturating_mul(2);
+        }
+        attempts += 1;
+        let sent = shared
+            .http
+            .post(&url)
+            .header("Content-Type", "application/json;charset=UTF-8")
+            .body(body.clone())
+            .send()
+            .await;
+        match sent {
+            Ok(res) => {
+                let status = res.status();
+                let bytes = res.bytes().await.unwrap_or_default();
+                if status.is_success() && acknowledged(&bytes) {
+                    delivered = true;
+                    break;
+                }
+                let snippet: String = String::from_utf8_lossy(&bytes).chars().take(200).collect();
+                last_error = Some(format!("HTTP {status}: {snippet}"));
+            }
+            Err(e) => last_error = Some(format!("transport: {e}")),
+        }
+    }
+    let mut log = lock(&shared.deliveries);
+    log.push(Delivery {
+        orderid,
+        event: kind,
+        url,
+        attempts,
+        delivered,
+        last_error: if delivered { None } else { last_error },
+        at_ms: shared.now_ms(),
+    });
+    let excess = log.len().saturating_sub(MAX_LOG);
+    log.drain(..excess);
+}
+
+/// Pushes admin-made changes at once, then timeline events the clock has
+/// reached (at most one day of them per account per tick).
+pub(crate) async fn tick(shared: &Shared) {
+    let immediate: Vec<_> = lock(&shared.pending_pushes).drain(..).collect();
+    for (account, order, kind, at_s) in immediate {
+        deliver(shared, account, order, kind, at_s).await;
+    }
+    let now_s = shared.now_ms().div_euclid(1000);
+    for account in 0..shared.accounts.len() {
+        let (cursor, generation) = {
+            let rt = shared.runtime(account);
+            match &rt.callback {
+                Some(c) => (c.cursor_s, rt.callback_generation),
+                None => continue,
+            }
+        };
+        if now_s <= cursor {
+            continue;
+        }
+        let upto = now_s.min(cursor + 86_400);
+        let events: Vec<_> = {
+            let book = read(&shared.accounts[account].book);
+            book.events_between(cursor, upto)
+                .iter()
+                .filter(|e| book.event_is_current(e))
+                .copied()
+                .collect()
+        };
+        for e in events {
+            deliver(shared, account, e.order, e.kind, e.at).await;
+        }
+        let mut rt = shared.runtime(account);
+        let generation_now = rt.callback_generation;
+        if let Some(c) = rt.callback.as_mut() {
+            // A re-registration during delivery set its own cursor.
+            if generation_now == generation && c.cursor_s == cursor {
+                c.cursor_s = upto;
+                shared.mark_dirty();
+            }
+        }
+    }
+}
+
+pub(crate) async fn run(shared: Arc<Shared>, mut stop: watch::Receiver<bool>) {
+    let mut interval = tokio::time::interval(shared.config.callbacks.poll_interval);
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = interval.tick() => tick(&shared).await,
+            _ = stop.changed() => return,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ack_needs_string_zero() {
+        assert!(acknowledged(br#"{"errcode":"0","errmsg":"ok"}"#));
+        assert!(!acknowledged(br#"{"errcode":0,"errmsg":"ok"}"#));
+        assert!(!acknowledged(br#"{"errcode":"1","errmsg":"err"}"#));
+        assert!(!acknowledged(b"ok"));
+    }
+
+    #[test]
+    fn signed_body_verifies_with_callback_secret_only() {
+        let o = crate::data::generate(crate::data::GenParams {
+            seed: 1,
+            appkey: "k",
+            anchor_ms: 1_700_000_000_000,
+            orders_per_month: 20,
+        })
+        .into_iter()
+        .find(|o| o.business_line == 4)
+        .expect("an 优选 order");
+        let st = o.state_at(o.paytime).unwrap();
+        let body = signed_body("cb-secret", &push_fields(&o, &st, "k"));
+        let check = meituan_union::sign::verify_callback("cb-secret", &body).unwrap();
+        assert!(check.valid, "{check:?}");
+        let wrong = meituan_union::sign::verify_callback("api-secret", &body).unwrap();
+        assert!(!wrong.valid);
+        let v: Value = serde_json::from_slice(&body).unwrap();
+        assert!(v["tradeTypeList"].is_array());
+        assert_eq!(v["status"], "1");
+    }
+}

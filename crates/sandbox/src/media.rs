@@ -1,0 +1,594 @@
+//! media.meituan.com cps_open API: POST, JSON body, S-Ca HMAC-SHA256
+//! headers (SPEC.md C). Errors use the public code table (C.2):
+//! 400 鉴权不通过, 401 不允许的请求方式, 402 请求过于频繁, 403 请求次数超过授权额度,
+//! 1 参数错误.
+
+use crate::data::{self, Order, OrderState, TimeType};
+use crate::legacy::ParamError;
+use crate::links::{self, LinkSubject};
+use crate::server::json_reply;
+use crate::state::{read, Refusal, Shared};
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::response::Response;
+use serde_json::{json, Map, Value};
+use std::sync::Arc;
+use subtle::ConstantTimeEq;
+
+const ENDPOINTS: [&str; 3] = ["get_referral_link", "query_order", "query_coupon"];
+
+/// Oldest order `query_order` serves ("近3个月").
+const QUERY_ORDER_HORIZON_S: i64 = 92 * 86_400;
+
+fn reply(code: i64, message: &str, reason: Option<&str>) -> Response {
+    json_reply(
+        StatusCode::OK,
+        &json!({"code": code, "message": message}),
+        reason,
+    )
+}
+
+fn auth_refused(reason: &str) -> Response {
+    reply(400, "鉴权不通过", Some(reason))
+}
+
+fn ok(mut extra: Map<String, Value>, data: Value) -> Response {
+    let mut m = Map::new();
+    m.insert("code".into(), 0.into());
+    m.insert("message".into(), "成功".into());
+    m.insert("data".into(), data);
+    m.append(&mut extra);
+    json_reply(StatusCode::OK, &Value::Object(m), None)
+}
+
+fn perr(s: impl Into<String>) -> ParamError {
+    ParamError(s.into())
+}
+
+fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+pub(crate) async fn handle(
+    State(shared): State<Arc<Shared>>,
+    Path(name): Path<String>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let Some(endpoint) = ENDPOINTS.iter().find(|e| **e == name) else {
+        return json_reply(
+            StatusCode::NOT_FOUND,
+            &json!({"code": -1, "message": "接口不可用"}),
+            Some("unknown media endpoint"),
+        );
+    };
+    if method != Method::POST {
+        return reply(401, "不允许的请求方式", Some("method not allowed"));
+    }
+
+    // 1. S-Ca-App
+    let Some((i, acct)) = header(&headers, "S-Ca-App").and_then(|k| shared.account(k)) else {
+        shared.record_unknown_appkey();
+        return auth_refused("S-Ca-App missing or unknown");
+    };
+    let fail = |reason: &str| {
+        shared.record(i, |d| d.refused_auth += 1);
+        auth_refused(reason)
+    };
+
+    // 2. S-Ca-Timestamp, epoch ms within the window.
+    let Some(ts_text) = header(&headers, "S-Ca-Timestamp") else {
+        return fail("S-Ca-Timestamp missing");
+    };
+    let Some(ts) = ts_text
+        .bytes()
+        .all(|b| b.is_ascii_digit())
+        .then(|| ts_text.parse::<i64>().ok())
+        .flatten()
+    else {
+        return fail("S-Ca-Timestamp is not epoch milliseconds");
+    };
+    let window = shared.config.media_ts_window.as_millis() as i64;
+    if (shared.server_now_ms() - ts).abs() > window {
+        return fail("S-Ca-Timestamp outside the window");
+    }
+
+    // 3. The signed-header list must include the timestamp; the reference
+    //    layout always signs S-Ca-App too.
+    let Some(signature) = header(&headers, "S-Ca-Signature") else {
+        return fail("S-Ca-Signature missing");
+    };
+    let Some(list) = header(&headers, "S-Ca-Signature-Headers") else {
+        return fail("S-Ca-Signature-Headers missing");
+    };
+    let names: Vec<&str> = list
+        .split(',')
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .collect();
+    if !names
+        .iter()
+        .any(|n| n.eq_ignore_ascii_case("S-Ca-Timestamp"))
+    {
+        return fail("S-Ca-Signature-Headers lacks S-Ca-Timestamp");
+    }
+    if !names.iter().any(|n| n.eq_ignore_ascii_case("S-Ca-App")) {
+        return fail("S-Ca-Signature-Headers lacks S-Ca-App");
+    }
+    let mut extra: Vec<(&str, &str)> = Vec::new();
+    for n in &names {
+        if n.eq_ignore_ascii_case("S-Ca-App") || n.eq_ignore_ascii_case("S-Ca-Timestamp") {
+            continue;
+        }
+        match header(&headers, n) {
+            Some(v) => extra.push((n, v)),
+            None => return fail("a signed header is missing"),
+        }
+    }
+
+    // 4. Content-MD5 must be the MD5 of the bytes received.
+    let md5 = meituan_union::sign::content_md5(&body);
+    if header(&headers, "Content-MD5") != Some(md5.as_str()) {
+        return fail("Content-MD5 missing or not the MD5 of the body");
+    }
+
+    // 5. The signature.
+    let query_pairs: Vec<(String, String)> = uri
+        .query()
+        .map(|q| {
+            url::form_urlencoded::parse(q.as_bytes())
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect()
+        })
+        .unwrap_or_default();
+    let query: Vec<(&str, &str)> = query_pairs
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let parts = meituan_union::sign::MediaRequestParts {
+        method: "POST",
+        path: uri.path(),
+        query: (!query.is_empty()).then_some(query.as_slice()),
+        body: Some(&body),
+        app_key: &acct.appkey,
+        timestamp_ms: ts_text,
+        extra_signed_headers: &extra,
+    };
+    let expected = meituan_union::sign::media_sign(acct.secret.expose(), &parts);
+    if !bool::from(signature.as_bytes().ct_eq(expected.signature.as_bytes())) {
+        return fail("S-Ca-Signature mismatch");
+    }
+
+    // 6. Authorization, burst rule, daily quota.
+    if !shared.runtime(i).is_authorized() {
+        return fail("API authorization not approved");
+    }
+    match shared.admit(i, uri.path()) {
+        Ok(()) => {}
+        Err(Refusal::Rate) => return reply(402, "请求过于频繁，请稍后再试", Some("rate limited")),
+        Err(Refusal::Quota { .. }) => {
+            return reply(403, "请求次数超过授权额度", Some("daily quota exhausted"))
+        }
+    }
+
+    // 7. The body.
+    let is_json = header(&headers, "Content-Type").is_some_and(|c| {
+        c.trim_start()
+            .to_ascii_lowercase()
+            .starts_with("application/json")
+    });
+    let parsed = if is_json {
+        serde_json::from_slice::<Value>(&body).ok()
+    } else {
+        None
+    };
+    let result = match parsed {
+        None if !is_json => Err(perr("Content-Type必须为application/json")),
+        Some(Value::Object(m)) => {
+            let b = Body(m);
+            let now_ms = shared.now_ms();
+            match *endpoint {
+                "get_referral_link" => referral_link(&acct.appkey, &b),
+                "query_order" => query_order(&shared, i, &b, now_ms),
+                _ => query_coupon(&shared, &b),
+            }
+        }
+        _ => Err(perr("请求体必须是JSON对象")),
+    };
+    match result {
+        Ok(res) => res,
+        Err(ParamError(detail)) => {
+            shared.record(i, |d| d.refused_params += 1);
+            reply(1, &format!("参数错误: {detail}"), Some("bad parameter"))
+        }
+    }
+}
+
+struct Body(Map<String, Value>);
+
+impl Body {
+    fn present(&self, k: &str) -> Option<&Value> {
+        self.0.get(k).filter(|v| !v.is_null())
+    }
+
+    fn int(&self, k: &str) -> Result<Option<i64>, ParamError> {
+        match self.present(k) {
+            None => Ok(None),
+            Some(Value::Number(n)) => n
+                .as_i64()
+                .map(Some)
+                .ok_or_else(|| perr(format!("{k}必须是整数"))),
+            Some(Value::String(s)) if s.is_empty() => Ok(None),
+            Some(Value::String(s)) if s.bytes().all(|b| b.is_ascii_digit()) => s
+                .parse()
+                .map(Some)
+                .map_err(|_| perr(format!("{k}必须是整数"))),
+            Some(_) => Err(perr(format!("{k}必须是整数"))),
+        }
+    }
+
+    fn int_in(&self, k: &str, lo: i64, hi: i64, default: Option<i64>) -> Result<i64, ParamError> {
+        match self.int(k)?.or(default) {
+            None => Err(perr(format!("{k}不能为空"))),
+            Some(v) if v < lo || v > hi => Err(perr(format!("{k}取值范围为{lo}~{hi}"))),
+            Some(v) => Ok(v),
+        }
+    }
+
+    fn text(&self, k: &str) -> Result<Option<String>, ParamError> {
+        match self.present(k) {
+            None => Ok(None),
+            Some(Value::String(s)) if s.is_empty() => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(Value::Number(n)) => Ok(Some(n.to_string())),
+            Some(_) => Err(perr(format!("{k}必须是字符串"))),
+        }
+    }
+
+    fn int_list(&self, k: &str) -> Result<Option<Vec<i64>>, ParamError> {
+        match self.present(k) {
+            None => Ok(None),
+            Some(Value::Array(items)) => items
+                .iter()
+                .map(|v| v.as_i64().ok_or_else(|| perr(format!("{k}必须是整数数组"))))
+                .collect::<Result<Vec<_>, _>>()
+                .map(Some),
+            Some(Value::Number(n)) => n
+                .as_i64()
+                .map(|v| Some(vec![v]))
+                .ok_or_else(|| perr(format!("{k}必须是整数数组"))),
+            Some(_) => Err(perr(format!("{k}必须是整数数组"))),
+        }
+    }
+
+    fn sid(&self) -> Result<String, ParamError> {
+        let sid = self.text("sid")?.unwrap_or_default();
+        if sid.chars().count() > 64 {
+            return Err(perr("sid长度不能超过64个字符"));
+        }
+        Ok(sid)
+    }
+}
+
+fn referral_link(appkey: &str, b: &Body) -> Result<Response, ParamError> {
+    let act = b.text("actId")?;
+    let sku = match b.text("skuViewId")? {
+        Some(s) => Some(s),
+        None => b.text("productViewSign")?,
+    };
+    let text = b.text("text")?;
+    let subject = match (&act, &sku, &text) {
+        (Some(a), _, _) => {
+            if !a.bytes().all(|c| c.is_ascii_digit()) {
+                return Err(perr("actId必须是整数"));
+            }
+            LinkSubject::Act(a)
+        }
+        (None, Some(s), _) => LinkSubject::Sku(s),
+        (None, None, Some(t)) => {
+            if t.chars().count() > 2000 {
+                return Err(perr("text长度不能超过2000个字符"));
+            }
+            LinkSubject::Text(t)
+        }
+        _ => return Err(perr("actId、skuViewId、text至少传一个")),
+    };
+    let sid = b.sid()?;
+    let mut extra = Map::new();
+    if let LinkSubject::Sku(s) = subject {
+        extra.insert("skuViewId".into(), s.into());
+    }
+    if let Some(list) = b.int_list("linkTypeList")? {
+        if list.is_empty() || list.iter().any(|t| !(1..=6).contains(t)) {
+            return Err(perr("linkTypeList取值范围为1~6"));
+        }
+        let mut map = Map::new();
+        for t in &list {
+            map.insert(
+                t.to_string(),
+                links::media_link(appkey, subject, &sid, *t as u8).into(),
+            );
+        }
+        let first = links::media_link(appkey, subject, &sid, list[0] as u8);
+        extra.insert("referralLinkMap".into(), Value::Object(map));
+        return Ok(ok(extra, first.into()));
+    }
+    let link_type = b.int_in("linkType", 1, 6, None)? as u8;
+    Ok(ok(
+        extra,
+        links::media_link(appkey, subject, &sid, link_type).into(),
+    ))
+}
+
+/// 1 到家 (takeaway, 闪购, 优选), 2 到店 (everything else).
+fn platform_of(o: &Order) -> i64 {
+    match o.business_line {
+        2 | 4 => 1,
+        _ => 2,
+    }
+}
+
+fn trade_type_of(o: &Order) -> i64 {
+    if o.trade_types == [3] {
+        2
+    } else {
+        1
+    }
+}
+
+pub(crate) fn media_item(o: &Order, st: &OrderState, appkey: &str) -> Value {
+    let mut m = Map::new();
+    m.insert("platform".into(), platform_of(o).into());
+    m.insert("businessLine".into(), o.business_line.into());
+    m.insert("orderId".into(), o.orderid.clone().into());
+    m.insert("payTime".into(), o.paytime.into());
+    m.insert("payPrice".into(), data::yuan(o.payprice).into());
+    m.insert("updateTime".into(), st.mod_time.into());
+    m.insert(
+        "commissionRate".into(),
+        o.commission_rate.to_string().into(),
+    );
+    m.insert("profit".into(), data::yuan(o.profit).into());
+    m.insert("cpaProfit".into(), data::yuan(o.cpa_profit).into());
+    m.insert("sid".into(), o.sid.clone().into());
+    m.insert("productId".into(), o.product_id.clone().into());
+    m.insert("productName".into(), o.product_name.clone().into());
+    let (rp, rt, rprof, rcpa) = if st.refunded {
+        (
+            data::yuan(o.payprice),
+            o.fate_at.to_string(),
+            data::yuan(o.profit),
+            data::yuan(o.cpa_profit),
+        )
+    } else {
+        Default::default()
+    };
+    m.insert("refundPrice".into(), rp.into());
+    m.insert("refundTime".into(), rt.into());
+    m.insert("refundProfit".into(), rprof.into());
+    m.insert("cpaRefundProfit".into(), rcpa.into());
+    m.insert("status".into(), Order::media_status(st).into());
+    m.insert("tradeType".into(), trade_type_of(o).into());
+    m.insert("actId".into(), o.act_id.into());
+    m.insert("appkey".into(), appkey.into());
+    if platform_of(o) == 2 {
+        let coupon_status = match Order::media_status(st) {
+            "2" => "1",
+            "3" => "2",
+            _ => "4",
+        };
+        m.insert(
+            "orderDetail".into(),
+            json!([{
+                "couponStatus": coupon_status,
+                "itemOrderId": format!("{}01", o.orderid),
+                "finishTime": if st.status == data::LegacyStatus::Completed { o.fate_at.to_string() } else { String::new() },
+                "basicAmount": data::yuan(o.payprice),
+                "couponFee": if coupon_status == "4" { "0.00".to_owned() } else { data::yuan(o.profit) },
+                "updateTime": st.mod_time.to_string(),
+            }]),
+        );
+    }
+    Value::Object(m)
+}
+
+/// An opaque scroll cursor bound to the query it continues.
+fn scroll_id(offset: usize, query_key: &str) -> String {
+    format!("{:x}-{:016x}", offset, data::fnv1a(query_key.as_bytes()))
+}
+
+fn parse_scroll(id: &str, query_key: &str) -> Option<usize> {
+    let (off, tag) = id.split_once('-')?;
+    (tag == format!("{:016x}", data::fnv1a(query_key.as_bytes())))
+        .then(|| usize::from_str_radix(off, 16).ok())
+        .flatten()
+}
+
+fn query_order(shared: &Shared, i: usize, b: &Body, now_ms: i64) -> Result<Response, ParamError> {
+    let now_s = now_ms.div_euclid(1000);
+    let platform = b.int("platform")?;
+    if platform.is_some_and(|p| p != 1 && p != 2) {
+        return Err(perr("platform取值范围为1~2"));
+    }
+    let lines = b.int_list("businessLine")?;
+    let order_id = b.text("orderId")?;
+    let sid = b.sid()?;
+    let time_type =
+        TimeType::from_code(b.int_in("queryTimeType", 1, 2, Some(1))?).unwrap_or(TimeType::Pay);
+    let trade_type = b.int("tradeType")?;
+    if trade_type.is_some_and(|t| t != 1 && t != 2) {
+        return Err(perr("tradeType取值范围为1~2"));
+    }
+    let search_type = b.int_in("searchType", 1, 2, Some(1))?;
+    let limit = b.int_in("limit", 1, 100, Some(20))?;
+    let page = b.int_in("page", 1, 1_000_000, Some(1))?;
+    let (start, end) = match (b.int("startTime")?, b.int("endTime")?) {
+        (Some(s), Some(e)) => {
+            if !(1_000_000_000..10_000_000_000).contains(&s)
+                || !(1_000_000_000..10_000_000_000).contains(&e)
+            {
+                return Err(perr("startTime和endTime必须是10位秒级时间戳"));
+            }
+            if e < s {
+                return Err(perr("endTime不能早于startTime"));
+            }
+            if e - s > 86_400 {
+                return Err(perr("查询时间范围不能超过1天"));
+            }
+            if s < now_s - QUERY_ORDER_HORIZON_S {
+                return Err(perr("只支持查询近3个月的订单"));
+            }
+            (s, e)
+        }
+        (None, None) if order_id.is_some() => (now_s - QUERY_ORDER_HORIZON_S, now_s),
+        _ => return Err(perr("startTime和endTime不能为空")),
+    };
+
+    let acct = &shared.accounts[i];
+    let book = read(&acct.book);
+    let rows = book.select(now_s, start, end, time_type, |o| {
+        platform.is_none_or(|p| platform_of(o) == p)
+            && lines
+                .as_ref()
+                .is_none_or(|l| l.is_empty() || l.contains(&i64::from(o.business_line)))
+            && order_id.as_ref().is_none_or(|id| *id == o.orderid)
+            && (sid.is_empty() || o.sid == sid)
+            && trade_type.is_none_or(|t| trade_type_of(o) == t)
+    });
+    let query_key = format!(
+        "{platform:?}|{lines:?}|{order_id:?}|{sid}|{time_type:?}|{trade_type:?}|{start}|{end}|{limit}"
+    );
+    let offset = if search_type == 2 {
+        match b.text("scrollId")? {
+            None => 0,
+            Some(id) => parse_scroll(&id, &query_key).ok_or_else(|| perr("scrollId无效"))?,
+        }
+    } else {
+        ((page - 1) * limit) as usize
+    };
+    let list: Vec<Value> = rows
+        .iter()
+        .skip(offset)
+        .take(limit as usize)
+        .map(|(o, st)| media_item(o, st, &acct.appkey))
+        .collect();
+    let mut data = Map::new();
+    data.insert("skuCount".into(), list.len().into());
+    if search_type == 2 {
+        let next = (offset + list.len()).min(rows.len());
+        data.insert("scrollId".into(), scroll_id(next, &query_key).into());
+    }
+    data.insert("dataList".into(), Value::Array(list));
+    Ok(ok(Map::new(), Value::Object(data)))
+}
+
+fn query_coupon(shared: &Shared, b: &Body) -> Result<Response, ParamError> {
+    let platform = b.int("platform")?;
+    if platform.is_some_and(|p| p != 1 && p != 2) {
+        return Err(perr("platform取值范围为1~2"));
+    }
+    let biz_line = b.int("bizLine")?;
+    let (lng, lat) = (b.int("longitude")?, b.int("latitude")?);
+    if lng.is_some() != lat.is_some() {
+        return Err(perr("longitude和latitude需同时传入"));
+    }
+    let search = b.text("searchText")?;
+    if let Some(s) = &search {
+        if s.chars().count() > 100 {
+            return Err(perr("searchText长度为1~100个字符"));
+        }
+    }
+    let ids: Option<Vec<String>> = match b.present("vpSkuViewIds") {
+        None => None,
+        Some(Value::Array(items)) => {
+            if items.len() > 20 {
+                return Err(perr("vpSkuViewIds最多20个"));
+            }
+            Some(
+                items
+                    .iter()
+                    .map(|v| v.as_str().map(str::to_owned))
+                    .collect::<Option<Vec<_>>>()
+                    .ok_or_else(|| perr("vpSkuViewIds必须是字符串数组"))?,
+            )
+        }
+        Some(_) => return Err(perr("vpSkuViewIds必须是字符串数组")),
+    };
+    let page_no = b.int_in("pageNo", 1, 10_000, Some(1))?;
+    let page_size = b.int_in("pageSize", 1, 20, Some(20))?;
+    let sort_field = b.int_in("sortField", 1, 3, Some(1))?;
+    let asc = b.int_in("ascDescOrder", 1, 2, Some(1))? == 1;
+    let price_floor = b.int("priceFloor")?;
+    let price_cap = b.int("priceCap")?;
+    let comm_floor = b.int("commissionFloor")?;
+    let comm_cap = b.int("commissionCap")?;
+
+    let mut rows: Vec<&data::Coupon> = shared
+        .coupons
+        .iter()
+        .filter(|c| {
+            platform.is_none_or(|p| i64::from(c.platform) == p)
+                && biz_line.is_none_or(|bl| i64::from(c.biz_line) == bl)
+                && search
+                    .as_ref()
+                    .is_none_or(|s| c.name.contains(s.as_str()) || c.brand.contains(s.as_str()))
+                && ids.as_ref().is_none_or(|ids| ids.contains(&c.sku_view_id))
+                && price_floor.is_none_or(|f| c.sell_price >= f * 100)
+                && price_cap.is_none_or(|cap| c.sell_price <= cap * 100)
+                && comm_floor.is_none_or(|f| i64::from(c.commission_percent) >= f * 100)
+                && comm_cap.is_none_or(|cap| i64::from(c.commission_percent) <= cap * 100)
+        })
+        .collect();
+    rows.sort_by_key(|c| {
+        let key = match sort_field {
+            1 => c.sell_price,
+            2 => i64::from(c.sale_volume),
+            _ => i64::from(c.commission_percent),
+        };
+        (if asc { key } else { -key }, c.sku_view_id.clone())
+    });
+    let skip = ((page_no - 1) * page_size) as usize;
+    let page: Vec<Value> = rows
+        .iter()
+        .skip(skip)
+        .take(page_size as usize)
+        .map(|c| {
+            json!({
+                "couponPackDetail": {
+                    "name": c.name, "skuViewId": c.sku_view_id,
+                    "headUrl": format!("https://img.sandbox.invalid/sku/{}.jpg", c.sku_view_id),
+                    "saleVolume": format!("{}+", c.sale_volume),
+                    "saleStatus": true,
+                    "originalPrice": data::yuan(c.original_price),
+                    "sellPrice": data::yuan(c.sell_price),
+                    "platform": c.platform, "bizLine": c.biz_line,
+                },
+                "brandInfo": {
+                    "brandName": c.brand,
+                    "brandLogoUrl": format!("https://img.sandbox.invalid/brand/{}.png", data::fnv1a(c.brand.as_bytes()) % 10_000),
+                },
+                "commissionInfo": {
+                    "commissionPercent": c.commission_percent.to_string(),
+                    "commission": data::yuan(c.sell_price * i64::from(c.commission_percent) / 10_000),
+                },
+                "availablePoiInfo": {"availablePoiNum": 1 + data::fnv1a(c.sku_view_id.as_bytes()) % 50},
+            })
+        })
+        .collect();
+    let mut extra = Map::new();
+    extra.insert("hasNext".into(), (skip + page.len() < rows.len()).into());
+    if let Some(s) = &search {
+        extra.insert(
+            "searchId".into(),
+            format!(
+                "{:016x}",
+                data::fnv1a(format!("{s}|{platform:?}|{biz_line:?}").as_bytes())
+            )
+            .into(),
+        );
+    }
+    Ok(ok(extra, Value::Array(page)))
+}
