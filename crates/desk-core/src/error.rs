@@ -82,10 +82,10 @@ pub enum Error {
     AuthFailed(String),
     #[error("calls are too frequent; wait a moment")]
     TooFrequent,
-    #[error("the computer's clock is off by {skew_secs} s from the server's")]
+    #[error("the computer's clock is off by {offset_secs} s from the server's")]
     ClockSkew {
-        /// Local clock minus server clock, in seconds (positive: we are ahead).
-        skew_secs: i64,
+        /// Server clock minus ours, in seconds (positive: this computer is behind).
+        offset_secs: i64,
     },
     #[error("the server's answer could not be read: {0}")]
     Decode(String),
@@ -135,7 +135,9 @@ impl Error {
             Error::Api { code, message } => {
                 Some(serde_json::json!({ "api_code": code, "api_message": message }))
             }
-            Error::ClockSkew { skew_secs } => Some(serde_json::json!({ "skew_secs": skew_secs })),
+            Error::ClockSkew { offset_secs } => {
+                Some(serde_json::json!({ "offset_secs": offset_secs }))
+            }
             _ => None,
         }
     }
@@ -192,9 +194,9 @@ mod tests {
         let json = serde_json::to_value(&e).unwrap();
         assert_eq!(json["code"], "quota_exhausted");
         assert_eq!(json["details"]["resets_at"], "2026-03-02T00:00:00+08:00");
-        let e: IpcError = Error::ClockSkew { skew_secs: -95 }.into();
+        let e: IpcError = Error::ClockSkew { offset_secs: -95 }.into();
         assert_eq!(
-            serde_json::to_value(&e).unwrap()["details"]["skew_secs"],
+            serde_json::to_value(&e).unwrap()["details"]["offset_secs"],
             -95
         );
     }

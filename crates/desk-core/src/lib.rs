@@ -2,15 +2,19 @@
 //! the `mtu` CLI share. Time, the HTTP base URL and the vault are passed in so
 //! every part is testable headlessly and deterministically.
 
+pub mod api;
+pub mod clipboard;
 pub mod clock;
 pub mod error;
 pub mod logging;
 pub mod paths;
 pub mod profiles;
 pub mod quota;
+pub mod reveal;
 pub mod settings;
 pub mod store;
 pub mod vault;
+pub mod verify;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{Error, ErrorCode, IpcError, Result};

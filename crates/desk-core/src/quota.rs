@@ -169,6 +169,12 @@ impl QuotaLedger {
         )
     }
 
+    /// Takes back a reservation whose request was never sent (refused before
+    /// signing or sending), so it does not count.
+    pub fn cancel(&self, reservation: Reservation) -> Result<()> {
+        store::quota::cancel(&mut self.store.connect()?, reservation.call_id)
+    }
+
     /// Today's count against the profile's tier.
     pub fn status(&self, profile: &Profile) -> Result<QuotaStatus> {
         let now = self.clock.now();
@@ -330,6 +336,20 @@ mod tests {
         clock.set(Utc.with_ymd_and_hms(2026, 3, 1, 16, 0, 0).unwrap());
         let st = ledger.status(&p).unwrap();
         assert_eq!((st.day.as_str(), st.used), ("2026-03-02", 0));
+    }
+
+    #[test]
+    fn cancel_takes_back_an_unsent_call_only() {
+        let (_d, ledger, _c) = ledger();
+        let p = profile("k", Tier::T2000);
+        let sent = ledger.reserve(&p, "/x").unwrap();
+        ledger.finish(sent, &CallOutcome::ok(200)).unwrap();
+        let unsent = ledger.reserve(&p, "/x").unwrap();
+        assert_eq!(ledger.status(&p).unwrap().used, 2);
+        ledger.cancel(unsent).unwrap();
+        assert_eq!(ledger.status(&p).unwrap().used, 1);
+        let conn = ledger.store.connect().unwrap();
+        assert_eq!(store::quota::calls_on(&conn, "k", "2026-03-01").unwrap(), 1);
     }
 
     #[test]

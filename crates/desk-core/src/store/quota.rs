@@ -104,6 +104,23 @@ pub fn finish(conn: &mut Connection, f: &Finished<'_>) -> Result<()> {
     Ok(())
 }
 
+/// Takes back a reservation whose request never left the process (it was
+/// refused before sending), so the server cannot have counted it.
+pub fn cancel(conn: &mut Connection, call_id: i64) -> Result<()> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    tx.execute(
+        "UPDATE quota_days SET used = max(used - 1, 0)
+         WHERE (appkey, day) = (SELECT appkey, day FROM call_log WHERE id = ?1 AND outcome = 'pending')",
+        [call_id],
+    )?;
+    tx.execute(
+        "DELETE FROM call_log WHERE id = ?1 AND outcome = 'pending'",
+        [call_id],
+    )?;
+    tx.commit()?;
+    Ok(())
+}
+
 fn day_in(conn: &Connection, appkey: &str, day: &str) -> Result<Option<DayRow>> {
     Ok(conn
         .query_row(

@@ -1,0 +1,384 @@
+//! The signed-call gateway: the one path every call to Meituan (or the
+//! sandbox) takes.
+//!
+//! load the secret from the vault → reserve one call in the quota ledger
+//! (committed before anything is sent) → sign with the clock's time → send
+//! once → record the outcome in the call log.
+//!
+//! A request refused by validation is refused before the reservation; one
+//! the client refuses before sending is taken back, since Meituan cannot
+//! have counted it. Everything else counts, whatever the answer.
+
+use crate::clock::{beijing, next_beijing_midnight, Clock};
+use crate::error::{Error, ErrorCode, Result};
+use crate::profiles::{self, Generation, Profile};
+use crate::quota::{CallOutcome, QuotaLedger};
+use crate::store::Store;
+use crate::vault::{SecretKind, Vault};
+use meituan_union::{
+    ApiErrorKind, Client, ClientConfig, Credentials, LegacyEndpoint, MediaEndpoint,
+};
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// Where a sandbox profile's calls go: the sandbox embedded in the app,
+/// started on first use. The gateway only asks for its address.
+pub trait SandboxProvider: Send + Sync {
+    /// The running sandbox's base URL (starting it if needed).
+    fn base_url(&self) -> Pin<Box<dyn Future<Output = Result<String>> + Send + '_>>;
+}
+
+/// A sandbox already running at a known address (tests, `mtu sandbox`).
+pub struct FixedSandbox(pub String);
+
+impl SandboxProvider for FixedSandbox {
+    fn base_url(&self) -> Pin<Box<dyn Future<Output = Result<String>> + Send + '_>> {
+        let url = self.0.clone();
+        Box::pin(async move { Ok(url) })
+    }
+}
+
+/// Timeouts of the HTTP client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ApiOptions {
+    pub connect_timeout: Duration,
+    pub timeout: Duration,
+}
+
+impl Default for ApiOptions {
+    fn default() -> Self {
+        let c = ClientConfig::default();
+        ApiOptions {
+            connect_timeout: c.connect_timeout,
+            timeout: c.timeout,
+        }
+    }
+}
+
+/// A call's failure before it is mapped to [`Error`]: the protocol error is
+/// kept whole so `verify` can tell an appkey from a secret problem.
+#[derive(Debug)]
+pub(crate) enum CallError {
+    Local(Error),
+    Remote(meituan_union::Error),
+}
+
+impl From<Error> for CallError {
+    fn from(e: Error) -> Self {
+        CallError::Local(e)
+    }
+}
+
+/// The gateway. Cheap to share behind an `Arc`; safe across threads.
+pub struct Api {
+    store: Store,
+    vault: Arc<dyn Vault>,
+    clock: Arc<dyn Clock>,
+    ledger: QuotaLedger,
+    sandbox: Option<Arc<dyn SandboxProvider>>,
+    options: ApiOptions,
+    /// One HTTP client (and connection pool) per base URL.
+    clients: Mutex<HashMap<String, Client>>,
+}
+
+impl Api {
+    pub fn new(store: Store, vault: Arc<dyn Vault>, clock: Arc<dyn Clock>) -> Self {
+        Api {
+            ledger: QuotaLedger::new(store.clone(), clock.clone()),
+            store,
+            vault,
+            clock,
+            sandbox: None,
+            options: ApiOptions::default(),
+            clients: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// How sandbox profiles reach their sandbox.
+    pub fn with_sandbox(mut self, sandbox: Arc<dyn SandboxProvider>) -> Self {
+        self.sandbox = Some(sandbox);
+        self
+    }
+
+    pub fn with_options(mut self, options: ApiOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn vault(&self) -> &dyn Vault {
+        self.vault.as_ref()
+    }
+
+    pub fn clock(&self) -> &dyn Clock {
+        self.clock.as_ref()
+    }
+
+    pub fn ledger(&self) -> &QuotaLedger {
+        &self.ledger
+    }
+
+    /// The base URL a profile's calls go to.
+    pub async fn base_url(&self, profile: &Profile) -> Result<String> {
+        match (&profile.base_url, profile.sandbox) {
+            (Some(url), _) => Ok(url.clone()),
+            (None, true) => match &self.sandbox {
+                Some(sandbox) => sandbox.base_url().await,
+                None => Err(Error::Internal(
+                    "this front end cannot start the embedded sandbox".into(),
+                )),
+            },
+            (None, false) => Ok(profile.generation.default_base_url().to_owned()),
+        }
+    }
+
+    fn client(&self, base_url: &str) -> Result<Client> {
+        let mut clients = self.clients.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(c) = clients.get(base_url) {
+            return Ok(c.clone());
+        }
+        let url =
+            url::Url::parse(base_url).map_err(|e| Error::invalid("base_url", e.to_string()))?;
+        let config = ClientConfig {
+            connect_timeout: self.options.connect_timeout,
+            timeout: self.options.timeout,
+            ..ClientConfig::with_base_url(url)
+        };
+        let client = Client::new(config).map_err(|e| map_error(e, self.clock.as_ref()))?;
+        clients.insert(base_url.to_owned(), client.clone());
+        Ok(client)
+    }
+
+    /// Calls a legacy (`/api/*`) endpoint for `profile` through the ledger.
+    pub async fn legacy<E: LegacyEndpoint>(
+        &self,
+        profile: &Profile,
+        request: &E,
+    ) -> Result<E::Response> {
+        self.legacy_call(profile, request)
+            .await
+            .map_err(|e| self.map_call_error(e))
+    }
+
+    /// Calls a cps_open endpoint for `profile` through the ledger.
+    pub async fn media<E: MediaEndpoint>(
+        &self,
+        profile: &Profile,
+        request: &E,
+    ) -> Result<E::Response> {
+        self.media_call(profile, request)
+            .await
+            .map_err(|e| self.map_call_error(e))
+    }
+
+    pub(crate) fn map_call_error(&self, e: CallError) -> Error {
+        match e {
+            CallError::Local(e) => e,
+            CallError::Remote(e) => map_error(e, self.clock.as_ref()),
+        }
+    }
+
+    pub(crate) async fn legacy_call<E: LegacyEndpoint>(
+        &self,
+        profile: &Profile,
+        request: &E,
+    ) -> std::result::Result<E::Response, CallError> {
+        expect_generation(profile, Generation::Legacy, E::PATH)?;
+        request.validate().map_err(CallError::Remote)?;
+        let credentials = self.credentials(profile)?;
+        let client = self.client(&self.base_url(profile).await?)?;
+        let reservation = self.ledger.reserve(profile, E::PATH)?;
+        let now_ms = self.clock.now().timestamp_millis();
+        let outcome = client.legacy(request, &credentials, now_ms).await;
+        self.settle(reservation, &outcome.attempt, outcome.result.as_ref().err())?;
+        outcome.result.map_err(CallError::Remote)
+    }
+
+    pub(crate) async fn media_call<E: MediaEndpoint>(
+        &self,
+        profile: &Profile,
+        request: &E,
+    ) -> std::result::Result<E::Response, CallError> {
+        expect_generation(profile, Generation::Media, E::PATH)?;
+        request.validate().map_err(CallError::Remote)?;
+        let credentials = self.credentials(profile)?;
+        let client = self.client(&self.base_url(profile).await?)?;
+        let reservation = self.ledger.reserve(profile, E::PATH)?;
+        let now_ms = self.clock.now().timestamp_millis();
+        let outcome = client.media(request, &credentials, now_ms).await;
+        self.settle(reservation, &outcome.attempt, outcome.result.as_ref().err())?;
+        outcome.result.map_err(CallError::Remote)
+    }
+
+    fn credentials(&self, profile: &Profile) -> Result<Credentials> {
+        let secret = profiles::load_secret(self.vault.as_ref(), profile, SecretKind::ApiSecret)?;
+        Ok(Credentials::new(profile.appkey.clone(), secret))
+    }
+
+    /// Records the outcome of a reserved call (or takes the reservation back
+    /// when nothing was sent).
+    fn settle(
+        &self,
+        reservation: crate::quota::Reservation,
+        attempt: &meituan_union::Attempt,
+        error: Option<&meituan_union::Error>,
+    ) -> Result<()> {
+        if !attempt.sent {
+            return self.ledger.cancel(reservation);
+        }
+        let outcome = match error {
+            None => CallOutcome {
+                ok: true,
+                http_status: attempt.http_status,
+                ..CallOutcome::default()
+            },
+            Some(e) => CallOutcome {
+                ok: false,
+                http_status: attempt.http_status,
+                api_code: match e {
+                    meituan_union::Error::Api { code, .. } => Some(code.to_string()),
+                    _ => None,
+                },
+                error_code: Some(map_error(e.clone(), self.clock.as_ref()).code()),
+                quota_refused: e.api_kind() == Some(ApiErrorKind::QuotaExceeded),
+            },
+        };
+        if let Some(e) = error {
+            tracing::info!(endpoint = attempt.endpoint, http_status = ?attempt.http_status, error = %e, "signed call failed");
+        }
+        self.ledger.finish(reservation, &outcome)
+    }
+}
+
+fn expect_generation(profile: &Profile, wanted: Generation, path: &str) -> Result<()> {
+    if profile.generation != wanted {
+        return Err(Error::invalid(
+            "generation",
+            format!(
+                "{path} is a {} endpoint but profile {:?} uses the {} API",
+                wanted.as_str(),
+                profile.name,
+                profile.generation.as_str()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Whether an API refusal says the account's authorization is not open.
+pub(crate) fn is_not_authorized(message: &str) -> bool {
+    message.contains("未开通") || message.contains("权限") || message.contains("未授权")
+}
+
+/// Maps a protocol error to the core's kinds. Server bodies stay out of the
+/// message: they are logged, not shown.
+pub fn map_error(e: meituan_union::Error, clock: &dyn Clock) -> Error {
+    use meituan_union::Error as M;
+    match e {
+        M::Network { message } => Error::Network(message),
+        M::Timeout => Error::Timeout("no answer before the timeout".into()),
+        M::Http { status, .. } => Error::Http { status },
+        M::Decode { reason, .. } => Error::Decode(reason),
+        M::InvalidArgument { field, reason } => Error::invalid(field, reason),
+        M::ClockSkew { offset_secs } => Error::ClockSkew { offset_secs },
+        M::Api { code, message } => match ApiErrorKind::classify(code, &message) {
+            ApiErrorKind::AuthFailed => Error::AuthFailed(message),
+            ApiErrorKind::TooFrequent => Error::TooFrequent,
+            ApiErrorKind::QuotaExceeded => Error::QuotaExhausted {
+                resets_at: next_beijing_midnight(clock.now()).with_timezone(&beijing()),
+            },
+            _ if is_not_authorized(&message) => Error::AuthNotOpen(message),
+            _ => Error::Api {
+                code: code.to_string(),
+                message,
+            },
+        },
+    }
+}
+
+/// The code a protocol error maps to (for the call log).
+pub fn error_code_of(e: &meituan_union::Error, clock: &dyn Clock) -> ErrorCode {
+    map_error(e.clone(), clock).code()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ManualClock;
+    use chrono::{TimeZone, Utc};
+
+    #[test]
+    fn protocol_errors_map_to_core_codes() {
+        let clock = ManualClock::new(Utc.with_ymd_and_hms(2026, 3, 1, 15, 0, 0).unwrap());
+        let m = |e| map_error(e, &clock);
+        use meituan_union::Error as M;
+        assert_eq!(
+            m(M::Network {
+                message: "refused".into()
+            })
+            .code(),
+            ErrorCode::Network
+        );
+        assert_eq!(m(M::Timeout).code(), ErrorCode::Timeout);
+        assert_eq!(
+            m(M::Http {
+                status: 502,
+                body: "x".into()
+            })
+            .code(),
+            ErrorCode::Http
+        );
+        assert_eq!(
+            m(M::Decode {
+                raw: "x".into(),
+                reason: "not JSON".into()
+            })
+            .code(),
+            ErrorCode::Decode
+        );
+        assert_eq!(
+            m(M::InvalidArgument {
+                field: "sid",
+                reason: "too long".into()
+            })
+            .code(),
+            ErrorCode::InvalidInput
+        );
+        assert_eq!(
+            m(M::ClockSkew { offset_secs: 300 }).code(),
+            ErrorCode::ClockSkew
+        );
+        let api = |code: i64, msg: &str| {
+            m(M::Api {
+                code,
+                message: msg.into(),
+            })
+        };
+        assert_eq!(api(400, "鉴权不通过").code(), ErrorCode::AuthFailed);
+        assert_eq!(api(1002, "签名错误").code(), ErrorCode::AuthFailed);
+        assert_eq!(api(402, "请求过于频繁").code(), ErrorCode::TooFrequent);
+        assert_eq!(api(1004, "API权限未开通").code(), ErrorCode::AuthNotOpen);
+        assert_eq!(api(999, "系统出现异常").code(), ErrorCode::Api);
+        match api(403, "请求次数超过授权额度") {
+            Error::QuotaExhausted { resets_at } => {
+                assert_eq!(resets_at.to_rfc3339(), "2026-03-02T00:00:00+08:00")
+            }
+            other => panic!("expected quota, got {other:?}"),
+        }
+        // The legacy quota message, code outside the public table.
+        assert_eq!(
+            api(
+                1006,
+                "请求次数超过授权额度（每日2000次，北京时间00:00重置）"
+            )
+            .code(),
+            ErrorCode::QuotaExhausted
+        );
+    }
+}

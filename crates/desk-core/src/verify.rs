@@ -1,0 +1,264 @@
+//! "Verify": one cheap signed call that tells, in plain words, which of
+//! network, appkey, secret, clock, authorization or quota is wrong. Success
+//! means the authorization is open (已开通), and the profile says so.
+
+use crate::api::{is_not_authorized, Api, CallError};
+use crate::clock::beijing_rfc3339;
+use crate::error::{Error, ErrorCode, Result};
+use crate::profiles::{self, AuthStatus, Generation, Profile};
+use meituan_union::{
+    ApiErrorKind, BusinessLine, OrderListRequest, QueryOrderRequest, QueryTimeType, SearchType,
+};
+use serde::Serialize;
+use std::time::Instant;
+
+/// What verify found wrong; `None` in the report when all is well.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum VerifyProblem {
+    /// No answer: offline, DNS, refused connection, TLS.
+    Network,
+    /// The server did not answer in time.
+    Timeout,
+    /// The appkey is unknown to the server.
+    Appkey,
+    /// The signature was refused: the secret is wrong.
+    Secret,
+    /// Refused, and Meituan does not say whether appkey or secret (media 400).
+    Credentials,
+    /// The computer's clock is too far off (`offset_secs` says how far).
+    Clock,
+    /// API authorization (API 授权) is not open yet.
+    AuthorizationNotOpen,
+    /// Today's quota is used up (`resets_at` says when it comes back).
+    QuotaExhausted,
+    /// Calls too close together.
+    TooFrequent,
+    /// No API secret is stored for the profile.
+    MissingSecret,
+    /// The OS keychain could not be used.
+    Keychain,
+    /// The server failed or answered something unreadable.
+    Server,
+}
+
+/// The outcome of a verify, for the UI and `mtu profile verify --json`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+pub struct VerifyReport {
+    pub profile_id: String,
+    pub ok: bool,
+    pub problem: Option<VerifyProblem>,
+    /// The same as the problem's code, for the generic error translation.
+    pub code: Option<ErrorCode>,
+    /// A plain English sentence; the UI shows the translation of `problem`.
+    pub message: String,
+    /// Server clock minus ours, in seconds, when the clock is the problem.
+    pub offset_secs: Option<i64>,
+    /// When the quota comes back (RFC 3339, +08:00), when it is the problem.
+    pub resets_at: Option<String>,
+    /// The endpoint called, when a call was made.
+    pub endpoint: Option<String>,
+    pub latency_ms: Option<u64>,
+    /// The authorization status after the check.
+    pub auth_status: AuthStatus,
+    /// RFC 3339, +08:00.
+    pub checked_at: String,
+}
+
+/// Runs the check for one profile. A problem the check finds is a report,
+/// not an error; only storage failures are errors.
+pub async fn verify(api: &Api, profile_id: &str) -> Result<VerifyReport> {
+    let profile = profiles::get(api.store(), profile_id)?;
+    let now = api.clock().now();
+    let started = Instant::now();
+    let (endpoint, result) = match profile.generation {
+        Generation::Legacy => {
+            // One minute ending now, one order: the cheapest legacy call.
+            let end = now.timestamp();
+            let req = OrderListRequest {
+                business_line: Some(BusinessLine::WaimaiShangou),
+                act_id: None,
+                start_time: end - 60,
+                end_time: end,
+                page: 1,
+                limit: 1,
+                query_time_type: QueryTimeType::PayTime,
+            };
+            let r = api.legacy_call(&profile, &req).await.map(|_| ());
+            ("/api/orderList", r)
+        }
+        Generation::Media => {
+            let end = now.timestamp();
+            let req = QueryOrderRequest::window(
+                end - 60,
+                end,
+                QueryTimeType::PayTime,
+                SearchType::Page,
+                1,
+            );
+            let r = api.media_call(&profile, &req).await.map(|_| ());
+            ("/cps_open/common/api/v1/query_order", r)
+        }
+    };
+    let latency_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    let mut report = VerifyReport {
+        profile_id: profile.id.clone(),
+        ok: false,
+        problem: None,
+        code: None,
+        message: String::new(),
+        offset_secs: None,
+        resets_at: None,
+        endpoint: Some(endpoint.to_owned()),
+        latency_ms: Some(latency_ms),
+        auth_status: profile.auth_status,
+        checked_at: beijing_rfc3339(now),
+    };
+    match result {
+        Ok(()) => {
+            report.ok = true;
+            report.message =
+                "All good: appkey, secret, clock and API authorization are right.".into();
+            let updated =
+                profiles::set_auth_status(api.store(), api.clock(), &profile.id, AuthStatus::Open)?;
+            report.auth_status = updated.auth_status;
+        }
+        Err(e) => {
+            let nothing_sent = matches!(
+                e,
+                CallError::Local(_)
+                    | CallError::Remote(meituan_union::Error::InvalidArgument { .. })
+            );
+            let (problem, message) = diagnose(api, &profile, &e);
+            let err = api.map_call_error(e);
+            // Storage trouble is ours, not the account's: report it as an error.
+            if err.code() == ErrorCode::Storage {
+                return Err(err);
+            }
+            if let Error::ClockSkew { offset_secs } = &err {
+                report.offset_secs = Some(*offset_secs);
+            }
+            if let Error::QuotaExhausted { resets_at } = &err {
+                report.resets_at =
+                    Some(resets_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, false));
+            }
+            if problem == VerifyProblem::AuthorizationNotOpen
+                && profile.auth_status == AuthStatus::Open
+            {
+                // The server says it is not open (any more): trust the server.
+                let updated = profiles::set_auth_status(
+                    api.store(),
+                    api.clock(),
+                    &profile.id,
+                    AuthStatus::NotOpen,
+                )?;
+                report.auth_status = updated.auth_status;
+            }
+            if nothing_sent {
+                report.endpoint = None;
+            }
+            report.code = Some(err.code());
+            report.problem = Some(problem);
+            report.message = message;
+        }
+    }
+    Ok(report)
+}
+
+fn diagnose(api: &Api, profile: &Profile, e: &CallError) -> (VerifyProblem, String) {
+    use meituan_union::Error as M;
+    match e {
+        CallError::Local(local) => match local {
+            Error::NotFound(_) => (
+                VerifyProblem::MissingSecret,
+                format!("Profile {:?} has no API secret (密钥) yet: add it, then verify again.", profile.name),
+            ),
+            Error::KeychainUnavailable(_) => (
+                VerifyProblem::Keychain,
+                "The system keychain could not be used, so the secret could not be read. Unlock it and try again.".into(),
+            ),
+            Error::QuotaExhausted { resets_at } => (
+                VerifyProblem::QuotaExhausted,
+                format!(
+                    "Today's calls are used up, so nothing was sent. The quota resets at {} (Beijing time).",
+                    resets_at.format("%Y-%m-%d %H:%M")
+                ),
+            ),
+            other => (VerifyProblem::Server, format!("The check could not run: {other}.")),
+        },
+        CallError::Remote(remote) => match remote {
+            M::Network { .. } => (
+                VerifyProblem::Network,
+                "The server could not be reached: check the internet connection (and the base URL).".into(),
+            ),
+            M::Timeout => (
+                VerifyProblem::Timeout,
+                "The server did not answer in time: check the connection and try again.".into(),
+            ),
+            M::ClockSkew { offset_secs } => (
+                VerifyProblem::Clock,
+                format!(
+                    "This computer's clock is {} s {} the server's: set the clock right (automatic time), then verify again.",
+                    offset_secs.abs(),
+                    if *offset_secs > 0 { "behind" } else { "ahead of" }
+                ),
+            ),
+            M::Api { code, message } => {
+                let lower = message.to_lowercase();
+                match ApiErrorKind::classify(*code, message) {
+                    ApiErrorKind::QuotaExceeded => {
+                        let resets = crate::clock::next_beijing_midnight(api.clock().now())
+                            .with_timezone(&crate::clock::beijing());
+                        (
+                            VerifyProblem::QuotaExhausted,
+                            format!(
+                                "Meituan says today's calls are used up. The quota resets at {} (Beijing time).",
+                                resets.format("%Y-%m-%d %H:%M")
+                            ),
+                        )
+                    }
+                    ApiErrorKind::TooFrequent => (
+                        VerifyProblem::TooFrequent,
+                        "Calls were too close together: wait a moment and verify again.".into(),
+                    ),
+                    _ if lower.contains("appkey") || lower.contains("app key") => (
+                        VerifyProblem::Appkey,
+                        format!("Meituan does not know the appkey {:?}: copy it again from the console.", profile.appkey),
+                    ),
+                    _ if message.contains("签名") || lower.contains("sign") => (
+                        VerifyProblem::Secret,
+                        "The signature was refused: the API secret (密钥) is wrong. Copy it again from the console.".into(),
+                    ),
+                    _ if message.contains("ts") && (message.contains("过期") || message.contains("时间")) => (
+                        VerifyProblem::Clock,
+                        "The request's time was refused: check that this computer's clock is right.".into(),
+                    ),
+                    _ if is_not_authorized(message) => (
+                        VerifyProblem::AuthorizationNotOpen,
+                        "The account's API authorization (API 授权) is not open yet: apply in the console (去开通) and wait for 已开通.".into(),
+                    ),
+                    ApiErrorKind::AuthFailed => (
+                        VerifyProblem::Credentials,
+                        "Meituan refused the appkey or the secret (鉴权不通过), or the authorization is not open yet: check both against the console.".into(),
+                    ),
+                    _ => (
+                        VerifyProblem::Server,
+                        format!("Meituan refused the call (code {code}): {message}"),
+                    ),
+                }
+            }
+            M::Http { status, .. } => (
+                VerifyProblem::Server,
+                format!("The server answered HTTP {status}: check the base URL, or try again later."),
+            ),
+            M::Decode { .. } => (
+                VerifyProblem::Server,
+                "The server's answer could not be read: check the base URL.".into(),
+            ),
+            M::InvalidArgument { field, reason } => (
+                if *field == "appkey" { VerifyProblem::Appkey } else { VerifyProblem::Secret },
+                format!("The {field} is not usable: {reason}."),
+            ),
+        },
+    }
+}
