@@ -24,6 +24,7 @@ const APT_PACKAGES: &[&str] = &[
     "xvfb",
     "xauth",
     "xdotool",
+    "xclip",
     "imagemagick",
     "webkit2gtk-driver",
     "dbus",
