@@ -152,6 +152,7 @@ async fn deliver(shared: &Shared, account: usize, order: u32, kind: EventKind, a
 /// Pushes admin-made changes at once, then timeline events the clock has
 /// reached (at most one day of them per account per tick).
 pub(crate) async fn tick(shared: &Shared) {
+    let _one_at_a_time = shared.tick_lock.lock().await;
     let immediate: Vec<_> = lock(&shared.pending_pushes).drain(..).collect();
     for (account, order, kind, at_s) in immediate {
         deliver(shared, account, order, kind, at_s).await;

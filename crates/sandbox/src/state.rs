@@ -246,6 +246,8 @@ pub(crate) struct Shared {
     /// Admin-made order changes waiting to be pushed at the next callback
     /// tick: (account, order index, event, event time in s).
     pub pending_pushes: Mutex<VecDeque<(usize, u32, data::EventKind, i64)>>,
+    /// One callback tick at a time (the poller and `push_callbacks_now`).
+    pub tick_lock: tokio::sync::Mutex<()>,
 }
 
 /// Persisted form (`SandboxConfig::state_file`). Holds no secret.
@@ -339,6 +341,7 @@ impl Shared {
                 .map_err(|e| crate::SandboxError::HttpClient(e.to_string()))?,
             dirty: AtomicBool::new(false),
             pending_pushes: Mutex::new(VecDeque::new()),
+            tick_lock: tokio::sync::Mutex::new(()),
             config,
         };
         if let Some(p) = persisted {

@@ -1,0 +1,238 @@
+//! Order pushes to a registered callback URL, received and verified by a
+//! test receiver; bounded retries with backoff.
+
+mod common;
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::routing::post;
+use axum::Router;
+use common::*;
+use meituan_union::sign::verify_callback;
+use sandbox::{CallbackPolicy, RunningSandbox, TimeType};
+use serde_json::{json, Value};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+#[derive(Default)]
+struct Receiver {
+    bodies: Mutex<Vec<Vec<u8>>>,
+    /// Answer `{"errcode":"1"}` to this many pushes first.
+    fail_first: AtomicU32,
+}
+
+async fn receive(State(r): State<Arc<Receiver>>, body: Bytes) -> String {
+    r.bodies.lock().unwrap().push(body.to_vec());
+    let failing = r
+        .fail_first
+        .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+        .is_ok();
+    if failing {
+        r#"{"errcode":"1","errmsg":"err"}"#.into()
+    } else {
+        r#"{"errcode":"0","errmsg":"ok"}"#.into()
+    }
+}
+
+async fn receiver(fail_first: u32) -> (String, Arc<Receiver>) {
+    let r = Arc::new(Receiver::default());
+    r.fail_first.store(fail_first, Ordering::SeqCst);
+    let app = Router::new()
+        .route("/cb", post(receive))
+        .with_state(r.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/cb", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (url, r)
+}
+
+async fn callback_sandbox(orders_per_month: u32) -> (RunningSandbox, sandbox::ManualClock) {
+    let (mut cfg, clock) = manual_config(VECTOR_MS);
+    cfg.orders_per_month = orders_per_month;
+    cfg.callbacks = CallbackPolicy {
+        max_attempts: 4,
+        initial_backoff: Duration::from_millis(10),
+        timeout: Duration::from_secs(5),
+        poll_interval: Duration::from_millis(30),
+    };
+    (start(cfg).await, clock)
+}
+
+async fn register(sb: &RunningSandbox, url: &str) -> String {
+    let k = sb.demo_account().appkey;
+    let (status, v) = post_json(
+        &format!("{}/__console/accounts/{k}/callback", sb.base_url()),
+        &json!({ "url": url }),
+    )
+    .await;
+    assert_eq!(status, 200, "{v}");
+    v["callback_secret"].as_str().unwrap().to_owned()
+}
+
+async fn wait_for(r: &Receiver, n: usize) -> Vec<Vec<u8>> {
+    for _ in 0..500 {
+        if r.bodies.lock().unwrap().len() >= n {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    r.bodies.lock().unwrap().clone()
+}
+
+#[tokio::test]
+async fn pushes_are_signed_with_the_callback_secret_not_the_api_secret() {
+    let (sb, _clock) = callback_sandbox(30).await;
+    let (url, r) = receiver(0).await;
+    let cb_secret = register(&sb, &url).await;
+    let demo = sb.demo_account();
+    assert_eq!(demo.callback_secret.expose(), cb_secret);
+    assert_ne!(demo.secret.expose(), cb_secret);
+
+    let (status, v) = post_json(
+        &format!("{}/__admin/orders", sb.base_url()),
+        &json!({"business_line": 4, "payprice_cents": 1280, "sid": "cb_test"}),
+    )
+    .await;
+    assert_eq!(status, 200, "{v}");
+    let orderid = v["orderid"].as_str().unwrap().to_owned();
+    let got = wait_for(&r, 1).await;
+    assert_eq!(got.len(), 1);
+    let body = &got[0];
+    let check = verify_callback(&cb_secret, body).unwrap();
+    assert!(check.valid, "{check:?}");
+    // The API secret is the wrong key for a push (SPEC B).
+    assert!(!verify_callback(demo.secret.expose(), body).unwrap().valid);
+    let v: Value = serde_json::from_slice(body).unwrap();
+    assert_eq!(v["orderid"], orderid.as_str());
+    assert_eq!(v["status"], "1");
+    assert_eq!(v["payPrice"], "12.80");
+    assert_eq!(v["sid"], "cb_test");
+    assert_eq!(v["appkey"], demo.appkey.as_str());
+    assert!(
+        v["tradeTypeList"].is_array(),
+        "优选 pushes carry the array: {v}"
+    );
+
+    // A status change is pushed too.
+    let (status, v) = post_json(
+        &format!("{}/__admin/orders/{orderid}/status", sb.base_url()),
+        &json!({"status": "refund"}),
+    )
+    .await;
+    assert_eq!(status, 200, "{v}");
+    let got = wait_for(&r, 2).await;
+    let v: Value = serde_json::from_slice(&got[1]).unwrap();
+    assert_eq!(v["status"], "9");
+    assert_eq!(v["refundType"], "1");
+    assert!(verify_callback(&cb_secret, &got[1]).unwrap().valid);
+
+    // Re-registering issues a fresh secret; later pushes use it.
+    let second = register(&sb, &url).await;
+    assert_ne!(second, cb_secret);
+    sb.admin()
+        .inject_order(sandbox::NewOrder::default())
+        .unwrap();
+    let got = wait_for(&r, 3).await;
+    assert!(verify_callback(&second, &got[2]).unwrap().valid);
+    assert!(!verify_callback(&cb_secret, &got[2]).unwrap().valid);
+    let log = sb.admin().deliveries();
+    assert_eq!(log.len(), 3);
+    assert!(
+        log.iter().all(|d| d.delivered && d.attempts == 1),
+        "{log:?}"
+    );
+}
+
+#[tokio::test]
+async fn failed_pushes_are_retried_with_backoff_then_given_up() {
+    let (sb, _clock) = callback_sandbox(30).await;
+    // Two failures, then success: delivered on the third attempt.
+    let (url, r) = receiver(2).await;
+    register(&sb, &url).await;
+    let started = std::time::Instant::now();
+    sb.admin()
+        .inject_order(sandbox::NewOrder::default())
+        .unwrap();
+    let got = wait_for(&r, 3).await;
+    assert_eq!(got.len(), 3);
+    assert!(
+        got.iter().all(|b| b == &got[0]),
+        "retries resend the same bytes"
+    );
+    // Backoff 10 ms then 20 ms.
+    assert!(started.elapsed() >= Duration::from_millis(30));
+    for _ in 0..100 {
+        if !sb.admin().deliveries().is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let d = &sb.admin().deliveries()[0];
+    assert!(d.delivered && d.attempts == 3, "{d:?}");
+
+    // A receiver that never acknowledges gets exactly max_attempts tries.
+    let (url, r) = receiver(u32::MAX).await;
+    register(&sb, &url).await;
+    sb.admin()
+        .inject_order(sandbox::NewOrder::default())
+        .unwrap();
+    let got = wait_for(&r, 4).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(r.bodies.lock().unwrap().len(), 4, "bounded: {}", got.len());
+    let log = sb.admin().deliveries();
+    let last = log.last().unwrap();
+    assert!(!last.delivered, "{last:?}");
+    assert_eq!(last.attempts, 4);
+    assert!(
+        last.last_error.as_deref().unwrap().contains("errcode"),
+        "{last:?}"
+    );
+}
+
+#[tokio::test]
+async fn timeline_events_are_pushed_as_the_clock_reaches_them() {
+    let (sb, clock) = callback_sandbox(300).await;
+    let (url, r) = receiver(0).await;
+    let cb_secret = register(&sb, &url).await;
+    let k = sb.demo_account().appkey;
+    let t0 = VECTOR_MS / 1000;
+    // Six hours pass.
+    clock.set(VECTOR_MS + 6 * 3600 * 1000);
+    let expected_paid = sb
+        .admin()
+        .order_ids_in_range(&k, t0 + 1, t0 + 6 * 3600, TimeType::Pay)
+        .unwrap();
+    assert!(!expected_paid.is_empty());
+    sb.admin().push_callbacks_now().await;
+    let got = r.bodies.lock().unwrap().clone();
+    let pushes: Vec<Value> = got
+        .iter()
+        .map(|b| {
+            assert!(verify_callback(&cb_secret, b).unwrap().valid);
+            serde_json::from_slice(b).unwrap()
+        })
+        .collect();
+    let paid: Vec<&str> = pushes
+        .iter()
+        .filter(|p| p["status"] == "1" && p["paytime"] == p["modTime"])
+        .map(|p| p["orderid"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        paid, expected_paid,
+        "one 'paid' push per new order, in time order"
+    );
+    // Orders paid earlier that completed in the six hours are pushed too.
+    assert!(
+        pushes
+            .iter()
+            .any(|p| p["status"] == "8"
+                && p["paytime"].as_str().unwrap().parse::<i64>().unwrap() <= t0),
+        "status changes of older orders are pushed"
+    );
+    // Nothing is pushed twice.
+    let before = got.len();
+    sb.admin().push_callbacks_now().await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(r.bodies.lock().unwrap().len(), before);
+}
