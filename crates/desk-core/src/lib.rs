@@ -15,6 +15,13 @@ pub mod settings;
 pub mod store;
 pub mod vault;
 pub mod verify;
+// Links and orders (issue 6).
+pub mod batch;
+pub mod export;
+pub mod links;
+pub mod orders;
+pub mod sids;
+pub mod sync;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{Error, ErrorCode, IpcError, Result};

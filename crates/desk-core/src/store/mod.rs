@@ -5,6 +5,12 @@
 pub mod profiles;
 pub mod quota;
 pub mod settings;
+// Links and orders (issue 6).
+pub mod batch;
+pub mod links;
+pub mod orders;
+pub mod sids;
+pub mod sync;
 
 use crate::error::{Error, Result};
 use rusqlite::Connection;
@@ -16,6 +22,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0001_init.sql"),
     include_str!("../../migrations/0002_profiles.sql"),
     include_str!("../../migrations/0003_quota.sql"),
+    include_str!("../../migrations/0004_links.sql"),
+    include_str!("../../migrations/0005_orders.sql"),
 ];
 
 /// How long a writer waits for another (the GUI and `mtu` share the file).

@@ -1,0 +1,178 @@
+//! Promotion positions (推广位 / sid): named records per profile. The sid
+//! code is what Meituan attributes orders to, so it never changes once
+//! created; "rename" changes the label, and archiving hides a sid from the
+//! pickers while its orders and links stay.
+
+use crate::clock::{beijing_rfc3339, Clock};
+use crate::error::{Error, Result};
+use crate::store::{self, Store};
+use serde::{Deserialize, Serialize};
+
+/// Longest sid Meituan accepts (characters).
+pub const SID_MAX_CHARS: usize = 64;
+/// Longest label.
+pub const NAME_MAX_CHARS: usize = 40;
+
+/// A stored sid.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+pub struct Sid {
+    pub id: u32,
+    pub profile_id: String,
+    /// The code sent to Meituan.
+    pub sid: String,
+    /// The user's label.
+    pub name: String,
+    pub archived: bool,
+    pub created_at: String,
+}
+
+/// Something accepted but worth telling the user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum SidWarning {
+    /// The sid has characters outside ASCII: Meituan's API documents only
+    /// letters, digits, `_` and `-`, and may refuse it.
+    NonAscii,
+}
+
+/// A created sid plus the warnings about it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+pub struct SidCreated {
+    pub sid: Sid,
+    pub warnings: Vec<SidWarning>,
+}
+
+/// Checks a sid code: 1–64 characters, no whitespace or control
+/// characters. Returns the warnings (non-ASCII) when it is accepted.
+pub fn validate_sid(sid: &str) -> Result<Vec<SidWarning>> {
+    if sid.is_empty() {
+        return Err(Error::invalid("sid", "must not be empty"));
+    }
+    let chars = sid.chars().count();
+    if chars > SID_MAX_CHARS {
+        return Err(Error::invalid(
+            "sid",
+            format!("is {chars} characters long; at most {SID_MAX_CHARS} are allowed"),
+        ));
+    }
+    if let Some(c) = sid.chars().find(|c| c.is_whitespace() || c.is_control()) {
+        return Err(Error::invalid(
+            "sid",
+            format!("contains {c:?}; spaces and control characters are not allowed"),
+        ));
+    }
+    Ok(if sid.is_ascii() {
+        Vec::new()
+    } else {
+        vec![SidWarning::NonAscii]
+    })
+}
+
+fn validate_name(name: &str) -> Result<String> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(Error::invalid("name", "must not be empty"));
+    }
+    if name.chars().count() > NAME_MAX_CHARS {
+        return Err(Error::invalid(
+            "name",
+            format!("at most {NAME_MAX_CHARS} characters"),
+        ));
+    }
+    if name.chars().any(char::is_control) {
+        return Err(Error::invalid("name", "contains control characters"));
+    }
+    Ok(name.to_owned())
+}
+
+/// Creates a sid for a profile. `name` defaults to the code.
+pub fn create(
+    store: &Store,
+    clock: &dyn Clock,
+    profile_id: &str,
+    sid: &str,
+    name: Option<&str>,
+) -> Result<SidCreated> {
+    let warnings = validate_sid(sid)?;
+    let name = validate_name(name.filter(|n| !n.trim().is_empty()).unwrap_or(sid))?;
+    let conn = store.connect()?;
+    if store::sids::by_code(&conn, profile_id, sid)?.is_some() {
+        return Err(Error::invalid("sid", "this profile already has this sid"));
+    }
+    let id = store::sids::insert(&conn, profile_id, sid, &name, &beijing_rfc3339(clock.now()))
+        .map_err(|e| match e {
+            Error::Storage(m) if m.contains("FOREIGN KEY") => {
+                Error::NotFound(format!("profile {profile_id}"))
+            }
+            other => other,
+        })?;
+    Ok(SidCreated {
+        sid: get(store, id)?,
+        warnings,
+    })
+}
+
+pub fn get(store: &Store, id: u32) -> Result<Sid> {
+    store::sids::get(&store.connect()?, id)?.ok_or_else(|| Error::NotFound(format!("sid {id}")))
+}
+
+/// A profile's sids; archived ones only when asked.
+pub fn list(store: &Store, profile_id: &str, include_archived: bool) -> Result<Vec<Sid>> {
+    store::sids::list(&store.connect()?, profile_id, include_archived)
+}
+
+/// Changes a sid's label.
+pub fn rename(store: &Store, id: u32, name: &str) -> Result<Sid> {
+    let name = validate_name(name)?;
+    if store::sids::set_name(&store.connect()?, id, &name)? == 0 {
+        return Err(Error::NotFound(format!("sid {id}")));
+    }
+    get(store, id)
+}
+
+/// Archives (or restores) a sid.
+pub fn set_archived(store: &Store, id: u32, archived: bool) -> Result<Sid> {
+    if store::sids::set_archived(&store.connect()?, id, archived)? == 0 {
+        return Err(Error::NotFound(format!("sid {id}")));
+    }
+    get(store, id)
+}
+
+/// Makes sure a sid code used in a request is known for the profile
+/// (creating it, named after itself, the first time), so links and orders
+/// always show a named sid. Refuses an archived sid.
+pub fn ensure(store: &Store, clock: &dyn Clock, profile_id: &str, sid: &str) -> Result<()> {
+    validate_sid(sid)?;
+    let conn = store.connect()?;
+    match store::sids::by_code(&conn, profile_id, sid)? {
+        Some(s) if s.archived => Err(Error::invalid(
+            "sid",
+            format!("{sid} is archived; restore it first"),
+        )),
+        Some(_) => Ok(()),
+        None => {
+            store::sids::insert(&conn, profile_id, sid, sid, &beijing_rfc3339(clock.now()))?;
+            Ok(())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sid_rules() {
+        assert_eq!(validate_sid("promo_01-a").unwrap(), vec![]);
+        assert_eq!(validate_sid("推广位1").unwrap(), vec![SidWarning::NonAscii]);
+        assert!(validate_sid("").is_err());
+        assert!(validate_sid("a b").is_err());
+        assert!(validate_sid("a\tb").is_err());
+        assert!(validate_sid("a\u{7}").is_err());
+        assert!(validate_sid("a\u{3000}b").is_err(), "ideographic space");
+        assert!(validate_sid(&"x".repeat(64)).is_ok());
+        assert!(validate_sid(&"x".repeat(65)).is_err());
+        // 64 Chinese characters are 64 characters, not 192 bytes.
+        assert!(validate_sid(&"中".repeat(64)).is_ok());
+    }
+}

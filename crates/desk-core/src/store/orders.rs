@@ -1,0 +1,208 @@
+//! Queries for `orders`: the upsert by order id and the Orders screen's reads.
+
+use crate::error::Result;
+use crate::orders::{
+    beijing_date_of, OrderRow, OrderStats, OrderStatus, ResolvedFilter, Totals, UpsertCounts,
+};
+use rusqlite::types::Value as SqlValue;
+use rusqlite::{params, Connection, OptionalExtension, Row};
+
+/// Inserts or updates each order (by `(profile_id, order_id)`), inside the
+/// caller's transaction; a row seen again unchanged is not rewritten.
+pub fn upsert(conn: &Connection, profile_id: &str, rows: &[OrderRow]) -> Result<UpsertCounts> {
+    let mut counts = UpsertCounts::default();
+    let mut existing = conn.prepare_cached(
+        "SELECT mod_time, raw_status, raw_json FROM orders WHERE profile_id = ?1 AND order_id = ?2",
+    )?;
+    let mut write = conn.prepare_cached(
+        "INSERT INTO orders (profile_id, order_id, pay_time, mod_time, sid, status, raw_status,
+                business_line, act_id, product_name, pay_price_cents, profit_cents,
+                cpa_profit_cents, refund_price_cents, refund_profit_cents, raw_json, pay_day)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
+         ON CONFLICT(profile_id, order_id) DO UPDATE SET
+                pay_time = excluded.pay_time, mod_time = excluded.mod_time, sid = excluded.sid,
+                status = excluded.status, raw_status = excluded.raw_status,
+                business_line = excluded.business_line, act_id = excluded.act_id,
+                product_name = excluded.product_name, pay_price_cents = excluded.pay_price_cents,
+                profit_cents = excluded.profit_cents, cpa_profit_cents = excluded.cpa_profit_cents,
+                refund_price_cents = excluded.refund_price_cents,
+                refund_profit_cents = excluded.refund_profit_cents,
+                raw_json = excluded.raw_json, pay_day = excluded.pay_day",
+    )?;
+    for o in rows {
+        let before: Option<(i64, i64, String)> = existing
+            .query_row(params![profile_id, o.order_id], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
+            .optional()?;
+        match before {
+            Some((mod_time, _, _)) if mod_time > o.mod_time => {
+                // An older view of the order (an overlapping window read
+                // before a later change) must not undo the change.
+                counts.unchanged += 1;
+                continue;
+            }
+            Some((_, _, raw)) if raw == o.raw_json => {
+                counts.unchanged += 1;
+                continue;
+            }
+            Some(_) => counts.updated += 1,
+            None => counts.new += 1,
+        }
+        write.execute(params![
+            profile_id,
+            o.order_id,
+            o.pay_time,
+            o.mod_time,
+            o.sid,
+            o.status.as_str(),
+            o.raw_status,
+            o.business_line,
+            o.act_id,
+            o.product_name,
+            o.pay_price_cents,
+            o.profit_cents,
+            o.cpa_profit_cents,
+            o.refund_price_cents,
+            o.refund_profit_cents,
+            o.raw_json,
+            beijing_date_of(o.pay_time),
+        ])?;
+    }
+    Ok(counts)
+}
+
+fn where_clause(profile_id: &str, f: &ResolvedFilter) -> (String, Vec<SqlValue>) {
+    let mut sql = String::from("profile_id = ?");
+    let mut args: Vec<SqlValue> = vec![SqlValue::Text(profile_id.to_owned())];
+    if let Some(from) = f.from_s {
+        sql.push_str(" AND pay_time >= ?");
+        args.push(SqlValue::Integer(from));
+    }
+    if let Some(to) = f.to_s {
+        sql.push_str(" AND pay_time <= ?");
+        args.push(SqlValue::Integer(to));
+    }
+    if let Some(sid) = &f.sid {
+        sql.push_str(" AND sid = ?");
+        args.push(SqlValue::Text(sid.clone()));
+    }
+    if let Some(st) = f.status {
+        sql.push_str(" AND status = ?");
+        args.push(SqlValue::Text(st.as_str().to_owned()));
+    }
+    if let Some(bl) = f.business_line {
+        sql.push_str(" AND business_line = ?");
+        args.push(SqlValue::Integer(i64::from(bl)));
+    }
+    (sql, args)
+}
+
+pub fn count(conn: &Connection, profile_id: &str, f: &ResolvedFilter) -> Result<u32> {
+    let (w, args) = where_clause(profile_id, f);
+    Ok(conn.query_row(
+        &format!("SELECT count(*) FROM orders WHERE {w}"),
+        rusqlite::params_from_iter(args),
+        |r| r.get(0),
+    )?)
+}
+
+fn read_row(r: &Row<'_>) -> rusqlite::Result<OrderRow> {
+    let status: String = r.get(4)?;
+    Ok(OrderRow {
+        order_id: r.get(0)?,
+        pay_time: r.get(1)?,
+        mod_time: r.get(2)?,
+        sid: r.get(3)?,
+        status: OrderStatus::parse(&status).unwrap_or(OrderStatus::Paid),
+        raw_status: r.get(5)?,
+        business_line: r.get(6)?,
+        act_id: r.get(7)?,
+        product_name: r.get(8)?,
+        pay_price_cents: r.get(9)?,
+        profit_cents: r.get(10)?,
+        cpa_profit_cents: r.get(11)?,
+        refund_price_cents: r.get(12)?,
+        refund_profit_cents: r.get(13)?,
+        raw_json: r.get(14)?,
+    })
+}
+
+/// Rows matching the filter, newest payment first.
+pub fn page(
+    conn: &Connection,
+    profile_id: &str,
+    f: &ResolvedFilter,
+    offset: u32,
+    limit: u32,
+) -> Result<Vec<OrderRow>> {
+    let (w, mut args) = where_clause(profile_id, f);
+    args.push(SqlValue::Integer(i64::from(limit)));
+    args.push(SqlValue::Integer(i64::from(offset)));
+    let mut stmt = conn.prepare(&format!(
+        "SELECT order_id, pay_time, mod_time, sid, status, raw_status, business_line, act_id,
+                product_name, pay_price_cents, profit_cents, cpa_profit_cents,
+                refund_price_cents, refund_profit_cents, raw_json
+         FROM orders WHERE {w} ORDER BY pay_time DESC, order_id DESC LIMIT ? OFFSET ?"
+    ))?;
+    let rows = stmt.query_map(rusqlite::params_from_iter(args), read_row)?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+const TOTALS: &str = "count(*), coalesce(sum(pay_price_cents), 0),
+    coalesce(sum(profit_cents + cpa_profit_cents), 0),
+    coalesce(sum(CASE WHEN status IN ('paid', 'completed', 'settled')
+                      THEN profit_cents + cpa_profit_cents ELSE 0 END), 0),
+    coalesce(sum(refund_price_cents), 0)";
+
+fn totals_of(r: &Row<'_>, key: String, first: usize) -> rusqlite::Result<Totals> {
+    Ok(Totals {
+        key,
+        orders: r.get(first)?,
+        pay_price_cents: r.get(first + 1)?,
+        commission_cents: r.get(first + 2)?,
+        valid_commission_cents: r.get(first + 3)?,
+        refund_price_cents: r.get(first + 4)?,
+    })
+}
+
+/// Totals overall, per sid (largest commission first) and per Beijing day.
+pub fn stats(conn: &Connection, profile_id: &str, f: &ResolvedFilter) -> Result<OrderStats> {
+    let (w, args) = where_clause(profile_id, f);
+    let total = conn.query_row(
+        &format!("SELECT {TOTALS} FROM orders WHERE {w}"),
+        rusqlite::params_from_iter(args.clone()),
+        |r| totals_of(r, String::new(), 0),
+    )?;
+    let mut stmt = conn.prepare(&format!(
+        "SELECT sid, {TOTALS} FROM orders WHERE {w} GROUP BY sid
+         ORDER BY 4 DESC, sid"
+    ))?;
+    let by_sid = stmt
+        .query_map(rusqlite::params_from_iter(args.clone()), |r| {
+            totals_of(r, r.get(0)?, 1)
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let mut stmt = conn.prepare(&format!(
+        "SELECT pay_day, {TOTALS} FROM orders WHERE {w} GROUP BY pay_day ORDER BY pay_day"
+    ))?;
+    let by_day = stmt
+        .query_map(rusqlite::params_from_iter(args), |r| {
+            totals_of(r, r.get(0)?, 1)
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(OrderStats {
+        total,
+        by_sid,
+        by_day,
+    })
+}
+
+/// Orders whose latest change falls in `[from, to]` (epoch s), for estimates.
+pub fn modified_between(conn: &Connection, profile_id: &str, from: i64, to: i64) -> Result<u32> {
+    Ok(conn.query_row(
+        "SELECT count(*) FROM orders WHERE profile_id = ?1 AND mod_time BETWEEN ?2 AND ?3",
+        params![profile_id, from, to],
+        |r| r.get(0),
+    )?)
+}

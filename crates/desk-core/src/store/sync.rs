@@ -1,0 +1,123 @@
+//! Queries for `order_sync_state`, the per-profile sync cursor.
+
+use crate::error::Result;
+use rusqlite::{params, Connection, OptionalExtension};
+
+/// A profile's sync state. `run` is `Some` while a sync is unfinished.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SyncState {
+    /// Every modification up to this instant (epoch s) is stored.
+    pub synced_until: Option<i64>,
+    pub run: Option<RunCursor>,
+}
+
+/// Where an unfinished sync stands: the next page to fetch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunCursor {
+    pub from: i64,
+    pub to: i64,
+    pub window_start: i64,
+    /// Legacy: index into the business lines.
+    pub line_index: u32,
+    /// Legacy: next page number (from 1).
+    pub next_page: u32,
+    /// Legacy: pages in the current (window, line), once page 1 told.
+    pub total_pages: Option<u32>,
+    /// Media: the scroll cursor of the next page (`None`: first page).
+    pub scroll_id: Option<String>,
+    /// Pages fetched so far in this run.
+    pub pages_done: u32,
+}
+
+pub fn load(conn: &Connection, profile_id: &str) -> Result<SyncState> {
+    type Raw = (
+        Option<i64>,
+        Option<i64>,
+        Option<i64>,
+        Option<i64>,
+        u32,
+        u32,
+        Option<u32>,
+        Option<String>,
+        u32,
+    );
+    let raw: Option<Raw> = conn
+        .query_row(
+            "SELECT synced_until, run_from, run_to, window_start, line_index, next_page,
+                    total_pages, scroll_id, pages_done
+             FROM order_sync_state WHERE profile_id = ?1",
+            [profile_id],
+            |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                    r.get(6)?,
+                    r.get(7)?,
+                    r.get(8)?,
+                ))
+            },
+        )
+        .optional()?;
+    Ok(match raw {
+        None => SyncState::default(),
+        Some((synced_until, from, to, ws, li, np, tp, scroll, done)) => SyncState {
+            synced_until,
+            run: match (from, to, ws) {
+                (Some(from), Some(to), Some(window_start)) => Some(RunCursor {
+                    from,
+                    to,
+                    window_start,
+                    line_index: li,
+                    next_page: np.max(1),
+                    total_pages: tp,
+                    scroll_id: scroll,
+                    pages_done: done,
+                }),
+                _ => None,
+            },
+        },
+    })
+}
+
+/// Writes the state (inside the caller's transaction, with the page's orders).
+pub fn save(conn: &Connection, profile_id: &str, state: &SyncState, at: &str) -> Result<()> {
+    let run = state.run.as_ref();
+    conn.execute(
+        "INSERT INTO order_sync_state (profile_id, synced_until, run_from, run_to, window_start,
+                line_index, next_page, total_pages, scroll_id, pages_done, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+         ON CONFLICT(profile_id) DO UPDATE SET synced_until = excluded.synced_until,
+                run_from = excluded.run_from, run_to = excluded.run_to,
+                window_start = excluded.window_start, line_index = excluded.line_index,
+                next_page = excluded.next_page, total_pages = excluded.total_pages,
+                scroll_id = excluded.scroll_id, pages_done = excluded.pages_done,
+                updated_at = excluded.updated_at",
+        params![
+            profile_id,
+            state.synced_until,
+            run.map(|r| r.from),
+            run.map(|r| r.to),
+            run.map(|r| r.window_start),
+            run.map_or(0, |r| r.line_index),
+            run.map_or(1, |r| r.next_page),
+            run.and_then(|r| r.total_pages),
+            run.and_then(|r| r.scroll_id.clone()),
+            run.map_or(0, |r| r.pages_done),
+            at,
+        ],
+    )?;
+    Ok(())
+}
+
+/// Forgets the cursor and the synced range (the next sync starts afresh).
+pub fn reset(conn: &Connection, profile_id: &str) -> Result<()> {
+    conn.execute(
+        "DELETE FROM order_sync_state WHERE profile_id = ?1",
+        [profile_id],
+    )?;
+    Ok(())
+}
