@@ -17,6 +17,7 @@ pub enum FaultKind {
     /// `{"code":2,"message":"请求处理异常"}`, legacy status 1009.
     Error,
     /// HTTP `status` (default 503) with a short text body.
+    #[serde(rename = "http_5xx")]
     Http5xx,
     /// HTTP 200, `application/json`, a truncated JSON body.
     Malformed,
@@ -210,6 +211,19 @@ mod tests {
         assert_eq!(a, run(&cfg));
         let hits = a.iter().filter(|x| **x).count();
         assert!((220..380).contains(&hits), "{hits}");
+    }
+
+    #[test]
+    fn kinds_have_snake_case_names() {
+        for (kind, name) in [
+            (FaultKind::Latency, "latency"),
+            (FaultKind::Error, "error"),
+            (FaultKind::Http5xx, "http_5xx"),
+            (FaultKind::Malformed, "malformed"),
+            (FaultKind::Reset, "reset"),
+        ] {
+            assert_eq!(serde_json::to_value(kind).unwrap(), name);
+        }
     }
 
     #[test]
