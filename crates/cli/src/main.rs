@@ -4,6 +4,8 @@
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
+mod sign;
+
 /// Union Desk (联盟助手) from a terminal.
 #[derive(Parser)]
 #[command(name = "mtu", version, about, long_about = None)]
@@ -19,12 +21,17 @@ struct Cli {
 enum Command {
     /// Print the data folder the app and `mtu` share.
     Home,
+    /// Compute or check a signature: JSON on stdin, JSON on stdout.
+    #[command(long_about = sign::LONG_ABOUT)]
+    Sign(sign::SignArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Home => home(cli.json),
+        // Exit code 2 on bad input, its own contract.
+        Command::Sign(args) => return sign::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
