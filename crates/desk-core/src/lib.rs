@@ -14,6 +14,12 @@ pub mod reveal;
 pub mod settings;
 pub mod store;
 pub mod vault;
+// Console workflows (issue 7).
+pub mod authorization;
+pub mod callback;
+pub mod requests;
+pub mod tiers;
+pub mod workdays;
 pub mod verify;
 // Links and orders (issue 6).
 pub mod batch;

@@ -5,6 +5,9 @@
 pub mod profiles;
 pub mod quota;
 pub mod settings;
+// Console requests and callbacks (issue 7).
+pub mod callbacks;
+pub mod requests;
 // Links and orders (issue 6).
 pub mod batch;
 pub mod links;
@@ -24,6 +27,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0003_quota.sql"),
     include_str!("../../migrations/0004_links.sql"),
     include_str!("../../migrations/0005_orders.sql"),
+    include_str!("../../migrations/0006_requests.sql"),
+    include_str!("../../migrations/0007_callbacks.sql"),
 ];
 
 /// How long a writer waits for another (the GUI and `mtu` share the file).

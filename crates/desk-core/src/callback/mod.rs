@@ -1,0 +1,198 @@
+//! The order callback (订单回推): the callback URL with validation, its
+//! registration (sandbox console or the secret pasted from the real
+//! console, kept in the vault), the signed test push with a diagnosis of
+//! the reply, and the optional local receiver.
+
+pub mod push;
+pub mod receiver;
+
+use crate::clock::{beijing_rfc3339, Clock};
+use crate::error::{Error, Result};
+use crate::profiles::{self, masked, Profile};
+use crate::requests::console::SandboxConsole;
+use crate::store::{self, Store};
+use crate::vault::{SecretKind, Vault};
+use meituan_union::Secret;
+use serde::Serialize;
+use std::net::IpAddr;
+use url::{Host, Url};
+
+pub use push::{send_test_push, test_order_fields, Diagnosis, TestPushOptions, TestPushReport};
+pub use receiver::{
+    start_receiver, FeedItem, FeedOutcome, ReceiverConfig, ReceiverHandle, ACK_ERR, ACK_OK,
+};
+
+/// Longest callback URL accepted (the console's own limit is not known;
+/// this matches the sandbox's).
+pub const MAX_URL_LEN: usize = 512;
+
+/// Whether `host` is this machine (127.0.0.0/8, ::1, localhost).
+pub fn is_loopback_host(host: &Host<&str>) -> bool {
+    match host {
+        Host::Ipv4(ip) => ip.is_loopback(),
+        Host::Ipv6(ip) => ip.is_loopback(),
+        Host::Domain(d) => {
+            let d = d.to_ascii_lowercase();
+            d == "localhost" || d.ends_with(".localhost")
+        }
+    }
+}
+
+/// Whether an IP is loopback (used for the receiver's bind address).
+pub fn is_loopback_ip(ip: IpAddr) -> bool {
+    ip.is_loopback()
+}
+
+/// Checks a callback URL: https (http only on loopback, for testing), a
+/// host, no user name or password in it, no fragment.
+pub fn validate_callback_url(raw: &str) -> Result<Url> {
+    let text = raw.trim();
+    if text.is_empty() {
+        return Err(Error::invalid("url", "the callback URL is empty"));
+    }
+    if text.len() > MAX_URL_LEN {
+        return Err(Error::invalid(
+            "url",
+            format!("the callback URL is longer than {MAX_URL_LEN} characters"),
+        ));
+    }
+    let url =
+        Url::parse(text).map_err(|e| Error::invalid("url", format!("not a valid URL ({e})")))?;
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(Error::invalid(
+            "url",
+            "the URL must not contain a user name or password",
+        ));
+    }
+    let host = url
+        .host()
+        .ok_or_else(|| Error::invalid("url", "the URL has no host"))?;
+    match url.scheme() {
+        "https" => {}
+        "http" if is_loopback_host(&host) => {}
+        "http" => {
+            return Err(Error::invalid(
+                "url",
+                "Meituan needs https; plain http is accepted only for this computer (127.0.0.1, localhost)",
+            ))
+        }
+        other => {
+            return Err(Error::invalid(
+                "url",
+                format!("the scheme must be https, not {other}"),
+            ))
+        }
+    }
+    if url.fragment().is_some() {
+        return Err(Error::invalid(
+            "url",
+            "a #fragment is never sent to the server; remove it",
+        ));
+    }
+    Ok(url)
+}
+
+/// A profile's callback setup, as the UI shows it (no secret, only a hint).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+pub struct CallbackConfig {
+    pub profile_id: String,
+    pub url: Option<String>,
+    pub registered_at: Option<String>,
+    /// `sandbox` or `manual`.
+    pub via: Option<String>,
+    pub has_secret: bool,
+    /// `••••1a2b`.
+    pub secret_masked: Option<String>,
+}
+
+/// The callback setup of a profile.
+pub fn config(store: &Store, profile_id: &str) -> Result<CallbackConfig> {
+    let profile = profiles::get(store, profile_id)?;
+    let row = store::callbacks::get_config(&store.connect()?, &profile.id)?;
+    Ok(CallbackConfig {
+        profile_id: profile.id.clone(),
+        url: row.as_ref().map(|r| r.url.clone()),
+        registered_at: row.as_ref().map(|r| r.registered_at.clone()),
+        via: row.as_ref().map(|r| r.via.clone()),
+        has_secret: profile.callback_secret_hint.is_some(),
+        secret_masked: profile.callback_secret_hint.as_deref().map(masked),
+    })
+}
+
+fn save_config(
+    store: &Store,
+    clock: &dyn Clock,
+    profile: &Profile,
+    url: &Url,
+    via: &str,
+) -> Result<()> {
+    store::callbacks::set_config(
+        &store.connect()?,
+        &store::callbacks::ConfigRow {
+            profile_id: profile.id.clone(),
+            url: url.to_string(),
+            registered_at: beijing_rfc3339(clock.now()),
+            via: via.into(),
+        },
+    )
+}
+
+/// Real Meituan: the user submitted the URL in the console and pastes the
+/// 回调密钥 it showed (or text containing it). The secret goes to the vault.
+pub fn register_manual(
+    store: &Store,
+    vault: &dyn Vault,
+    clock: &dyn Clock,
+    profile_id: &str,
+    url: &str,
+    pasted_secret: &Secret,
+) -> Result<CallbackConfig> {
+    let url = validate_callback_url(url)?;
+    let profile = profiles::get(store, profile_id)?;
+    let secret = profiles::extract_key(
+        pasted_secret.expose(),
+        SecretKind::CallbackSecret,
+        Some(&profile.appkey),
+    )?;
+    profiles::set_secret(
+        store,
+        vault,
+        &profile.id,
+        SecretKind::CallbackSecret,
+        &secret,
+    )?;
+    save_config(store, clock, &profile, &url, "manual")?;
+    config(store, &profile.id)
+}
+
+/// Sandbox: registers the URL with the sandbox console, which answers with a
+/// fresh callback secret; that secret goes to the vault at once.
+pub async fn register_sandbox(
+    store: &Store,
+    vault: &dyn Vault,
+    clock: &dyn Clock,
+    console: &SandboxConsole,
+    profile_id: &str,
+    url: &str,
+) -> Result<CallbackConfig> {
+    let url = validate_callback_url(url)?;
+    let profile = profiles::get(store, profile_id)?;
+    if !profile.sandbox {
+        return Err(Error::invalid(
+            "profile",
+            "this profile talks to the real Meituan: register the URL in the console and paste the secret it shows",
+        ));
+    }
+    let secret = console
+        .register_callback(&profile.appkey, url.as_str())
+        .await?;
+    profiles::set_secret(
+        store,
+        vault,
+        &profile.id,
+        SecretKind::CallbackSecret,
+        &secret,
+    )?;
+    save_config(store, clock, &profile, &url, "sandbox")?;
+    config(store, &profile.id)
+}

@@ -1,0 +1,373 @@
+//! The local callback receiver: an axum listener (loopback unless the user
+//! explicitly chooses otherwise) that verifies each push with the callback
+//! secret, answers in Meituan's exact format, stores each order event once
+//! and keeps a live feed for the UI and the CLI.
+
+use crate::clock::{beijing_rfc3339, Clock};
+use crate::error::{Error, Result};
+use crate::store::{self, Store};
+use axum::body::{to_bytes, Body};
+use axum::extract::{Request, State};
+use axum::http::{header, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+use meituan_union::sign::{callback_canonical, verify_callback, MAX_CALLBACK_BODY};
+use meituan_union::Secret;
+use serde::Serialize;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use std::collections::VecDeque;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use tokio::sync::{broadcast, watch};
+use tokio::task::JoinHandle;
+
+/// The acknowledgement Meituan expects, byte for byte.
+pub const ACK_OK: &str = r#"{"errcode":"0","errmsg":"ok"}"#;
+/// The refusal, byte for byte.
+pub const ACK_ERR: &str = r#"{"errcode":"1","errmsg":"err"}"#;
+
+/// Feed entries kept in memory.
+const FEED_LEN: usize = 500;
+
+#[derive(Debug, Clone)]
+pub struct ReceiverConfig {
+    pub bind: SocketAddr,
+    /// Profile id the events are filed under ('' for none).
+    pub scope: String,
+    pub secret: Secret,
+    pub max_body: usize,
+    /// Must be true to bind anything but loopback.
+    pub allow_non_loopback: bool,
+}
+
+impl ReceiverConfig {
+    /// Loopback on `port` (0 picks a free one), the protocol's body limit.
+    pub fn loopback(port: u16, scope: impl Into<String>, secret: Secret) -> Self {
+        ReceiverConfig {
+            bind: SocketAddr::from(([127, 0, 0, 1], port)),
+            scope: scope.into(),
+            secret,
+            max_body: MAX_CALLBACK_BODY,
+            allow_non_loopback: false,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum FeedOutcome {
+    /// A new order event, stored.
+    Stored,
+    /// A replay of a stored event: acknowledged, not stored again.
+    Duplicate,
+    /// Refused (`reason` says why); answered with the error body.
+    Rejected,
+}
+
+/// One push as the live feed shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+pub struct FeedItem {
+    /// Increasing from 1 for the receiver's lifetime.
+    pub seq: u32,
+    pub received_at: String,
+    pub outcome: FeedOutcome,
+    pub reason: Option<String>,
+    pub order_id: Option<String>,
+    /// Meituan's status code as pushed (2 paid, 3 completed, 4 cancelled/refunded, 5 risk, 6 settled).
+    pub status: Option<String>,
+    pub pay_price: Option<String>,
+    pub sid: Option<String>,
+    pub event_id: Option<i64>,
+    pub bytes: u32,
+}
+
+struct Inner {
+    store: Store,
+    clock: Arc<dyn Clock>,
+    scope: String,
+    secret: Secret,
+    max_body: usize,
+    feed: Mutex<(u32, VecDeque<FeedItem>)>,
+    live: broadcast::Sender<FeedItem>,
+}
+
+/// A running receiver. Dropping it stops the listener.
+pub struct ReceiverHandle {
+    addr: SocketAddr,
+    inner: Arc<Inner>,
+    stop: watch::Sender<bool>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for ReceiverHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReceiverHandle")
+            .field("addr", &self.addr)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ReceiverHandle {
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://127.0.0.1:PORT/callback`: the URL to register.
+    pub fn url(&self) -> String {
+        format!("http://{}/callback", self.addr)
+    }
+
+    pub fn scope(&self) -> &str {
+        &self.inner.scope
+    }
+
+    /// Feed entries with `seq > after`, oldest first.
+    pub fn feed_after(&self, after: u32) -> Vec<FeedItem> {
+        let feed = self.inner.feed.lock().unwrap_or_else(|e| e.into_inner());
+        feed.1.iter().filter(|i| i.seq > after).cloned().collect()
+    }
+
+    /// New entries as they arrive.
+    pub fn subscribe(&self) -> broadcast::Receiver<FeedItem> {
+        self.inner.live.subscribe()
+    }
+
+    /// Stops accepting and waits for the listener to end.
+    pub async fn stop(mut self) {
+        let _ = self.stop.send(true);
+        if let Some(task) = self.task.take() {
+            let _ = tokio::time::timeout(std::time::Duration::from_secs(5), task).await;
+        }
+    }
+}
+
+impl Drop for ReceiverHandle {
+    fn drop(&mut self) {
+        let _ = self.stop.send(true);
+    }
+}
+
+/// Binds and serves on the current tokio runtime.
+pub async fn start_receiver(
+    store: Store,
+    clock: Arc<dyn Clock>,
+    config: ReceiverConfig,
+) -> Result<ReceiverHandle> {
+    if !config.bind.ip().is_loopback() && !config.allow_non_loopback {
+        return Err(Error::invalid(
+            "bind",
+            "the receiver listens on this computer only (127.0.0.1) unless you explicitly allow another address",
+        ));
+    }
+    if config.secret.is_empty() {
+        return Err(Error::invalid(
+            "callback_secret",
+            "no callback secret to verify pushes with",
+        ));
+    }
+    let listener = tokio::net::TcpListener::bind(config.bind)
+        .await
+        .map_err(|e| Error::invalid("port", format!("cannot listen on {}: {e}", config.bind)))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| Error::Internal(e.to_string()))?;
+    let (live, _) = broadcast::channel(256);
+    let inner = Arc::new(Inner {
+        store,
+        clock,
+        scope: config.scope,
+        secret: config.secret,
+        max_body: config.max_body,
+        feed: Mutex::new((0, VecDeque::new())),
+        live,
+    });
+    let app = Router::new().fallback(handle).with_state(inner.clone());
+    let (stop, mut stop_rx) = watch::channel(false);
+    let task = tokio::spawn(async move {
+        let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
+            let _ = stop_rx.changed().await;
+        });
+        if let Err(e) = serve.await {
+            tracing::warn!(error = %e, "callback receiver stopped with an error");
+        }
+    });
+    Ok(ReceiverHandle {
+        addr,
+        inner,
+        stop,
+        task: Some(task),
+    })
+}
+
+fn reply(status: StatusCode, body: &'static str) -> Response {
+    (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
+}
+
+/// The identity of an order event: SHA-256 of its signed fields without
+/// `sign`, in signing order, so a replay maps to the same key whatever its
+/// key order or whitespace.
+fn event_key(body: &[u8]) -> Option<String> {
+    let canonical = callback_canonical("", body).ok()?;
+    Some(format!("{:x}", Sha256::digest(canonical.as_bytes())))
+}
+
+fn text_field(fields: &serde_json::Map<String, Value>, key: &str) -> Option<String> {
+    match fields.get(key)? {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+impl Inner {
+    fn record(&self, mut item: FeedItem) -> FeedItem {
+        let mut feed = self.feed.lock().unwrap_or_else(|e| e.into_inner());
+        feed.0 += 1;
+        item.seq = feed.0;
+        feed.1.push_back(item.clone());
+        while feed.1.len() > FEED_LEN {
+            feed.1.pop_front();
+        }
+        drop(feed);
+        let _ = self.live.send(item.clone());
+        item
+    }
+
+    fn item(&self, outcome: FeedOutcome, reason: Option<&str>, bytes: usize) -> FeedItem {
+        FeedItem {
+            seq: 0,
+            received_at: beijing_rfc3339(self.clock.now()),
+            outcome,
+            reason: reason.map(str::to_owned),
+            order_id: None,
+            status: None,
+            pay_price: None,
+            sid: None,
+            event_id: None,
+            bytes: bytes.min(u32::MAX as usize) as u32,
+        }
+    }
+
+    fn reject(&self, status: StatusCode, reason: &str, bytes: usize) -> Response {
+        self.record(self.item(FeedOutcome::Rejected, Some(reason), bytes));
+        reply(status, ACK_ERR)
+    }
+}
+
+async fn handle(State(inner): State<Arc<Inner>>, request: Request<Body>) -> Response {
+    if request.method() != Method::POST {
+        return reply(StatusCode::METHOD_NOT_ALLOWED, ACK_ERR);
+    }
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > inner.max_body) {
+        return inner.reject(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body too large",
+            declared.unwrap_or(0),
+        );
+    }
+    let bytes = match to_bytes(request.into_body(), inner.max_body).await {
+        Ok(b) => b,
+        Err(_) => {
+            return inner.reject(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "body too large",
+                inner.max_body + 1,
+            )
+        }
+    };
+    let check = match verify_callback(inner.secret.expose(), &bytes) {
+        Ok(c) => c,
+        Err(e) => return inner.reject(StatusCode::BAD_REQUEST, &e.to_string(), bytes.len()),
+    };
+    if !check.valid {
+        let reason = check.reason.as_deref().unwrap_or("sign mismatch");
+        return inner.reject(StatusCode::BAD_REQUEST, reason, bytes.len());
+    }
+    let fields: serde_json::Map<String, Value> = match serde_json::from_slice(&bytes) {
+        Ok(f) => f,
+        Err(e) => return inner.reject(StatusCode::BAD_REQUEST, &e.to_string(), bytes.len()),
+    };
+    let Some(order_id) = text_field(&fields, "orderid").filter(|s| !s.is_empty()) else {
+        return inner.reject(StatusCode::BAD_REQUEST, "orderid missing", bytes.len());
+    };
+    let Some(key) = event_key(&bytes) else {
+        return inner.reject(StatusCode::BAD_REQUEST, "unreadable body", bytes.len());
+    };
+    let received_at = beijing_rfc3339(inner.clock.now());
+    let row = store::callbacks::EventRow {
+        id: 0,
+        scope: inner.scope.clone(),
+        event_key: key,
+        order_id: order_id.clone(),
+        status: text_field(&fields, "status").unwrap_or_default(),
+        mod_time: text_field(&fields, "modTime").unwrap_or_default(),
+        pay_time: text_field(&fields, "paytime").unwrap_or_default(),
+        sid: text_field(&fields, "sid").unwrap_or_default(),
+        pay_price: text_field(&fields, "payPrice").unwrap_or_default(),
+        appkey: text_field(&fields, "appkey").unwrap_or_default(),
+        body: String::from_utf8_lossy(&bytes).into_owned(),
+        received_at,
+        duplicates: 0,
+    };
+    let store = inner.store.clone();
+    let row_for_db = row.clone();
+    let saved = tokio::task::spawn_blocking(move || {
+        let mut conn = store.connect()?;
+        store::callbacks::insert_event_once(&mut conn, &row_for_db)
+    })
+    .await;
+    match saved {
+        Ok(Ok((id, new))) => {
+            let mut item = inner.item(
+                if new {
+                    FeedOutcome::Stored
+                } else {
+                    FeedOutcome::Duplicate
+                },
+                None,
+                bytes.len(),
+            );
+            item.order_id = Some(order_id);
+            item.status = Some(row.status);
+            item.pay_price = Some(row.pay_price);
+            item.sid = Some(row.sid);
+            item.event_id = Some(id);
+            inner.record(item);
+            reply(StatusCode::OK, ACK_OK)
+        }
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, "cannot store a callback event");
+            // Not acknowledged, so Meituan pushes it again later.
+            inner.reject(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "storage error",
+                bytes.len(),
+            )
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "callback store task failed");
+            inner.reject(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal error",
+                bytes.len(),
+            )
+        }
+    }
+}
+
+/// Stored events of a scope with `id > after` (for a feed that survives a
+/// restart of the receiver).
+pub fn stored_events(
+    store: &Store,
+    scope: &str,
+    after: i64,
+    limit: u32,
+) -> Result<Vec<store::callbacks::EventRow>> {
+    store::callbacks::events_after(&store.connect()?, scope, after, limit)
+}

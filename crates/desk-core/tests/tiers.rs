@@ -1,0 +1,274 @@
+//! The tier advisor: the table at each boundary, the monthly-average
+//! definition (which months, which statuses) on a real database.
+
+use chrono::{DateTime, TimeZone, Utc};
+use desk_core::clock::beijing;
+use desk_core::profiles::{self, Endpoint, Generation, NewProfile, Profile, Tier};
+use desk_core::tiers::{self, report_from_average, tier_for_average};
+use desk_core::vault::MemoryVault;
+use desk_core::{ManualClock, Store};
+
+#[test]
+fn table_boundaries() {
+    let cases = [
+        (0, Tier::T2000),
+        (999, Tier::T2000),
+        (1000, Tier::T3000),
+        (1999, Tier::T3000),
+        (2000, Tier::T6000),
+        (4999, Tier::T6000),
+        (5000, Tier::T15000),
+        (9999, Tier::T15000),
+        (10000, Tier::Unlimited),
+        (1_000_000, Tier::Unlimited),
+    ];
+    for (n, tier) in cases {
+        assert_eq!(tier_for_average(n), tier, "average {n}");
+    }
+}
+
+#[test]
+fn report_at_each_boundary_names_the_next_tier_and_the_gap() {
+    // (average, eligible limit, next limit, orders needed)
+    let cases: [(u64, Option<u32>, Option<Option<u32>>, u64); 9] = [
+        (999, Some(2000), Some(Some(3000)), 1),
+        (1000, Some(3000), Some(Some(6000)), 1000),
+        (1999, Some(3000), Some(Some(6000)), 1),
+        (2000, Some(6000), Some(Some(15000)), 3000),
+        (4999, Some(6000), Some(Some(15000)), 1),
+        (5000, Some(15000), Some(None), 5000),
+        (9999, Some(15000), Some(None), 1),
+        (10000, None, None, 0),
+        (688, Some(2000), Some(Some(3000)), 312),
+    ];
+    for (avg, eligible, next, needed) in cases {
+        let r = report_from_average(avg, vec![], Tier::T2000);
+        assert_eq!(r.eligible_limit, eligible, "average {avg}");
+        assert_eq!(r.next.as_ref().map(|n| n.limit), next, "average {avg}");
+        if let Some(n) = &r.next {
+            assert_eq!(n.orders_needed, needed, "average {avg}");
+        }
+        assert_eq!(r.current_limit, Some(2000));
+        assert_eq!(r.can_request, avg >= 1000, "average {avg}");
+    }
+    // Already at the eligible tier: nothing to request.
+    let r = report_from_average(2500, vec![], Tier::T6000);
+    assert!(!r.can_request);
+    let json = serde_json::to_value(&r).unwrap();
+    for key in [
+        "monthly_average",
+        "months",
+        "current_limit",
+        "eligible_limit",
+        "next",
+    ] {
+        assert!(json.get(key).is_some(), "{key} missing");
+    }
+    assert_eq!(json["next"]["limit"], 15000);
+    assert_eq!(json["next"]["orders_needed"], 2500);
+}
+
+fn setup() -> (tempfile::TempDir, Store, Profile) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path().join("t.sqlite3")).unwrap();
+    let clock = ManualClock::new(Utc::now());
+    let profile = profiles::create(
+        &store,
+        &MemoryVault::new(),
+        &clock,
+        NewProfile {
+            name: "main".into(),
+            appkey: "a1b2c3d4e5f60718293a4b5c6d7e8f90".into(),
+            generation: Generation::Legacy,
+            endpoint: Endpoint::EmbeddedSandbox,
+            tier: Tier::T2000,
+            api_secret: None,
+            callback_secret: None,
+        },
+    )
+    .unwrap();
+    (dir, store, profile)
+}
+
+fn bj(y: i32, m: u32, d: u32, h: u32, min: u32, s: u32) -> DateTime<Utc> {
+    beijing()
+        .with_ymd_and_hms(y, m, d, h, min, s)
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+/// Inserts `n` orders paid at `at` with `status`.
+fn orders(store: &Store, profile: &Profile, at: DateTime<Utc>, status: &str, n: u32, tag: &str) {
+    let mut conn = store.connect().unwrap();
+    let tx = conn.transaction().unwrap();
+    for i in 0..n {
+        tx.execute(
+            "INSERT INTO orders (profile_id, order_id, pay_time, mod_time, status, raw_status, \
+             pay_price_cents, profit_cents, raw_json, pay_day) VALUES (?1, ?2, ?3, ?3, ?4, 2, 1000, 30, '{}', ?5)",
+            rusqlite::params![
+                profile.id,
+                format!("{tag}-{i}"),
+                at.timestamp(),
+                status,
+                at.with_timezone(&beijing()).format("%Y-%m-%d").to_string()
+            ],
+        )
+        .unwrap();
+    }
+    tx.commit().unwrap();
+}
+
+#[test]
+fn monthly_average_counts_three_complete_beijing_months_and_the_right_statuses() {
+    let (_dir, store, profile) = setup();
+    let now = bj(2026, 3, 15, 12, 0, 0);
+    // December 2025: outside the window.
+    orders(
+        &store,
+        &profile,
+        bj(2025, 12, 31, 23, 59, 59),
+        "paid",
+        5000,
+        "dec",
+    );
+    // December 31 16:00 UTC is January 1 00:00 in Beijing: counts for January.
+    orders(
+        &store,
+        &profile,
+        Utc.with_ymd_and_hms(2025, 12, 31, 16, 0, 0).unwrap(),
+        "paid",
+        1000,
+        "jan-edge",
+    );
+    orders(
+        &store,
+        &profile,
+        bj(2026, 1, 10, 8, 0, 0),
+        "completed",
+        500,
+        "jan",
+    );
+    orders(
+        &store,
+        &profile,
+        bj(2026, 1, 11, 8, 0, 0),
+        "cancelled",
+        700,
+        "jan-x",
+    );
+    orders(
+        &store,
+        &profile,
+        bj(2026, 2, 5, 8, 0, 0),
+        "settled",
+        1200,
+        "feb",
+    );
+    orders(
+        &store,
+        &profile,
+        bj(2026, 2, 6, 8, 0, 0),
+        "refunded",
+        300,
+        "feb-x",
+    );
+    orders(
+        &store,
+        &profile,
+        bj(2026, 2, 7, 8, 0, 0),
+        "risk",
+        300,
+        "feb-y",
+    );
+    // Feb 28 23:59:59 Beijing is still February.
+    orders(
+        &store,
+        &profile,
+        bj(2026, 2, 28, 23, 59, 59),
+        "paid",
+        1,
+        "feb-last",
+    );
+    // The current month: shown, not counted.
+    orders(
+        &store,
+        &profile,
+        bj(2026, 3, 1, 0, 0, 0),
+        "paid",
+        9000,
+        "mar",
+    );
+
+    let conn = store.connect().unwrap();
+    let r = tiers::report(&conn, &profile, now).unwrap();
+    let months: Vec<(String, u64, bool)> = r
+        .months
+        .iter()
+        .map(|m| (m.month.clone(), m.orders, m.counted))
+        .collect();
+    assert_eq!(
+        months,
+        vec![
+            ("2025-12".into(), 5000, true),
+            ("2026-01".into(), 1500, true),
+            ("2026-02".into(), 1201, true),
+            ("2026-03".into(), 9000, false),
+        ]
+    );
+    // Window is Dec, Jan, Feb for a "now" in March: (5000 + 1500 + 1201) / 3.
+    assert_eq!(r.monthly_average, (5000 + 1500 + 1201) / 3);
+    assert_eq!(r.eligible_tier, Tier::T6000);
+
+    // In April the window moves to Jan–Mar and December drops out.
+    let r = tiers::report(&conn, &profile, bj(2026, 4, 1, 0, 0, 0)).unwrap();
+    assert_eq!(r.monthly_average, (1500 + 1201 + 9000) / 3);
+    assert_eq!(r.months.last().unwrap().month, "2026-04");
+}
+
+#[test]
+fn monthly_average_boundary_999_vs_1000_from_orders() {
+    let (_dir, store, profile) = setup();
+    let now = bj(2026, 5, 2, 9, 0, 0);
+    orders(
+        &store,
+        &profile,
+        bj(2026, 2, 3, 9, 0, 0),
+        "paid",
+        999,
+        "feb",
+    );
+    orders(
+        &store,
+        &profile,
+        bj(2026, 3, 3, 9, 0, 0),
+        "paid",
+        999,
+        "mar",
+    );
+    orders(
+        &store,
+        &profile,
+        bj(2026, 4, 3, 9, 0, 0),
+        "paid",
+        999,
+        "apr",
+    );
+    let conn = store.connect().unwrap();
+    let r = tiers::report(&conn, &profile, now).unwrap();
+    assert_eq!(r.monthly_average, 999);
+    assert_eq!(r.eligible_limit, Some(2000));
+    assert_eq!(r.next.as_ref().unwrap().orders_needed, 1);
+    // Three more orders in the window make the total 3000: average 1000.
+    orders(
+        &store,
+        &profile,
+        bj(2026, 4, 30, 23, 0, 0),
+        "paid",
+        3,
+        "apr-more",
+    );
+    let r = tiers::report(&conn, &profile, now).unwrap();
+    assert_eq!(r.monthly_average, 1000);
+    assert_eq!(r.eligible_limit, Some(3000));
+    assert!(r.can_request);
+}
