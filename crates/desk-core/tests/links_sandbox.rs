@@ -1,0 +1,384 @@
+//! Links and batches against the real sandbox on 127.0.0.1: a repeated
+//! request is answered from the library with 0 calls (the ledger and the
+//! sandbox's own counter agree), batches plan, refuse, run with bounded
+//! concurrency, resume, and export.
+
+use chrono::{TimeZone, Utc};
+use desk_core::api::Api;
+use desk_core::batch::{self, BatchDefaults, RowStatus};
+use desk_core::export::ExportFormat;
+use desk_core::links::{self, LibraryQuery, LinkRequest, TargetKind};
+use desk_core::profiles::{self, Endpoint, Generation, NewProfile, Profile, Tier};
+use desk_core::sids;
+use desk_core::vault::MemoryVault;
+use desk_core::{Clock, ErrorCode, ManualClock, Store};
+use sandbox::{RunningSandbox, Sandbox, SandboxConfig};
+use std::sync::Arc;
+
+struct Harness {
+    _dir: tempfile::TempDir,
+    sandbox: RunningSandbox,
+    store: Store,
+    api: Arc<Api>,
+    profile: Profile,
+    clock: Arc<ManualClock>,
+}
+
+async fn harness(generation: Generation, tier: Tier) -> Harness {
+    let at = Utc.with_ymd_and_hms(2026, 3, 10, 4, 0, 0).unwrap();
+    let clock = Arc::new(ManualClock::new(at));
+    let sandbox_clock = {
+        let c = clock.clone();
+        sandbox::Clock::from_fn(move || c.now().timestamp_millis())
+    };
+    let sandbox = Sandbox::start(SandboxConfig {
+        tier: sandbox::Tier::Unlimited,
+        clock: sandbox_clock,
+        data_anchor_ms: Some(at.timestamp_millis()),
+        ..SandboxConfig::default()
+    })
+    .await
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path().join("desk.sqlite3")).unwrap();
+    let vault = Arc::new(MemoryVault::new());
+    let demo = sandbox.demo_account();
+    let profile = profiles::create(
+        &store,
+        vault.as_ref(),
+        clock.as_ref(),
+        NewProfile {
+            name: "demo".into(),
+            appkey: demo.appkey.clone(),
+            generation,
+            endpoint: Endpoint::Custom(sandbox.base_url().to_owned()),
+            tier,
+            api_secret: Some(demo.secret.clone()),
+            callback_secret: None,
+        },
+    )
+    .unwrap();
+    let api = Arc::new(Api::new(store.clone(), vault, clock.clone()));
+    Harness {
+        _dir: dir,
+        sandbox,
+        store,
+        api,
+        profile,
+        clock,
+    }
+}
+
+impl Harness {
+    fn sandbox_calls(&self) -> u64 {
+        self.sandbox
+            .admin()
+            .day_stats(&self.profile.appkey)
+            .map_or(0, |d| d.calls)
+    }
+    fn ledger_used(&self) -> u32 {
+        self.api.ledger().status(&self.profile).unwrap().used
+    }
+    fn fill_ledger(&self, used: u32) {
+        let day = desk_core::clock::beijing_day(self.clock.now())
+            .format("%Y-%m-%d")
+            .to_string();
+        self.store
+            .connect()
+            .unwrap()
+            .execute(
+                "INSERT INTO quota_days (appkey, day, used) VALUES (?1, ?2, ?3)
+                 ON CONFLICT(appkey, day) DO UPDATE SET used = excluded.used",
+                rusqlite::params![self.profile.appkey, day, used],
+            )
+            .unwrap();
+    }
+}
+
+fn act(target: &str, sid: &str, types: &[u8], short: bool) -> LinkRequest {
+    LinkRequest {
+        target_kind: TargetKind::Act,
+        target: target.into(),
+        sid: sid.into(),
+        link_types: types.to_vec(),
+        short_link: short,
+    }
+}
+
+#[tokio::test]
+async fn legacy_repeated_request_costs_no_call() {
+    let h = harness(Generation::Legacy, Tier::T2000).await;
+    let first = links::generate(&h.api, &h.profile, &act("33", "promo1", &[1], false))
+        .await
+        .unwrap();
+    assert!(!first.cached);
+    assert!(first.link.url.starts_with("https://"), "{}", first.link.url);
+    assert_eq!((h.sandbox_calls(), h.ledger_used()), (1, 1));
+    // The sid used is now a named record.
+    let sids = sids::list(&h.store, &h.profile.id, false).unwrap();
+    assert_eq!(sids.len(), 1);
+    assert_eq!(sids[0].sid, "promo1");
+
+    for _ in 0..3 {
+        let again = links::generate(&h.api, &h.profile, &act(" 33", "promo1", &[1], false))
+            .await
+            .unwrap();
+        assert!(again.cached);
+        assert_eq!(again.link.url, first.link.url);
+    }
+    assert_eq!(
+        (h.sandbox_calls(), h.ledger_used()),
+        (1, 1),
+        "the library spent quota"
+    );
+    let entry = links::get(&h.store, first.link.id).unwrap();
+    assert_eq!(entry.library_hits, 3);
+
+    // A different request is a new call: short link, another type, another sid.
+    let short = links::generate(&h.api, &h.profile, &act("33", "promo1", &[1], true))
+        .await
+        .unwrap();
+    assert!(!short.cached);
+    assert_ne!(short.link.url, first.link.url);
+    links::generate(&h.api, &h.profile, &act("33", "promo2", &[2], false))
+        .await
+        .unwrap();
+    assert_eq!((h.sandbox_calls(), h.ledger_used()), (3, 3));
+
+    // Library search and filters.
+    let all = links::library(&h.store, &h.profile.id, &LibraryQuery::default(), 0, 50).unwrap();
+    assert_eq!(all.total, 3);
+    let by_sid = links::library(
+        &h.store,
+        &h.profile.id,
+        &LibraryQuery {
+            sid: Some("promo2".into()),
+            ..Default::default()
+        },
+        0,
+        50,
+    )
+    .unwrap();
+    assert_eq!(by_sid.total, 1);
+    let by_type = links::library(
+        &h.store,
+        &h.profile.id,
+        &LibraryQuery {
+            link_type: Some(1),
+            act_id: Some("33".into()),
+            ..Default::default()
+        },
+        0,
+        50,
+    )
+    .unwrap();
+    assert_eq!(by_type.total, 2);
+    links::set_label(&h.store, first.link.id, "春节活动").unwrap();
+    let found = links::library(
+        &h.store,
+        &h.profile.id,
+        &LibraryQuery {
+            search: Some("春节".into()),
+            ..Default::default()
+        },
+        0,
+        50,
+    )
+    .unwrap();
+    assert_eq!(found.entries.len(), 1);
+    assert_eq!(found.entries[0].id, first.link.id);
+
+    // Legacy links are for activities only; refused before any call.
+    let err = links::generate(
+        &h.api,
+        &h.profile,
+        &LinkRequest {
+            target_kind: TargetKind::Sku,
+            ..act("abc", "promo1", &[1], false)
+        },
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::InvalidInput);
+    assert_eq!(h.sandbox_calls(), 3);
+
+    // Export and QR file.
+    let path = h._dir.path().join("library.csv");
+    let n = links::export(
+        &h.store,
+        &h.profile.id,
+        &LibraryQuery::default(),
+        ExportFormat::Csv,
+        &path,
+    )
+    .unwrap();
+    assert_eq!(n, 3);
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.starts_with('\u{feff}'));
+    assert!(text.contains(&first.link.url));
+    let png = h._dir.path().join("qr.png");
+    links::save_qr(&first.link.url, &png).unwrap();
+    assert!(std::fs::read(&png).unwrap().starts_with(b"\x89PNG"));
+}
+
+#[tokio::test]
+async fn media_links_for_act_sku_text_and_lists() {
+    let h = harness(Generation::Media, Tier::T2000).await;
+    let list = links::generate(&h.api, &h.profile, &act("33", "m1", &[3, 1, 2], false))
+        .await
+        .unwrap();
+    assert!(!list.cached);
+    assert_eq!(list.link.link_types, vec![1, 2, 3]);
+    assert_eq!(list.link.links.len(), 3, "{:?}", list.link.links);
+    assert_eq!(list.link.url, list.link.links["1"]);
+    let same = links::generate(&h.api, &h.profile, &act("33", "m1", &[2, 3, 1], false))
+        .await
+        .unwrap();
+    assert!(same.cached);
+    let sku = links::generate(
+        &h.api,
+        &h.profile,
+        &LinkRequest {
+            target_kind: TargetKind::Sku,
+            ..act("sku123abc", "m1", &[2], false)
+        },
+    )
+    .await
+    .unwrap();
+    assert!(!sku.cached);
+    let text = links::generate(
+        &h.api,
+        &h.profile,
+        &LinkRequest {
+            target_kind: TargetKind::Text,
+            ..act("https://i.meituan.com/awp/x?id=1", "m1", &[1], false)
+        },
+    )
+    .await
+    .unwrap();
+    assert!(!text.cached);
+    assert_eq!((h.sandbox_calls(), h.ledger_used()), (3, 3));
+}
+
+#[tokio::test]
+async fn batch_plans_runs_resumes_and_repeats_for_free() {
+    let h = harness(Generation::Legacy, Tier::T2000).await;
+    // 12 rows, 10 distinct requests (two duplicates), one bad line.
+    let mut input = String::from("actId,sid,linkType\n");
+    for i in 0..10 {
+        input.push_str(&format!("{},b{},{}\n", 100 + i, i % 3, 1 + i % 4));
+    }
+    input.push_str("100,b0,1\n101,b1,2\n");
+    input.push_str("x1,b1,1\n");
+    let parsed = batch::parse(&input, &BatchDefaults::default()).unwrap();
+    assert_eq!(parsed.len(), 13);
+    let b = batch::create(&h.store, h.clock.as_ref(), &h.profile, &parsed, "paste").unwrap();
+    assert_eq!(b.counts.rows, 13);
+    assert_eq!(b.counts.error, 1, "the bad actId row is an error at once");
+    let plan = batch::plan(&h.api, &h.profile, b.id).unwrap();
+    assert_eq!(plan.calls_needed, 10);
+    assert_eq!(plan.from_library, 0);
+    assert_eq!(plan.remaining_today, Some(2000));
+    assert!(plan.fits);
+
+    // Refused when larger than what remains today; nothing is sent.
+    h.fill_ledger(1995);
+    let err = batch::run(h.api.clone(), &h.profile, b.id, 4, None)
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::InvalidInput);
+    assert!(err.to_string().contains("remain"), "{err}");
+    assert_eq!(h.sandbox_calls(), 0);
+    h.fill_ledger(0);
+
+    let progress = std::sync::Mutex::new(Vec::new());
+    let cb = |p: &batch::BatchProgress| progress.lock().unwrap().push(p.finished);
+    let report = batch::run(h.api.clone(), &h.profile, b.id, 3, Some(&cb))
+        .await
+        .unwrap();
+    assert_eq!(report.calls, 10);
+    assert!(!report.interrupted);
+    assert_eq!(report.counts.pending, 0);
+    assert_eq!(report.counts.done, 10);
+    assert_eq!(report.counts.library, 2);
+    assert_eq!((h.sandbox_calls(), h.ledger_used()), (10, 10));
+    let seen = progress.into_inner().unwrap();
+    assert_eq!(seen.last().copied(), Some(12));
+    assert!(seen.windows(2).all(|w| w[0] <= w[1]));
+    let rows = batch::rows(&h.store, b.id, 0, 100).unwrap();
+    assert!(rows
+        .iter()
+        .filter(|r| r.status != RowStatus::Error)
+        .all(|r| r.url.as_deref().is_some_and(|u| !u.is_empty())));
+    let bad = rows.iter().find(|r| r.status == RowStatus::Error).unwrap();
+    assert_eq!(bad.error_code, Some(ErrorCode::InvalidInput));
+
+    // Running it again does nothing; the same list again costs 0 calls.
+    let again = batch::run(h.api.clone(), &h.profile, b.id, 3, None)
+        .await
+        .unwrap();
+    assert_eq!(again.calls, 0);
+    let b2 = batch::create(&h.store, h.clock.as_ref(), &h.profile, &parsed, "paste").unwrap();
+    let plan2 = batch::plan(&h.api, &h.profile, b2.id).unwrap();
+    assert_eq!((plan2.calls_needed, plan2.from_library), (0, 12));
+    let r2 = batch::run(h.api.clone(), &h.profile, b2.id, 3, None)
+        .await
+        .unwrap();
+    assert_eq!(r2.calls, 0);
+    assert_eq!(r2.counts.library, 12);
+    assert_eq!((h.sandbox_calls(), h.ledger_used()), (10, 10));
+
+    // Results export.
+    let path = h._dir.path().join("batch.csv");
+    assert_eq!(
+        batch::export(&h.store, b.id, ExportFormat::Csv, &path).unwrap(),
+        13
+    );
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains(",library,"));
+    assert!(text.contains(",error,"));
+}
+
+#[tokio::test]
+async fn a_killed_batch_resumes_without_repeating_finished_rows() {
+    let h = harness(Generation::Legacy, Tier::T2000).await;
+    let mut input = String::new();
+    for i in 0..8 {
+        input.push_str(&format!("{},s1,1\n", 200 + i));
+    }
+    let parsed = batch::parse(&input, &BatchDefaults::default()).unwrap();
+    let b = batch::create(&h.store, h.clock.as_ref(), &h.profile, &parsed, "file").unwrap();
+    let notify = Arc::new(tokio::sync::Notify::new());
+    let cb = {
+        let notify = notify.clone();
+        move |p: &batch::BatchProgress| {
+            if p.finished == 3 {
+                notify.notify_one();
+            }
+        }
+    };
+    // Drop the run after three rows are stored: like closing the app.
+    tokio::select! {
+        _ = batch::run(h.api.clone(), &h.profile, b.id, 1, Some(&cb)) => panic!("finished before the kill"),
+        _ = notify.notified() => {}
+    }
+    let after_kill = batch::summary(&h.store, b.id).unwrap().counts;
+    assert!(after_kill.done >= 3);
+    assert!(after_kill.pending >= 1);
+    let before: Vec<_> = batch::rows(&h.store, b.id, 0, 100).unwrap();
+    let rest = batch::run(h.api.clone(), &h.profile, b.id, 1, None)
+        .await
+        .unwrap();
+    assert_eq!(rest.counts.pending, 0);
+    assert_eq!(rest.counts.done + rest.counts.library, 8);
+    // Finished rows kept their links; at most the one call in flight at the
+    // kill was made twice.
+    let after = batch::rows(&h.store, b.id, 0, 100).unwrap();
+    for (a, b) in before.iter().zip(&after) {
+        if a.status == RowStatus::Done {
+            assert_eq!(a.url, b.url);
+        }
+    }
+    assert!(h.sandbox_calls() <= 9, "{} calls", h.sandbox_calls());
+    assert_eq!(h.sandbox_calls(), u64::from(h.ledger_used()));
+}

@@ -1,0 +1,406 @@
+//! Order sync against the real sandbox on 127.0.0.1: what is stored equals
+//! what the sandbox serves (ids, count, sums), a second sync makes only the
+//! calls the changes need, an interrupted sync resumes without fetching a
+//! page twice, and the reserve is respected. Ledger, report and the
+//! sandbox's own call counter must agree everywhere.
+
+use chrono::{TimeZone, Utc};
+use desk_core::api::Api;
+use desk_core::orders::{self, OrderFilter, OrderStatus};
+use desk_core::profiles::{self, Endpoint, Generation, NewProfile, Profile, Tier};
+use desk_core::sync::{self, StopReason, SyncOptions};
+use desk_core::vault::MemoryVault;
+use desk_core::{Clock, ErrorCode, ManualClock, Store};
+use sandbox::{RunningSandbox, Sandbox, SandboxConfig, TimeType};
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+struct Harness {
+    _dir: tempfile::TempDir,
+    sandbox: Arc<RunningSandbox>,
+    store: Store,
+    api: Arc<Api>,
+    profile: Profile,
+    clock: Arc<ManualClock>,
+}
+
+/// 2026-03-10 12:00 Beijing.
+fn start_time() -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 3, 10, 4, 0, 0).unwrap()
+}
+
+async fn harness(generation: Generation, orders_per_month: u32, tier: Tier) -> Harness {
+    let clock = Arc::new(ManualClock::new(start_time()));
+    let sandbox_clock = {
+        let c = clock.clone();
+        sandbox::Clock::from_fn(move || c.now().timestamp_millis())
+    };
+    let sandbox = Sandbox::start(SandboxConfig {
+        orders_per_month,
+        tier: sandbox::Tier::Unlimited,
+        clock: sandbox_clock,
+        data_anchor_ms: Some(start_time().timestamp_millis()),
+        ..SandboxConfig::default()
+    })
+    .await
+    .unwrap();
+    attach(Arc::new(sandbox), clock, generation, tier)
+}
+
+fn attach(
+    sandbox: Arc<RunningSandbox>,
+    clock: Arc<ManualClock>,
+    generation: Generation,
+    tier: Tier,
+) -> Harness {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path().join("desk.sqlite3")).unwrap();
+    let vault = Arc::new(MemoryVault::new());
+    let demo = sandbox.demo_account();
+    let profile = profiles::create(
+        &store,
+        vault.as_ref(),
+        clock.as_ref(),
+        NewProfile {
+            name: "demo".into(),
+            appkey: demo.appkey.clone(),
+            generation,
+            endpoint: Endpoint::Custom(sandbox.base_url().to_owned()),
+            tier,
+            api_secret: Some(demo.secret.clone()),
+            callback_secret: None,
+        },
+    )
+    .unwrap();
+    let api = Arc::new(Api::new(store.clone(), vault, clock.clone()));
+    Harness {
+        _dir: dir,
+        sandbox,
+        store,
+        api,
+        profile,
+        clock,
+    }
+}
+
+impl Harness {
+    fn sandbox_calls(&self) -> u64 {
+        self.sandbox
+            .admin()
+            .day_stats(&self.profile.appkey)
+            .map_or(0, |d| d.calls)
+    }
+
+    fn ledger_used(&self) -> u32 {
+        self.api.ledger().status(&self.profile).unwrap().used
+    }
+
+    fn stored_ids(&self) -> BTreeSet<String> {
+        orders::all(&self.store, &self.profile.id, &OrderFilter::default())
+            .unwrap()
+            .into_iter()
+            .map(|o| o.order_id)
+            .collect()
+    }
+
+    /// Asserts the stored orders are exactly the sandbox's orders modified
+    /// in `[from, to]`: same ids, count and money sums.
+    fn assert_equals_sandbox(&self, from: i64, to: i64) {
+        let admin = self.sandbox.admin();
+        let appkey = &self.profile.appkey;
+        let ids: BTreeSet<String> = admin
+            .order_ids_in_range(appkey, from, to, TimeType::Modified)
+            .unwrap()
+            .into_iter()
+            .collect();
+        assert!(!ids.is_empty(), "the sandbox served no orders to compare");
+        assert_eq!(self.stored_ids(), ids, "stored order ids differ");
+        let want = admin
+            .orders_in_range(appkey, from, to, TimeType::Modified)
+            .unwrap();
+        let rows = orders::all(&self.store, &self.profile.id, &OrderFilter::default()).unwrap();
+        assert_eq!(rows.len() as u64, want.count);
+        let sum = |f: fn(&orders::OrderRow) -> i64| rows.iter().map(f).sum::<i64>();
+        assert_eq!(sum(|o| o.pay_price_cents), want.payprice_cents);
+        assert_eq!(sum(|o| o.profit_cents), want.profit_cents);
+        assert_eq!(sum(|o| o.cpa_profit_cents), want.cpa_profit_cents);
+        assert_eq!(sum(|o| o.refund_price_cents), want.refund_cents);
+        let count =
+            |st: &[OrderStatus]| rows.iter().filter(|o| st.contains(&o.status)).count() as u64;
+        assert_eq!(count(&[OrderStatus::Paid]), want.paid);
+        assert_eq!(count(&[OrderStatus::Completed]), want.completed);
+        assert_eq!(
+            count(&[
+                OrderStatus::Refunded,
+                OrderStatus::Risk,
+                OrderStatus::Cancelled
+            ]),
+            want.refunded_or_risk
+        );
+        // The screen's totals read the same rows.
+        let stats = orders::stats(&self.store, &self.profile.id, &OrderFilter::default()).unwrap();
+        assert_eq!(u64::from(stats.total.orders), want.count);
+        assert_eq!(stats.total.pay_price_cents, want.payprice_cents);
+        assert_eq!(
+            stats.total.commission_cents,
+            want.profit_cents + want.cpa_profit_cents
+        );
+        assert_eq!(
+            stats.by_sid.iter().map(|s| s.pay_price_cents).sum::<i64>(),
+            want.payprice_cents
+        );
+        assert_eq!(
+            stats
+                .by_day
+                .iter()
+                .map(|d| u64::from(d.orders))
+                .sum::<u64>(),
+            want.count
+        );
+    }
+}
+
+fn opts(days: u32) -> SyncOptions {
+    SyncOptions {
+        initial_days: Some(days),
+        ..Default::default()
+    }
+}
+
+async fn full_then_incremental(generation: Generation) {
+    let h = harness(generation, 3000, Tier::T6000).await;
+    let plan = sync::plan(&h.api, &h.profile, &opts(7)).unwrap();
+    assert_eq!(plan.windows, 7);
+    assert!(plan.fits);
+    let first = sync::sync(&h.api, &h.profile, &opts(7), None)
+        .await
+        .unwrap();
+    assert!(first.complete);
+    assert_eq!(first.calls, first.pages);
+    assert!(first.calls >= plan.min_calls);
+    assert_eq!(u64::from(first.calls), h.sandbox_calls(), "sandbox count");
+    assert_eq!(first.calls, h.ledger_used(), "ledger count");
+    assert_eq!(first.updated, 0);
+    h.assert_equals_sandbox(plan.from, plan.to);
+    assert_eq!(first.synced_until, Some(plan.to));
+
+    // Three hours later: new orders, completions, refunds.
+    h.clock.advance(chrono::Duration::hours(3));
+    let now = h.clock.now().timestamp();
+    let admin = h.sandbox.admin();
+    let changed = admin
+        .order_ids_in_range(&h.profile.appkey, plan.to + 1, now, TimeType::Modified)
+        .unwrap();
+    assert!(!changed.is_empty(), "the sandbox changed nothing in 3 h");
+    let before_calls = h.sandbox_calls();
+    let plan2 = sync::plan(&h.api, &h.profile, &opts(7)).unwrap();
+    assert_eq!(plan2.windows, 1);
+    let second = sync::sync(&h.api, &h.profile, &opts(7), None)
+        .await
+        .unwrap();
+    assert!(second.complete);
+    // Only the calls the changes need: one window, one page per business
+    // line (legacy) or one scroll page (media) while under 100 changes.
+    assert!(changed.len() < 100);
+    let lines = match generation {
+        Generation::Legacy => sync::legacy_lines().len() as u32,
+        Generation::Media => 1,
+    };
+    assert_eq!(second.calls, lines);
+    assert_eq!(u64::from(second.calls), h.sandbox_calls() - before_calls);
+    assert_eq!(second.new + second.updated, changed.len() as u32);
+    assert!(second.updated > 0, "no status change was picked up");
+    h.assert_equals_sandbox(plan.from, now);
+    assert_eq!(first.calls + second.calls, h.ledger_used());
+}
+
+#[tokio::test]
+async fn legacy_sync_equals_the_sandbox_and_second_sync_is_incremental() {
+    full_then_incremental(Generation::Legacy).await;
+}
+
+#[tokio::test]
+async fn media_sync_equals_the_sandbox_and_second_sync_is_incremental() {
+    full_then_incremental(Generation::Media).await;
+}
+
+async fn interrupted_resumes_without_repeating(generation: Generation) {
+    // Reference: one uninterrupted sync on its own database.
+    let h = harness(generation, 9000, Tier::T6000).await;
+    let reference = sync::sync(&h.api, &h.profile, &opts(5), None)
+        .await
+        .unwrap();
+    assert!(reference.pages > 12, "too few pages to interrupt");
+
+    // Same sandbox and time, a fresh database: stop after 5 pages, then
+    // after 4 more, then finish.
+    let h2 = attach(h.sandbox.clone(), h.clock.clone(), generation, Tier::T6000);
+    let before = h2.sandbox_calls();
+    let mut stopped = opts(5);
+    stopped.max_pages = Some(5);
+    let a = sync::sync(&h2.api, &h2.profile, &stopped, None)
+        .await
+        .unwrap();
+    assert_eq!(
+        (a.pages, a.complete, a.stopped),
+        (5, false, Some(StopReason::PageBudget))
+    );
+    let st = sync::status(&h2.store, &h2.profile.id).unwrap();
+    assert!(st.interrupted);
+    assert_eq!(st.pages_done, 5);
+    stopped.max_pages = Some(4);
+    let b = sync::sync(&h2.api, &h2.profile, &stopped, None)
+        .await
+        .unwrap();
+    assert_eq!(b.pages, 4);
+    let plan = sync::plan(&h2.api, &h2.profile, &opts(5)).unwrap();
+    assert!(plan.resumes);
+    let c = sync::sync(&h2.api, &h2.profile, &opts(5), None)
+        .await
+        .unwrap();
+    assert!(c.complete);
+    assert_eq!(
+        a.pages + b.pages + c.pages,
+        reference.pages,
+        "a page was fetched twice"
+    );
+    assert_eq!(u64::from(reference.pages), h2.sandbox_calls() - before);
+    assert_eq!(h2.ledger_used(), reference.pages);
+    assert_eq!(a.new + b.new + c.new, reference.new);
+    assert!(!sync::status(&h2.store, &h2.profile.id).unwrap().interrupted);
+    assert_eq!(
+        h2.stored_ids(),
+        h.stored_ids(),
+        "the resumed sync stored other orders"
+    );
+}
+
+#[tokio::test]
+async fn legacy_interrupted_sync_resumes_without_repeating_a_page() {
+    interrupted_resumes_without_repeating(Generation::Legacy).await;
+}
+
+#[tokio::test]
+async fn media_interrupted_sync_resumes_without_repeating_a_page() {
+    interrupted_resumes_without_repeating(Generation::Media).await;
+}
+
+#[tokio::test]
+async fn a_sync_killed_mid_call_loses_at_most_the_call_in_flight() {
+    let h = harness(Generation::Media, 9000, Tier::T6000).await;
+    let reference = sync::sync(&h.api, &h.profile, &opts(5), None)
+        .await
+        .unwrap();
+    let h2 = attach(
+        h.sandbox.clone(),
+        h.clock.clone(),
+        Generation::Media,
+        Tier::T6000,
+    );
+    let before = h2.sandbox_calls();
+    let pages_seen = Arc::new(std::sync::atomic::AtomicU32::new(0));
+    let notify = Arc::new(tokio::sync::Notify::new());
+    let cb = {
+        let pages_seen = pages_seen.clone();
+        let notify = notify.clone();
+        move |p: &sync::SyncProgress| {
+            pages_seen.store(p.pages, std::sync::atomic::Ordering::SeqCst);
+            if p.pages == 6 {
+                notify.notify_one();
+            }
+        }
+    };
+    // Drop the sync future right after page 6 is stored: like a kill.
+    let o = opts(5);
+    tokio::select! {
+        _ = sync::sync(&h2.api, &h2.profile, &o, Some(&cb)) => panic!("finished before the kill"),
+        _ = notify.notified() => {}
+    }
+    let st = sync::status(&h2.store, &h2.profile.id).unwrap();
+    assert!(st.interrupted);
+    assert!(st.pages_done >= 6);
+    let rest = sync::sync(&h2.api, &h2.profile, &opts(5), None)
+        .await
+        .unwrap();
+    assert!(rest.complete);
+    let spent = h2.sandbox_calls() - before;
+    // At most the one call in flight at the kill is repeated.
+    assert!(
+        spent <= u64::from(reference.pages) + 1,
+        "{spent} calls for {} pages",
+        reference.pages
+    );
+    assert_eq!(h2.stored_ids(), h.stored_ids());
+}
+
+#[tokio::test]
+async fn the_reserve_is_kept_unless_allowed() {
+    let h = harness(Generation::Legacy, 300, Tier::T2000).await;
+    // 1,700 of 2,000 used: 300 left, 400 (20 %) reserved.
+    let day = desk_core::clock::beijing_day(h.clock.now())
+        .format("%Y-%m-%d")
+        .to_string();
+    h.store
+        .connect()
+        .unwrap()
+        .execute(
+            "INSERT INTO quota_days (appkey, day, used) VALUES (?1, ?2, 1700)",
+            rusqlite::params![h.profile.appkey, day],
+        )
+        .unwrap();
+    let plan = sync::plan(&h.api, &h.profile, &opts(2)).unwrap();
+    assert_eq!(plan.remaining_today, Some(300));
+    assert_eq!(plan.reserve, Some(400));
+    assert_eq!(plan.usable, Some(0));
+    assert!(!plan.fits);
+    let err = sync::sync(&h.api, &h.profile, &opts(2), None)
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::InvalidInput);
+    assert!(err.to_string().contains("reserve"), "{err}");
+    assert_eq!(h.sandbox_calls(), 0, "a refused sync made a call");
+    let mut allowed = opts(2);
+    allowed.allow_reserve = true;
+    let r = sync::sync(&h.api, &h.profile, &allowed, None)
+        .await
+        .unwrap();
+    assert!(r.complete);
+    assert_eq!(u64::from(r.calls), h.sandbox_calls());
+
+    // A smaller reserve lets an ordinary sync start again.
+    sync::set_reserve_percent(&h.store, 5).unwrap();
+    let plan = sync::plan(&h.api, &h.profile, &opts(2)).unwrap();
+    assert_eq!(plan.reserve, Some(100));
+    assert!(plan.fits, "{plan:?}");
+}
+
+#[tokio::test]
+async fn a_sync_stops_at_the_reserve_and_resumes_later() {
+    let h = harness(Generation::Media, 6000, Tier::T2000).await;
+    sync::set_reserve_percent(&h.store, 20).unwrap();
+    // 1,595 used: the estimate (5 windows) fits in 5 calls, but the first
+    // windows need more pages than that.
+    let day = desk_core::clock::beijing_day(h.clock.now())
+        .format("%Y-%m-%d")
+        .to_string();
+    h.store
+        .connect()
+        .unwrap()
+        .execute(
+            "INSERT INTO quota_days (appkey, day, used) VALUES (?1, ?2, 1595)",
+            rusqlite::params![h.profile.appkey, day],
+        )
+        .unwrap();
+    let r = sync::sync(&h.api, &h.profile, &opts(5), None)
+        .await
+        .unwrap();
+    assert_eq!(r.stopped, Some(StopReason::Reserve));
+    assert_eq!(r.calls, 5);
+    assert_eq!(h.ledger_used(), 1600);
+    let mut allowed = opts(5);
+    allowed.allow_reserve = true;
+    let rest = sync::sync(&h.api, &h.profile, &allowed, None)
+        .await
+        .unwrap();
+    assert!(rest.complete);
+}
