@@ -5,6 +5,7 @@
 pub mod api;
 pub mod clipboard;
 pub mod clock;
+pub mod embedded;
 pub mod error;
 pub mod logging;
 pub mod paths;
