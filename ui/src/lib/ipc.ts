@@ -47,23 +47,82 @@ export function saveSettings(settings: Settings): Promise<Settings> {
   return callResult(() => commands.saveSettings(settings))
 }
 
-/**
- * A saved profile as far as the shell needs it. The accounts screen will use
- * the generated `ProfileSummary` type once the profile commands exist.
- */
-export type ProfileSummaryLike = Record<string, unknown>
+// ---------------------------------------------------------------------------
+// Profiles, secrets and quota.
+//
+// TEMPORARY: until the profile/quota commands are generated into
+// `bindings.ts`, the types below mirror desk-core's Rust types by hand and
+// the calls go through `loose()`. They are replaced by the generated ones.
 
-/**
- * The saved profiles. Until the backend has a `listProfiles` command this
- * resolves to an empty list, which is the truth: no profile can exist yet.
- */
-export async function listProfiles(): Promise<ProfileSummaryLike[]> {
-  const command = (commands as unknown as Record<string, unknown>)['listProfiles']
-  if (typeof command !== 'function') return []
-  const raw: unknown = await call(() => (command as () => Promise<unknown>)())
-  if (isCommandResult(raw)) return asList(unwrap(raw))
-  return asList(raw)
+export type Generation = 'legacy' | 'media'
+export type Tier = '2000' | '3000' | '6000' | '15000' | 'unlimited'
+export type AuthStatus = 'not_open' | 'applying' | 'open' | 'refused'
+export type SecretKind = 'api_secret' | 'callback_secret'
+export type ProfileSummary = {
+  id: string
+  name: string
+  appkey: string
+  generation: Generation
+  base_url: string | null
+  sandbox: boolean
+  tier: Tier
+  auth_status: AuthStatus
+  auth_applications: number
+  auth_applied_at: string | null
+  has_api_secret: boolean
+  has_callback_secret: boolean
+  api_secret_hint: string | null
+  callback_secret_hint: string | null
+  created_at: string
 }
+export type NewProfileInput = {
+  name: string
+  appkey: string
+  generation: Generation
+  base_url: string | null
+  api_secret: string | null
+  callback_secret: string | null
+}
+export type VerifyProblem =
+  | 'network'
+  | 'timeout'
+  | 'appkey'
+  | 'secret'
+  | 'credentials'
+  | 'clock'
+  | 'authorization_not_open'
+  | 'quota_exhausted'
+  | 'too_frequent'
+  | 'missing_secret'
+  | 'keychain'
+  | 'server'
+export type VerifyReport = {
+  profile_id: string
+  ok: boolean
+  problem: VerifyProblem | null
+  code: ErrorCode | null
+  message: string
+  offset_secs: number | null
+  resets_at: string | null
+  endpoint: string | null
+  latency_ms: number | null
+  auth_status: AuthStatus
+  checked_at: string
+}
+export type CopyReceipt = { clears_at: string | null; clear_after_secs: number | null }
+export type QuotaLevel = 'normal' | 'warning' | 'critical' | 'exhausted'
+export type DayUsage = { day: string; used: number; server_exhausted: boolean }
+export type QuotaStatus = {
+  day: string
+  used: number
+  limit: number | null
+  remaining: number | null
+  resets_at: string
+  tier: Tier
+  level: QuotaLevel
+  server_exhausted: boolean
+}
+export type QuotaOverview = { status: QuotaStatus; history: DayUsage[] }
 
 function isCommandResult(value: unknown): value is CommandResult<unknown> {
   if (typeof value !== 'object' || value === null) return false
@@ -71,9 +130,225 @@ function isCommandResult(value: unknown): value is CommandResult<unknown> {
   return (status === 'ok' && 'data' in value) || (status === 'error' && 'error' in value)
 }
 
-function asList(value: unknown): ProfileSummaryLike[] {
-  if (!Array.isArray(value)) {
-    throw new IpcFailure({ code: 'decode', message: 'listProfiles did not return a list' })
+async function loose<T>(name: string, ...args: unknown[]): Promise<T> {
+  const command = (commands as unknown as Record<string, unknown>)[name]
+  if (typeof command !== 'function') {
+    throw new IpcFailure({ code: 'internal', message: `the backend has no ${name} command yet` })
   }
-  return value as ProfileSummaryLike[]
+  const raw: unknown = await call(() => (command as (...a: unknown[]) => Promise<unknown>)(...args))
+  return (isCommandResult(raw) ? unwrap(raw) : raw) as T
 }
+
+/** The saved profiles, oldest first. */
+export async function listProfiles(): Promise<ProfileSummary[]> {
+  const command = (commands as unknown as Record<string, unknown>)['listProfiles']
+  // Before the profile commands exist no profile can exist either.
+  if (typeof command !== 'function') return []
+  return loose<ProfileSummary[]>('listProfiles')
+}
+
+/** Creates a profile; secrets go straight to the OS keychain. */
+export function createProfile(input: NewProfileInput): Promise<ProfileSummary> {
+  return loose('createProfile', input)
+}
+
+/** Creates a profile on the embedded sandbox, authorized and with secrets. */
+export function createSandboxProfile(): Promise<ProfileSummary> {
+  return loose('createSandboxProfile')
+}
+
+/** Deletes a profile and its keychain entries. */
+export function deleteProfile(id: string): Promise<void> {
+  return loose('deleteProfile', id)
+}
+
+/** Stores or replaces one secret. */
+export function setSecret(id: string, kind: SecretKind, secret: string): Promise<ProfileSummary> {
+  return loose('setSecret', id, kind, secret)
+}
+
+/** Finds the 32-hex key in text pasted from the console and stores it. */
+export function importSecretFromText(id: string, kind: SecretKind, text: string): Promise<ProfileSummary> {
+  return loose('importSecretFromText', id, kind, text)
+}
+
+/** One cheap signed call with a plain-words diagnosis. */
+export function verifyProfile(id: string): Promise<VerifyReport> {
+  return loose('verifyProfile', id)
+}
+
+/** The secret drawn as a PNG `data:` URL; the text itself never crosses IPC. */
+export function revealSecret(id: string, kind: SecretKind, dark: boolean): Promise<string> {
+  return loose('revealSecret', id, kind, dark)
+}
+
+/** Copies the secret in Rust (marked sensitive); returns when it is cleared. */
+export function copySecret(id: string, kind: SecretKind): Promise<CopyReceipt> {
+  return loose('copySecret', id, kind)
+}
+
+/** Today's quota and the last 30 days for one profile. */
+export function quotaStatus(id: string): Promise<QuotaOverview> {
+  return loose('quotaStatus', id)
+}
+
+// ---------------------------------------------------------------------------
+// Links and orders (issue 6). Types mirror desk-core's `links`, `batch`,
+// `orders` and `sync` modules; calls go through `loose()` so the screens
+// work before and after the bindings are regenerated.
+
+export type TargetKind = 'act' | 'sku' | 'text'
+export type Sid = { id: number; profile_id: string; sid: string; name: string; archived: boolean; created_at: string }
+export type SidCreated = { sid: Sid; warnings: 'non_ascii'[] }
+export type LinkRequest = {
+  target_kind: TargetKind
+  target: string
+  sid: string
+  link_types: number[]
+  short_link: boolean
+}
+export type LinkEntry = {
+  id: number
+  target_kind: TargetKind
+  target: string
+  sid: string
+  link_types: number[]
+  short_link: boolean
+  url: string
+  links: Partial<Record<string, string>>
+  label: string | null
+  created_at: string
+  library_hits: number
+}
+export type Generated = { link: LinkEntry; cached: boolean }
+export type LibraryQuery = {
+  search: string | null
+  sid: string | null
+  target_kind: TargetKind | null
+  act_id: string | null
+  link_type: number | null
+}
+export type LibraryPage = { total: number; entries: LinkEntry[] }
+export type ExportFormat = 'csv' | 'xlsx'
+export type BatchDefaults = { sid: string | null; link_types: number[]; short_link: boolean }
+export type BatchCounts = { rows: number; pending: number; done: number; library: number; error: number }
+export type BatchSummary = { id: number; created_at: string; source: string; counts: BatchCounts }
+export type BatchPlan = {
+  counts: BatchCounts
+  from_library: number
+  calls_needed: number
+  remaining_today: number | null
+  fits: boolean
+}
+export type BatchReport = { counts: BatchCounts; calls: number; interrupted: boolean }
+export type RowStatus = 'pending' | 'done' | 'library' | 'error'
+export type BatchRow = {
+  row_no: number
+  target_kind: TargetKind
+  target: string
+  sid: string
+  link_types: number[]
+  short_link: boolean
+  status: RowStatus
+  url: string | null
+  error_code: ErrorCode | null
+  error: string | null
+}
+export type OrderStatus = 'paid' | 'completed' | 'refunded' | 'cancelled' | 'risk' | 'settled'
+export type OrderFilter = {
+  from: string | null
+  to: string | null
+  sid: string | null
+  status: OrderStatus | null
+  business_line: number | null
+}
+export type OrderRow = {
+  order_id: string
+  pay_time: number
+  mod_time: number
+  sid: string
+  status: OrderStatus
+  raw_status: number
+  business_line: number | null
+  act_id: string | null
+  product_name: string | null
+  pay_price_cents: number
+  profit_cents: number
+  cpa_profit_cents: number
+  refund_price_cents: number
+  refund_profit_cents: number
+}
+export type OrderPage = { total: number; offset: number; rows: OrderRow[] }
+export type Totals = {
+  key: string
+  orders: number
+  pay_price_cents: number
+  commission_cents: number
+  valid_commission_cents: number
+  refund_price_cents: number
+}
+export type OrderStats = { total: Totals; by_sid: Totals[]; by_day: Totals[] }
+export type SyncOptions = { allow_reserve: boolean; initial_days: number | null; max_pages: number | null }
+export type SyncPlan = {
+  from: number
+  to: number
+  resumes: boolean
+  windows: number
+  min_calls: number
+  estimated_calls: number
+  remaining_today: number | null
+  reserve: number | null
+  usable: number | null
+  fits: boolean
+}
+export type SyncReport = {
+  pages: number
+  calls: number
+  new: number
+  updated: number
+  unchanged: number
+  skipped: number
+  complete: boolean
+  stopped: 'page_budget' | 'reserve' | null
+  synced_until: number | null
+}
+export type SyncStatus = { synced_until: number | null; interrupted: boolean; pages_done: number }
+
+export const listSids = (profileId: string, includeArchived: boolean) =>
+  loose<Sid[]>('sidsList', profileId, includeArchived)
+export const createSid = (profileId: string, sid: string, name: string | null) =>
+  loose<SidCreated>('sidCreate', profileId, sid, name)
+export const renameSid = (id: number, name: string) => loose<Sid>('sidRename', id, name)
+export const archiveSid = (id: number, archived: boolean) => loose<Sid>('sidSetArchived', id, archived)
+/** Generates a link, or answers from the library (`cached`: 0 calls). */
+export const generateLink = (profileId: string, request: LinkRequest) =>
+  loose<Generated>('linkGenerate', profileId, request)
+export const linkLibrary = (profileId: string, query: LibraryQuery, offset: number, limit: number) =>
+  loose<LibraryPage>('linkLibrary', profileId, query, offset, limit)
+export const setLinkLabel = (id: number, label: string) => loose<LinkEntry>('linkSetLabel', id, label)
+export const deleteLink = (id: number) => loose<null>('linkDelete', id)
+/** The QR code of a text as a PNG data URL, rendered in Rust. */
+export const linkQr = (text: string) => loose<string>('linkQr', text)
+export const saveLinkQr = (id: number) => loose<string>('linkSaveQr', id)
+export const exportLinks = (profileId: string, query: LibraryQuery, format: ExportFormat) =>
+  loose<string>('linkExport', profileId, query, format)
+export const createBatch = (profileId: string, text: string, defaults: BatchDefaults) =>
+  loose<BatchSummary>('batchCreate', profileId, text, defaults)
+export const planBatch = (profileId: string, batchId: number) => loose<BatchPlan>('batchPlan', profileId, batchId)
+export const runBatch = (profileId: string, batchId: number) => loose<BatchReport>('batchRun', profileId, batchId)
+export const batchSummary = (batchId: number) => loose<BatchSummary>('batchSummary', batchId)
+export const listBatches = (profileId: string) => loose<BatchSummary[]>('batchList', profileId)
+export const batchRows = (batchId: number, offset: number, limit: number) =>
+  loose<BatchRow[]>('batchRows', batchId, offset, limit)
+export const exportBatch = (batchId: number, format: ExportFormat) => loose<string>('batchExport', batchId, format)
+export const planSync = (profileId: string, options: SyncOptions) =>
+  loose<SyncPlan>('ordersSyncPlan', profileId, options)
+export const syncOrders = (profileId: string, options: SyncOptions) =>
+  loose<SyncReport>('ordersSync', profileId, options)
+export const syncStatus = (profileId: string) => loose<SyncStatus>('ordersSyncStatus', profileId)
+export const listOrders = (profileId: string, filter: OrderFilter, offset: number, limit: number) =>
+  loose<OrderPage>('ordersList', profileId, filter, offset, limit)
+export const orderStats = (profileId: string, filter: OrderFilter) =>
+  loose<OrderStats>('ordersStats', profileId, filter)
+export const exportOrders = (profileId: string, filter: OrderFilter, format: ExportFormat) =>
+  loose<string>('ordersExport', profileId, filter, format)

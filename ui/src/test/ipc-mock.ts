@@ -4,7 +4,7 @@
 
 import { vi } from 'vitest'
 import type * as Real from '../lib/ipc'
-import type { AppInfo, ProfileSummaryLike, Settings } from '../lib/ipc'
+import type { AppInfo, ProfileSummary, QuotaOverview, Settings } from '../lib/ipc'
 
 export { IpcFailure, toIpcFailure } from '../lib/ipc-failure'
 
@@ -18,7 +18,7 @@ export const TEST_APP_INFO: AppInfo = { version: '0.1.0', data_dir: '/home/ada/.
 const STORED_DEFAULTS: Settings = { language: 'zh-CN', clipboard_clear_secs: 30, sandbox_enabled: true }
 
 /** Resets every mock to a healthy backend holding `stored`. */
-export function resetBackend(stored: Partial<Settings> = {}, profiles: ProfileSummaryLike[] = []) {
+export function resetBackend(stored: Partial<Settings> = {}, profiles: Partial<ProfileSummary>[] = []) {
   const row = { current: { ...STORED_DEFAULTS, ...stored } }
   getSettings.mockReset().mockImplementation(async () => ({ ...row.current }))
   saveSettings.mockReset().mockImplementation(async (settings) => {
@@ -26,6 +26,114 @@ export function resetBackend(stored: Partial<Settings> = {}, profiles: ProfileSu
     return { ...row.current }
   })
   appInfo.mockReset().mockResolvedValue(TEST_APP_INFO)
-  listProfiles.mockReset().mockResolvedValue(profiles)
+  resetAccountsBackend(profiles.map(testProfile))
   return row
+}
+
+// --- Accounts and quota -----------------------------------------------------
+
+export const createProfile = vi.fn<typeof Real.createProfile>()
+export const createSandboxProfile = vi.fn<typeof Real.createSandboxProfile>()
+export const deleteProfile = vi.fn<typeof Real.deleteProfile>()
+export const setSecret = vi.fn<typeof Real.setSecret>()
+export const importSecretFromText = vi.fn<typeof Real.importSecretFromText>()
+export const verifyProfile = vi.fn<typeof Real.verifyProfile>()
+export const revealSecret = vi.fn<typeof Real.revealSecret>()
+export const copySecret = vi.fn<typeof Real.copySecret>()
+export const quotaStatus = vi.fn<typeof Real.quotaStatus>()
+
+/** A 1×1 PNG: what `revealSecret` returns in tests (no secret in it). */
+export const TEST_SECRET_IMAGE =
+  'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGNgYGD4DwABBAEAwS2OUAAAAABJRU5ErkJggg=='
+
+/** A complete profile summary with test values, overridden by `partial`. */
+export function testProfile(partial: Partial<ProfileSummary> = {}): ProfileSummary {
+  return {
+    id: 'p1',
+    name: '主账号',
+    appkey: '0123456789abcdef0123456789abcdef',
+    generation: 'legacy',
+    base_url: 'https://openapi.meituan.com',
+    sandbox: false,
+    tier: '2000',
+    auth_status: 'not_open',
+    auth_applications: 0,
+    auth_applied_at: null,
+    has_api_secret: true,
+    has_callback_secret: false,
+    api_secret_hint: '••••1a2b',
+    callback_secret_hint: null,
+    created_at: '2026-11-30T08:00:00+08:00',
+    ...partial,
+  }
+}
+
+/** A quota overview: `used` of `limit` today, a quiet history before it. */
+export function testQuota(used: number, limit: number | null = 2000): QuotaOverview {
+  const level =
+    limit === null ? 'normal' : used >= limit ? 'exhausted' : used * 100 >= limit * 95 ? 'critical' : used * 100 >= limit * 80 ? 'warning' : 'normal'
+  const history = Array.from({ length: 30 }, (_, i) => ({
+    day: `2026-11-${String(i + 1).padStart(2, '0')}`,
+    used: i === 29 ? used : (i * 37) % 500,
+    server_exhausted: false,
+  }))
+  return {
+    status: {
+      day: '2026-11-30',
+      used,
+      limit,
+      remaining: limit === null ? null : Math.max(0, limit - used),
+      resets_at: '2026-12-01T00:00:00+08:00',
+      tier: limit === null ? 'unlimited' : (String(limit) as ProfileSummary['tier']),
+      level,
+      server_exhausted: false,
+    },
+    history,
+  }
+}
+
+/** The profile list behind the mocks: creating and deleting change it. */
+export const backendProfiles: { current: ProfileSummary[] } = { current: [] }
+
+function add(profile: ProfileSummary): ProfileSummary {
+  backendProfiles.current = [...backendProfiles.current, profile]
+  return { ...profile }
+}
+
+function resetAccountsBackend(profiles: ProfileSummary[]) {
+  backendProfiles.current = profiles
+  listProfiles.mockReset().mockImplementation(async () => backendProfiles.current.map((p) => ({ ...p })))
+  createProfile.mockReset().mockImplementation(async (input) =>
+    add(testProfile({ id: 'p-new', name: input.name, appkey: input.appkey, generation: input.generation })),
+  )
+  createSandboxProfile
+    .mockReset()
+    .mockImplementation(async () =>
+      add(testProfile({ id: 'sb', name: '沙盒', sandbox: true, base_url: null, auth_status: 'open' })),
+    )
+  deleteProfile.mockReset().mockImplementation(async (id) => {
+    backendProfiles.current = backendProfiles.current.filter((p) => p.id !== id)
+  })
+  setSecret.mockReset().mockImplementation(async (id, kind, secret) =>
+    testProfile({ id, [`${kind}_hint`]: `••••${secret.slice(-4)}`, [`has_${kind}`]: true }),
+  )
+  importSecretFromText.mockReset().mockImplementation(async (id, kind) =>
+    testProfile({ id, [`${kind}_hint`]: '••••2eae', [`has_${kind}`]: true }),
+  )
+  verifyProfile.mockReset().mockImplementation(async (id) => ({
+    profile_id: id,
+    ok: true,
+    problem: null,
+    code: null,
+    message: 'All good',
+    offset_secs: null,
+    resets_at: null,
+    endpoint: '/api/orderList',
+    latency_ms: 12,
+    auth_status: 'open',
+    checked_at: '2026-11-30T10:00:00+08:00',
+  }))
+  revealSecret.mockReset().mockResolvedValue(TEST_SECRET_IMAGE)
+  copySecret.mockReset().mockResolvedValue({ clears_at: '2026-11-30T10:00:30+08:00', clear_after_secs: 30 })
+  quotaStatus.mockReset().mockResolvedValue(testQuota(120))
 }
