@@ -57,7 +57,9 @@ async fn canned(status: u16, body: &'static str) -> String {
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move {
         loop {
-            let Ok((mut s, _)) = listener.accept().await else { return };
+            let Ok((mut s, _)) = listener.accept().await else {
+                return;
+            };
             tokio::spawn(async move {
                 let mut buf = vec![0u8; 65536];
                 let _ = s.read(&mut buf).await;
@@ -83,7 +85,14 @@ async fn our_own_receiver_acknowledges_and_rejects_a_forged_probe() {
     )
     .await
     .unwrap();
-    let r = send_test_push(&rx.url(), &Secret::from(SECRET), "appkey-1", Utc::now(), opts()).await;
+    let r = send_test_push(
+        &rx.url(),
+        &Secret::from(SECRET),
+        "appkey-1",
+        Utc::now(),
+        opts(),
+    )
+    .await;
     assert_eq!(r.diagnosis, Diagnosis::Ok, "{r:?}");
     assert!(r.ok);
     assert_eq!(r.http_status, Some(200));
@@ -137,7 +146,14 @@ async fn nothing_listening_is_a_connection_failure() {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     drop(listener);
-    let r = send_test_push(&format!("http://{addr}/cb"), &Secret::from(SECRET), "k", Utc::now(), opts()).await;
+    let r = send_test_push(
+        &format!("http://{addr}/cb"),
+        &Secret::from(SECRET),
+        "k",
+        Utc::now(),
+        opts(),
+    )
+    .await;
     assert_eq!(r.diagnosis, Diagnosis::Connect, "{r:?}");
 }
 
@@ -155,7 +171,14 @@ async fn a_silent_server_is_a_timeout() {
         timeout: Duration::from_millis(300),
         probe_forged: false,
     };
-    let r = send_test_push(&format!("http://{addr}/cb"), &Secret::from(SECRET), "k", Utc::now(), options).await;
+    let r = send_test_push(
+        &format!("http://{addr}/cb"),
+        &Secret::from(SECRET),
+        "k",
+        Utc::now(),
+        options,
+    )
+    .await;
     assert_eq!(r.diagnosis, Diagnosis::Timeout, "{r:?}");
 }
 
@@ -168,7 +191,14 @@ async fn https_to_a_plain_http_server_is_a_tls_failure() {
 
 #[tokio::test]
 async fn an_invalid_url_is_reported_without_sending() {
-    let r = send_test_push("http://example.com/cb", &Secret::from(SECRET), "k", Utc::now(), opts()).await;
+    let r = send_test_push(
+        "http://example.com/cb",
+        &Secret::from(SECRET),
+        "k",
+        Utc::now(),
+        opts(),
+    )
+    .await;
     assert_eq!(r.diagnosis, Diagnosis::InvalidUrl);
     assert!(r.http_status.is_none());
 }
@@ -180,7 +210,9 @@ fn the_test_order_is_signed_as_meituan_signs_it() {
     let check = meituan_union::sign::verify_callback(SECRET, &body).unwrap();
     assert!(check.valid);
     let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
-    for key in ["orderid", "paytime", "payPrice", "status", "sid", "appkey", "modTime", "sign"] {
+    for key in [
+        "orderid", "paytime", "payPrice", "status", "sid", "appkey", "modTime", "sign",
+    ] {
         assert!(v.get(key).is_some(), "{key}");
     }
 }

@@ -88,7 +88,10 @@ async fn a_signed_push_is_acknowledged_exactly_and_stored() {
 async fn forged_push_is_refused_and_not_stored() {
     let fx = fixture().await;
     // Signed with another secret.
-    let body = signed_body(&Secret::from("ffffffffffffffffffffffffffffffff"), &push("1002", "2"));
+    let body = signed_body(
+        &Secret::from("ffffffffffffffffffffffffffffffff"),
+        &push("1002", "2"),
+    );
     let (status, reply) = fx.post(body).await;
     assert_eq!(reply, ACK_ERR);
     assert_eq!(reply, r#"{"errcode":"1","errmsg":"err"}"#);
@@ -187,7 +190,12 @@ async fn a_replayed_push_is_acknowledged_but_stored_once() {
     let done = signed_body(&Secret::from(SECRET), &push("1006", "3"));
     assert_eq!(fx.post(done).await.1, ACK_OK);
     assert_eq!(fx.stored(), 2);
-    let outcomes: Vec<FeedOutcome> = fx.receiver.feed_after(0).iter().map(|i| i.outcome).collect();
+    let outcomes: Vec<FeedOutcome> = fx
+        .receiver
+        .feed_after(0)
+        .iter()
+        .map(|i| i.outcome)
+        .collect();
     assert_eq!(
         outcomes,
         vec![

@@ -86,7 +86,8 @@ struct Inner {
     store: Store,
     clock: Arc<dyn Clock>,
     scope: String,
-    secret: Secret,
+    /// Replaced when a new callback secret is registered while running.
+    secret: std::sync::RwLock<Secret>,
     max_body: usize,
     feed: Mutex<(u32, VecDeque<FeedItem>)>,
     live: broadcast::Sender<FeedItem>,
@@ -120,6 +121,11 @@ impl ReceiverHandle {
 
     pub fn scope(&self) -> &str {
         &self.inner.scope
+    }
+
+    /// Verifies later pushes with `secret` (after a new registration).
+    pub fn set_secret(&self, secret: Secret) {
+        *self.inner.secret.write().unwrap_or_else(|e| e.into_inner()) = secret;
     }
 
     /// Feed entries with `seq > after`, oldest first.
@@ -160,12 +166,6 @@ pub async fn start_receiver(
             "the receiver listens on this computer only (127.0.0.1) unless you explicitly allow another address",
         ));
     }
-    if config.secret.is_empty() {
-        return Err(Error::invalid(
-            "callback_secret",
-            "no callback secret to verify pushes with",
-        ));
-    }
     let listener = tokio::net::TcpListener::bind(config.bind)
         .await
         .map_err(|e| Error::invalid("port", format!("cannot listen on {}: {e}", config.bind)))?;
@@ -177,7 +177,7 @@ pub async fn start_receiver(
         store,
         clock,
         scope: config.scope,
-        secret: config.secret,
+        secret: std::sync::RwLock::new(config.secret),
         max_body: config.max_body,
         feed: Mutex::new((0, VecDeque::new())),
         live,
@@ -281,7 +281,19 @@ async fn handle(State(inner): State<Arc<Inner>>, request: Request<Body>) -> Resp
             )
         }
     };
-    let check = match verify_callback(inner.secret.expose(), &bytes) {
+    let secret = inner
+        .secret
+        .read()
+        .unwrap_or_else(|e| e.into_inner())
+        .clone();
+    if secret.is_empty() {
+        return inner.reject(
+            StatusCode::BAD_REQUEST,
+            "no callback secret set yet",
+            bytes.len(),
+        );
+    }
+    let check = match verify_callback(secret.expose(), &bytes) {
         Ok(c) => c,
         Err(e) => return inner.reject(StatusCode::BAD_REQUEST, &e.to_string(), bytes.len()),
     };
@@ -289,6 +301,7 @@ async fn handle(State(inner): State<Arc<Inner>>, request: Request<Body>) -> Resp
         let reason = check.reason.as_deref().unwrap_or("sign mismatch");
         return inner.reject(StatusCode::BAD_REQUEST, reason, bytes.len());
     }
+    drop(secret);
     let fields: serde_json::Map<String, Value> = match serde_json::from_slice(&bytes) {
         Ok(f) => f,
         Err(e) => return inner.reject(StatusCode::BAD_REQUEST, &e.to_string(), bytes.len()),

@@ -417,8 +417,8 @@ pub fn draft_text(profile: &Profile, f: &SpecialCaseFigures) -> String {
         .tier
         .months
         .iter()
-        .filter(|m| m.counted)
-        .last()
+        .rev()
+        .find(|m| m.counted)
         .map(|m| m.orders)
         .unwrap_or(0);
     let direction = if last > first {
