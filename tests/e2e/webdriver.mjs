@@ -144,9 +144,14 @@ export class Session {
     writeFileSync(file, Buffer.from(b64, 'base64'));
     return file;
   }
+  /** Ends the session (closing the app), then stops tauri-driver for sure. */
   async close() {
     try { await this.cmd('DELETE', ''); } catch { /* window already gone */ }
+    if (this.driver.exitCode !== null || this.driver.signalCode !== null) return;
+    const exited = new Promise((r) => this.driver.once('exit', r));
     this.driver.kill('SIGTERM');
-    await new Promise((r) => setTimeout(r, 300));
+    const timer = setTimeout(() => this.driver.kill('SIGKILL'), 3000);
+    await exited;
+    clearTimeout(timer);
   }
 }
