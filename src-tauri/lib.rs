@@ -3,6 +3,7 @@
 
 pub mod bindings;
 pub mod commands;
+pub mod navigation;
 pub mod state;
 
 use desk_core::logging::{self, Redactor};
@@ -27,6 +28,7 @@ pub fn run() {
 
     let builder = commands::specta_builder();
     tauri::Builder::default()
+        .plugin(navigation::guard())
         .manage(state)
         .invoke_handler(builder.invoke_handler())
         .setup(move |app| {
