@@ -4,6 +4,8 @@
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
+mod link;
+mod orders;
 mod sign;
 
 /// Union Desk (联盟助手) from a terminal.
@@ -24,12 +26,19 @@ enum Command {
     /// Compute or check a signature: JSON on stdin, JSON on stdout.
     #[command(long_about = sign::LONG_ABOUT)]
     Sign(sign::SignArgs),
+    /// Generate a promotion link (`--act`/`--sku`/`--text`, `--sid`), or
+    /// `link batch FILE` for a list.
+    Link(link::LinkArgs),
+    /// Sync, list, total and export orders.
+    Orders(orders::OrdersArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Home => home(cli.json),
+        Command::Link(args) => link::run(args, cli.json),
+        Command::Orders(args) => orders::run(args, cli.json),
         // Exit code 2 on bad input, its own contract.
         Command::Sign(args) => return sign::run(&args),
     };

@@ -1,0 +1,297 @@
+//! `mtu link`: promotion links from the terminal, through the same gateway
+//! (and quota ledger) as the app. `mtu link batch FILE` runs a list.
+
+use anyhow::{bail, Context as _};
+use clap::{Args, Subcommand};
+use desk_core::api::Api;
+use desk_core::batch::{self, BatchDefaults};
+use desk_core::embedded::EmbeddedSandbox;
+use desk_core::export::ExportFormat;
+use desk_core::links::{self, LinkRequest, TargetKind};
+use desk_core::logging::Redactor;
+use desk_core::profiles::{self, Profile};
+use desk_core::vault::KeyringVault;
+use desk_core::{Store, SystemClock};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// What every link/orders command needs: the store, the gateway and the
+/// selected profile.
+pub struct Ctx {
+    pub store: Store,
+    pub api: Arc<Api>,
+    pub profile: Profile,
+    sandbox: Arc<EmbeddedSandbox>,
+}
+
+impl Ctx {
+    /// Opens the data folder (`UNION_DESK_HOME` or the default) and selects
+    /// the profile by name, or the only one there is.
+    pub fn open(profile: Option<&str>) -> anyhow::Result<Ctx> {
+        let dir = desk_core::paths::data_dir()?;
+        let store = Store::open(desk_core::paths::database_path(&dir))?;
+        let profile = profiles::select(&store, profile)?;
+        let redactor = Redactor::new();
+        let vault = Arc::new(KeyringVault::new(redactor));
+        let sandbox = Arc::new(EmbeddedSandbox::new(&dir));
+        let api =
+            Api::new(store.clone(), vault, Arc::new(SystemClock)).with_sandbox(sandbox.clone());
+        Ok(Ctx {
+            store,
+            api: Arc::new(api),
+            profile,
+            sandbox,
+        })
+    }
+
+    /// Stops a sandbox this process started (flushing its counters).
+    pub async fn close(self) {
+        self.sandbox.shutdown().await;
+    }
+}
+
+#[derive(Args, Debug)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct LinkArgs {
+    #[command(subcommand)]
+    pub batch: Option<LinkCommand>,
+    #[command(flatten)]
+    pub one: OneLink,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum LinkCommand {
+    /// Generate links for every row of a list or CSV file
+    /// (target, sid, link type[, short]); `-` reads stdin.
+    Batch(BatchArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct OneLink {
+    /// Profile name (default: the only profile).
+    #[arg(long, env = "MTU_PROFILE")]
+    pub profile: Option<String>,
+    /// An activity id (actId).
+    #[arg(long, group = "target")]
+    pub act: Option<String>,
+    /// A product (skuViewId; media API).
+    #[arg(long, group = "target")]
+    pub sku: Option<String>,
+    /// A pasted Meituan link or text (media API).
+    #[arg(long, group = "target")]
+    pub text: Option<String>,
+    /// The promotion position (推广位).
+    #[arg(long)]
+    pub sid: Option<String>,
+    /// Link type(s): legacy 1–8, media 1–6 (`1,3` for several, media only).
+    #[arg(long = "type", default_value = "1")]
+    pub link_type: String,
+    /// Legacy API: a short link.
+    #[arg(long)]
+    pub short: bool,
+    /// Save a label with the link.
+    #[arg(long)]
+    pub label: Option<String>,
+    /// Also write the link's QR code as a PNG file.
+    #[arg(long)]
+    pub qr: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct BatchArgs {
+    #[arg(long, env = "MTU_PROFILE")]
+    pub profile: Option<String>,
+    /// The list (CSV, or one target per line); `-` for stdin.
+    pub file: PathBuf,
+    /// Sid for rows without one.
+    #[arg(long)]
+    pub sid: Option<String>,
+    /// Link type(s) for rows without one.
+    #[arg(long = "type", default_value = "1")]
+    pub link_type: String,
+    /// Short links (legacy) for rows that do not say.
+    #[arg(long)]
+    pub short: bool,
+    /// Calls in flight at once.
+    #[arg(long, default_value_t = batch::DEFAULT_CONCURRENCY)]
+    pub concurrency: usize,
+    /// Write the results (CSV or .xlsx) here.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Only show the plan (calls needed, calls left); run nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+pub fn run(args: LinkArgs, json: bool) -> anyhow::Result<()> {
+    let rt = tokio::runtime::Runtime::new()?;
+    rt.block_on(async move {
+        match args.batch {
+            Some(LinkCommand::Batch(b)) => run_batch(b, json).await,
+            None => run_one(args.one, json).await,
+        }
+    })
+}
+
+fn target_of(one: &OneLink) -> anyhow::Result<(TargetKind, String)> {
+    match (&one.act, &one.sku, &one.text) {
+        (Some(a), None, None) => Ok((TargetKind::Act, a.clone())),
+        (None, Some(s), None) => Ok((TargetKind::Sku, s.clone())),
+        (None, None, Some(t)) => Ok((TargetKind::Text, t.clone())),
+        _ => bail!("give one of --act, --sku or --text"),
+    }
+}
+
+async fn run_one(one: OneLink, json: bool) -> anyhow::Result<()> {
+    let (target_kind, target) = target_of(&one)?;
+    let Some(sid) = one.sid.clone() else {
+        bail!("give --sid (the promotion position)");
+    };
+    let link_types = parse_types(&one.link_type)?;
+    let ctx = Ctx::open(one.profile.as_deref())?;
+    let req = LinkRequest {
+        target_kind,
+        target,
+        sid,
+        link_types,
+        short_link: one.short,
+    };
+    let result = links::generate(&ctx.api, &ctx.profile, &req).await;
+    let result = match result {
+        Ok(g) => g,
+        Err(e) => {
+            ctx.close().await;
+            return Err(e.into());
+        }
+    };
+    if let Some(label) = &one.label {
+        links::set_label(&ctx.store, result.link.id, label)?;
+    }
+    if let Some(path) = &one.qr {
+        links::save_qr(&result.link.url, path)
+            .with_context(|| format!("writing {}", path.display()))?;
+    }
+    if json {
+        println!(
+            "{}",
+            serde_json::json!({ "url": result.link.url, "cached": result.cached })
+        );
+    } else {
+        println!("{}", result.link.url);
+        for (t, url) in result.link.links.iter().skip(1) {
+            println!("{t}: {url}");
+        }
+        if result.cached {
+            eprintln!("from the library, 0 calls");
+        }
+    }
+    ctx.close().await;
+    Ok(())
+}
+
+fn parse_types(s: &str) -> anyhow::Result<Vec<u8>> {
+    s.split([',', '|'])
+        .filter(|t| !t.trim().is_empty())
+        .map(|t| {
+            t.trim()
+                .parse::<u8>()
+                .with_context(|| format!("{t:?} is not a link type"))
+        })
+        .collect()
+}
+
+async fn run_batch(b: BatchArgs, json: bool) -> anyhow::Result<()> {
+    let input = if b.file.as_os_str() == "-" {
+        std::io::read_to_string(std::io::stdin())?
+    } else {
+        std::fs::read_to_string(&b.file).with_context(|| format!("reading {}", b.file.display()))?
+    };
+    let defaults = BatchDefaults {
+        sid: b.sid.clone(),
+        link_types: parse_types(&b.link_type)?,
+        short_link: b.short,
+    };
+    let parsed = batch::parse(&input, &defaults)?;
+    let ctx = Ctx::open(b.profile.as_deref())?;
+    let clock = SystemClock;
+    let summary = batch::create(
+        &ctx.store,
+        &clock,
+        &ctx.profile,
+        &parsed,
+        &b.file.display().to_string(),
+    )?;
+    let plan = batch::plan(&ctx.api, &ctx.profile, summary.id)?;
+    if !json {
+        eprintln!(
+            "{} rows: {} from the library, {} calls needed, {} left today",
+            plan.counts.rows,
+            plan.from_library,
+            plan.calls_needed,
+            plan.remaining_today
+                .map_or("unlimited".to_owned(), |r| r.to_string())
+        );
+    }
+    if b.dry_run {
+        if json {
+            println!("{}", serde_json::to_string(&plan)?);
+        }
+        ctx.close().await;
+        return Ok(());
+    }
+    let progress = |p: &batch::BatchProgress| {
+        if !json {
+            eprint!("\r{}/{} rows, {} calls", p.finished, p.total, p.calls);
+        }
+    };
+    let report = batch::run(
+        ctx.api.clone(),
+        &ctx.profile,
+        summary.id,
+        b.concurrency,
+        Some(&progress),
+    )
+    .await;
+    if !json {
+        eprintln!();
+    }
+    let report = match report {
+        Ok(r) => r,
+        Err(e) => {
+            ctx.close().await;
+            return Err(e.into());
+        }
+    };
+    if let Some(out) = &b.out {
+        batch::export(&ctx.store, summary.id, ExportFormat::from_path(out), out)?;
+    }
+    if json {
+        println!(
+            "{}",
+            serde_json::json!({
+                "batch": summary.id,
+                "calls": report.calls,
+                "done": report.counts.done,
+                "library": report.counts.library,
+                "error": report.counts.error,
+                "pending": report.counts.pending,
+                "interrupted": report.interrupted,
+            })
+        );
+    } else {
+        for row in batch::rows(&ctx.store, summary.id, 0, u32::MAX)? {
+            let what = row.url.clone().or(row.error.clone()).unwrap_or_default();
+            println!("{}\t{}\t{}", row.row_no, row.status.as_str(), what);
+        }
+        eprintln!(
+            "{} calls; {} done, {} from the library, {} errors, {} pending",
+            report.calls,
+            report.counts.done,
+            report.counts.library,
+            report.counts.error,
+            report.counts.pending
+        );
+    }
+    ctx.close().await;
+    Ok(())
+}

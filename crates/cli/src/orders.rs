@@ -1,0 +1,267 @@
+//! `mtu orders sync|list|stats|export`: the local order database from the
+//! terminal; `sync` goes through the same gateway and ledger as the app.
+
+use crate::link::Ctx;
+use anyhow::Context as _;
+use clap::{Args, Subcommand};
+use desk_core::export::ExportFormat;
+use desk_core::orders::{self, format_cents, OrderFilter, OrderStatus};
+use desk_core::sync::{self, SyncOptions};
+use std::path::PathBuf;
+
+#[derive(Args, Debug)]
+pub struct OrdersArgs {
+    #[command(subcommand)]
+    pub command: OrdersCommand,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum OrdersCommand {
+    /// Fetch new and changed orders (resumes an interrupted sync).
+    Sync(SyncArgs),
+    /// List stored orders, newest payment first.
+    List(ListArgs),
+    /// Totals per sid and per day.
+    Stats(FilterArgs),
+    /// Write the orders to a CSV (UTF-8 with BOM) or XLSX file.
+    Export(ExportArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct SyncArgs {
+    #[arg(long, env = "MTU_PROFILE")]
+    pub profile: Option<String>,
+    /// Use the reserved part of today's calls if needed.
+    #[arg(long)]
+    pub allow_reserve: bool,
+    /// First sync: how many days back (default 30).
+    #[arg(long)]
+    pub days: Option<u32>,
+    /// Stop after this many pages (the sync stays resumable).
+    #[arg(long)]
+    pub max_pages: Option<u32>,
+    /// Only show the estimate.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct FilterArgs {
+    #[arg(long, env = "MTU_PROFILE")]
+    pub profile: Option<String>,
+    /// First Beijing pay date, YYYY-MM-DD.
+    #[arg(long)]
+    pub from: Option<String>,
+    /// Last Beijing pay date, YYYY-MM-DD.
+    #[arg(long)]
+    pub to: Option<String>,
+    #[arg(long)]
+    pub sid: Option<String>,
+    /// paid, completed, refunded, cancelled, risk or settled.
+    #[arg(long)]
+    pub status: Option<String>,
+    /// Business line code.
+    #[arg(long)]
+    pub business_line: Option<i32>,
+}
+
+impl FilterArgs {
+    fn filter(&self) -> anyhow::Result<OrderFilter> {
+        Ok(OrderFilter {
+            from: self.from.clone(),
+            to: self.to.clone(),
+            sid: self.sid.clone(),
+            status: self.status.as_deref().map(OrderStatus::parse).transpose()?,
+            business_line: self.business_line,
+        })
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct ListArgs {
+    #[command(flatten)]
+    pub filter: FilterArgs,
+    #[arg(long, default_value_t = 0)]
+    pub offset: u32,
+    #[arg(long, default_value_t = 50)]
+    pub limit: u32,
+}
+
+#[derive(Args, Debug)]
+pub struct ExportArgs {
+    #[command(flatten)]
+    pub filter: FilterArgs,
+    /// The file to write; `.xlsx` writes a workbook, anything else CSV.
+    pub file: PathBuf,
+    /// csv or xlsx (default: from the file name).
+    #[arg(long)]
+    pub format: Option<String>,
+}
+
+pub fn run(args: OrdersArgs, json: bool) -> anyhow::Result<()> {
+    match args.command {
+        OrdersCommand::Sync(a) => {
+            let rt = tokio::runtime::Runtime::new()?;
+            rt.block_on(run_sync(a, json))
+        }
+        OrdersCommand::List(a) => list(a, json),
+        OrdersCommand::Stats(a) => stats(a, json),
+        OrdersCommand::Export(a) => export(a, json),
+    }
+}
+
+async fn run_sync(a: SyncArgs, json: bool) -> anyhow::Result<()> {
+    let ctx = Ctx::open(a.profile.as_deref())?;
+    let options = SyncOptions {
+        allow_reserve: a.allow_reserve,
+        initial_days: a.days,
+        max_pages: a.max_pages,
+    };
+    let plan = sync::plan(&ctx.api, &ctx.profile, &options)?;
+    if a.dry_run {
+        if json {
+            println!("{}", serde_json::to_string(&plan)?);
+        } else {
+            println!(
+                "about {} calls ({} windows{}), {} left today, {} reserved",
+                plan.estimated_calls,
+                plan.windows,
+                if plan.resumes { ", resuming" } else { "" },
+                plan.remaining_today
+                    .map_or("unlimited".into(), |r| r.to_string()),
+                plan.reserve.unwrap_or(0)
+            );
+        }
+        ctx.close().await;
+        return Ok(());
+    }
+    let progress = |p: &sync::SyncProgress| {
+        if !json {
+            eprint!(
+                "\r{} pages, window {}/{}, {} new, {} updated",
+                p.pages, p.windows_done, p.windows, p.new, p.updated
+            );
+        }
+    };
+    let report = sync::sync(&ctx.api, &ctx.profile, &options, Some(&progress)).await;
+    ctx.close().await;
+    let report = report?;
+    if json {
+        println!(
+            "{}",
+            serde_json::json!({
+                "pages": report.pages,
+                "calls": report.calls,
+                "new": report.new,
+                "updated": report.updated,
+                "complete": report.complete,
+            })
+        );
+    } else {
+        eprintln!();
+        println!(
+            "{} pages, {} calls: {} new, {} updated, {} unchanged{}",
+            report.pages,
+            report.calls,
+            report.new,
+            report.updated,
+            report.unchanged,
+            match report.stopped {
+                Some(sync::StopReason::Reserve) =>
+                    "; stopped at the reserve (run again with --allow-reserve, or tomorrow)",
+                Some(sync::StopReason::PageBudget) =>
+                    "; stopped at --max-pages (run again to resume)",
+                None => "",
+            }
+        );
+    }
+    Ok(())
+}
+
+fn open_store(profile: Option<&str>) -> anyhow::Result<(desk_core::Store, String)> {
+    let dir = desk_core::paths::data_dir()?;
+    let store = desk_core::Store::open(desk_core::paths::database_path(&dir))?;
+    let p = desk_core::profiles::select(&store, profile)?;
+    Ok((store, p.id))
+}
+
+fn list(a: ListArgs, json: bool) -> anyhow::Result<()> {
+    let (store, profile_id) = open_store(a.filter.profile.as_deref())?;
+    let page = orders::list(&store, &profile_id, &a.filter.filter()?, a.offset, a.limit)?;
+    if json {
+        println!("{}", serde_json::to_string(&page)?);
+        return Ok(());
+    }
+    for o in &page.rows {
+        println!(
+            "{}\t{}\t{}\t{}\t{}\t{}",
+            o.order_id,
+            orders::beijing_date_of(o.pay_time),
+            o.sid,
+            o.status.as_str(),
+            format_cents(o.pay_price_cents),
+            format_cents(o.commission_cents())
+        );
+    }
+    eprintln!(
+        "{}–{} of {}",
+        a.offset + 1.min(page.rows.len() as u32),
+        a.offset + page.rows.len() as u32,
+        page.total
+    );
+    Ok(())
+}
+
+fn stats(a: FilterArgs, json: bool) -> anyhow::Result<()> {
+    let (store, profile_id) = open_store(a.profile.as_deref())?;
+    let s = orders::stats(&store, &profile_id, &a.filter()?)?;
+    if json {
+        println!("{}", serde_json::to_string(&s)?);
+        return Ok(());
+    }
+    println!(
+        "total\t{} orders\tpaid {}\tcommission {}\tvalid commission {}",
+        s.total.orders,
+        format_cents(s.total.pay_price_cents),
+        format_cents(s.total.commission_cents),
+        format_cents(s.total.valid_commission_cents)
+    );
+    for t in &s.by_sid {
+        println!(
+            "sid {}\t{} orders\tpaid {}\tcommission {}",
+            if t.key.is_empty() { "(none)" } else { &t.key },
+            t.orders,
+            format_cents(t.pay_price_cents),
+            format_cents(t.commission_cents)
+        );
+    }
+    for t in &s.by_day {
+        println!(
+            "{}\t{} orders\tpaid {}\tcommission {}",
+            t.key,
+            t.orders,
+            format_cents(t.pay_price_cents),
+            format_cents(t.commission_cents)
+        );
+    }
+    Ok(())
+}
+
+fn export(a: ExportArgs, json: bool) -> anyhow::Result<()> {
+    let (store, profile_id) = open_store(a.filter.profile.as_deref())?;
+    let format = match &a.format {
+        Some(f) => ExportFormat::parse(f)?,
+        None => ExportFormat::from_path(&a.file),
+    };
+    let n = orders::export(&store, &profile_id, &a.filter.filter()?, format, &a.file)
+        .with_context(|| format!("writing {}", a.file.display()))?;
+    if json {
+        println!(
+            "{}",
+            serde_json::json!({ "rows": n, "file": a.file.display().to_string() })
+        );
+    } else {
+        println!("{n} orders written to {}", a.file.display());
+    }
+    Ok(())
+}
