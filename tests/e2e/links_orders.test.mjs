@@ -1,0 +1,55 @@
+// Links and orders in the real window, against the embedded sandbox:
+// welcome → sandbox profile → Links: generate a link (1 call), generate it
+// again (from the library, 0 calls), find it in the library → Orders: sync,
+// see the totals and the table. Screenshots both screens.
+//
+// Needs an X display (xvfb-run) and the Secret Service of tests/session.sh.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { launchApp } from './webdriver.mjs';
+
+test('generate a link, find it in the library, sync orders, see the totals', { timeout: 300000 }, async () => {
+  const app = await launchApp();
+  try {
+    await app.find('[data-testid="welcome-title"]');
+    await app.click('[data-testid="start-sandbox"]');
+    await app.find('[data-testid="profile-card"]', 30000);
+
+    await app.click('[data-testid="nav-links"]');
+    await app.type('[data-testid="links-target"]', '33');
+    await app.type('[data-testid="links-sid"]', 'e2e1');
+    await app.click('[data-testid="links-generate"]');
+    const url = await app.waitText('[data-testid="links-result-url"]', (t) => t.length > 10, 30000);
+    assert.match(url, /\S{10,}/);
+    const first = await app.text('[data-testid="links-result-source"]');
+    assert.match(first, /1 次调用|1 call/);
+
+    // The same request again: answered by the library, no call.
+    await app.click('[data-testid="links-generate"]');
+    const again = await app.waitText('[data-testid="links-result-source"]', (t) => /0 次调用|0 calls/.test(t), 20000);
+    assert.match(again, /来自链接库|From the library/);
+    assert.equal(await app.text('[data-testid="links-result-url"]'), url);
+
+    await app.type('[data-testid="links-library-search"]', '33');
+    const count = await app.waitText('[data-testid="links-library-count"]', (t) => /^1\b|\b1 条/.test(t), 10000);
+    assert.match(count, /1/);
+    const row = await app.text('[data-testid="links-library-row"]');
+    assert.ok(row.includes(url), `library row lacks the link: ${row}`);
+    await app.screenshot('links-zh');
+
+    await app.click('[data-testid="nav-orders"]');
+    await app.find('[data-testid="orders-sync-plan"]', 20000);
+    await app.click('[data-testid="orders-sync"]');
+    const result = await app.waitText('[data-testid="orders-sync-result"]', (t) => /\d/.test(t), 240000);
+    assert.match(result, /\d+ 页|\d+ pages/);
+    const orders = Number(await app.waitText('[data-testid="orders-total-orders"]', (t) => Number(t) > 0, 20000));
+    assert.ok(orders > 0, 'no orders after the sync');
+    const commission = await app.text('[data-testid="orders-total-commission"]');
+    assert.match(commission, /^\d+\.\d{2}$/);
+    await app.find('[data-testid="orders-row"]', 10000);
+    await app.find('[data-testid="orders-chart"]');
+    await app.screenshot('orders-zh');
+  } finally {
+    await app.close();
+  }
+});
