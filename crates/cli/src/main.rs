@@ -6,6 +6,9 @@ use std::process::ExitCode;
 
 mod link;
 mod orders;
+mod context;
+mod profile;
+mod quota;
 mod sign;
 
 /// Union Desk (联盟助手) from a terminal.
@@ -26,6 +29,10 @@ enum Command {
     /// Compute or check a signature: JSON on stdin, JSON on stdout.
     #[command(long_about = sign::LONG_ABOUT)]
     Sign(sign::SignArgs),
+    /// Add, list, remove and verify profiles (accounts and their keys).
+    Profile(profile::ProfileArgs),
+    /// Today's calls against the daily limit (Beijing day).
+    Quota(quota::QuotaArgs),
     /// Generate a promotion link (`--act`/`--sku`/`--text`, `--sid`), or
     /// `link batch FILE` for a list.
     Link(link::LinkArgs),
@@ -37,6 +44,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Home => home(cli.json),
+        Command::Profile(args) => profile::run(args, cli.json),
+        Command::Quota(args) => quota::run(args, cli.json),
         Command::Link(args) => link::run(args, cli.json),
         Command::Orders(args) => orders::run(args, cli.json),
         // Exit code 2 on bad input, its own contract.
