@@ -10,6 +10,10 @@ mod context;
 mod profile;
 mod quota;
 mod sign;
+// Console workflows (issue 7).
+mod callback;
+mod tier;
+mod workdays;
 
 /// Union Desk (联盟助手) from a terminal.
 #[derive(Parser)]
@@ -38,6 +42,12 @@ enum Command {
     Link(link::LinkArgs),
     /// Sync, list, total and export orders.
     Orders(orders::OrdersArgs),
+    /// Due times on the mainland China working-day calendar.
+    Workdays(workdays::WorkdaysArgs),
+    /// Monthly average orders, the tier they qualify for and the gap to the next.
+    Tier(tier::TierArgs),
+    /// The local callback receiver (`serve`) and the signed test push (`test`).
+    Callback(callback::CallbackArgs),
 }
 
 fn main() -> ExitCode {
@@ -48,6 +58,9 @@ fn main() -> ExitCode {
         Command::Quota(args) => quota::run(args, cli.json),
         Command::Link(args) => link::run(args, cli.json),
         Command::Orders(args) => orders::run(args, cli.json),
+        Command::Workdays(args) => workdays::run(args, cli.json),
+        Command::Tier(args) => tier::run(args, cli.json),
+        Command::Callback(args) => callback::run(args, cli.json),
         // Exit code 2 on bad input, its own contract.
         Command::Sign(args) => return sign::run(&args),
     };
