@@ -293,7 +293,13 @@ fn test_all() -> Result {
         )
     })?;
     step("GUI end-to-end (WebDriver, real window)", &mut || {
-        in_session(&["node", "--test", "--test-concurrency=1", "--test-timeout=300000", "tests/e2e/"])
+        in_session(&[
+            "node",
+            "--test",
+            "--test-concurrency=1",
+            "--test-timeout=300000",
+            "tests/e2e/",
+        ])
     })?;
     eprintln!(
         "\nAll checks passed in {:.0} s:",
