@@ -97,7 +97,7 @@ async fn overview(State(shared): State<Arc<Shared>>, Path(appkey): Path<String>)
         "monthly_average_orders": avg,
         "qualifies_for": Tier::for_monthly_average(avg).as_str(),
         "callback": rt.callback.as_ref().map(|c| json!({"url": c.url, "registered_at_ms": c.registered_at_ms})),
-        "special_requests": rt.special_requests,
+        "special_requests": rt.special_requests.iter().map(|r| special_view(Some(r))).collect::<Vec<_>>(),
     }))
 }
 
@@ -227,7 +227,12 @@ async fn special_status(State(shared): State<Arc<Shared>>, Path(appkey): Path<St
         return unknown_account();
     };
     let rt = shared.runtime(i);
-    ok(json!({"requests": rt.special_requests, "tier": rt.tier.as_str()}))
+    let list: Vec<Value> = rt
+        .special_requests
+        .iter()
+        .map(|r| special_view(Some(r)))
+        .collect();
+    ok(json!({"requests": list, "tier": rt.tier.as_str()}))
 }
 
 async fn request_special(
@@ -304,7 +309,7 @@ async fn request_special(
 }
 
 /// A special request as the console shows it: the outcome stays hidden
-/// until its answer time.
+/// (`null`) until its answer time.
 fn special_view(req: Option<&SpecialRequest>) -> Value {
     let Some(r) = req else {
         return Value::Null;
@@ -316,6 +321,8 @@ fn special_view(req: Option<&SpecialRequest>) -> Value {
         "requested_tier": r.requested_tier.as_str(),
         "answer_at_ms": r.answer_at_ms,
         "stands_for": "2 working days (两个工作日内联系)",
+        "answered": r.answered,
+        "outcome": r.answered.then_some(r.outcome),
         "state": if !r.answered { "pending" } else if r.outcome == SpecialCaseOutcome::Granted { "granted" } else { "refused" },
     })
 }

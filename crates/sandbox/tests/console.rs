@@ -187,9 +187,13 @@ async fn special_case_request_outcome_is_configurable() {
     assert_eq!(v["answer_at_ms"], VECTOR_MS + 7000);
     let (status, _) = post_json(&url(&sb, "special"), &json!({"reason": "again"})).await;
     assert_eq!(status, 409);
+    let (_, v) = get_json(&url(&sb, "special")).await;
+    assert_eq!(v["requests"][0]["state"], "pending", "{v}");
+    assert!(v["requests"][0]["outcome"].is_null(), "no peeking: {v}");
     clock.set(VECTOR_MS + 7000);
     let (_, v) = get_json(&url(&sb, "special")).await;
     assert_eq!(v["requests"][0]["answered"], true, "{v}");
+    assert_eq!(v["requests"][0]["state"], "granted", "{v}");
     assert_eq!(v["tier"], "3000");
     assert_eq!(sb.admin().tier(&k), Some(Tier::T3000));
 

@@ -1,0 +1,123 @@
+//! `mtu sandbox` prints exactly one JSON line when ready, serves signed
+//! requests, and stops cleanly on SIGTERM.
+
+use serde_json::Value;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+fn http_get(base_url: &str, path_and_query: &str) -> (u16, Value) {
+    let addr = base_url.trim_start_matches("http://");
+    let mut s = TcpStream::connect(addr).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    write!(
+        s,
+        "GET {path_and_query} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut raw = String::new();
+    s.read_to_string(&mut raw).unwrap();
+    let (head, body) = raw.split_once("\r\n\r\n").expect("HTTP response");
+    let status: u16 = head.split(' ').nth(1).unwrap().parse().unwrap();
+    // Replies are small and sent with a Content-Length, not chunked.
+    (status, serde_json::from_str(body).unwrap_or(Value::Null))
+}
+
+fn wait(child: &mut Child, limit: Duration) -> Option<std::process::ExitStatus> {
+    let start = Instant::now();
+    while start.elapsed() < limit {
+        if let Some(status) = child.try_wait().unwrap() {
+            return Some(status);
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    None
+}
+
+#[cfg(unix)]
+#[test]
+fn prints_one_json_line_serves_and_stops_on_sigterm() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mtu"))
+        .args([
+            "sandbox",
+            "--seed",
+            "7",
+            "--orders-per-month",
+            "1200",
+            "--tier",
+            "3000",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("mtu starts");
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            if tx.send(line.unwrap()).is_err() {
+                break;
+            }
+        }
+    });
+    let first = rx
+        .recv_timeout(Duration::from_secs(60))
+        .expect("a ready line within a minute");
+    let ready: Value = serde_json::from_str(&first).expect("the line is JSON");
+    let base = ready["base_url"].as_str().unwrap().to_owned();
+    assert!(base.starts_with("http://127.0.0.1:"), "{ready}");
+    let appkey = ready["demo"]["appkey"].as_str().unwrap().to_owned();
+    let secret = ready["demo"]["secret"].as_str().unwrap().to_owned();
+    assert_eq!(secret.len(), 32);
+    assert_eq!(ready["demo"]["callback_secret"].as_str().unwrap().len(), 32);
+    assert_eq!(ready.as_object().unwrap().len(), 2, "{ready}");
+
+    // A signed call goes through, with the demo credentials printed.
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        .to_string();
+    let q = meituan_union::sign::legacy_wire_query(
+        &secret,
+        &[
+            ("appkey", &appkey),
+            ("ts", &now),
+            ("actId", "33"),
+            ("linkType", "1"),
+        ],
+    );
+    let (status, v) = http_get(&base, &format!("/api/generateLink?{q}"));
+    assert_eq!(status, 200);
+    assert_eq!(v["status"], 0, "{v}");
+    // The flags reached the server.
+    let (_, stats) = http_get(&base, "/__admin/stats");
+    assert_eq!(stats[&appkey]["calls"], 1, "{stats}");
+    assert_eq!(stats[&appkey]["tier"], "3000", "{stats}");
+
+    let kill = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let status = wait(&mut child, Duration::from_secs(10)).expect("exits after SIGTERM");
+    assert!(status.success(), "{status:?}");
+    // Nothing else was printed on stdout.
+    std::thread::sleep(Duration::from_millis(50));
+    assert!(rx.try_recv().is_err(), "exactly one line on stdout");
+    assert!(std::net::TcpStream::connect(base.trim_start_matches("http://")).is_err());
+}
+
+#[test]
+fn rejects_an_unknown_tier() {
+    let out = Command::new(env!("CARGO_BIN_EXE_mtu"))
+        .args(["sandbox", "--tier", "4000"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(out.stdout.is_empty());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("unknown tier"), "{err}");
+}
