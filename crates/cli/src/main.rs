@@ -4,8 +4,17 @@
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
+mod link;
+mod orders;
+mod context;
+mod profile;
+mod quota;
 mod sandbox;
 mod sign;
+// Console workflows (issue 7).
+mod callback;
+mod tier;
+mod workdays;
 
 /// Union Desk (联盟助手) from a terminal.
 #[derive(Parser)]
@@ -25,6 +34,21 @@ enum Command {
     /// Compute or check a signature: JSON on stdin, JSON on stdout.
     #[command(long_about = sign::LONG_ABOUT)]
     Sign(sign::SignArgs),
+    /// Add, list, remove and verify profiles (accounts and their keys).
+    Profile(profile::ProfileArgs),
+    /// Today's calls against the daily limit (Beijing day).
+    Quota(quota::QuotaArgs),
+    /// Generate a promotion link (`--act`/`--sku`/`--text`, `--sid`), or
+    /// `link batch FILE` for a list.
+    Link(link::LinkArgs),
+    /// Sync, list, total and export orders.
+    Orders(orders::OrdersArgs),
+    /// Due times on the mainland China working-day calendar.
+    Workdays(workdays::WorkdaysArgs),
+    /// Monthly average orders, the tier they qualify for and the gap to the next.
+    Tier(tier::TierArgs),
+    /// The local callback receiver (`serve`) and the signed test push (`test`).
+    Callback(callback::CallbackArgs),
     /// Run the local Meituan Union sandbox until SIGINT/SIGTERM; prints one
     /// JSON line (base URL and demo account) when ready.
     Sandbox(sandbox::SandboxArgs),
@@ -34,6 +58,13 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Home => home(cli.json),
+        Command::Profile(args) => profile::run(args, cli.json),
+        Command::Quota(args) => quota::run(args, cli.json),
+        Command::Link(args) => link::run(args, cli.json),
+        Command::Orders(args) => orders::run(args, cli.json),
+        Command::Workdays(args) => workdays::run(args, cli.json),
+        Command::Tier(args) => tier::run(args, cli.json),
+        Command::Callback(args) => callback::run(args, cli.json),
         Command::Sandbox(args) => sandbox::run(args),
         // Exit code 2 on bad input, its own contract.
         Command::Sign(args) => return sign::run(&args),
