@@ -233,6 +233,9 @@ fn write_state(shared: &Shared) {
     let result = serde_json::to_vec_pretty(&snapshot)
         .map_err(std::io::Error::other)
         .and_then(|bytes| {
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir)?;
+            }
             // Write-then-rename so a crash never leaves half a file.
             let tmp = path.with_extension("tmp");
             std::fs::write(&tmp, bytes)?;

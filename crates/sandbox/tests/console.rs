@@ -258,7 +258,8 @@ async fn callback_registration_returns_a_fresh_secret() {
 #[tokio::test]
 async fn state_file_keeps_console_state_and_counters_across_restarts() {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("sandbox-state.json");
+    // The folder does not exist yet: the sandbox creates it.
+    let path = dir.path().join("sandbox").join("state.json");
     let (mut cfg, clock) = manual_config(VECTOR_MS);
     cfg.state_file = Some(path.clone());
     cfg.demo_authorized = false;
