@@ -50,6 +50,10 @@ async fn serve(args: SandboxArgs) -> anyhow::Result<()> {
         state_file: args.state_file,
         ..SandboxConfig::default()
     };
+    // Watch the signals before saying "ready": a supervisor that stops us
+    // right after reading the line must not hit the default (killing)
+    // handler.
+    let stop = stop_signal()?;
     let running = Sandbox::start(config).await?;
     let demo = running.demo_account();
     // The only place a secret is printed: the demo account is a sandbox fake.
@@ -65,23 +69,30 @@ async fn serve(args: SandboxArgs) -> anyhow::Result<()> {
     writeln!(out, "{ready}").context("cannot write to stdout")?;
     out.flush().context("cannot write to stdout")?;
     drop(out);
-    wait_for_stop_signal().await?;
+    stop.await?;
     running.shutdown().await;
     Ok(())
 }
 
 #[cfg(unix)]
-async fn wait_for_stop_signal() -> anyhow::Result<()> {
+fn stop_signal() -> anyhow::Result<impl std::future::Future<Output = anyhow::Result<()>>> {
     use tokio::signal::unix::{signal, SignalKind};
     let mut term = signal(SignalKind::terminate()).context("cannot watch SIGTERM")?;
-    tokio::select! {
-        r = tokio::signal::ctrl_c() => r.context("cannot watch SIGINT")?,
-        _ = term.recv() => {}
-    }
-    Ok(())
+    let mut int = signal(SignalKind::interrupt()).context("cannot watch SIGINT")?;
+    Ok(async move {
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = int.recv() => {}
+        }
+        Ok(())
+    })
 }
 
-#[cfg(not(unix))]
-async fn wait_for_stop_signal() -> anyhow::Result<()> {
-    tokio::signal::ctrl_c().await.context("cannot watch Ctrl-C")
+#[cfg(windows)]
+fn stop_signal() -> anyhow::Result<impl std::future::Future<Output = anyhow::Result<()>>> {
+    let mut ctrl_c = tokio::signal::windows::ctrl_c().context("cannot watch Ctrl-C")?;
+    Ok(async move {
+        ctrl_c.recv().await;
+        Ok(())
+    })
 }

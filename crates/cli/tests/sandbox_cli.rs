@@ -110,6 +110,31 @@ fn prints_one_json_line_serves_and_stops_on_sigterm() {
     assert!(std::net::TcpStream::connect(base.trim_start_matches("http://")).is_err());
 }
 
+/// A supervisor may stop the sandbox the moment it reads the ready line: the
+/// signal handlers are in place before the line is printed.
+#[cfg(unix)]
+#[test]
+fn sigterm_right_after_the_ready_line_is_a_clean_stop() {
+    for _ in 0..5 {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_mtu"))
+            .args(["sandbox", "--orders-per-month", "10"])
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("mtu starts");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        assert!(line.starts_with("{\"base_url\""), "{line}");
+        Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .unwrap();
+        let status = wait(&mut child, Duration::from_secs(10)).expect("exits");
+        assert!(status.success(), "{status:?}");
+    }
+}
+
 #[test]
 fn rejects_an_unknown_tier() {
     let out = Command::new(env!("CARGO_BIN_EXE_mtu"))
