@@ -5,6 +5,7 @@
 //! - `cargo xtask bindings` — regenerates `ui/src/lib/bindings.ts`.
 //! - `cargo xtask setup` — only installs what is missing.
 //! - `cargo xtask package [--install-test] [--no-build]` — release build and installers.
+//! - `cargo xtask bench` — every performance figure of issue 8 in one table (`bench/run.sh`).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -47,9 +48,10 @@ fn main() -> ExitCode {
         "setup" => setup(true),
         "bindings" => bindings(),
         "package" => package(&args[1..]),
+        "bench" => bench(),
         _ => {
             eprintln!(
-                "usage: cargo xtask <run|test|setup|bindings|package>\n\n  run       build the UI and open Union Desk (sandbox by default)\n  test      run every check and test (what CI runs)\n  setup     install missing system, npm and cargo tools\n  bindings  regenerate ui/src/lib/bindings.ts\n  package   release build + installers (Linux: .deb, .rpm); --install-test installs the .deb and opens it; --no-build reuses the last bundle"
+                "usage: cargo xtask <run|test|setup|bindings|package|bench>\n\n  run       build the UI and open Union Desk (sandbox by default)\n  test      run every check and test (what CI runs)\n  setup     install missing system, npm and cargo tools\n  bindings  regenerate ui/src/lib/bindings.ts\n  package   release build + installers (Linux: .deb, .rpm); --install-test installs the .deb and opens it; --no-build reuses the last bundle\n  bench     measure every figure of issue 8 and print one table (bench/run.sh; sizes from the last package)"
             );
             return if task == "help" || task == "--help" {
                 ExitCode::SUCCESS
@@ -445,4 +447,15 @@ fn human_size(bytes: u64) -> String {
         bytes as f64 / 1e6,
         bytes as f64 / 1_048_576.0
     )
+}
+
+/// Measures every figure of issue 8 and prints one table. The work is in
+/// `bench/run.sh` (criterion and bench binaries, Xvfb for the app), so this
+/// stays dependency-free; the release binary and `.deb` sizes come from the
+/// last `cargo xtask package`.
+fn bench() -> Result {
+    if cfg!(windows) {
+        return Err("bench/run.sh needs bash (Linux or macOS)".into());
+    }
+    sh(&root(), "bash", &["bench/run.sh"])
 }
