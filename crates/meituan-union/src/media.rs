@@ -323,7 +323,12 @@ impl MediaEndpoint for QueryOrderRequest {
 
     fn validate(&self) -> Result<(), Error> {
         match (self.start_time, self.end_time) {
-            (Some(s), Some(e)) => validate::window(s, e, None)?,
+            // Meituan's limit on the window is not published; the sandbox
+            // (our reference server) refuses more than one day, so do we,
+            // rather than spend quota on a refusal.
+            (Some(s), Some(e)) => {
+                validate::window(s, e, Some(validate::MAX_MEDIA_ORDER_WINDOW_SECS))?
+            }
             (None, None) => {
                 if self.order_id.is_none() {
                     return Err(Error::invalid(
@@ -625,6 +630,9 @@ mod tests {
         let mut r = ok.clone();
         r.page = Some(0);
         assert_eq!(invalid_field(r.validate()), "page");
+        let mut r = ok.clone();
+        r.end_time = Some(1_700_000_000 + 86_401);
+        assert_eq!(invalid_field(r.validate()), "endTime");
         let mut r = ok.clone();
         r.end_time = None;
         assert_eq!(invalid_field(r.validate()), "endTime");

@@ -45,36 +45,104 @@ fn legacy_sorted<'a>(params: &'a [(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)
     sorted
 }
 
+/// Parameter lists up to this size are sorted on the stack.
+const STACK_PARAMS: usize = 32;
+/// Canonical strings up to this size are hashed from a stack buffer.
+const STACK_CANONICAL: usize = 1024;
+
+/// Calls `f` with the signing-order parameters, without a heap allocation
+/// for the usual (short) lists: signing sits on the hot path of batch link
+/// generation and of the callback receiver.
+fn with_legacy_sorted<R>(params: &[(&str, &str)], f: impl FnOnce(&[(&str, &str)]) -> R) -> R {
+    if params.len() <= STACK_PARAMS {
+        // Sorting on an 8-byte big-endian key prefix first keeps most
+        // comparisons to one integer compare; equal prefixes fall back to
+        // the full byte order, so the result is the plain byte order.
+        let mut keyed: [(u64, &str, &str); STACK_PARAMS] = [(0, "", ""); STACK_PARAMS];
+        let mut n = 0;
+        for (k, v) in params.iter().filter(|(k, _)| *k != SIGN_KEY) {
+            keyed[n] = (key_prefix(k), k, v);
+            n += 1;
+        }
+        let keyed = &mut keyed[..n];
+        keyed.sort_unstable_by(|a, b| {
+            a.0.cmp(&b.0)
+                .then_with(|| a.1.cmp(b.1))
+                .then_with(|| a.2.cmp(b.2))
+        });
+        let mut buf: [(&str, &str); STACK_PARAMS] = [("", ""); STACK_PARAMS];
+        for (slot, (_, k, v)) in buf.iter_mut().zip(keyed.iter()) {
+            *slot = (k, v);
+        }
+        f(&buf[..n])
+    } else {
+        f(&legacy_sorted(params))
+    }
+}
+
+/// The first 8 bytes of a key, zero-padded, as a big-endian integer: its
+/// order agrees with the byte order of the keys whenever two prefixes
+/// differ.
+fn key_prefix(key: &str) -> u64 {
+    let bytes = key.as_bytes();
+    let mut prefix = [0u8; 8];
+    let n = bytes.len().min(8);
+    prefix[..n].copy_from_slice(&bytes[..n]);
+    u64::from_be_bytes(prefix)
+}
+
+fn canonical_len(secret: &str, sorted: &[(&str, &str)]) -> usize {
+    2 * secret.len() + sorted.iter().map(|(k, v)| k.len() + v.len()).sum::<usize>()
+}
+
 /// `secret + k1 + v1 + k2 + v2 + … + secret`, keys in byte order, `sign`
 /// excluded, values used exactly as given (an empty value leaves the bare
 /// key, as vector L03 shows). The result contains the secret twice: treat it
 /// like the secret itself (see [`mask_canonical`]).
 pub fn legacy_canonical(secret: &str, params: &[(&str, &str)]) -> String {
-    let sorted = legacy_sorted(params);
-    let len = 2 * secret.len() + sorted.iter().map(|(k, v)| k.len() + v.len()).sum::<usize>();
-    let mut out = String::with_capacity(len);
-    out.push_str(secret);
-    for (k, v) in &sorted {
-        out.push_str(k);
-        out.push_str(v);
-    }
-    out.push_str(secret);
-    out
+    with_legacy_sorted(params, |sorted| {
+        let mut out = String::with_capacity(canonical_len(secret, sorted));
+        out.push_str(secret);
+        for (k, v) in sorted {
+            out.push_str(k);
+            out.push_str(v);
+        }
+        out.push_str(secret);
+        out
+    })
 }
 
 /// Lower-case hex MD5 of [`legacy_canonical`].
 pub fn legacy_sign(secret: &str, params: &[(&str, &str)]) -> String {
-    // Feeding the pieces straight into the hasher skips building the
-    // canonical string; the bytes hashed are the same.
-    let sorted = legacy_sorted(params);
-    let mut hasher = Md5::new();
-    hasher.update(secret.as_bytes());
-    for (k, v) in &sorted {
-        hasher.update(k.as_bytes());
-        hasher.update(v.as_bytes());
-    }
-    hasher.update(secret.as_bytes());
-    hex_lower(&hasher.finalize())
+    with_legacy_sorted(params, |sorted| {
+        let len = canonical_len(secret, sorted);
+        let digest = if len <= STACK_CANONICAL {
+            // One contiguous buffer hashes faster than many small updates.
+            let mut buf = [0u8; STACK_CANONICAL];
+            let mut at = 0;
+            let mut put = |bytes: &[u8]| {
+                buf[at..at + bytes.len()].copy_from_slice(bytes);
+                at += bytes.len();
+            };
+            put(secret.as_bytes());
+            for (k, v) in sorted {
+                put(k.as_bytes());
+                put(v.as_bytes());
+            }
+            put(secret.as_bytes());
+            Md5::digest(&buf[..len])
+        } else {
+            let mut hasher = Md5::new();
+            hasher.update(secret.as_bytes());
+            for (k, v) in sorted {
+                hasher.update(k.as_bytes());
+                hasher.update(v.as_bytes());
+            }
+            hasher.update(secret.as_bytes());
+            hasher.finalize()
+        };
+        hex_lower(&digest)
+    })
 }
 
 /// The legacy wire query: every parameter plus `sign`, keys in byte order,
@@ -402,31 +470,49 @@ pub struct MediaSignature {
 /// a bare key when the value is empty). Content-MD5 is empty for GET or when
 /// there is no body; an empty POST body hashes to `1B2M2Y8AsgTpgAmY7PhCfg==`.
 pub fn media_sign(secret: &str, parts: &MediaRequestParts) -> MediaSignature {
-    let method = parts.method.to_ascii_uppercase();
+    let method: Cow<'_, str> = if parts.method.bytes().any(|b| b.is_ascii_lowercase()) {
+        Cow::Owned(parts.method.to_ascii_uppercase())
+    } else {
+        Cow::Borrowed(parts.method)
+    };
     let content_md5 = match parts.body {
         Some(body) if method != "GET" => content_md5(body),
         _ => String::new(),
     };
 
+    let signable = |(name, _): &(&str, &str)| {
+        !name.eq_ignore_ascii_case(MEDIA_APP_HEADER)
+            && !name.eq_ignore_ascii_case(MEDIA_TIMESTAMP_HEADER)
+            && !MEDIA_UNSIGNED_HEADERS
+                .iter()
+                .any(|u| name.eq_ignore_ascii_case(u))
+    };
     let mut headers: Vec<(&str, &str)> = Vec::with_capacity(2 + parts.extra_signed_headers.len());
     headers.push((MEDIA_APP_HEADER, parts.app_key));
     headers.push((MEDIA_TIMESTAMP_HEADER, parts.timestamp_ms));
-    headers.extend(
-        parts
-            .extra_signed_headers
-            .iter()
-            .copied()
-            .filter(|(name, _)| {
-                !name.eq_ignore_ascii_case(MEDIA_APP_HEADER)
-                    && !name.eq_ignore_ascii_case(MEDIA_TIMESTAMP_HEADER)
-                    && !MEDIA_UNSIGNED_HEADERS
-                        .iter()
-                        .any(|u| name.eq_ignore_ascii_case(u))
-            }),
-    );
-    headers.sort_unstable();
+    headers.extend(parts.extra_signed_headers.iter().copied().filter(signable));
+    if headers.len() > 2 {
+        headers.sort_unstable();
+    }
 
-    let mut sts = String::with_capacity(128 + parts.path.len());
+    let query: Option<Vec<(&str, &str)>> = parts.query.filter(|q| !q.is_empty()).map(|q| {
+        let mut q = q.to_vec();
+        q.sort_unstable();
+        q
+    });
+
+    let sts_len = method.len()
+        + content_md5.len()
+        + 2
+        + headers
+            .iter()
+            .map(|(n, v)| n.len() + v.len() + 2)
+            .sum::<usize>()
+        + parts.path.len()
+        + query
+            .as_deref()
+            .map_or(0, |q| q.iter().map(|(k, v)| k.len() + v.len() + 2).sum());
+    let mut sts = String::with_capacity(sts_len);
     sts.push_str(&method);
     sts.push('\n');
     sts.push_str(&content_md5);
@@ -438,9 +524,7 @@ pub fn media_sign(secret: &str, parts: &MediaRequestParts) -> MediaSignature {
         sts.push('\n');
     }
     sts.push_str(parts.path);
-    if let Some(query) = parts.query.filter(|q| !q.is_empty()) {
-        let mut query: Vec<(&str, &str)> = query.to_vec();
-        query.sort_unstable();
+    if let Some(query) = &query {
         sts.push('?');
         for (i, (k, v)) in query.iter().enumerate() {
             if i > 0 {
@@ -455,11 +539,14 @@ pub fn media_sign(secret: &str, parts: &MediaRequestParts) -> MediaSignature {
     }
 
     let signature = hmac_sha256_base64(secret.as_bytes(), sts.as_bytes());
-    let signature_headers = headers
-        .iter()
-        .map(|(name, _)| *name)
-        .collect::<Vec<_>>()
-        .join(",");
+    let mut signature_headers =
+        String::with_capacity(headers.iter().map(|(n, _)| n.len() + 1).sum());
+    for (i, (name, _)) in headers.iter().enumerate() {
+        if i > 0 {
+            signature_headers.push(',');
+        }
+        signature_headers.push_str(name);
+    }
     MediaSignature {
         content_md5,
         string_to_sign: sts,
@@ -485,12 +572,12 @@ fn hmac_sha256_base64(key: &[u8], message: &[u8]) -> String {
 
 fn hex_lower(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(bytes.len() * 2);
+    let mut out = Vec::with_capacity(bytes.len() * 2);
     for b in bytes {
-        out.push(DIGITS[(b >> 4) as usize] as char);
-        out.push(DIGITS[(b & 0x0f) as usize] as char);
+        out.push(DIGITS[(b >> 4) as usize]);
+        out.push(DIGITS[(b & 0x0f) as usize]);
     }
-    out
+    String::from_utf8(out).expect("hex digits are ASCII")
 }
 
 /// RFC 3986 percent-encoding: only `A-Z a-z 0-9 - _ . ~` stay literal.
@@ -526,6 +613,27 @@ mod tests {
             legacy_sign("k", &p),
             md5_hex(legacy_canonical("k", &p).as_bytes())
         );
+    }
+
+    #[test]
+    fn heap_paths_match_stack_paths() {
+        // More parameters than the stack buffer holds, and a canonical
+        // string longer than the stack hash buffer.
+        let keys: Vec<String> = (0..STACK_PARAMS + 5).map(|i| format!("k{i:03}")).collect();
+        let many: Vec<(&str, &str)> = keys.iter().rev().map(|k| (k.as_str(), "v")).collect();
+        assert_eq!(
+            legacy_sign("s", &many),
+            md5_hex(legacy_canonical("s", &many).as_bytes())
+        );
+        let long = "长".repeat(STACK_CANONICAL);
+        let p = [("b", long.as_str()), ("a", "1"), ("sign", "x")];
+        let canonical = legacy_canonical("s", &p);
+        assert!(canonical.len() > STACK_CANONICAL);
+        assert_eq!(canonical, format!("sa1b{long}s"));
+        assert_eq!(legacy_sign("s", &p), md5_hex(canonical.as_bytes()));
+        let mut sorted_many = many.clone();
+        sorted_many.sort();
+        assert_eq!(legacy_sign("s", &many), legacy_sign("s", &sorted_many));
     }
 
     #[test]

@@ -7,6 +7,8 @@ use crate::Error;
 pub const MAX_SID_CHARS: usize = 64;
 /// Longest legacy `orderList` window (SPEC.md A.2: “window ≤ 1 day”).
 pub const MAX_LEGACY_ORDER_WINDOW_SECS: i64 = 86_400;
+/// Longest media `query_order` window (not published; the sandbox's rule).
+pub const MAX_MEDIA_ORDER_WINDOW_SECS: i64 = 86_400;
 /// Largest page size of the order queries.
 pub const MAX_ORDER_LIMIT: u32 = 100;
 
@@ -103,7 +105,7 @@ pub fn window(start: i64, end: i64, max_secs: Option<i64>) -> Result<(), Error> 
             return Err(Error::invalid(
                 "endTime",
                 format!(
-                    "the window is {} s; at most {max} s (one day) is allowed",
+                    "the window is {} s; at most {max} s is allowed",
                     end - start
                 ),
             ));

@@ -81,6 +81,25 @@ proptest! {
     }
 
     #[test]
+    fn legacy_canonical_is_plain_byte_order(
+        secret in "[s]{0,3}",
+        params in proptest::collection::vec(("[ab\u{0}é]{0,10}", "[xy]{0,3}"), 0..40),
+    ) {
+        // Keys sharing long prefixes (and NUL bytes) exercise the sort's
+        // prefix fast path; more than 32 parameters exercise the heap path.
+        let p = pairs(&params);
+        let mut naive: Vec<(&str, &str)> = p.iter().copied().filter(|(k, _)| *k != "sign").collect();
+        naive.sort();
+        let mut want = secret.clone();
+        for (k, v) in &naive {
+            want.push_str(k);
+            want.push_str(v);
+        }
+        want.push_str(&secret);
+        prop_assert_eq!(legacy_canonical(&secret, &p), want);
+    }
+
+    #[test]
     fn legacy_sign_is_never_signed(
         secret in ".{0,40}",
         params in params_strategy(),
