@@ -1,7 +1,10 @@
 //! What the shell holds for the lifetime of the app: handles into desk-core,
 //! built once at start-up and passed to commands through Tauri's state.
 
+use desk_core::api::Api;
+use desk_core::embedded::EmbeddedSandbox;
 use desk_core::logging::Redactor;
+use desk_core::vault::{KeyringVault, Vault};
 use desk_core::{Clock, Store, SystemClock};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -11,16 +14,30 @@ pub struct AppState {
     pub store: Store,
     pub clock: Arc<dyn Clock>,
     pub redactor: Redactor,
+    pub vault: Arc<dyn Vault>,
+    /// The sandbox behind sandbox profiles, started on first use.
+    pub sandbox: Arc<EmbeddedSandbox>,
+    /// The signed-call gateway: every call to Meituan goes through its ledger.
+    pub api: Arc<Api>,
 }
 
 impl AppState {
     pub fn open(data_dir: PathBuf, redactor: Redactor) -> desk_core::Result<Self> {
         let store = Store::open(desk_core::paths::database_path(&data_dir))?;
+        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        let vault: Arc<dyn Vault> = Arc::new(KeyringVault::new(redactor.clone()));
+        let sandbox = Arc::new(EmbeddedSandbox::new(&data_dir));
+        let api = Arc::new(
+            Api::new(store.clone(), vault.clone(), clock.clone()).with_sandbox(sandbox.clone()),
+        );
         Ok(AppState {
             data_dir,
             store,
-            clock: Arc::new(SystemClock),
+            clock,
             redactor,
+            vault,
+            sandbox,
+            api,
         })
     }
 }

@@ -3,6 +3,8 @@
 //! UI as `{code, message, details?}`.
 
 pub mod app;
+pub mod links;
+pub mod orders;
 
 /// Every command the webview may call, in one list: used for the handler,
 /// the generated TypeScript bindings, and the capability (build.rs keeps the
@@ -12,6 +14,32 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
         app::app_info,
         app::get_settings,
         app::save_settings,
+        links::sids_list,
+        links::sid_create,
+        links::sid_rename,
+        links::sid_set_archived,
+        links::link_generate,
+        links::link_library,
+        links::link_set_label,
+        links::link_delete,
+        links::link_qr,
+        links::link_save_qr,
+        links::link_export,
+        links::batch_create,
+        links::batch_plan,
+        links::batch_run,
+        links::batch_summary,
+        links::batch_list,
+        links::batch_rows,
+        links::batch_export,
+        orders::orders_sync_plan,
+        orders::orders_sync,
+        orders::orders_sync_status,
+        orders::orders_list,
+        orders::orders_stats,
+        orders::orders_export,
+        orders::orders_reserve_percent,
+        orders::orders_set_reserve_percent,
     ])
 }
 
