@@ -157,8 +157,8 @@ fn settled_received(admin: &sandbox::AdminHandle, appkey: &str) -> u64 {
     let read = || admin.day_stats(appkey).map_or(0, |s| s.calls);
     let mut last = read();
     let mut stable = 0;
-    while stable < 3 {
-        std::thread::sleep(Duration::from_millis(15));
+    while stable < 4 {
+        std::thread::sleep(Duration::from_millis(20));
         let now = read();
         if now == last {
             stable += 1;
@@ -235,22 +235,33 @@ fn ledger_survives_sigkill() {
         child.kill().unwrap(); // SIGKILL on Unix
         child.wait().unwrap();
 
-        let received = settled_received(&admin, &demo.appkey);
+        let mut received = settled_received(&admin, &demo.appkey);
         let counts = ledger_counts(home.path(), &demo.appkey);
         assert_eq!(
             counts.ledger, counts.call_log,
             "round {round}: day counter and call log disagree"
         );
+        let in_bounds = |received: u64| {
+            let grew = counts.ledger - prev_ledger;
+            let got = received - prev_received;
+            counts.ledger >= received && grew >= got && grew - got <= CONCURRENCY as u64
+        };
+        if !in_bounds(received) {
+            // On a loaded machine the sandbox may read the dead child's last
+            // requests late; give it one long pause before judging.
+            std::thread::sleep(Duration::from_millis(500));
+            received = settled_received(&admin, &demo.appkey);
+        }
         assert!(
             counts.ledger >= received,
             "round {round}: ledger {} below the {received} calls the sandbox received",
             counts.ledger
         );
-        let gap = (counts.ledger - prev_ledger) - (received - prev_received);
         assert!(
             counts.ledger - prev_ledger >= received - prev_received,
             "round {round}: this run's ledger grew less than the sandbox's count"
         );
+        let gap = (counts.ledger - prev_ledger) - (received - prev_received);
         assert!(
             gap <= CONCURRENCY as u64,
             "round {round}: ledger ahead by {gap} > {CONCURRENCY} in-flight calls"
