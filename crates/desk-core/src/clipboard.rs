@@ -224,6 +224,21 @@ impl SecretClipboard {
     }
 }
 
+/// Copies a profile's secret with the user's clear timeout (settings).
+pub fn copy_profile_secret(
+    clipboard: &Arc<SecretClipboard>,
+    store: &crate::Store,
+    vault: &dyn crate::vault::Vault,
+    clock: Arc<dyn crate::Clock>,
+    profile_id: &str,
+    kind: crate::vault::SecretKind,
+) -> Result<CopyReceipt> {
+    let profile = crate::profiles::get(store, profile_id)?;
+    let secret = crate::profiles::load_secret(vault, &profile, kind)?;
+    let timeout = crate::settings::Settings::load(store)?.clipboard_clear_secs;
+    clipboard.copy_with_timer(&secret, timeout, clock)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -345,6 +360,64 @@ mod tests {
         assert!(!serde_json::to_string(&receipt)
             .unwrap()
             .contains("secret-value-1"));
+    }
+
+    #[tokio::test]
+    async fn copying_a_profile_secret_uses_the_settings_timeout() {
+        use crate::profiles::{self, Endpoint, Generation, NewProfile, Tier};
+        use crate::vault::{MemoryVault, SecretKind};
+        let dir = tempfile::tempdir().unwrap();
+        let store = crate::Store::open(dir.path().join("db")).unwrap();
+        let vault = MemoryVault::new();
+        let clock: Arc<dyn crate::Clock> = Arc::new(crate::ManualClock::new(t0()));
+        let p = profiles::create(
+            &store,
+            &vault,
+            clock.as_ref(),
+            NewProfile {
+                name: "a".into(),
+                appkey: "k".into(),
+                generation: Generation::Legacy,
+                endpoint: Endpoint::Meituan,
+                tier: Tier::T2000,
+                api_secret: Some(Secret::new("secret-value-1".into())),
+                callback_secret: None,
+            },
+        )
+        .unwrap();
+        crate::settings::Settings {
+            clipboard_clear_secs: Some(10),
+            ..Default::default()
+        }
+        .save(&store)
+        .unwrap();
+        let fake = FakeClipboard::default();
+        let cb = Arc::new(SecretClipboard::new(Box::new(fake.clone())));
+        let receipt = copy_profile_secret(
+            &cb,
+            &store,
+            &vault,
+            clock.clone(),
+            &p.id,
+            SecretKind::ApiSecret,
+        )
+        .unwrap();
+        assert_eq!(receipt.clear_after_secs, Some(10));
+        assert_eq!(
+            receipt.clears_at.as_deref(),
+            Some("2026-03-01T12:00:10+08:00")
+        );
+        assert_eq!(fake.get().as_deref(), Some("secret-value-1"));
+        let e = copy_profile_secret(
+            &cb,
+            &store,
+            &vault,
+            clock,
+            &p.id,
+            SecretKind::CallbackSecret,
+        )
+        .unwrap_err();
+        assert_eq!(e.code(), crate::ErrorCode::NotFound);
     }
 
     #[tokio::test(flavor = "current_thread", start_paused = true)]

@@ -6,7 +6,7 @@
 use crate::clock::{beijing_rfc3339, Clock};
 use crate::error::{Error, Result};
 use crate::store::{self, Store};
-use crate::vault::{SecretKind, Vault};
+use crate::vault::{SecretInput, SecretKind, Vault};
 use meituan_union::Secret;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -217,6 +217,52 @@ pub struct NewProfile {
     pub tier: Tier,
     pub api_secret: Option<Secret>,
     pub callback_secret: Option<Secret>,
+}
+
+/// What the UI sends to create a profile.
+#[derive(Debug, Clone, Deserialize, specta::Type)]
+pub struct CreateProfileInput {
+    pub name: String,
+    pub appkey: String,
+    pub generation: Generation,
+    /// `null`: Meituan's gateway for the generation.
+    pub base_url: Option<String>,
+    /// `null`: 2000, the tier after the first approval.
+    pub tier: Option<Tier>,
+    pub api_secret: Option<SecretInput>,
+    pub callback_secret: Option<SecretInput>,
+}
+
+impl CreateProfileInput {
+    pub fn into_new(self) -> NewProfile {
+        NewProfile {
+            name: self.name,
+            appkey: self.appkey,
+            generation: self.generation,
+            endpoint: match self.base_url.filter(|u| !u.trim().is_empty()) {
+                Some(url) => Endpoint::Custom(url),
+                None => Endpoint::Meituan,
+            },
+            tier: self.tier.unwrap_or_default(),
+            api_secret: self.api_secret.map(SecretInput::into_secret),
+            callback_secret: self.callback_secret.map(SecretInput::into_secret),
+        }
+    }
+}
+
+/// Finds the key in pasted console text (see [`extract_key`]) and stores it
+/// as the profile's secret of `kind`. The profile's appkey is never taken
+/// for the secret.
+pub fn import_secret_from_text(
+    store: &Store,
+    vault: &dyn Vault,
+    id: &str,
+    kind: SecretKind,
+    text: &SecretInput,
+) -> Result<Profile> {
+    let profile = get(store, id)?;
+    let secret = extract_key(text.secret().expose(), kind, Some(&profile.appkey))?;
+    set_secret(store, vault, id, kind, &secret)
 }
 
 /// What a profile edit may change; `None` leaves a field as it is.
@@ -1023,6 +1069,31 @@ mod tests {
         assert!(k("密钥 g4aa117ae871a7c7c922e6a885682eae").is_err());
         let none = k("nothing here").unwrap_err();
         assert_eq!(none.code(), ErrorCode::InvalidInput);
+    }
+
+    #[test]
+    fn import_from_text_and_create_input() {
+        let (_d, store, vault, clock) = setup();
+        let input: CreateProfileInput = serde_json::from_value(serde_json::json!({
+            "name": "ui", "appkey": APPKEY, "generation": "media",
+            "base_url": null, "tier": "unlimited", "api_secret": null, "callback_secret": null
+        }))
+        .unwrap();
+        let p = create(&store, &vault, &clock, input.into_new()).unwrap();
+        assert_eq!(p.base_url.as_deref(), Some(MEDIA_BASE_URL));
+        assert_eq!(p.tier, Tier::Unlimited);
+        let pasted = SecretInput::new(format!("AppKey {APPKEY}\n回调密钥：{KEY}"));
+        let p = import_secret_from_text(&store, &vault, &p.id, SecretKind::CallbackSecret, &pasted)
+            .unwrap();
+        assert_eq!(
+            p.summary().callback_secret_hint.as_deref(),
+            Some("••••2eae")
+        );
+        let bad = SecretInput::new(format!("AppKey {APPKEY}"));
+        let e = import_secret_from_text(&store, &vault, &p.id, SecretKind::ApiSecret, &bad)
+            .unwrap_err();
+        assert_eq!(e.code(), ErrorCode::InvalidInput);
+        assert!(!p.summary().has_api_secret);
     }
 
     #[test]

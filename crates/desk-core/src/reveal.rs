@@ -95,6 +95,19 @@ pub fn data_url(secret: &Secret, style: RevealStyle) -> Result<String> {
     ))
 }
 
+/// A profile's secret as a `data:` URL image, read from the vault.
+pub fn reveal_profile_secret(
+    store: &crate::Store,
+    vault: &dyn crate::vault::Vault,
+    profile_id: &str,
+    kind: crate::vault::SecretKind,
+    style: RevealStyle,
+) -> Result<String> {
+    let profile = crate::profiles::get(store, profile_id)?;
+    let secret = crate::profiles::load_secret(vault, &profile, kind)?;
+    data_url(&secret, style)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

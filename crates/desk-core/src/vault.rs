@@ -43,6 +43,45 @@ impl SecretKind {
     }
 }
 
+/// A secret arriving from the UI (IPC) or another front end. It can be
+/// deserialized from a JSON string but never serialized, and its `Debug`
+/// prints `<redacted>`, so a logged command argument shows nothing. In the
+/// TypeScript bindings it is a plain `string`.
+#[derive(Clone)]
+pub struct SecretInput(Secret);
+
+impl SecretInput {
+    pub fn new(value: String) -> Self {
+        SecretInput(Secret::new(value))
+    }
+
+    pub fn secret(&self) -> &Secret {
+        &self.0
+    }
+
+    pub fn into_secret(self) -> Secret {
+        self.0
+    }
+}
+
+impl std::fmt::Debug for SecretInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+impl<'de> Deserialize<'de> for SecretInput {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        String::deserialize(d).map(SecretInput::new)
+    }
+}
+
+impl specta::Type for SecretInput {
+    fn inline(types: &mut specta::TypeCollection, generics: specta::Generics) -> specta::DataType {
+        <String as specta::Type>::inline(types, generics)
+    }
+}
+
 /// The keychain account name of one secret: `profile-<id>-api-secret`.
 pub fn entry_user(profile_id: &str, kind: SecretKind) -> String {
     format!("profile-{profile_id}-{}", kind.slug())
@@ -253,6 +292,20 @@ impl Vault for MemoryVault {
 mod tests {
     use super::*;
     use crate::ErrorCode;
+
+    #[test]
+    fn secret_input_deserializes_but_never_shows() {
+        let input: SecretInput = serde_json::from_str("\"abcdef123456\"").unwrap();
+        assert_eq!(input.secret().expose(), "abcdef123456");
+        assert_eq!(format!("{input:?}"), "<redacted>");
+        #[derive(Debug, Deserialize)]
+        #[allow(dead_code)]
+        struct Args {
+            secret: SecretInput,
+        }
+        let args: Args = serde_json::from_str(r#"{"secret":"abcdef123456"}"#).unwrap();
+        assert!(!format!("{args:?}").contains("abcdef123456"));
+    }
 
     #[test]
     fn memory_vault_round_trip_and_delete() {
