@@ -29,6 +29,8 @@ pub fn run() {
     let builder = commands::specta_builder();
     tauri::Builder::default()
         .plugin(navigation::guard())
+        // Registered for signed updates; nothing calls `check` until a release endpoint exists.
+        .plugin(tauri_plugin_updater::Builder::new().build())
         .manage(state)
         .invoke_handler(builder.invoke_handler())
         .setup(move |app| {
