@@ -393,14 +393,17 @@ fn package(args: &[String]) -> Result {
         let deb = newest_file(&bundle_dir.join("deb"), "deb")?;
         let rpm = newest_file(&bundle_dir.join("rpm"), "rpm")?;
         for (path, tool, args) in [
-            (&deb, "dpkg-deb", ["--info"]),
-            (&deb, "dpkg-deb", ["--contents"]),
-            (&rpm, "rpm", ["-qip"]),
-            (&rpm, "rpm", ["-qlp"]),
+            (&deb, "dpkg-deb", &["--info"][..]),
+            (&deb, "dpkg-deb", &["--contents"]),
+            (&rpm, "rpm", &["-qip"]),
+            (&rpm, "rpm", &["-qp", "--requires", "--recommends"]),
+            (&rpm, "rpm", &["-qlp"]),
         ] {
             if have(tool) {
                 let file = path.to_string_lossy();
-                sh(&root, tool, &[args[0], file.as_ref()])?;
+                let mut full: Vec<&str> = args.to_vec();
+                full.push(file.as_ref());
+                sh(&root, tool, &full)?;
             }
         }
         for path in [&deb, &rpm] {
