@@ -56,7 +56,7 @@ pub fn set_reserve_percent(store: &Store, percent: u32) -> Result<()> {
 }
 
 /// How a sync runs.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 pub struct SyncOptions {
     /// Let the sync use the reserved part of today's calls.
     #[serde(default)]
@@ -67,16 +67,6 @@ pub struct SyncOptions {
     /// Stop after this many pages (the run stays resumable).
     #[serde(default)]
     pub max_pages: Option<u32>,
-}
-
-impl Default for SyncOptions {
-    fn default() -> Self {
-        SyncOptions {
-            allow_reserve: false,
-            initial_days: None,
-            max_pages: None,
-        }
-    }
 }
 
 /// What a sync would do, shown before it starts.
@@ -336,11 +326,10 @@ pub async fn sync(
             return Ok(report);
         }
         let window_end = (run.window_start + WINDOW_SECS - 1).min(run.to);
-        let (rows, skipped, next) = fetch_page(api, profile, &run, window_end).await?;
+        let (rows, skipped, mut next) = fetch_page(api, profile, &run, window_end).await?;
         report.pages += 1;
         report.calls += 1;
         report.skipped += skipped;
-        let mut next = next;
         next.pages_done = run.pages_done + 1;
         let finished = next.window_start > next.to;
         state.run = (!finished).then(|| next.clone());
