@@ -338,9 +338,13 @@ fn package(args: &[String]) -> Result {
     let bundle_dir = target.join("release").join("bundle");
     let mut timings: Vec<(&str, f64)> = Vec::new();
 
+    if !no_build || install_test {
+        // The install test needs Xvfb, WebKitWebDriver and tauri-driver even
+        // when the packages come from elsewhere (the release workflow).
+        setup(install_test)?;
+    }
     if !no_build {
         let t = Instant::now();
-        setup(install_test)?;
         build_ui()?;
         let cli = root.join("tools/tauri-cli");
         // Same freshness rule as the UI: reinstall only when the lockfile moved.
@@ -355,7 +359,7 @@ fn package(args: &[String]) -> Result {
         if !matches!((installed, locked), (Ok(i), Ok(l)) if i >= l) {
             sh(&cli, "npm", &["ci", "--no-audit", "--no-fund"])?;
         }
-        timings.push(("setup + UI build", t.elapsed().as_secs_f64()));
+        timings.push(("UI build + Tauri CLI install", t.elapsed().as_secs_f64()));
 
         let t = Instant::now();
         // AppImage downloads its tools at bundle time, so Linux builds the
