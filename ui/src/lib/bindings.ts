@@ -26,6 +26,232 @@ async saveSettings(settings: Settings) : Promise<Result<Settings, IpcError>> {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
+},
+async sidsList(profileId: string, includeArchived: boolean) : Promise<Result<Sid[], IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("sids_list", { profileId, includeArchived }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async sidCreate(profileId: string, sid: string, name: string | null) : Promise<Result<SidCreated, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("sid_create", { profileId, sid, name }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async sidRename(id: number, name: string) : Promise<Result<Sid, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("sid_rename", { id, name }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async sidSetArchived(id: number, archived: boolean) : Promise<Result<Sid, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("sid_set_archived", { id, archived }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async linkGenerate(profileId: string, request: LinkRequest) : Promise<Result<Generated, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("link_generate", { profileId, request }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async linkLibrary(profileId: string, query: LibraryQuery, offset: number, limit: number) : Promise<Result<LibraryPage, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("link_library", { profileId, query, offset, limit }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async linkSetLabel(id: number, label: string) : Promise<Result<LinkEntry, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("link_set_label", { id, label }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async linkDelete(id: number) : Promise<Result<null, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("link_delete", { id }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * The QR code of a text as a `data:image/png;base64,…` URL.
+ */
+async linkQr(text: string) : Promise<Result<string, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("link_qr", { text }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Saves a library link's QR code as a PNG in the exports folder; returns its path.
+ */
+async linkSaveQr(id: number) : Promise<Result<string, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("link_save_qr", { id }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async linkExport(profileId: string, query: LibraryQuery, format: ExportFormat) : Promise<Result<string, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("link_export", { profileId, query, format }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Parses a pasted list or CSV text and stores it as a batch.
+ */
+async batchCreate(profileId: string, text: string, defaults: BatchDefaults) : Promise<Result<BatchSummary, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("batch_create", { profileId, text, defaults }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async batchPlan(profileId: string, batchId: number) : Promise<Result<BatchPlan, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("batch_plan", { profileId, batchId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Runs (or resumes) a batch; the UI polls `batch_summary` for progress.
+ */
+async batchRun(profileId: string, batchId: number) : Promise<Result<BatchReport, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("batch_run", { profileId, batchId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async batchSummary(batchId: number) : Promise<Result<BatchSummary, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("batch_summary", { batchId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async batchList(profileId: string) : Promise<Result<BatchSummary[], IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("batch_list", { profileId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async batchRows(batchId: number, offset: number, limit: number) : Promise<Result<BatchRow[], IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("batch_rows", { batchId, offset, limit }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async batchExport(batchId: number, format: ExportFormat) : Promise<Result<string, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("batch_export", { batchId, format }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async ordersSyncPlan(profileId: string, options: SyncOptions) : Promise<Result<SyncPlan, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("orders_sync_plan", { profileId, options }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Runs (or resumes) a sync; the UI polls `orders_sync_status` for progress.
+ */
+async ordersSync(profileId: string, options: SyncOptions) : Promise<Result<SyncReport, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("orders_sync", { profileId, options }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async ordersSyncStatus(profileId: string) : Promise<Result<SyncStatus, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("orders_sync_status", { profileId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async ordersList(profileId: string, filter: OrderFilter, offset: number, limit: number) : Promise<Result<OrderPage, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("orders_list", { profileId, filter, offset, limit }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async ordersStats(profileId: string, filter: OrderFilter) : Promise<Result<OrderStats, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("orders_stats", { profileId, filter }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Writes the filtered orders to the exports folder; returns the file's path.
+ */
+async ordersExport(profileId: string, filter: OrderFilter, format: ExportFormat) : Promise<Result<string, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("orders_export", { profileId, filter, format }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async ordersReservePercent() : Promise<Result<number, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("orders_reserve_percent") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async ordersSetReservePercent(percent: number) : Promise<Result<number, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("orders_set_reserve_percent", { percent }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 }
 }
 
@@ -40,6 +266,51 @@ async saveSettings(settings: Settings) : Promise<Result<Settings, IpcError>> {
 /** user-defined types **/
 
 export type AppInfo = { version: string; data_dir: string }
+/**
+ * Counts of a batch's rows by state.
+ */
+export type BatchCounts = { rows: number; pending: number; done: number; library: number; error: number }
+/**
+ * What a row lacks is taken from here.
+ */
+export type BatchDefaults = { sid: string | null; link_types?: number[]; short_link?: boolean }
+/**
+ * What running the rest of a batch costs.
+ */
+export type BatchPlan = { counts: BatchCounts; 
+/**
+ * Pending rows the library answers (0 calls).
+ */
+from_library: number; 
+/**
+ * Calls the pending rows need (one per distinct request not in the library).
+ */
+calls_needed: number; 
+/**
+ * `null`: unlimited tier.
+ */
+remaining_today: number | null; fits: boolean }
+/**
+ * What a run did.
+ */
+export type BatchReport = { counts: BatchCounts; 
+/**
+ * Calls made by this run.
+ */
+calls: number; 
+/**
+ * True when the run stopped early (the day's quota ran out); the rest
+ * stays pending.
+ */
+interrupted: boolean }
+/**
+ * One row of a batch.
+ */
+export type BatchRow = { row_no: number; target_kind: TargetKind; target: string; sid: string; link_types: number[]; short_link: boolean; status: RowStatus; url: string | null; error_code: ErrorCode | null; error: string | null }
+/**
+ * A stored batch.
+ */
+export type BatchSummary = { id: number; created_at: string; source: string; counts: BatchCounts }
 /**
  * Codes the UI maps to translated text (`ui/src/lib/i18n/*.json`, `error.<code>`).
  */
@@ -105,6 +376,18 @@ export type ErrorCode =
  */
 "auth_not_open"
 /**
+ * File format of an export.
+ */
+export type ExportFormat = "csv" | "xlsx"
+/**
+ * The answer to a generate request.
+ */
+export type Generated = { link: LinkEntry; 
+/**
+ * True when the library answered: no call was made, no quota spent.
+ */
+cached: boolean }
+/**
  * The error crossing the IPC boundary.
  */
 export type IpcError = { code: ErrorCode; 
@@ -117,6 +400,98 @@ export type JsonValue = null | boolean | number | string | JsonValue[] | Partial
  * The UI language. Simplified Chinese is the default.
  */
 export type Language = "zh-CN" | "en"
+export type LibraryPage = { total: number; entries: LinkEntry[] }
+/**
+ * Library search and filters.
+ */
+export type LibraryQuery = { 
+/**
+ * Matches the target, the link, the label or the sid (substring).
+ */
+search: string | null; sid: string | null; target_kind: TargetKind | null; 
+/**
+ * An actId (exact).
+ */
+act_id: string | null; 
+/**
+ * Entries that include this link type.
+ */
+link_type: number | null }
+/**
+ * A link in the library.
+ */
+export type LinkEntry = { id: number; target_kind: TargetKind; target: string; sid: string; link_types: number[]; short_link: boolean; 
+/**
+ * The link (of the first type asked for).
+ */
+url: string; 
+/**
+ * Link type code → link, when several types were asked for.
+ */
+links: Partial<{ [key in string]: string }>; label: string | null; created_at: string; 
+/**
+ * How many times the library answered this request instead of the API.
+ */
+library_hits: number }
+/**
+ * A link request, as the user (or a batch row) gives it.
+ */
+export type LinkRequest = { target_kind: TargetKind; target: string; sid: string; 
+/**
+ * Link type codes of the profile's API generation: legacy 1–8 (exactly
+ * one), media 1–6 (one, or several at once).
+ */
+link_types: number[]; 
+/**
+ * Legacy only: ask for a short link (media has its own short type, 2).
+ */
+short_link?: boolean }
+/**
+ * Filters of the Orders screen. Dates are Beijing dates (inclusive) of the
+ * pay time.
+ */
+export type OrderFilter = { 
+/**
+ * `YYYY-MM-DD`, Beijing.
+ */
+from: string | null; to: string | null; sid: string | null; status: OrderStatus | null; business_line: number | null }
+/**
+ * One page of the table.
+ */
+export type OrderPage = { 
+/**
+ * Rows matching the filter (all pages).
+ */
+total: number; offset: number; rows: OrderRow[] }
+/**
+ * One order as stored (the `orders` table's columns).
+ */
+export type OrderRow = { order_id: string; 
+/**
+ * Epoch seconds.
+ */
+pay_time: number; mod_time: number; sid: string; status: OrderStatus; raw_status: number; business_line: number | null; act_id: string | null; product_name: string | null; pay_price_cents: number; profit_cents: number; cpa_profit_cents: number; refund_price_cents: number; refund_profit_cents: number }
+export type OrderStats = { total: Totals; by_sid: Totals[]; 
+/**
+ * Oldest day first.
+ */
+by_day: Totals[] }
+/**
+ * An order's status, the same words for both API generations.
+ */
+export type OrderStatus = "paid" | "completed" | "refunded" | "cancelled" | "risk" | "settled"
+/**
+ * A row's state.
+ */
+export type RowStatus = "pending" | 
+/**
+ * Generated by a call.
+ */
+"done" | 
+/**
+ * Answered from the library (0 calls).
+ */
+"library" | "error"
 export type Settings = { language: Language; 
 /**
  * Seconds before a copied secret is cleared; `null` = never.
@@ -126,6 +501,159 @@ clipboard_clear_secs: number | null;
  * Whether new users start on the embedded sandbox.
  */
 sandbox_enabled: boolean }
+/**
+ * A stored sid.
+ */
+export type Sid = { id: number; profile_id: string; 
+/**
+ * The code sent to Meituan.
+ */
+sid: string; 
+/**
+ * The user's label.
+ */
+name: string; archived: boolean; created_at: string }
+/**
+ * A created sid plus the warnings about it.
+ */
+export type SidCreated = { sid: Sid; warnings: SidWarning[] }
+/**
+ * Something accepted but worth telling the user.
+ */
+export type SidWarning = 
+/**
+ * The sid has characters outside ASCII: Meituan's API documents only
+ * letters, digits, `_` and `-`, and may refuse it.
+ */
+"non_ascii"
+/**
+ * Why a sync stopped before the end of its range.
+ */
+export type StopReason = 
+/**
+ * The page budget (`max_pages`) was spent.
+ */
+"page_budget" | 
+/**
+ * The next call would have used the day's reserve.
+ */
+"reserve"
+/**
+ * How a sync runs.
+ */
+export type SyncOptions = { 
+/**
+ * Let the sync use the reserved part of today's calls.
+ */
+allow_reserve?: boolean; 
+/**
+ * First sync of a profile: how many days back (by modification time).
+ */
+initial_days?: number | null; 
+/**
+ * Stop after this many pages (the run stays resumable).
+ */
+max_pages?: number | null }
+/**
+ * What a sync would do, shown before it starts.
+ */
+export type SyncPlan = { 
+/**
+ * Epoch seconds of the range by modification time.
+ */
+from: number; to: number; 
+/**
+ * True when an interrupted sync will be resumed.
+ */
+resumes: boolean; windows: number; 
+/**
+ * At least one call per window (and per business line, legacy).
+ */
+min_calls: number; 
+/**
+ * The minimum plus the pages the local order rate suggests.
+ */
+estimated_calls: number; 
+/**
+ * Calls left today (`null`: unlimited tier).
+ */
+remaining_today: number | null; 
+/**
+ * Calls kept back from syncs today (`null`: unlimited tier).
+ */
+reserve: number | null; 
+/**
+ * Calls the sync may use without the reserve (`null`: unlimited).
+ */
+usable: number | null; 
+/**
+ * Whether it can start without `allow_reserve`.
+ */
+fits: boolean }
+/**
+ * What a sync did.
+ */
+export type SyncReport = { 
+/**
+ * Pages fetched (each one call).
+ */
+pages: number; 
+/**
+ * Calls made (equal to `pages`: a failed call ends the sync with an error).
+ */
+calls: number; new: number; updated: number; unchanged: number; 
+/**
+ * Orders that could not be read (no id or pay time) and were skipped.
+ */
+skipped: number; 
+/**
+ * True when the whole range is stored; false when stopped early.
+ */
+complete: boolean; stopped: StopReason | null; 
+/**
+ * Epoch s up to which every change is stored.
+ */
+synced_until: number | null }
+/**
+ * Where a profile's sync stands, for the UI.
+ */
+export type SyncStatus = { synced_until: number | null; 
+/**
+ * An interrupted sync will resume.
+ */
+interrupted: boolean; pages_done: number }
+/**
+ * What a link points to.
+ */
+export type TargetKind = 
+/**
+ * An activity (`actId`).
+ */
+"act" | 
+/**
+ * A product (`skuViewId`; media API only).
+ */
+"sku" | 
+/**
+ * A pasted Meituan link or text (media API only).
+ */
+"text"
+/**
+ * Totals of a group (a sid, a day, or everything).
+ */
+export type Totals = { 
+/**
+ * The sid or the day; empty for the grand total.
+ */
+key: string; orders: number; pay_price_cents: number; 
+/**
+ * CPS + CPA commission of every order.
+ */
+commission_cents: number; 
+/**
+ * Commission of the orders that still earn (paid, completed, settled).
+ */
+valid_commission_cents: number; refund_price_cents: number }
 
 /** tauri-specta globals **/
 
