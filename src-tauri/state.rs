@@ -19,6 +19,8 @@ pub struct AppState {
     pub sandbox: Arc<EmbeddedSandbox>,
     /// The signed-call gateway: every call to Meituan goes through its ledger.
     pub api: Arc<Api>,
+    /// Local callback receivers, one per profile at most (console/callback).
+    pub receivers: Arc<desk_core::callback::Receivers>,
 }
 
 impl AppState {
@@ -38,6 +40,7 @@ impl AppState {
             vault,
             sandbox,
             api,
+            receivers: Arc::default(),
         })
     }
 }

@@ -3,6 +3,9 @@
 //! UI as `{code, message, details?}`.
 
 pub mod app;
+// Console workflows and the callback (issue 7).
+pub mod callback;
+pub mod console;
 pub mod links;
 pub mod orders;
 
@@ -14,6 +17,27 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
         app::app_info,
         app::get_settings,
         app::save_settings,
+        console::workdays_due,
+        console::tier_report,
+        console::authorization_view,
+        console::authorization_apply,
+        console::authorization_refresh,
+        console::authorization_mark,
+        console::requests_history,
+        console::frequency_request,
+        console::request_record_outcome,
+        console::special_case_draft,
+        console::special_case_file,
+        console::requests_refresh,
+        console::requests_due,
+        callback::callback_config,
+        callback::callback_validate_url,
+        callback::callback_register,
+        callback::callback_test_push,
+        callback::callback_receiver_start,
+        callback::callback_receiver_stop,
+        callback::callback_receiver_status,
+        callback::callback_feed,
         links::sids_list,
         links::sid_create,
         links::sid_rename,

@@ -10,7 +10,7 @@ vi.mock('./lib/ipc', () => import('./test/ipc-mock'))
 const ZH_TITLES = ['账号与密钥', '推广链接', '订单', '额度与频次', '回调', '签名调试', '设置']
 const EN_TITLES = ['Accounts & keys', 'Links', 'Orders', 'Quota & tier', 'Callback', 'Signature debugger', 'Settings']
 const NAV_IDS = ['accounts', 'links', 'orders', 'quota', 'callback', 'debugger', 'settings']
-const BUILT = ['accounts', 'links', 'orders', 'quota', 'settings']
+const BUILT = ['accounts', 'callback', 'links', 'orders', 'quota', 'settings']
 
 beforeEach(() => {
   resetAppState()

@@ -352,3 +352,166 @@ export const orderStats = (profileId: string, filter: OrderFilter) =>
   loose<OrderStats>('ordersStats', profileId, filter)
 export const exportOrders = (profileId: string, filter: OrderFilter, format: ExportFormat) =>
   loose<string>('ordersExport', profileId, filter, format)
+
+// ---------------------------------------------------------------------------
+// Console workflows and the callback (issue 7): working days, tier advisor,
+// API authorization, request tracker, callback URL / test push / receiver.
+// The types mirror desk-core's; calls are looked up by name so this section
+// works whether or not the bindings were regenerated yet.
+
+async function consoleCall<T>(name: string, ...args: unknown[]): Promise<T> {
+  const command = (commands as unknown as Record<string, unknown>)[name]
+  if (typeof command !== 'function') {
+    throw new IpcFailure({ code: 'internal', message: `the backend has no ${name} command yet` })
+  }
+  return callResult(() => (command as (...a: unknown[]) => Promise<CommandResult<T>>)(...args))
+}
+
+export type DayKind =
+  | { kind: 'workday' }
+  | { kind: 'weekend' }
+  | { kind: 'holiday'; name: string }
+  | { kind: 'make_up_workday'; name: string }
+export type DueTime = {
+  due_at: string
+  from: string
+  working_days: number
+  skipped: { date: string; kind: DayKind }[]
+  assumed_years: number[]
+  note: string | null
+}
+export type MonthCount = { month: string; orders: number; counted: boolean }
+export type TierRow = { min_monthly_orders: number; tier: Tier; daily_limit: number | null }
+export type NextTier = { tier: Tier; limit: number | null; min_monthly_orders: number; orders_needed: number }
+export type TierReport = {
+  monthly_average: number
+  months: MonthCount[]
+  current_limit: number | null
+  current_tier: Tier
+  eligible_limit: number | null
+  eligible_tier: Tier
+  next: NextTier | null
+  can_request: boolean
+  table: TierRow[]
+  definition: string
+}
+export type RequestKind = 'authorization' | 'frequency' | 'special_case'
+export type RequestStatus = 'filed' | 'granted' | 'refused'
+export type ConsoleRequest = {
+  id: number
+  profile_id: string
+  kind: RequestKind
+  status: RequestStatus
+  attempt: number
+  tier_before: Tier | null
+  requested_tier: Tier | null
+  tier_after: Tier | null
+  monthly_average: number | null
+  justification: string | null
+  filed_at: string
+  due_at: string
+  answered_at: string | null
+  note: string | null
+  via: string
+  answer_due: boolean
+}
+export type AuthorizationView = {
+  profile_id: string
+  status: AuthStatus
+  applications: number
+  applied_at: string | null
+  due_at: string | null
+  answer_due: boolean
+  sandbox: boolean
+  console_url: string
+  console_path: string
+  request: ConsoleRequest | null
+}
+export type RequestOutcome = { outcome: 'granted'; tier: Tier } | { outcome: 'refused' }
+export type SpecialCaseFigures = {
+  tier: TierReport
+  days_limit_hit: number
+  days_considered: number
+  peak_calls: number
+  average_calls: number
+  current_limit: number | null
+  requested_tier: Tier | null
+}
+export type SpecialCaseDraft = { text: string; figures: SpecialCaseFigures }
+export type CallbackConfig = {
+  profile_id: string
+  url: string | null
+  registered_at: string | null
+  via: string | null
+  has_secret: boolean
+  secret_masked: string | null
+}
+export type PushDiagnosis =
+  | 'ok'
+  | 'invalid_url'
+  | 'dns'
+  | 'connect'
+  | 'tls'
+  | 'timeout'
+  | 'http_status'
+  | 'wrong_secret'
+  | 'unexpected_body'
+export type TestPushReport = {
+  url: string
+  ok: boolean
+  diagnosis: PushDiagnosis
+  detail: string
+  http_status: number | null
+  reply: string | null
+  elapsed_ms: number
+  order_id: string
+  forged_accepted: boolean | null
+}
+export type ReceiverStatus = { running: boolean; url: string | null; port: number | null; last_seq: number }
+export type FeedOutcome = 'stored' | 'duplicate' | 'rejected'
+export type FeedItem = {
+  seq: number
+  received_at: string
+  outcome: FeedOutcome
+  reason: string | null
+  order_id: string | null
+  status: string | null
+  pay_price: string | null
+  sid: string | null
+  event_id: number | null
+  bytes: number
+}
+
+export const workdaysDue = (from: string, days: number) => consoleCall<DueTime>('workdaysDue', from, days)
+export const tierReport = (profileId: string) => consoleCall<TierReport>('tierReport', profileId)
+export const authorizationView = (profileId: string) => consoleCall<AuthorizationView>('authorizationView', profileId)
+export const authorizationApply = (profileId: string) =>
+  consoleCall<AuthorizationView>('authorizationApply', profileId)
+export const authorizationRefresh = (profileId: string) =>
+  consoleCall<AuthorizationView>('authorizationRefresh', profileId)
+export const authorizationMark = (profileId: string, granted: boolean) =>
+  consoleCall<AuthorizationView>('authorizationMark', profileId, granted)
+export const requestsHistory = (profileId: string) => consoleCall<ConsoleRequest[]>('requestsHistory', profileId)
+export const frequencyRequest = (profileId: string) => consoleCall<ConsoleRequest>('frequencyRequest', profileId)
+export const recordRequestOutcome = (id: number, outcome: RequestOutcome, note: string | null) =>
+  consoleCall<ConsoleRequest>('requestRecordOutcome', id, outcome, note)
+export const specialCaseDraft = (profileId: string) => consoleCall<SpecialCaseDraft>('specialCaseDraft', profileId)
+export const specialCaseFile = (profileId: string, justification: string, requestedTier: Tier | null) =>
+  consoleCall<ConsoleRequest>('specialCaseFile', profileId, justification, requestedTier)
+export const requestsRefresh = (profileId: string) => consoleCall<ConsoleRequest[]>('requestsRefresh', profileId)
+export const requestsDue = () => consoleCall<ConsoleRequest[]>('requestsDue')
+export const callbackConfig = (profileId: string) => consoleCall<CallbackConfig>('callbackConfig', profileId)
+export const callbackValidateUrl = (url: string) => consoleCall<string>('callbackValidateUrl', url)
+/** `pastedSecret` only for real profiles; it goes to the keychain and never comes back. */
+export const callbackRegister = (profileId: string, url: string, pastedSecret: string | null) =>
+  consoleCall<CallbackConfig>('callbackRegister', profileId, url, pastedSecret)
+export const callbackTestPush = (profileId: string, url: string | null) =>
+  consoleCall<TestPushReport>('callbackTestPush', profileId, url)
+export const callbackReceiverStart = (profileId: string, port: number, allowRemote: boolean) =>
+  consoleCall<ReceiverStatus>('callbackReceiverStart', profileId, port, allowRemote)
+export const callbackReceiverStop = (profileId: string) =>
+  consoleCall<ReceiverStatus>('callbackReceiverStop', profileId)
+export const callbackReceiverStatus = (profileId: string) =>
+  consoleCall<ReceiverStatus>('callbackReceiverStatus', profileId)
+export const callbackFeed = (profileId: string, after: number) =>
+  consoleCall<FeedItem[]>('callbackFeed', profileId, after)

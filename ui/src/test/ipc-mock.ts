@@ -137,3 +137,72 @@ function resetAccountsBackend(profiles: ProfileSummary[]) {
   copySecret.mockReset().mockResolvedValue({ clears_at: '2026-11-30T10:00:30+08:00', clear_after_secs: 30 })
   quotaStatus.mockReset().mockResolvedValue(testQuota(120))
 }
+
+// --- Console workflows and the callback (issue 7) -----------------------------
+// Healthy defaults, so screens that embed the console components (quota)
+// render them quietly; console tests override per case.
+
+export const TEST_TIER_REPORT: Real.TierReport = {
+  monthly_average: 688,
+  months: [
+    { month: '2026-08', orders: 600, counted: true },
+    { month: '2026-09', orders: 700, counted: true },
+    { month: '2026-10', orders: 765, counted: true },
+    { month: '2026-11', orders: 120, counted: false },
+  ],
+  current_limit: 2000,
+  current_tier: '2000',
+  eligible_limit: 2000,
+  eligible_tier: '2000',
+  next: { tier: '3000', limit: 3000, min_monthly_orders: 1000, orders_needed: 312 },
+  can_request: false,
+  table: [
+    { min_monthly_orders: 0, tier: '2000', daily_limit: 2000 },
+    { min_monthly_orders: 1000, tier: '3000', daily_limit: 3000 },
+    { min_monthly_orders: 2000, tier: '6000', daily_limit: 6000 },
+    { min_monthly_orders: 5000, tier: '15000', daily_limit: 15000 },
+    { min_monthly_orders: 10000, tier: 'unlimited', daily_limit: null },
+  ],
+  definition: '',
+}
+const TEST_AUTH: Real.AuthorizationView = {
+  profile_id: 'p1',
+  status: 'open',
+  applications: 1,
+  applied_at: null,
+  due_at: null,
+  answer_due: false,
+  sandbox: false,
+  console_url: 'https://union.meituan.com/',
+  console_path: '我要推广 → API 授权',
+  request: null,
+}
+const NO_RECEIVER: Real.ReceiverStatus = { running: false, url: null, port: null, last_seq: 0 }
+export const tierReport = vi.fn<typeof Real.tierReport>(async () => TEST_TIER_REPORT)
+export const authorizationView = vi.fn<typeof Real.authorizationView>(async () => TEST_AUTH)
+export const authorizationApply = vi.fn<typeof Real.authorizationApply>(async () => TEST_AUTH)
+export const authorizationRefresh = vi.fn<typeof Real.authorizationRefresh>(async () => TEST_AUTH)
+export const authorizationMark = vi.fn<typeof Real.authorizationMark>(async () => TEST_AUTH)
+export const requestsHistory = vi.fn<typeof Real.requestsHistory>(async () => [])
+export const requestsRefresh = vi.fn<typeof Real.requestsRefresh>(async () => [])
+export const requestsDue = vi.fn<typeof Real.requestsDue>(async () => [])
+export const frequencyRequest = vi.fn<typeof Real.frequencyRequest>()
+export const recordRequestOutcome = vi.fn<typeof Real.recordRequestOutcome>()
+export const specialCaseDraft = vi.fn<typeof Real.specialCaseDraft>()
+export const specialCaseFile = vi.fn<typeof Real.specialCaseFile>()
+export const workdaysDue = vi.fn<typeof Real.workdaysDue>()
+export const callbackConfig = vi.fn<typeof Real.callbackConfig>(async (profileId) => ({
+  profile_id: profileId,
+  url: null,
+  registered_at: null,
+  via: null,
+  has_secret: false,
+  secret_masked: null,
+}))
+export const callbackValidateUrl = vi.fn<typeof Real.callbackValidateUrl>(async (url) => url)
+export const callbackRegister = vi.fn<typeof Real.callbackRegister>()
+export const callbackTestPush = vi.fn<typeof Real.callbackTestPush>()
+export const callbackReceiverStart = vi.fn<typeof Real.callbackReceiverStart>()
+export const callbackReceiverStop = vi.fn<typeof Real.callbackReceiverStop>(async () => NO_RECEIVER)
+export const callbackReceiverStatus = vi.fn<typeof Real.callbackReceiverStatus>(async () => NO_RECEIVER)
+export const callbackFeed = vi.fn<typeof Real.callbackFeed>(async () => [])

@@ -1,0 +1,233 @@
+//! Console workflows: working days, the tier advisor, API authorization and
+//! the request tracker. Sandbox profiles act through the embedded sandbox's
+//! console; real ones are tracked while the user acts in the browser.
+
+use crate::state::AppState;
+use desk_core::authorization::{self, AuthorizationView};
+use desk_core::profiles::{self, Tier};
+use desk_core::requests::{
+    self, console::SandboxConsole, ConsoleRequest, Outcome, SpecialCaseDraft,
+};
+use desk_core::tiers::{self, TierReport};
+use desk_core::workdays::{self, DueTime};
+use desk_core::IpcError;
+use tauri::State;
+
+async fn console(state: &AppState) -> Result<SandboxConsole, desk_core::Error> {
+    SandboxConsole::new(&state.sandbox.ensure().await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub fn workdays_due(from: String, days: u32) -> Result<DueTime, IpcError> {
+    Ok(workdays::due_after(workdays::parse_instant(&from)?, days))
+}
+
+#[tauri::command]
+#[specta::specta]
+pub fn tier_report(state: State<'_, AppState>, profile_id: String) -> Result<TierReport, IpcError> {
+    let profile = profiles::get(&state.store, &profile_id)?;
+    Ok(tiers::report(
+        &state.store.connect()?,
+        &profile,
+        state.clock.now(),
+    )?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub fn authorization_view(
+    state: State<'_, AppState>,
+    profile_id: String,
+) -> Result<AuthorizationView, IpcError> {
+    Ok(authorization::view(
+        &state.store,
+        state.clock.as_ref(),
+        &profile_id,
+    )?)
+}
+
+/// Sandbox: applies through the sandbox console. Real: records 申请中 after
+/// the user clicked 去开通 in the console page.
+#[tauri::command]
+#[specta::specta]
+pub async fn authorization_apply(
+    state: State<'_, AppState>,
+    profile_id: String,
+) -> Result<AuthorizationView, IpcError> {
+    if profiles::get(&state.store, &profile_id)?.sandbox {
+        let c = console(&state).await?;
+        Ok(
+            authorization::apply_sandbox(&state.store, state.clock.as_ref(), &c, &profile_id)
+                .await?,
+        )
+    } else {
+        Ok(authorization::apply_manual(
+            &state.store,
+            state.clock.as_ref(),
+            &profile_id,
+        )?)
+    }
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn authorization_refresh(
+    state: State<'_, AppState>,
+    profile_id: String,
+) -> Result<AuthorizationView, IpcError> {
+    if profiles::get(&state.store, &profile_id)?.sandbox {
+        let c = console(&state).await?;
+        Ok(
+            authorization::refresh_sandbox(&state.store, state.clock.as_ref(), &c, &profile_id)
+                .await?,
+        )
+    } else {
+        Ok(authorization::view(
+            &state.store,
+            state.clock.as_ref(),
+            &profile_id,
+        )?)
+    }
+}
+
+/// Real profiles: the outcome the user saw in the console.
+#[tauri::command]
+#[specta::specta]
+pub fn authorization_mark(
+    state: State<'_, AppState>,
+    profile_id: String,
+    granted: bool,
+) -> Result<AuthorizationView, IpcError> {
+    Ok(authorization::mark_outcome(
+        &state.store,
+        state.clock.as_ref(),
+        &profile_id,
+        granted,
+    )?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub fn requests_history(
+    state: State<'_, AppState>,
+    profile_id: String,
+) -> Result<Vec<ConsoleRequest>, IpcError> {
+    Ok(requests::history(
+        &state.store,
+        state.clock.as_ref(),
+        &profile_id,
+    )?)
+}
+
+/// Sandbox: filed and answered at once. Real: filed; record the outcome next.
+#[tauri::command]
+#[specta::specta]
+pub async fn frequency_request(
+    state: State<'_, AppState>,
+    profile_id: String,
+) -> Result<ConsoleRequest, IpcError> {
+    if profiles::get(&state.store, &profile_id)?.sandbox {
+        let c = console(&state).await?;
+        Ok(
+            requests::file_frequency_sandbox(&state.store, state.clock.as_ref(), &c, &profile_id)
+                .await?,
+        )
+    } else {
+        Ok(requests::file_frequency_manual(
+            &state.store,
+            state.clock.as_ref(),
+            &profile_id,
+        )?)
+    }
+}
+
+#[tauri::command]
+#[specta::specta]
+pub fn request_record_outcome(
+    state: State<'_, AppState>,
+    id: i64,
+    outcome: Outcome,
+    note: Option<String>,
+) -> Result<ConsoleRequest, IpcError> {
+    Ok(requests::record_outcome(
+        &state.store,
+        state.clock.as_ref(),
+        id,
+        outcome,
+        note.as_deref(),
+    )?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub fn special_case_draft(
+    state: State<'_, AppState>,
+    profile_id: String,
+) -> Result<SpecialCaseDraft, IpcError> {
+    Ok(requests::draft_special_case(
+        &state.store,
+        &state.api.ledger(),
+        state.clock.as_ref(),
+        &profile_id,
+    )?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn special_case_file(
+    state: State<'_, AppState>,
+    profile_id: String,
+    justification: String,
+    requested_tier: Option<Tier>,
+) -> Result<ConsoleRequest, IpcError> {
+    if profiles::get(&state.store, &profile_id)?.sandbox {
+        let c = console(&state).await?;
+        Ok(requests::file_special_case_sandbox(
+            &state.store,
+            state.clock.as_ref(),
+            &c,
+            &profile_id,
+            &justification,
+            requested_tier,
+        )
+        .await?)
+    } else {
+        Ok(requests::file_special_case_manual(
+            &state.store,
+            state.clock.as_ref(),
+            &profile_id,
+            &justification,
+            requested_tier,
+        )?)
+    }
+}
+
+/// Sandbox: picks up the console's answers. Real: the history as it stands.
+#[tauri::command]
+#[specta::specta]
+pub async fn requests_refresh(
+    state: State<'_, AppState>,
+    profile_id: String,
+) -> Result<Vec<ConsoleRequest>, IpcError> {
+    if profiles::get(&state.store, &profile_id)?.sandbox {
+        let c = console(&state).await?;
+        Ok(requests::refresh_sandbox(&state.store, state.clock.as_ref(), &c, &profile_id).await?)
+    } else {
+        Ok(requests::history(
+            &state.store,
+            state.clock.as_ref(),
+            &profile_id,
+        )?)
+    }
+}
+
+/// Requests whose answer is now due, each returned once (for a notification).
+#[tauri::command]
+#[specta::specta]
+pub fn requests_due(state: State<'_, AppState>) -> Result<Vec<ConsoleRequest>, IpcError> {
+    Ok(requests::take_due_notifications(
+        &state.store,
+        state.clock.as_ref(),
+    )?)
+}

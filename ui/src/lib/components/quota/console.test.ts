@@ -1,0 +1,98 @@
+import { fireEvent, render, screen } from '@testing-library/svelte'
+import { beforeEach, describe, expect, it, vi } from 'vitest'
+import Callback from '../../../screens/Callback.svelte'
+import { IpcFailure } from '../../ipc-failure'
+import { resetAppState } from '../../../test/reset'
+import {
+  callbackConfig,
+  callbackTestPush,
+  callbackValidateUrl,
+  resetBackend,
+  specialCaseDraft,
+  tierReport,
+  TEST_TIER_REPORT,
+  testProfile,
+} from '../../../test/ipc-mock'
+import RequestTracker from './RequestTracker.svelte'
+import TierAdvisor from './TierAdvisor.svelte'
+
+vi.mock('../../ipc', () => import('../../../test/ipc-mock'))
+
+beforeEach(() => {
+  resetAppState()
+  resetBackend({}, [{ id: 'p1', name: '主账号' }])
+})
+
+describe('tier advisor', () => {
+  it('shows the monthly average, the months and the gap to the next tier', async () => {
+    render(TierAdvisor, { profile: testProfile() })
+    const next = await screen.findByTestId('tier-next')
+    expect(tierReport).toHaveBeenCalledWith('p1')
+    expect(next.textContent).toContain('312')
+    expect(next.textContent).toContain('3000 次/天')
+    expect(screen.getByTestId('tier-average').textContent).toContain('688')
+    const rows = screen.getByTestId('tier-months').querySelectorAll('tbody tr')
+    expect(rows.length).toBe(TEST_TIER_REPORT.months.length)
+    expect(rows[3].textContent).toContain('不计入')
+  })
+})
+
+describe('request tracker', () => {
+  it('drafts an editable special-case justification from the figures', async () => {
+    specialCaseDraft.mockResolvedValue({
+      text: '您好，近三个完整自然月订单量持续增长',
+      figures: {
+        tier: TEST_TIER_REPORT,
+        days_limit_hit: 4,
+        days_considered: 30,
+        peak_calls: 2000,
+        average_calls: 1500,
+        current_limit: 2000,
+        requested_tier: '3000',
+      },
+    })
+    render(RequestTracker, { profile: testProfile() })
+    await fireEvent.click(await screen.findByTestId('special-draft'))
+    const text = (await screen.findByTestId('special-text')) as HTMLTextAreaElement
+    expect(text.value).toContain('持续增长')
+    expect(screen.getByText(/4 天触达上限/)).toBeTruthy()
+  })
+})
+
+describe('callback screen', () => {
+  it('explains a refused URL and shows the diagnosis of a test push', async () => {
+    callbackValidateUrl.mockRejectedValueOnce(
+      new IpcFailure({ code: 'invalid_input', message: 'x', details: { field: 'url', reason: 'https' } }),
+    )
+    callbackConfig.mockResolvedValue({
+      profile_id: 'p1',
+      url: 'https://example.com/cb',
+      registered_at: '2026-11-30T10:00:00+08:00',
+      via: 'manual',
+      has_secret: true,
+      secret_masked: '••••cdef',
+    })
+    callbackTestPush.mockResolvedValue({
+      url: 'https://example.com/cb',
+      ok: false,
+      diagnosis: 'wrong_secret',
+      detail: '',
+      http_status: 400,
+      reply: '{"errcode":"1","errmsg":"err"}',
+      elapsed_ms: 12,
+      order_id: '9000',
+      forged_accepted: null,
+    })
+    render(Callback)
+    const url = (await screen.findByTestId('callback-url')) as HTMLInputElement
+    await screen.findByTestId('callback-registered')
+    await fireEvent.input(url, { target: { value: 'http://example.com/cb' } })
+    await fireEvent.click(screen.getByTestId('callback-check'))
+    const hint = await screen.findByTestId('callback-url-hint')
+    expect(hint.className).toContain('bad')
+    await fireEvent.click(screen.getByTestId('callback-test'))
+    const report = await screen.findByTestId('callback-report')
+    expect(report.getAttribute('data-diagnosis')).toBe('wrong_secret')
+    expect(report.textContent).toContain('回调密钥与后台下发的不一致')
+  })
+})
