@@ -12,14 +12,16 @@ use crate::profiles::{self, masked, Profile};
 use crate::requests::console::SandboxConsole;
 use crate::store::{self, Store};
 use crate::vault::{SecretKind, Vault};
-use meituan_union::Secret;
+/// Re-exported so the shell can wrap a pasted secret without depending on the protocol crate.
+pub use meituan_union::Secret;
 use serde::Serialize;
 use std::net::IpAddr;
 use url::{Host, Url};
 
 pub use push::{send_test_push, test_order_fields, Diagnosis, TestPushOptions, TestPushReport};
 pub use receiver::{
-    start_receiver, FeedItem, FeedOutcome, ReceiverConfig, ReceiverHandle, ACK_ERR, ACK_OK,
+    start_receiver, FeedItem, FeedOutcome, ReceiverConfig, ReceiverHandle, ReceiverStatus,
+    Receivers, ACK_ERR, ACK_OK,
 };
 
 /// Longest callback URL accepted (the console's own limit is not known;

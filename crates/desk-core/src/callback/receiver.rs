@@ -384,3 +384,83 @@ pub fn stored_events(
 ) -> Result<Vec<store::callbacks::EventRow>> {
     store::callbacks::events_after(&store.connect()?, scope, after, limit)
 }
+
+/// Whether a profile's receiver runs, and where.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+pub struct ReceiverStatus {
+    pub running: bool,
+    pub url: Option<String>,
+    pub port: Option<u16>,
+    /// The last feed sequence number (poll the feed after it).
+    pub last_seq: u32,
+}
+
+/// The receivers the app runs, one per profile at most.
+#[derive(Default)]
+pub struct Receivers {
+    running: tokio::sync::Mutex<std::collections::HashMap<String, ReceiverHandle>>,
+}
+
+impl Receivers {
+    /// Starts (or restarts) the receiver of `scope`.
+    pub async fn start(
+        &self,
+        store: Store,
+        clock: Arc<dyn Clock>,
+        config: ReceiverConfig,
+    ) -> Result<ReceiverStatus> {
+        let scope = config.scope.clone();
+        let mut map = self.running.lock().await;
+        if let Some(old) = map.remove(&scope) {
+            old.stop().await;
+        }
+        let handle = start_receiver(store, clock, config).await?;
+        let status = status_of(Some(&handle));
+        map.insert(scope, handle);
+        Ok(status)
+    }
+
+    pub async fn stop(&self, scope: &str) -> ReceiverStatus {
+        if let Some(old) = self.running.lock().await.remove(scope) {
+            old.stop().await;
+        }
+        status_of(None)
+    }
+
+    pub async fn status(&self, scope: &str) -> ReceiverStatus {
+        status_of(self.running.lock().await.get(scope))
+    }
+
+    pub async fn feed_after(&self, scope: &str, after: u32) -> Vec<FeedItem> {
+        self.running
+            .lock()
+            .await
+            .get(scope)
+            .map(|h| h.feed_after(after))
+            .unwrap_or_default()
+    }
+
+    /// A newly registered secret reaches a running receiver at once.
+    pub async fn set_secret(&self, scope: &str, secret: Secret) {
+        if let Some(h) = self.running.lock().await.get(scope) {
+            h.set_secret(secret);
+        }
+    }
+}
+
+fn status_of(handle: Option<&ReceiverHandle>) -> ReceiverStatus {
+    match handle {
+        Some(h) => ReceiverStatus {
+            running: true,
+            url: Some(h.url()),
+            port: Some(h.local_addr().port()),
+            last_seq: h.inner.feed.lock().unwrap_or_else(|e| e.into_inner()).0,
+        },
+        None => ReceiverStatus {
+            running: false,
+            url: None,
+            port: None,
+            last_seq: 0,
+        },
+    }
+}
