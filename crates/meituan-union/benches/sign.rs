@@ -96,7 +96,7 @@ fn min_ratios() {
     let canonical = legacy_canonical(SECRET, PARAMS);
     let parts = media_parts();
     let sts = media_sign("demo-app-secret", &parts).string_to_sign;
-    let (b, n) = (400, 2000);
+    let (b, n) = (3000, 200);
     let legacy = min_per_call(|| legacy_sign(black_box(SECRET), black_box(PARAMS)), b, n);
     let md5 = min_per_call(|| Md5::digest(black_box(canonical.as_bytes())), b, n);
     let media = min_per_call(

@@ -45,54 +45,84 @@ fn legacy_sorted<'a>(params: &'a [(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)
     sorted
 }
 
-/// Parameter lists up to this size are sorted on the stack.
-const STACK_PARAMS: usize = 32;
+/// Parameter lists up to this size are sorted on the stack (requests carry
+/// 6–12).
+const STACK_PARAMS: usize = 16;
 /// Canonical strings up to this size are hashed from a stack buffer.
-const STACK_CANONICAL: usize = 1024;
+const STACK_CANONICAL: usize = 512;
 
-/// Calls `f` with the signing-order parameters, without a heap allocation
-/// for the usual (short) lists: signing sits on the hot path of batch link
-/// generation and of the callback receiver.
-fn with_legacy_sorted<R>(params: &[(&str, &str)], f: impl FnOnce(&[(&str, &str)]) -> R) -> R {
-    if params.len() <= STACK_PARAMS {
-        // Sorting on an 8-byte big-endian key prefix first keeps most
-        // comparisons to one integer compare; equal prefixes fall back to
-        // the full byte order, so the result is the plain byte order.
-        let mut keyed: [(u64, &str, &str); STACK_PARAMS] = [(0, "", ""); STACK_PARAMS];
-        let mut n = 0;
-        for (k, v) in params.iter().filter(|(k, _)| *k != SIGN_KEY) {
-            keyed[n] = (key_prefix(k), k, v);
-            n += 1;
+/// A parameter with the first 8 bytes of its key as a big-endian integer.
+/// Comparing that integer first keeps most comparisons to one instruction;
+/// equal prefixes fall back to the full byte order, so the order is exactly
+/// the byte order of (key, value).
+type Keyed<'a> = (u64, &'a str, &'a str);
+
+fn key_prefix(key: &str) -> u64 {
+    let bytes = key.as_bytes();
+    if let Some(head) = bytes.first_chunk::<8>() {
+        return u64::from_be_bytes(*head);
+    }
+    let mut prefix = 0u64;
+    for i in 0..8 {
+        prefix = (prefix << 8) | u64::from(bytes.get(i).copied().unwrap_or(0));
+    }
+    prefix
+}
+
+fn keyed_less(a: &Keyed<'_>, b: &Keyed<'_>) -> bool {
+    a.0 < b.0 || (a.0 == b.0 && (a.1, a.2) < (b.1, b.2))
+}
+
+fn sort_keyed(keyed: &mut [Keyed<'_>]) {
+    if keyed.len() <= STACK_PARAMS {
+        // Insertion sort: the lists are short and often nearly sorted.
+        for i in 1..keyed.len() {
+            let mut j = i;
+            while j > 0 && keyed_less(&keyed[j], &keyed[j - 1]) {
+                keyed.swap(j, j - 1);
+                j -= 1;
+            }
         }
-        let keyed = &mut keyed[..n];
+    } else {
         keyed.sort_unstable_by(|a, b| {
             a.0.cmp(&b.0)
                 .then_with(|| a.1.cmp(b.1))
                 .then_with(|| a.2.cmp(b.2))
         });
-        let mut buf: [(&str, &str); STACK_PARAMS] = [("", ""); STACK_PARAMS];
-        for (slot, (_, k, v)) in buf.iter_mut().zip(keyed.iter()) {
-            *slot = (k, v);
-        }
-        f(&buf[..n])
-    } else {
-        f(&legacy_sorted(params))
     }
 }
 
-/// The first 8 bytes of a key, zero-padded, as a big-endian integer: its
-/// order agrees with the byte order of the keys whenever two prefixes
-/// differ.
-fn key_prefix(key: &str) -> u64 {
-    let bytes = key.as_bytes();
-    let mut prefix = [0u8; 8];
-    let n = bytes.len().min(8);
-    prefix[..n].copy_from_slice(&bytes[..n]);
-    u64::from_be_bytes(prefix)
+/// Calls `f` with the signing-order parameters (`sign` left out), without
+/// a heap allocation for the usual short lists: signing sits on the hot
+/// path of batch link generation and of the callback receiver.
+fn with_legacy_sorted<R>(params: &[(&str, &str)], f: impl FnOnce(&[Keyed<'_>]) -> R) -> R {
+    let keep = |(k, _): &&(&str, &str)| *k != SIGN_KEY;
+    if params.len() <= STACK_PARAMS {
+        let mut keyed: [Keyed<'_>; STACK_PARAMS] = [(0, "", ""); STACK_PARAMS];
+        let mut n = 0;
+        for (k, v) in params.iter().filter(keep) {
+            keyed[n] = (key_prefix(k), k, v);
+            n += 1;
+        }
+        sort_keyed(&mut keyed[..n]);
+        f(&keyed[..n])
+    } else {
+        let mut keyed: Vec<Keyed<'_>> = params
+            .iter()
+            .filter(keep)
+            .map(|(k, v)| (key_prefix(k), *k, *v))
+            .collect();
+        sort_keyed(&mut keyed);
+        f(&keyed)
+    }
 }
 
-fn canonical_len(secret: &str, sorted: &[(&str, &str)]) -> usize {
-    2 * secret.len() + sorted.iter().map(|(k, v)| k.len() + v.len()).sum::<usize>()
+fn canonical_len(secret: &str, sorted: &[Keyed<'_>]) -> usize {
+    2 * secret.len()
+        + sorted
+            .iter()
+            .map(|(_, k, v)| k.len() + v.len())
+            .sum::<usize>()
 }
 
 /// `secret + k1 + v1 + k2 + v2 + … + secret`, keys in byte order, `sign`
@@ -103,7 +133,7 @@ pub fn legacy_canonical(secret: &str, params: &[(&str, &str)]) -> String {
     with_legacy_sorted(params, |sorted| {
         let mut out = String::with_capacity(canonical_len(secret, sorted));
         out.push_str(secret);
-        for (k, v) in sorted {
+        for (_, k, v) in sorted {
             out.push_str(k);
             out.push_str(v);
         }
@@ -125,7 +155,7 @@ pub fn legacy_sign(secret: &str, params: &[(&str, &str)]) -> String {
                 at += bytes.len();
             };
             put(secret.as_bytes());
-            for (k, v) in sorted {
+            for (_, k, v) in sorted {
                 put(k.as_bytes());
                 put(v.as_bytes());
             }
@@ -134,7 +164,7 @@ pub fn legacy_sign(secret: &str, params: &[(&str, &str)]) -> String {
         } else {
             let mut hasher = Md5::new();
             hasher.update(secret.as_bytes());
-            for (k, v) in sorted {
+            for (_, k, v) in sorted {
                 hasher.update(k.as_bytes());
                 hasher.update(v.as_bytes());
             }
@@ -570,14 +600,17 @@ fn hmac_sha256_base64(key: &[u8], message: &[u8]) -> String {
     BASE64.encode(mac.finalize().into_bytes())
 }
 
-fn hex_lower(bytes: &[u8]) -> String {
+fn hex_lower(digest: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = Vec::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        out.push(DIGITS[(b >> 4) as usize]);
-        out.push(DIGITS[(b & 0x0f) as usize]);
+    let mut out = [0u8; 32];
+    for (pair, b) in out.chunks_exact_mut(2).zip(digest) {
+        pair[0] = DIGITS[(b >> 4) as usize];
+        pair[1] = DIGITS[(b & 0x0f) as usize];
     }
-    String::from_utf8(out).expect("hex digits are ASCII")
+    let n = 2 * digest.len().min(16);
+    std::str::from_utf8(&out[..n])
+        .expect("hex digits are ASCII")
+        .to_owned()
 }
 
 /// RFC 3986 percent-encoding: only `A-Z a-z 0-9 - _ . ~` stay literal.
