@@ -27,6 +27,207 @@ async saveSettings(settings: Settings) : Promise<Result<Settings, IpcError>> {
     else return { status: "error", error: e  as any };
 }
 },
+async workdaysDue(from: string, days: number) : Promise<Result<DueTime, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("workdays_due", { from, days }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async tierReport(profileId: string) : Promise<Result<TierReport, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("tier_report", { profileId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async authorizationView(profileId: string) : Promise<Result<AuthorizationView, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("authorization_view", { profileId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Sandbox: applies through the sandbox console. Real: records 申请中 after
+ * the user clicked 去开通 in the console page.
+ */
+async authorizationApply(profileId: string) : Promise<Result<AuthorizationView, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("authorization_apply", { profileId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async authorizationRefresh(profileId: string) : Promise<Result<AuthorizationView, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("authorization_refresh", { profileId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Real profiles: the outcome the user saw in the console.
+ */
+async authorizationMark(profileId: string, granted: boolean) : Promise<Result<AuthorizationView, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("authorization_mark", { profileId, granted }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async requestsHistory(profileId: string) : Promise<Result<ConsoleRequest[], IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("requests_history", { profileId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Sandbox: filed and answered at once. Real: filed; record the outcome next.
+ */
+async frequencyRequest(profileId: string) : Promise<Result<ConsoleRequest, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("frequency_request", { profileId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async requestRecordOutcome(id: number, outcome: Outcome, note: string | null) : Promise<Result<ConsoleRequest, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("request_record_outcome", { id, outcome, note }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async specialCaseDraft(profileId: string) : Promise<Result<SpecialCaseDraft, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("special_case_draft", { profileId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async specialCaseFile(profileId: string, justification: string, requestedTier: Tier | null) : Promise<Result<ConsoleRequest, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("special_case_file", { profileId, justification, requestedTier }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Sandbox: picks up the console's answers. Real: the history as it stands.
+ */
+async requestsRefresh(profileId: string) : Promise<Result<ConsoleRequest[], IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("requests_refresh", { profileId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Requests whose answer is now due, each returned once (for a notification).
+ */
+async requestsDue() : Promise<Result<ConsoleRequest[], IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("requests_due") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async callbackConfig(profileId: string) : Promise<Result<CallbackConfig, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("callback_config", { profileId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * The URL as it will be registered, or why it is refused.
+ */
+async callbackValidateUrl(url: string) : Promise<Result<string, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("callback_validate_url", { url }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Sandbox: the console issues the secret. Real: `pasted_secret` is what the
+ * console showed (or text containing it).
+ */
+async callbackRegister(profileId: string, url: string, pastedSecret: string | null) : Promise<Result<CallbackConfig, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("callback_register", { profileId, url, pastedSecret }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Sends the signed test push to `url` (default: the registered URL).
+ */
+async callbackTestPush(profileId: string, url: string | null) : Promise<Result<TestPushReport, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("callback_test_push", { profileId, url }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Starts the profile's receiver on `port` (0: any free port), on loopback
+ * unless `allow_remote`.
+ */
+async callbackReceiverStart(profileId: string, port: number, allowRemote: boolean) : Promise<Result<ReceiverStatus, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("callback_receiver_start", { profileId, port, allowRemote }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async callbackReceiverStop(profileId: string) : Promise<Result<ReceiverStatus, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("callback_receiver_stop", { profileId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async callbackReceiverStatus(profileId: string) : Promise<Result<ReceiverStatus, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("callback_receiver_status", { profileId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Feed entries after `after` (a sequence number), oldest first.
+ */
+async callbackFeed(profileId: string, after: number) : Promise<Result<FeedItem[], IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("callback_feed", { profileId, after }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
 async sidsList(profileId: string, includeArchived: boolean) : Promise<Result<Sid[], IpcError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("sids_list", { profileId, includeArchived }) };
@@ -267,6 +468,42 @@ async ordersSetReservePercent(percent: number) : Promise<Result<number, IpcError
 
 export type AppInfo = { version: string; data_dir: string }
 /**
+ * API authorization (API 授权): 未开通 → 申请中 → 已开通 (or refused).
+ */
+export type AuthStatus = 
+/**
+ * 未开通
+ */
+"not_open" | 
+/**
+ * 申请中
+ */
+"applying" | 
+/**
+ * 已开通
+ */
+"open" | 
+/**
+ * The application was refused.
+ */
+"refused"
+/**
+ * A profile's authorization as the UI shows it.
+ */
+export type AuthorizationView = { profile_id: string; status: AuthStatus; applications: number; applied_at: string | null; 
+/**
+ * When the current application's answer is due (while 申请中).
+ */
+due_at: string | null; 
+/**
+ * 申请中 and past the due time: refresh the console page.
+ */
+answer_due: boolean; sandbox: boolean; console_url: string; console_path: string; 
+/**
+ * The latest authorization request of the tracker.
+ */
+request: ConsoleRequest | null }
+/**
  * Counts of a batch's rows by state.
  */
 export type BatchCounts = { rows: number; pending: number; done: number; library: number; error: number }
@@ -311,6 +548,115 @@ export type BatchRow = { row_no: number; target_kind: TargetKind; target: string
  * A stored batch.
  */
 export type BatchSummary = { id: number; created_at: string; source: string; counts: BatchCounts }
+/**
+ * A profile's callback setup, as the UI shows it (no secret, only a hint).
+ */
+export type CallbackConfig = { profile_id: string; url: string | null; registered_at: string | null; 
+/**
+ * `sandbox` or `manual`.
+ */
+via: string | null; has_secret: boolean; 
+/**
+ * `••••1a2b`.
+ */
+secret_masked: string | null }
+/**
+ * One tracked request, as the UI shows it.
+ */
+export type ConsoleRequest = { id: number; profile_id: string; kind: RequestKind; status: RequestStatus; attempt: number; tier_before: Tier | null; requested_tier: Tier | null; tier_after: Tier | null; monthly_average: number | null; justification: string | null; 
+/**
+ * RFC 3339, +08:00.
+ */
+filed_at: string; due_at: string; answered_at: string | null; note: string | null; 
+/**
+ * `sandbox` or `manual`.
+ */
+via: string; 
+/**
+ * Still waiting and the answer time has passed: refresh the console page.
+ */
+answer_due: boolean }
+/**
+ * Why a day is or is not a working day.
+ */
+export type DayKind = 
+/**
+ * Monday–Friday, no holiday.
+ */
+{ kind: "workday" } | 
+/**
+ * Saturday or Sunday, no make-up workday.
+ */
+{ kind: "weekend" } | 
+/**
+ * An official day off (`name` is the festival, e.g. 国庆节).
+ */
+{ kind: "holiday"; name: string } | 
+/**
+ * A weekend day worked in exchange for a holiday (调休上班).
+ */
+{ kind: "make_up_workday"; name: string }
+/**
+ * What the test push found, most specific first.
+ */
+export type Diagnosis = 
+/**
+ * The receiver answered `{"errcode":"0","errmsg":"ok"}`.
+ */
+"ok" | 
+/**
+ * The URL itself is refused (see `detail`).
+ */
+"invalid_url" | 
+/**
+ * The host name does not resolve.
+ */
+"dns" | 
+/**
+ * Nothing listens there, or the network refused the connection.
+ */
+"connect" | 
+/**
+ * The TLS handshake failed (certificate, protocol, or plain http on an https URL).
+ */
+"tls" | 
+/**
+ * No answer within the timeout.
+ */
+"timeout" | 
+/**
+ * An HTTP error status.
+ */
+"http_status" | 
+/**
+ * The receiver answered `{"errcode":"1",…}`: it rejected the push, most
+ * often because its callback secret is not the one Meituan issued.
+ */
+"wrong_secret" | 
+/**
+ * A 2xx answer whose body is not exactly the acknowledgement Meituan expects.
+ */
+"unexpected_body"
+/**
+ * The result of [`WorkCalendar::add_workdays`].
+ */
+export type DueTime = { 
+/**
+ * RFC 3339, +08:00.
+ */
+due_at: string; from: string; working_days: number; 
+/**
+ * Days passed over that did not count, in order, with the reason.
+ */
+skipped: SkippedDay[]; 
+/**
+ * Years touched for which no official data is shipped (Mon–Fri assumed).
+ */
+assumed_years: number[]; 
+/**
+ * Human note when `assumed_years` is not empty.
+ */
+note: string | null }
 /**
  * Codes the UI maps to translated text (`ui/src/lib/i18n/*.json`, `error.<code>`).
  */
@@ -380,6 +726,31 @@ export type ErrorCode =
  */
 export type ExportFormat = "csv" | "xlsx"
 /**
+ * One push as the live feed shows it.
+ */
+export type FeedItem = { 
+/**
+ * Increasing from 1 for the receiver's lifetime.
+ */
+seq: number; received_at: string; outcome: FeedOutcome; reason: string | null; order_id: string | null; 
+/**
+ * Meituan's status code as pushed (2 paid, 3 completed, 4 cancelled/refunded, 5 risk, 6 settled).
+ */
+status: string | null; pay_price: string | null; sid: string | null; event_id: number | null; bytes: number }
+export type FeedOutcome = 
+/**
+ * A new order event, stored.
+ */
+"stored" | 
+/**
+ * A replay of a stored event: acknowledged, not stored again.
+ */
+"duplicate" | 
+/**
+ * Refused (`reason` says why); answered with the error body.
+ */
+"rejected"
+/**
  * The answer to a generate request.
  */
 export type Generated = { link: LinkEntry; 
@@ -447,6 +818,27 @@ link_types: number[];
  */
 short_link?: boolean }
 /**
+ * Orders in one Beijing month.
+ */
+export type MonthCount = { 
+/**
+ * `YYYY-MM`.
+ */
+month: string; orders: number; 
+/**
+ * False for the current, partial month (shown, not averaged).
+ */
+counted: boolean }
+export type NextTier = { tier: Tier; 
+/**
+ * `None` is 不限.
+ */
+limit: number | null; min_monthly_orders: number; 
+/**
+ * How many more orders a month the average needs.
+ */
+orders_needed: number }
+/**
  * Filters of the Orders screen. Dates are Beijing dates (inclusive) of the
  * pay time.
  */
@@ -480,6 +872,28 @@ by_day: Totals[] }
  * An order's status, the same words for both API generations.
  */
 export type OrderStatus = "paid" | "completed" | "refunded" | "cancelled" | "risk" | "settled"
+/**
+ * The outcome the user (or the sandbox) reports.
+ */
+export type Outcome = 
+/**
+ * Granted with the tier the console now shows.
+ */
+{ outcome: "granted"; tier: Tier } | { outcome: "refused" }
+/**
+ * Whether a profile's receiver runs, and where.
+ */
+export type ReceiverStatus = { running: boolean; url: string | null; port: number | null; 
+/**
+ * The last feed sequence number (poll the feed after it).
+ */
+last_seq: number }
+export type RequestKind = "authorization" | "frequency" | "special_case"
+export type RequestStatus = 
+/**
+ * Waiting for Meituan's answer.
+ */
+"filed" | "granted" | "refused"
 /**
  * A row's state.
  */
@@ -526,6 +940,36 @@ export type SidWarning =
  * letters, digits, `_` and `-`, and may refuse it.
  */
 "non_ascii"
+export type SkippedDay = { date: string; kind: DayKind }
+/**
+ * A justification the user edits and copies into the console.
+ */
+export type SpecialCaseDraft = { 
+/**
+ * Chinese, as the console expects; at most 1000 characters.
+ */
+text: string; figures: SpecialCaseFigures }
+/**
+ * The user's own figures behind a special-case request.
+ */
+export type SpecialCaseFigures = { tier: TierReport; 
+/**
+ * Days of the last 30 on which the local ledger reached the limit or
+ * Meituan refused for quota.
+ */
+days_limit_hit: number; days_considered: number; 
+/**
+ * Highest calls in one day over the last 30 days.
+ */
+peak_calls: number; 
+/**
+ * Average calls per day over the last 30 days.
+ */
+average_calls: number; current_limit: number | null; 
+/**
+ * The tier the draft asks for: the next one above the current.
+ */
+requested_tier: Tier | null }
 /**
  * Why a sync stopped before the end of its range.
  */
@@ -638,6 +1082,72 @@ export type TargetKind =
  * A pasted Meituan link or text (media API only).
  */
 "text"
+/**
+ * The outcome of one test push. Holds no secret.
+ */
+export type TestPushReport = { url: string; ok: boolean; diagnosis: Diagnosis; 
+/**
+ * English, for the CLI and logs; the UI translates `diagnosis`.
+ */
+detail: string; http_status: number | null; 
+/**
+ * The first 500 characters of the reply body.
+ */
+reply: string | null; elapsed_ms: number; order_id: string; 
+/**
+ * With `probe_forged`: whether the receiver also accepted a push with a
+ * wrong sign (it then does not verify signatures at all).
+ */
+forged_accepted: boolean | null }
+/**
+ * The daily call limit Meituan grants (调用频次), by monthly order volume.
+ */
+export type Tier = 
+/**
+ * After the first approval.
+ */
+"2000" | "3000" | "6000" | "15000" | 
+/**
+ * 不限: calls are still counted.
+ */
+"unlimited"
+/**
+ * What `mtu tier --json` prints and the quota screen shows.
+ */
+export type TierReport = { monthly_average: number; 
+/**
+ * Oldest first: the counted months, then the current partial month.
+ */
+months: MonthCount[]; 
+/**
+ * The profile's limit now (`None` = unlimited).
+ */
+current_limit: number | null; current_tier: Tier; 
+/**
+ * The limit the average qualifies for (`None` = unlimited).
+ */
+eligible_limit: number | null; eligible_tier: Tier; 
+/**
+ * The tier above the eligible one; `None` at the top.
+ */
+next: NextTier | null; 
+/**
+ * True when the average qualifies for more than the current limit: a
+ * frequency request (频次申请) is worth filing.
+ */
+can_request: boolean; table: TierRow[]; 
+/**
+ * The definition above, in one English sentence.
+ */
+definition: string }
+/**
+ * One row of the console's table: from `min_monthly_orders` on, `tier`.
+ */
+export type TierRow = { min_monthly_orders: number; tier: Tier; 
+/**
+ * Calls per Beijing day; `None` is 不限 (unlimited).
+ */
+daily_limit: number | null }
 /**
  * Totals of a group (a sid, a day, or everything).
  */
