@@ -453,6 +453,144 @@ async ordersSetReservePercent(percent: number) : Promise<Result<number, IpcError
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
+},
+async listProfiles() : Promise<Result<ProfileSummary[], IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("list_profiles") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async createProfile(input: CreateProfileInput) : Promise<Result<ProfileSummary, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("create_profile", { input }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * A profile on the embedded sandbox's demo account (started if needed).
+ */
+async createSandboxProfile(name: string | null, generation: Generation) : Promise<Result<ProfileSummary, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("create_sandbox_profile", { name, generation }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async updateProfile(id: string, change: ProfileUpdate) : Promise<Result<ProfileSummary, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("update_profile", { id, change }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Deletes the profile and its keychain entries.
+ */
+async deleteProfile(id: string) : Promise<Result<null, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("delete_profile", { id }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Stores a secret typed or pasted in the UI. The reply carries only the
+ * masked hint.
+ */
+async setSecret(id: string, kind: SecretKind, secret: string) : Promise<Result<ProfileSummary, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("set_secret", { id, kind, secret }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async removeSecret(id: string, kind: SecretKind) : Promise<Result<ProfileSummary, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("remove_secret", { id, kind }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Finds the key in text pasted from the console and stores it.
+ */
+async importSecretFromText(id: string, kind: SecretKind, text: string) : Promise<Result<ProfileSummary, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("import_secret_from_text", { id, kind, text }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async verifyProfile(id: string) : Promise<Result<VerifyReport, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("verify_profile", { id }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * The secret drawn as a PNG `data:` URL: pixels, not text.
+ */
+async revealSecret(id: string, kind: SecretKind, dark: boolean) : Promise<Result<string, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("reveal_secret", { id, kind, dark }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Copies the secret to the OS clipboard (marked sensitive); returns when
+ * it will be cleared, for the countdown.
+ */
+async copySecret(id: string, kind: SecretKind) : Promise<Result<CopyReceipt, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("copy_secret", { id, kind }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Clears the clipboard now if it still holds our copy.
+ */
+async clearCopiedSecret() : Promise<Result<boolean, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("clear_copied_secret") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async quotaStatus(profileId: string) : Promise<Result<QuotaStatus, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("quota_status", { profileId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * The last `days` Beijing days (1–366), oldest first.
+ */
+async quotaHistory(profileId: string, days: number) : Promise<Result<DayUsage[], IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("quota_history", { profileId, days }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 }
 }
 
@@ -577,6 +715,31 @@ via: string;
  */
 answer_due: boolean }
 /**
+ * What a copy returns to the UI: when the clipboard will be cleared, for
+ * the countdown. Never the secret.
+ */
+export type CopyReceipt = { 
+/**
+ * RFC 3339 (+08:00); `null` when the user chose never to clear.
+ */
+clears_at: string | null; 
+/**
+ * Seconds until then, for the countdown; `null` = never.
+ */
+clear_after_secs: number | null }
+/**
+ * What the UI sends to create a profile.
+ */
+export type CreateProfileInput = { name: string; appkey: string; generation: Generation; 
+/**
+ * `null`: Meituan's gateway for the generation.
+ */
+base_url: string | null; 
+/**
+ * `null`: 2000, the tier after the first approval.
+ */
+tier: Tier | null; api_secret: string | null; callback_secret: string | null }
+/**
  * Why a day is or is not a working day.
  */
 export type DayKind = 
@@ -596,6 +759,10 @@ export type DayKind =
  * A weekend day worked in exchange for a holiday (调休上班).
  */
 { kind: "make_up_workday"; name: string }
+/**
+ * One day of the history chart.
+ */
+export type DayUsage = { day: string; used: number; server_exhausted: boolean }
 /**
  * What the test push found, most specific first.
  */
@@ -759,6 +926,18 @@ export type Generated = { link: LinkEntry;
  */
 cached: boolean }
 /**
+ * Which API generation (and signing scheme) a profile uses.
+ */
+export type Generation = 
+/**
+ * `openapi.meituan.com/api/*`, MD5 `sign` parameter.
+ */
+"legacy" | 
+/**
+ * `media.meituan.com/cps_open/*`, S-Ca HMAC headers.
+ */
+"media"
+/**
  * The error crossing the IPC boundary.
  */
 export type IpcError = { code: ErrorCode; 
@@ -881,6 +1060,67 @@ export type Outcome =
  */
 { outcome: "granted"; tier: Tier } | { outcome: "refused" }
 /**
+ * What the Accounts screen lists: never a secret, only whether one is
+ * stored and a masked hint.
+ */
+export type ProfileSummary = { id: string; name: string; appkey: string; generation: Generation; 
+/**
+ * Meituan's or a custom address; `null` for the embedded sandbox.
+ */
+base_url: string | null; sandbox: boolean; tier: Tier; auth_status: AuthStatus; auth_applications: number; auth_applied_at: string | null; has_api_secret: boolean; has_callback_secret: boolean; 
+/**
+ * `••••` + the last four characters, or `null`.
+ */
+api_secret_hint: string | null; callback_secret_hint: string | null; created_at: string }
+/**
+ * What a profile edit may change; `None` leaves a field as it is.
+ */
+export type ProfileUpdate = { name: string | null; appkey: string | null; tier: Tier | null; 
+/**
+ * Ignored for sandbox profiles.
+ */
+base_url: string | null }
+/**
+ * How close today is to the limit.
+ */
+export type QuotaLevel = "normal" | 
+/**
+ * ≥ 80 % used.
+ */
+"warning" | 
+/**
+ * ≥ 95 % used.
+ */
+"critical" | 
+/**
+ * Used up (locally, or the server said so): calls are refused until reset.
+ */
+"exhausted"
+/**
+ * Today's quota for a profile's appkey.
+ */
+export type QuotaStatus = { 
+/**
+ * Beijing date, `YYYY-MM-DD`.
+ */
+day: string; used: number; 
+/**
+ * `null` when the tier is unlimited.
+ */
+limit: number | null; 
+/**
+ * `null` when the tier is unlimited; 0 once exhausted.
+ */
+remaining: number | null; 
+/**
+ * Next Beijing midnight, RFC 3339 with `+08:00`.
+ */
+resets_at: string; tier: Tier; level: QuotaLevel; 
+/**
+ * Meituan refused a call for quota today.
+ */
+server_exhausted: boolean }
+/**
  * Whether a profile's receiver runs, and where.
  */
 export type ReceiverStatus = { running: boolean; url: string | null; port: number | null; 
@@ -906,6 +1146,18 @@ export type RowStatus = "pending" |
  * Answered from the library (0 calls).
  */
 "library" | "error"
+/**
+ * Which of a profile's secrets.
+ */
+export type SecretKind = 
+/**
+ * The API 密钥 that signs calls.
+ */
+"api_secret" | 
+/**
+ * The 回调密钥 that signs order pushes.
+ */
+"callback_secret"
 export type Settings = { language: Language; 
 /**
  * Seconds before a copied secret is cleared; `null` = never.
@@ -1164,6 +1416,90 @@ commission_cents: number;
  * Commission of the orders that still earn (paid, completed, settled).
  */
 valid_commission_cents: number; refund_price_cents: number }
+/**
+ * What verify found wrong; `None` in the report when all is well.
+ */
+export type VerifyProblem = 
+/**
+ * No answer: offline, DNS, refused connection, TLS.
+ */
+"network" | 
+/**
+ * The server did not answer in time.
+ */
+"timeout" | 
+/**
+ * The appkey is unknown to the server.
+ */
+"appkey" | 
+/**
+ * The signature was refused: the secret is wrong.
+ */
+"secret" | 
+/**
+ * Refused, and Meituan does not say whether appkey or secret (media 400).
+ */
+"credentials" | 
+/**
+ * The computer's clock is too far off (`offset_secs` says how far).
+ */
+"clock" | 
+/**
+ * API authorization (API 授权) is not open yet.
+ */
+"authorization_not_open" | 
+/**
+ * Today's quota is used up (`resets_at` says when it comes back).
+ */
+"quota_exhausted" | 
+/**
+ * Calls too close together.
+ */
+"too_frequent" | 
+/**
+ * No API secret is stored for the profile.
+ */
+"missing_secret" | 
+/**
+ * The OS keychain could not be used.
+ */
+"keychain" | 
+/**
+ * The server failed or answered something unreadable.
+ */
+"server"
+/**
+ * The outcome of a verify, for the UI and `mtu profile verify --json`.
+ */
+export type VerifyReport = { profile_id: string; ok: boolean; problem: VerifyProblem | null; 
+/**
+ * The same as the problem's code, for the generic error translation.
+ */
+code: ErrorCode | null; 
+/**
+ * A plain English sentence; the UI shows the translation of `problem`.
+ */
+message: string; 
+/**
+ * Server clock minus ours, in seconds, when the clock is the problem.
+ */
+offset_secs: number | null; 
+/**
+ * When the quota comes back (RFC 3339, +08:00), when it is the problem.
+ */
+resets_at: string | null; 
+/**
+ * The endpoint called, when a call was made.
+ */
+endpoint: string | null; latency_ms: number | null; 
+/**
+ * The authorization status after the check.
+ */
+auth_status: AuthStatus; 
+/**
+ * RFC 3339, +08:00.
+ */
+checked_at: string }
 
 /** tauri-specta globals **/
 

@@ -9,9 +9,45 @@
 
 import { commands } from './bindings'
 import { IpcFailure, toIpcFailure } from './ipc-failure'
-import type { AppInfo, ErrorCode, IpcError, Language, Settings } from './bindings'
+import type {
+  AppInfo,
+  AuthStatus,
+  CopyReceipt,
+  CreateProfileInput,
+  DayUsage,
+  ErrorCode,
+  Generation,
+  IpcError,
+  Language,
+  ProfileSummary,
+  QuotaLevel,
+  QuotaStatus,
+  SecretKind,
+  Settings,
+  Tier,
+  VerifyProblem,
+  VerifyReport,
+} from './bindings'
 
-export type { AppInfo, ErrorCode, IpcError, Language, Settings }
+export type {
+  AppInfo,
+  AuthStatus,
+  CopyReceipt,
+  CreateProfileInput,
+  DayUsage,
+  ErrorCode,
+  Generation,
+  IpcError,
+  Language,
+  ProfileSummary,
+  QuotaLevel,
+  QuotaStatus,
+  SecretKind,
+  Settings,
+  Tier,
+  VerifyProblem,
+  VerifyReport,
+}
 export { IpcFailure, toIpcFailure }
 
 type CommandResult<T> = { status: 'ok'; data: T } | { status: 'error'; error: IpcError }
@@ -47,89 +83,13 @@ export function saveSettings(settings: Settings): Promise<Settings> {
   return callResult(() => commands.saveSettings(settings))
 }
 
-// ---------------------------------------------------------------------------
-// Profiles, secrets and quota.
-//
-// TEMPORARY: until the profile/quota commands are generated into
-// `bindings.ts`, the types below mirror desk-core's Rust types by hand and
-// the calls go through `loose()`. They are replaced by the generated ones.
-
-export type Generation = 'legacy' | 'media'
-export type Tier = '2000' | '3000' | '6000' | '15000' | 'unlimited'
-export type AuthStatus = 'not_open' | 'applying' | 'open' | 'refused'
-export type SecretKind = 'api_secret' | 'callback_secret'
-export type ProfileSummary = {
-  id: string
-  name: string
-  appkey: string
-  generation: Generation
-  base_url: string | null
-  sandbox: boolean
-  tier: Tier
-  auth_status: AuthStatus
-  auth_applications: number
-  auth_applied_at: string | null
-  has_api_secret: boolean
-  has_callback_secret: boolean
-  api_secret_hint: string | null
-  callback_secret_hint: string | null
-  created_at: string
-}
-export type NewProfileInput = {
-  name: string
-  appkey: string
-  generation: Generation
-  base_url: string | null
-  api_secret: string | null
-  callback_secret: string | null
-}
-export type VerifyProblem =
-  | 'network'
-  | 'timeout'
-  | 'appkey'
-  | 'secret'
-  | 'credentials'
-  | 'clock'
-  | 'authorization_not_open'
-  | 'quota_exhausted'
-  | 'too_frequent'
-  | 'missing_secret'
-  | 'keychain'
-  | 'server'
-export type VerifyReport = {
-  profile_id: string
-  ok: boolean
-  problem: VerifyProblem | null
-  code: ErrorCode | null
-  message: string
-  offset_secs: number | null
-  resets_at: string | null
-  endpoint: string | null
-  latency_ms: number | null
-  auth_status: AuthStatus
-  checked_at: string
-}
-export type CopyReceipt = { clears_at: string | null; clear_after_secs: number | null }
-export type QuotaLevel = 'normal' | 'warning' | 'critical' | 'exhausted'
-export type DayUsage = { day: string; used: number; server_exhausted: boolean }
-export type QuotaStatus = {
-  day: string
-  used: number
-  limit: number | null
-  remaining: number | null
-  resets_at: string
-  tier: Tier
-  level: QuotaLevel
-  server_exhausted: boolean
-}
-export type QuotaOverview = { status: QuotaStatus; history: DayUsage[] }
-
 function isCommandResult(value: unknown): value is CommandResult<unknown> {
   if (typeof value !== 'object' || value === null) return false
   const status = (value as { status?: unknown }).status
   return (status === 'ok' && 'data' in value) || (status === 'error' && 'error' in value)
 }
 
+/** Calls a command by name (for sections written before their bindings). */
 async function loose<T>(name: string, ...args: unknown[]): Promise<T> {
   const command = (commands as unknown as Record<string, unknown>)[name]
   if (typeof command !== 'function') {
@@ -139,57 +99,65 @@ async function loose<T>(name: string, ...args: unknown[]): Promise<T> {
   return (isCommandResult(raw) ? unwrap(raw) : raw) as T
 }
 
+// ---------------------------------------------------------------------------
+// Profiles, secrets and quota. Secrets go in (typed or pasted); nothing here
+// ever receives one: reveal returns a picture, copy happens in Rust.
+
+/** Today's quota and the last 30 Beijing days, for the quota screen. */
+export type QuotaOverview = { status: QuotaStatus; history: DayUsage[] }
+
 /** The saved profiles, oldest first. */
-export async function listProfiles(): Promise<ProfileSummary[]> {
-  const command = (commands as unknown as Record<string, unknown>)['listProfiles']
-  // Before the profile commands exist no profile can exist either.
-  if (typeof command !== 'function') return []
-  return loose<ProfileSummary[]>('listProfiles')
+export function listProfiles(): Promise<ProfileSummary[]> {
+  return callResult(() => commands.listProfiles())
 }
 
 /** Creates a profile; secrets go straight to the OS keychain. */
-export function createProfile(input: NewProfileInput): Promise<ProfileSummary> {
-  return loose('createProfile', input)
+export function createProfile(input: CreateProfileInput): Promise<ProfileSummary> {
+  return callResult(() => commands.createProfile(input))
 }
 
-/** Creates a profile on the embedded sandbox, authorized and with secrets. */
-export function createSandboxProfile(): Promise<ProfileSummary> {
-  return loose('createSandboxProfile')
+/** Creates a profile on the embedded sandbox's demo account. */
+export function createSandboxProfile(generation: Generation = 'legacy'): Promise<ProfileSummary> {
+  return callResult(() => commands.createSandboxProfile(null, generation))
 }
 
 /** Deletes a profile and its keychain entries. */
 export function deleteProfile(id: string): Promise<void> {
-  return loose('deleteProfile', id)
+  return callResult(() => commands.deleteProfile(id)).then(() => undefined)
 }
 
 /** Stores or replaces one secret. */
 export function setSecret(id: string, kind: SecretKind, secret: string): Promise<ProfileSummary> {
-  return loose('setSecret', id, kind, secret)
+  return callResult(() => commands.setSecret(id, kind, secret))
 }
 
 /** Finds the 32-hex key in text pasted from the console and stores it. */
 export function importSecretFromText(id: string, kind: SecretKind, text: string): Promise<ProfileSummary> {
-  return loose('importSecretFromText', id, kind, text)
+  return callResult(() => commands.importSecretFromText(id, kind, text))
 }
 
 /** One cheap signed call with a plain-words diagnosis. */
 export function verifyProfile(id: string): Promise<VerifyReport> {
-  return loose('verifyProfile', id)
+  return callResult(() => commands.verifyProfile(id))
 }
 
 /** The secret drawn as a PNG `data:` URL; the text itself never crosses IPC. */
 export function revealSecret(id: string, kind: SecretKind, dark: boolean): Promise<string> {
-  return loose('revealSecret', id, kind, dark)
+  return callResult(() => commands.revealSecret(id, kind, dark))
 }
 
 /** Copies the secret in Rust (marked sensitive); returns when it is cleared. */
 export function copySecret(id: string, kind: SecretKind): Promise<CopyReceipt> {
-  return loose('copySecret', id, kind)
+  return callResult(() => commands.copySecret(id, kind))
 }
 
 /** Today's quota and the last 30 days for one profile. */
-export function quotaStatus(id: string): Promise<QuotaOverview> {
-  return loose('quotaStatus', id)
+export async function quotaStatus(profileId: string): Promise<QuotaOverview> {
+  const [status, history] = await Promise.all([
+    callResult(() => commands.quotaStatus(profileId)),
+    callResult(() => commands.quotaHistory(profileId, 30)),
+  ])
+  return { status, history }
 }
 
 // ---------------------------------------------------------------------------

@@ -109,6 +109,7 @@ describe('adding a profile', () => {
     await fireEvent.click(screen.getByLabelText(/媒体 API/))
     await fireEvent.click(screen.getByTestId('add-server-custom'))
     await fireEvent.input(screen.getByLabelText('地址'), { target: { value: 'http://127.0.0.1:9000' } })
+    await fireEvent.change(screen.getByLabelText('调用频次'), { target: { value: '6000' } })
     const secretInput = screen.getByLabelText('API 密钥') as HTMLInputElement
     expect(secretInput.type).toBe('password')
     await fireEvent.input(secretInput, { target: { value: SECRET } })
@@ -119,6 +120,7 @@ describe('adding a profile', () => {
       appkey: 'abcdefabcdefabcdefabcdefabcdefab',
       generation: 'media',
       base_url: 'http://127.0.0.1:9000',
+      tier: '6000',
       api_secret: SECRET,
       callback_secret: null,
     })
