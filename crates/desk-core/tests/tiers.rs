@@ -27,10 +27,13 @@ fn table_boundaries() {
     }
 }
 
+/// (average, eligible limit, next limit (outer None: no next tier), orders needed)
+type Case = (u64, Option<u32>, Option<Option<u32>>, u64);
+
 #[test]
 fn report_at_each_boundary_names_the_next_tier_and_the_gap() {
     // (average, eligible limit, next limit, orders needed)
-    let cases: [(u64, Option<u32>, Option<Option<u32>>, u64); 9] = [
+    let cases: [Case; 9] = [
         (999, Some(2000), Some(Some(3000)), 1),
         (1000, Some(3000), Some(Some(6000)), 1000),
         (1999, Some(3000), Some(Some(6000)), 1),
