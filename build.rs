@@ -55,6 +55,20 @@ const COMMANDS: &[&str] = &[
     "orders_export",
     "orders_reserve_percent",
     "orders_set_reserve_percent",
+    "list_profiles",
+    "create_profile",
+    "create_sandbox_profile",
+    "update_profile",
+    "delete_profile",
+    "set_secret",
+    "remove_secret",
+    "import_secret_from_text",
+    "verify_profile",
+    "reveal_secret",
+    "copy_secret",
+    "clear_copied_secret",
+    "quota_status",
+    "quota_history",
 ];
 
 fn main() {

@@ -2,6 +2,7 @@
 //! built once at start-up and passed to commands through Tauri's state.
 
 use desk_core::api::Api;
+use desk_core::clipboard::SecretClipboard;
 use desk_core::embedded::EmbeddedSandbox;
 use desk_core::logging::Redactor;
 use desk_core::vault::{KeyringVault, Vault};
@@ -19,6 +20,8 @@ pub struct AppState {
     pub sandbox: Arc<EmbeddedSandbox>,
     /// The signed-call gateway: every call to Meituan goes through its ledger.
     pub api: Arc<Api>,
+    /// Copies secrets to the OS clipboard and clears them (timer, quit).
+    pub clipboard: Arc<SecretClipboard>,
     /// Local callback receivers, one per profile at most (console/callback).
     pub receivers: Arc<desk_core::callback::Receivers>,
 }
@@ -40,7 +43,17 @@ impl AppState {
             vault,
             sandbox,
             api,
+            clipboard: Arc::new(SecretClipboard::system()),
             receivers: Arc::default(),
         })
+    }
+
+    /// Call when the app quits: clears a copied secret still on the
+    /// clipboard and stops the embedded sandbox (flushing its counters).
+    pub fn on_exit(&self) {
+        if let Err(e) = self.clipboard.clear_if_ours() {
+            tracing::warn!(error = %e, "could not clear the clipboard on quit");
+        }
+        tauri::async_runtime::block_on(self.sandbox.shutdown());
     }
 }

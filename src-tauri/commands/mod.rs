@@ -8,6 +8,8 @@ pub mod callback;
 pub mod console;
 pub mod links;
 pub mod orders;
+pub mod profiles;
+pub mod quota;
 
 /// Every command the webview may call, in one list: used for the handler,
 /// the generated TypeScript bindings, and the capability (build.rs keeps the
@@ -64,6 +66,20 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
         orders::orders_export,
         orders::orders_reserve_percent,
         orders::orders_set_reserve_percent,
+        profiles::list_profiles,
+        profiles::create_profile,
+        profiles::create_sandbox_profile,
+        profiles::update_profile,
+        profiles::delete_profile,
+        profiles::set_secret,
+        profiles::remove_secret,
+        profiles::import_secret_from_text,
+        profiles::verify_profile,
+        profiles::reveal_secret,
+        profiles::copy_secret,
+        profiles::clear_copied_secret,
+        quota::quota_status,
+        quota::quota_history,
     ])
 }
 
