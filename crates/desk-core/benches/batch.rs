@@ -39,7 +39,9 @@ async fn one(generation: Generation) {
             report.counts.library,
             report.counts.error
         );
-        assert_eq!(u64::from(report.calls), spent);
+        // The ledger counts every call sent; the sandbox does not count a
+        // call it refused or never fully received, so it can only be lower.
+        assert!(u64::from(report.calls) >= spent);
         if round == "repeat" {
             assert_eq!(spent, 0, "a repeated batch spent calls");
         }
