@@ -201,9 +201,9 @@ impl SecretClipboard {
         self.pending().as_ref().and_then(|p| p.deadline)
     }
 
-    /// Copies and starts the timer on the current tokio runtime; the timer
-    /// sleeps on the wall clock and then asks `clock` whether the deadline
-    /// passed.
+    /// Copies and starts the clear timer (a task on the current tokio
+    /// runtime, or a thread outside one); the timer sleeps on the wall clock
+    /// and then asks `clock` whether the deadline passed.
     pub fn copy_with_timer(
         self: &Arc<Self>,
         secret: &Secret,
@@ -213,12 +213,33 @@ impl SecretClipboard {
         let (receipt, generation) = self.copy(secret, clear_after_secs, clock.now())?;
         if let Some(secs) = clear_after_secs {
             let this = Arc::clone(self);
-            tokio::spawn(async move {
-                tokio::time::sleep(std::time::Duration::from_secs(u64::from(secs))).await;
+            let delay = std::time::Duration::from_secs(u64::from(secs));
+            let clear = move || {
                 if let Err(e) = this.clear_due(generation, clock.now()) {
                     tracing::warn!(error = %e, "could not clear the clipboard");
                 }
-            });
+            };
+            // On a tokio runtime (the app's async commands) a task; called
+            // from a plain thread, a thread, rather than a panic.
+            match tokio::runtime::Handle::try_current() {
+                Ok(handle) => {
+                    handle.spawn(async move {
+                        tokio::time::sleep(delay).await;
+                        clear();
+                    });
+                }
+                Err(_) => {
+                    std::thread::Builder::new()
+                        .name("clipboard-clear".into())
+                        .spawn(move || {
+                            std::thread::sleep(delay);
+                            clear();
+                        })
+                        .map_err(|e| {
+                            Error::Internal(format!("cannot start the clear timer: {e}"))
+                        })?;
+                }
+            }
         }
         Ok(receipt)
     }
@@ -418,6 +439,22 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(e.code(), crate::ErrorCode::NotFound);
+    }
+
+    #[test]
+    fn the_timer_also_runs_outside_a_runtime() {
+        let fake = FakeClipboard::default();
+        let cb = Arc::new(SecretClipboard::new(Box::new(fake.clone())));
+        let clock = Arc::new(crate::ManualClock::new(t0()));
+        cb.copy_with_timer(
+            &Secret::new("secret-value-1".into()),
+            Some(1),
+            clock.clone(),
+        )
+        .unwrap();
+        clock.advance(chrono::Duration::seconds(1));
+        std::thread::sleep(std::time::Duration::from_millis(1500));
+        assert_eq!(fake.get(), None);
     }
 
     #[tokio::test(flavor = "current_thread", start_paused = true)]
