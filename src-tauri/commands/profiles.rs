@@ -149,10 +149,11 @@ pub fn reveal_secret(
 }
 
 /// Copies the secret to the OS clipboard (marked sensitive); returns when
-/// it will be cleared, for the countdown.
+/// it will be cleared, for the countdown. Async so it runs on Tauri's tokio
+/// runtime, where the clear timer is spawned.
 #[tauri::command]
 #[specta::specta]
-pub fn copy_secret(
+pub async fn copy_secret(
     state: State<'_, AppState>,
     id: String,
     kind: SecretKind,

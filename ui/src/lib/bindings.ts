@@ -552,7 +552,8 @@ async revealSecret(id: string, kind: SecretKind, dark: boolean) : Promise<Result
 },
 /**
  * Copies the secret to the OS clipboard (marked sensitive); returns when
- * it will be cleared, for the countdown.
+ * it will be cleared, for the countdown. Async so it runs on Tauri's tokio
+ * runtime, where the clear timer is spawned.
  */
 async copySecret(id: string, kind: SecretKind) : Promise<Result<CopyReceipt, IpcError>> {
     try {
