@@ -13,10 +13,8 @@ pub fn render() -> String {
     // One folder per call: tests render concurrently and each removes its own.
     static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let dir = std::env::temp_dir().join(format!(
-        "union-desk-bindings-{}-{call}",
-        std::process::id()
-    ));
+    let dir =
+        std::env::temp_dir().join(format!("union-desk-bindings-{}-{call}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir is writable");
     let path = dir.join("bindings.ts");
     crate::commands::specta_builder()

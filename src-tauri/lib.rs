@@ -37,8 +37,15 @@ pub fn run() {
             builder.mount_events(app);
             Ok(())
         })
-        .run(tauri::generate_context!())
-        .unwrap_or_else(|e| fatal(&format!("Union Desk could not start its window: {e}")));
+        .build(tauri::generate_context!())
+        .unwrap_or_else(|e| fatal(&format!("Union Desk could not start its window: {e}")))
+        .run(|app, event| {
+            // Clear a secret we copied and stop the embedded sandbox on quit.
+            if let tauri::RunEvent::Exit = event {
+                use tauri::Manager;
+                app.state::<AppState>().on_exit();
+            }
+        });
 }
 
 fn fatal(message: &str) -> ! {

@@ -294,6 +294,10 @@ fn test_all() -> Result {
             &["build", "--package", "union-desk", "--bin", "union-desk"],
         )
     })?;
+    step(
+        "release configuration (updater key, bundle metadata)",
+        &mut || sh(&root, "node", &["--test", "tests/install/config.test.mjs"]),
+    )?;
     step("GUI end-to-end (WebDriver, real window)", &mut || {
         in_session(&[
             "node",

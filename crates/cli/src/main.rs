@@ -4,9 +4,9 @@
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
+mod context;
 mod link;
 mod orders;
-mod context;
 mod profile;
 mod quota;
 mod sandbox;

@@ -20,8 +20,8 @@ pub mod authorization;
 pub mod callback;
 pub mod requests;
 pub mod tiers;
-pub mod workdays;
 pub mod verify;
+pub mod workdays;
 // Links and orders (issue 6).
 pub mod batch;
 pub mod export;
