@@ -54,6 +54,14 @@ describe('the settings screen', () => {
     return screen.getByLabelText('复制的密钥多久后从剪贴板清除') as HTMLSelectElement
   }
 
+  it('explains where each OS keeps the secrets', () => {
+    render(Settings)
+    const help = screen.getByTestId('settings-keychain')
+    expect(help.textContent).toContain('钥匙串与密钥安全')
+    for (const os of ['macOS', 'Windows', 'Linux']) expect(help.textContent).toContain(os)
+    expect(help.textContent).toContain('凭据管理器')
+  })
+
   it('shows the data folder from the backend, read-only', async () => {
     render(Settings)
     const input = screen.getByLabelText('数据文件夹') as HTMLInputElement
