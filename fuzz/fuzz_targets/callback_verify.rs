@@ -9,7 +9,10 @@ use meituan_union::sign::{sign_callback_fields, verify_callback};
 const SECRET: &str = "0123456789abcdef0123456789abcdef";
 
 fn md5_hex(bytes: &[u8]) -> String {
-    Md5::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+    Md5::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 fuzz_target!(|data: &[u8]| {

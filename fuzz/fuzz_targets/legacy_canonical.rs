@@ -26,7 +26,9 @@ fuzz_target!(|data: &[u8]| {
 
     let sign = legacy_sign(secret, &params);
     assert_eq!(sign.len(), 32);
-    assert!(sign.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)));
+    assert!(sign
+        .bytes()
+        .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)));
 
     let mut reversed = params.clone();
     reversed.reverse();
