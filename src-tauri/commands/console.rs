@@ -167,7 +167,7 @@ pub fn special_case_draft(
 ) -> Result<SpecialCaseDraft, IpcError> {
     Ok(requests::draft_special_case(
         &state.store,
-        &state.api.ledger(),
+        state.api.ledger(),
         state.clock.as_ref(),
         &profile_id,
     )?)

@@ -46,7 +46,10 @@ async function waitForPort(port, ms) {
 /** Starts tauri-driver and opens a WebDriver session on the real app window. */
 export async function launchApp({ home } = {}) {
   if (!existsSync(APP)) throw new Error(`app binary missing: ${APP} (cargo build -p union-desk)`);
-  const dataDir = home ?? mkdtempSync(join(tmpdir(), 'union-desk-e2e-'));
+  // UNION_DESK_E2E_DIR keeps the data folders for the secret-leak scan.
+  const parent = process.env.UNION_DESK_E2E_DIR ?? tmpdir();
+  mkdirSync(parent, { recursive: true });
+  const dataDir = home ?? mkdtempSync(join(parent, 'union-desk-e2e-'));
   const port = await freePort();
   const nativePort = await freePort();
   const driver = spawn(findTauriDriver(), ['--port', String(port), '--native-port', String(nativePort)], {

@@ -298,6 +298,9 @@ fn test_all() -> Result {
         "release configuration (updater key, bundle metadata)",
         &mut || sh(&root, "node", &["--test", "tests/install/config.test.mjs"]),
     )?;
+    let e2e_data = root.join(".e2e").join("data");
+    let _ = std::fs::remove_dir_all(&e2e_data);
+    std::env::set_var("UNION_DESK_E2E_DIR", &e2e_data);
     step("GUI end-to-end (WebDriver, real window)", &mut || {
         in_session(&[
             "node",
@@ -307,6 +310,19 @@ fn test_all() -> Result {
             "tests/e2e/",
         ])
     })?;
+    step(
+        "secret-leak scan (CLI full run + E2E data folders)",
+        &mut || {
+            sh(
+                &root,
+                &cargo,
+                &["build", "--package", "mtu-cli", "--bin", "mtu"],
+            )?;
+            in_session(&["bash", "tests/reliability/leak_scan.sh", "--full-run"])?;
+            let data = e2e_data.to_string_lossy().into_owned();
+            sh(&root, "bash", &["tests/reliability/leak_scan.sh", &data])
+        },
+    )?;
     eprintln!(
         "\nAll checks passed in {:.0} s:",
         started.elapsed().as_secs_f64()

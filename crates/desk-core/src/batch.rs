@@ -47,7 +47,11 @@ pub fn infer_target(cell: &str) -> (TargetKind, String) {
         ("sku:", TargetKind::Sku),
         ("text:", TargetKind::Text),
     ] {
-        if c.len() >= prefix.len() && c[..prefix.len()].eq_ignore_ascii_case(prefix) {
+        // `get` rather than indexing: the cut may fall inside a multi-byte
+        // character (e.g. "QO" followed by a CJK character).
+        if c.get(..prefix.len())
+            .is_some_and(|head| head.eq_ignore_ascii_case(prefix))
+        {
             return (kind, c[prefix.len()..].trim().to_owned());
         }
     }
@@ -662,5 +666,19 @@ mod tests {
         let rows = parse("33\ts1\t2\n34\n", &BatchDefaults::default()).unwrap();
         assert!(matches!(&rows[0], ParsedRow::Ok(q) if q.sid == "s1" && q.link_types == vec![2]));
         assert!(matches!(&rows[1], ParsedRow::Bad { reason, .. } if reason.contains("sid")));
+    }
+}
+
+#[cfg(test)]
+mod infer_target_regressions {
+    use super::*;
+
+    /// Found by `fuzz/run.sh` (fuzz/regressions/batch_csv-char-boundary):
+    /// a prefix check that cut through a multi-byte character panicked.
+    #[test]
+    fn a_multibyte_character_at_the_prefix_boundary_does_not_panic() {
+        assert_eq!(infer_target("QO美").0, TargetKind::Sku);
+        assert_eq!(infer_target("te美团").0, TargetKind::Sku);
+        assert_eq!(infer_target("ACT:33"), (TargetKind::Act, "33".to_owned()));
     }
 }
