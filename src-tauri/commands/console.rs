@@ -4,17 +4,20 @@
 
 use crate::state::AppState;
 use desk_core::authorization::{self, AuthorizationView};
+use desk_core::console_actions::ConsoleActions;
 use desk_core::profiles::{self, Tier};
-use desk_core::requests::{
-    self, console::SandboxConsole, ConsoleRequest, Outcome, SpecialCaseDraft,
-};
+use desk_core::requests::{self, ConsoleRequest, Outcome, SpecialCaseDraft};
 use desk_core::tiers::{self, TierReport};
 use desk_core::workdays::{self, DueTime};
 use desk_core::IpcError;
 use tauri::State;
 
-async fn console(state: &AppState) -> Result<SandboxConsole, desk_core::Error> {
-    SandboxConsole::new(&state.sandbox.ensure().await?)
+fn actions(state: &AppState) -> ConsoleActions<'_> {
+    ConsoleActions {
+        store: &state.store,
+        clock: state.clock.as_ref(),
+        sandbox: &state.sandbox,
+    }
 }
 
 #[tauri::command]
@@ -55,19 +58,7 @@ pub async fn authorization_apply(
     state: State<'_, AppState>,
     profile_id: String,
 ) -> Result<AuthorizationView, IpcError> {
-    if profiles::get(&state.store, &profile_id)?.sandbox {
-        let c = console(&state).await?;
-        Ok(
-            authorization::apply_sandbox(&state.store, state.clock.as_ref(), &c, &profile_id)
-                .await?,
-        )
-    } else {
-        Ok(authorization::apply_manual(
-            &state.store,
-            state.clock.as_ref(),
-            &profile_id,
-        )?)
-    }
+    Ok(actions(&state).apply_authorization(&profile_id).await?)
 }
 
 #[tauri::command]
@@ -76,19 +67,7 @@ pub async fn authorization_refresh(
     state: State<'_, AppState>,
     profile_id: String,
 ) -> Result<AuthorizationView, IpcError> {
-    if profiles::get(&state.store, &profile_id)?.sandbox {
-        let c = console(&state).await?;
-        Ok(
-            authorization::refresh_sandbox(&state.store, state.clock.as_ref(), &c, &profile_id)
-                .await?,
-        )
-    } else {
-        Ok(authorization::view(
-            &state.store,
-            state.clock.as_ref(),
-            &profile_id,
-        )?)
-    }
+    Ok(actions(&state).refresh_authorization(&profile_id).await?)
 }
 
 /// Real profiles: the outcome the user saw in the console.
@@ -127,19 +106,7 @@ pub async fn frequency_request(
     state: State<'_, AppState>,
     profile_id: String,
 ) -> Result<ConsoleRequest, IpcError> {
-    if profiles::get(&state.store, &profile_id)?.sandbox {
-        let c = console(&state).await?;
-        Ok(
-            requests::file_frequency_sandbox(&state.store, state.clock.as_ref(), &c, &profile_id)
-                .await?,
-        )
-    } else {
-        Ok(requests::file_frequency_manual(
-            &state.store,
-            state.clock.as_ref(),
-            &profile_id,
-        )?)
-    }
+    Ok(actions(&state).file_frequency(&profile_id).await?)
 }
 
 #[tauri::command]
@@ -181,26 +148,9 @@ pub async fn special_case_file(
     justification: String,
     requested_tier: Option<Tier>,
 ) -> Result<ConsoleRequest, IpcError> {
-    if profiles::get(&state.store, &profile_id)?.sandbox {
-        let c = console(&state).await?;
-        Ok(requests::file_special_case_sandbox(
-            &state.store,
-            state.clock.as_ref(),
-            &c,
-            &profile_id,
-            &justification,
-            requested_tier,
-        )
+    Ok(actions(&state)
+        .file_special_case(&profile_id, &justification, requested_tier)
         .await?)
-    } else {
-        Ok(requests::file_special_case_manual(
-            &state.store,
-            state.clock.as_ref(),
-            &profile_id,
-            &justification,
-            requested_tier,
-        )?)
-    }
 }
 
 /// Sandbox: picks up the console's answers. Real: the history as it stands.
@@ -210,16 +160,7 @@ pub async fn requests_refresh(
     state: State<'_, AppState>,
     profile_id: String,
 ) -> Result<Vec<ConsoleRequest>, IpcError> {
-    if profiles::get(&state.store, &profile_id)?.sandbox {
-        let c = console(&state).await?;
-        Ok(requests::refresh_sandbox(&state.store, state.clock.as_ref(), &c, &profile_id).await?)
-    } else {
-        Ok(requests::history(
-            &state.store,
-            state.clock.as_ref(),
-            &profile_id,
-        )?)
-    }
+    Ok(actions(&state).refresh_requests(&profile_id).await?)
 }
 
 /// Requests whose answer is now due, each returned once (for a notification).

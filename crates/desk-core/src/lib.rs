@@ -18,6 +18,7 @@ pub mod vault;
 // Console workflows (issue 7).
 pub mod authorization;
 pub mod callback;
+pub mod console_actions;
 pub mod requests;
 pub mod tiers;
 pub mod verify;
