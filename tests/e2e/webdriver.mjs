@@ -1,7 +1,7 @@
 // A minimal W3C WebDriver client over fetch (Node 20), plus helpers that
 // start tauri-driver and the real Union Desk window. No npm dependencies.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, writeFileSync } from 'node:fs';
 import { tmpdir, homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import net from 'node:net';
@@ -9,6 +9,7 @@ import net from 'node:net';
 export const ROOT = resolve(import.meta.dirname, '..', '..');
 export const APP = process.env.UNION_DESK_APP ?? join(ROOT, 'target', 'debug', 'union-desk');
 export const SHOTS = join(ROOT, '.e2e', 'screenshots');
+export const LOGS = join(ROOT, '.e2e', 'logs');
 
 function findTauriDriver() {
   const cargoHome = process.env.CARGO_HOME ?? join(homedir(), '.cargo');
@@ -52,10 +53,18 @@ export async function launchApp({ home } = {}) {
   const dataDir = home ?? mkdtempSync(join(parent, 'union-desk-e2e-'));
   const port = await freePort();
   const nativePort = await freePort();
+  // The driver, WebKitWebDriver and the app get their own process group (so
+  // close() can stop all of them) and write to a log file rather than to this
+  // process's stdout: a helper that outlived its parent must never hold the
+  // test runner's pipe open.
+  mkdirSync(LOGS, { recursive: true });
+  const logFd = openSync(join(LOGS, `tauri-driver-${port}.log`), 'a');
   const driver = spawn(findTauriDriver(), ['--port', String(port), '--native-port', String(nativePort)], {
     env: { ...process.env, UNION_DESK_HOME: dataDir },
-    stdio: ['ignore', 'inherit', 'inherit'],
+    stdio: ['ignore', logFd, logFd],
+    detached: true,
   });
+  closeSync(logFd);
   await waitForPort(port, 20000);
   const base = `http://127.0.0.1:${port}`;
   const res = await call(base, 'POST', '/session', {
@@ -147,14 +156,20 @@ export class Session {
     writeFileSync(file, Buffer.from(b64, 'base64'));
     return file;
   }
-  /** Ends the session (closing the app), then stops tauri-driver for sure. */
+  /** Ends the session (closing the app), then stops the driver's whole process group for sure. */
   async close() {
     try { await this.cmd('DELETE', ''); } catch { /* window already gone */ }
-    if (this.driver.exitCode !== null || this.driver.signalCode !== null) return;
-    const exited = new Promise((r) => this.driver.once('exit', r));
-    this.driver.kill('SIGTERM');
-    const timer = setTimeout(() => this.driver.kill('SIGKILL'), 3000);
-    await exited;
-    clearTimeout(timer);
+    const group = -this.driver.pid;
+    const signal = (sig) => { try { process.kill(group, sig); } catch { /* group already gone */ } };
+    if (this.driver.exitCode === null && this.driver.signalCode === null) {
+      const exited = new Promise((r) => this.driver.once('exit', r));
+      signal('SIGTERM');
+      const timer = setTimeout(() => signal('SIGKILL'), 3000);
+      await exited;
+      clearTimeout(timer);
+    }
+    // WebKitWebDriver and the app may outlive tauri-driver: end the rest of the group.
+    signal('SIGKILL');
   }
+
 }

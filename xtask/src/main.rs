@@ -9,7 +9,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// Debian/Ubuntu packages: Tauri build, headless window, WebDriver, keychain, fonts.
 const APT_PACKAGES: &[&str] = &[
@@ -229,23 +229,99 @@ fn bindings() -> Result {
 
 /// Runs `args` inside a headless X server + private D-Bus session with an
 /// unlocked gnome-keyring (see tests/session.sh). Elsewhere, runs it as is.
-fn in_session(args: &[&str]) -> Result {
+/// Runs a command inside a private headless desktop session (Xvfb, its own
+/// D-Bus and an unlocked gnome-keyring, see tests/session.sh), with a hard
+/// time limit. Every process the session starts carries a unique token in its
+/// environment; once the command ends (or the limit strikes) any process still
+/// carrying it (a driver, a WebKit helper, a D-Bus activated portal) is killed,
+/// so nothing outlives the step and holds the caller's output open.
+fn in_session(args: &[&str], limit: Duration) -> Result {
     let root = root();
-    if cfg!(target_os = "linux") && std::env::var_os("UNION_DESK_TEST_SESSION").is_none() {
-        let mut full = vec![
-            "-a",
-            "-s",
-            "-screen 0 1280x800x24",
-            "dbus-run-session",
-            "--",
-            "bash",
-            "tests/session.sh",
-        ];
-        full.extend_from_slice(args);
-        sh(&root, "xvfb-run", &full)
-    } else {
-        sh(&root, args[0], &args[1..])
+    if !cfg!(target_os = "linux") || std::env::var_os("UNION_DESK_TEST_SESSION").is_some() {
+        return sh(&root, args[0], &args[1..]);
     }
+    let token = format!("{}-{}", std::process::id(), now_nanos());
+    let mut full = vec![
+        "-a",
+        "-s",
+        "-screen 0 1280x800x24",
+        "dbus-run-session",
+        "--",
+        "bash",
+        "tests/session.sh",
+    ];
+    full.extend_from_slice(args);
+    eprintln!(
+        "$ xvfb-run {}   (limit {} s)",
+        full.join(" "),
+        limit.as_secs()
+    );
+    let mut child = Command::new("xvfb-run")
+        .args(&full)
+        .current_dir(&root)
+        .env(SESSION_TOKEN, &token)
+        .spawn()
+        .map_err(|e| format!("cannot start xvfb-run: {e}"))?;
+    let started = Instant::now();
+    let outcome = loop {
+        match child.try_wait() {
+            Ok(Some(status)) if status.success() => break Ok(()),
+            Ok(Some(status)) => {
+                break Err(format!("`{}` exited with {status}", args.join(" ")));
+            }
+            Ok(None) if started.elapsed() > limit => {
+                break Err(format!(
+                    "`{}` did not finish within {} s; stopped it",
+                    args.join(" "),
+                    limit.as_secs()
+                ));
+            }
+            Ok(None) => std::thread::sleep(Duration::from_millis(200)),
+            Err(e) => break Err(format!("cannot wait for xvfb-run: {e}")),
+        }
+    };
+    let leftovers = kill_session_processes(&token);
+    let _ = child.kill();
+    let _ = child.wait();
+    if leftovers > 0 {
+        eprintln!("(stopped {leftovers} leftover process(es) of the test session)");
+    }
+    outcome
+}
+
+const SESSION_TOKEN: &str = "UNION_DESK_SESSION_TOKEN";
+
+fn now_nanos() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0)
+}
+
+/// Kills (SIGKILL) every process whose environment carries `token`; returns
+/// how many it found. Linux only (reads /proc).
+fn kill_session_processes(token: &str) -> usize {
+    let needle = format!("{SESSION_TOKEN}={token}");
+    let me = std::process::id().to_string();
+    let mut pids = Vec::new();
+    if let Ok(entries) = std::fs::read_dir("/proc") {
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name == me || !name.bytes().all(|b| b.is_ascii_digit()) {
+                continue;
+            }
+            let Ok(env) = std::fs::read(entry.path().join("environ")) else {
+                continue;
+            };
+            if env.split(|b| *b == 0).any(|kv| kv == needle.as_bytes()) {
+                pids.push(name);
+            }
+        }
+    }
+    if !pids.is_empty() {
+        let _ = Command::new("kill").arg("-KILL").args(&pids).status();
+    }
+    pids.len()
 }
 
 fn test_all() -> Result {
@@ -285,7 +361,12 @@ fn test_all() -> Result {
     })?;
     step(
         "cargo test (incl. bindings drift, real keychain)",
-        &mut || in_session(&[&cargo, "test", "--workspace"]),
+        &mut || {
+            in_session(
+                &[&cargo, "test", "--workspace"],
+                Duration::from_secs(40 * 60),
+            )
+        },
     )?;
     step("build app for GUI tests", &mut || {
         sh(
@@ -299,28 +380,42 @@ fn test_all() -> Result {
         &mut || sh(&root, "node", &["--test", "tests/install/config.test.mjs"]),
     )?;
     let e2e_data = root.join(".e2e").join("data");
+    let e2e_logs = root.join(".e2e").join("logs");
     let _ = std::fs::remove_dir_all(&e2e_data);
+    let _ = std::fs::remove_dir_all(&e2e_logs);
     std::env::set_var("UNION_DESK_E2E_DIR", &e2e_data);
     step("GUI end-to-end (WebDriver, real window)", &mut || {
-        in_session(&[
-            "node",
-            "--test",
-            "--test-concurrency=1",
-            "--test-timeout=300000",
-            "tests/e2e/",
-        ])
+        in_session(
+            &[
+                "node",
+                "--test",
+                "--test-concurrency=1",
+                "--test-timeout=300000",
+                "--test-force-exit",
+                "tests/e2e/",
+            ],
+            Duration::from_secs(20 * 60),
+        )
     })?;
     step(
-        "secret-leak scan (CLI full run + E2E data folders)",
+        "secret-leak scan (CLI full run + E2E data folders and driver logs)",
         &mut || {
             sh(
                 &root,
                 &cargo,
                 &["build", "--package", "mtu-cli", "--bin", "mtu"],
             )?;
-            in_session(&["bash", "tests/reliability/leak_scan.sh", "--full-run"])?;
+            in_session(
+                &["bash", "tests/reliability/leak_scan.sh", "--full-run"],
+                Duration::from_secs(15 * 60),
+            )?;
             let data = e2e_data.to_string_lossy().into_owned();
-            sh(&root, "bash", &["tests/reliability/leak_scan.sh", &data])
+            let logs = e2e_logs.to_string_lossy().into_owned();
+            sh(
+                &root,
+                "bash",
+                &["tests/reliability/leak_scan.sh", &data, &logs],
+            )
         },
     )?;
     eprintln!(
