@@ -20,7 +20,7 @@ const COMMANDS: &[&str] = &[
     "special_case_draft",
     "special_case_file",
     "requests_refresh",
-    "requests_due",
+    "open_console",
     "callback_config",
     "callback_validate_url",
     "callback_register",

@@ -1,6 +1,7 @@
 //! The Tauri shell: it only wires. Everything worth testing lives in
 //! desk-core and is testable without a window.
 
+pub mod alerts;
 pub mod bindings;
 pub mod commands;
 pub mod navigation;
@@ -31,10 +32,15 @@ pub fn run() {
         .plugin(navigation::guard())
         // Registered for signed updates; nothing calls `check` until a release endpoint exists.
         .plugin(tauri_plugin_updater::Builder::new().build())
+        // Used from Rust only (no webview permission): the due-answer alerts
+        // and opening the fixed console address in the browser.
+        .plugin(tauri_plugin_notification::init())
+        .plugin(tauri_plugin_opener::init())
         .manage(state)
         .invoke_handler(builder.invoke_handler())
         .setup(move |app| {
             builder.mount_events(app);
+            alerts::start(app.handle().clone());
             Ok(())
         })
         .build(tauri::generate_context!())

@@ -31,7 +31,7 @@ pub fn workdays_due(from: String, days: u32) -> Result<DueTime, IpcError> {
 pub fn tier_report(state: State<'_, AppState>, profile_id: String) -> Result<TierReport, IpcError> {
     let profile = profiles::get(&state.store, &profile_id)?;
     Ok(tiers::report(
-        &state.store.connect()?,
+        &*state.store.connect()?,
         &profile,
         state.clock.now(),
     )?)
@@ -163,12 +163,17 @@ pub async fn requests_refresh(
     Ok(actions(&state).refresh_requests(&profile_id).await?)
 }
 
-/// Requests whose answer is now due, each returned once (for a notification).
+/// Opens the Meituan Union console in the system browser, for the steps a
+/// real account takes there. The address is fixed in desk-core: the webview
+/// cannot choose what is opened.
 #[tauri::command]
 #[specta::specta]
-pub fn requests_due(state: State<'_, AppState>) -> Result<Vec<ConsoleRequest>, IpcError> {
-    Ok(requests::take_due_notifications(
-        &state.store,
-        state.clock.as_ref(),
-    )?)
+pub fn open_console(app: tauri::AppHandle) -> Result<(), IpcError> {
+    use tauri_plugin_opener::OpenerExt;
+    app.opener()
+        .open_url(authorization::CONSOLE_URL, None::<&str>)
+        .map_err(|e| {
+            tracing::warn!(error = %e, "could not open the console in the browser");
+            IpcError::from(desk_core::Error::BrowserUnavailable)
+        })
 }

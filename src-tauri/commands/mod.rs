@@ -31,7 +31,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
         console::special_case_draft,
         console::special_case_file,
         console::requests_refresh,
-        console::requests_due,
+        console::open_console,
         callback::callback_config,
         callback::callback_validate_url,
         callback::callback_register,

@@ -70,4 +70,16 @@ test('only the app\'s own commands are callable', async () => {
     const r = await call(cmd, { path: '/etc/passwd' });
     assert.equal(r.ok, false, `${cmd} must be refused, got ${JSON.stringify(r)}`);
   }
+  // The opener and notification plugins are registered for Rust's use only:
+  // the page can neither open an address of its choosing nor post alerts.
+  const plugins = [
+    ['plugin:opener|open_url', { url: 'https://example.com/' }],
+    ['plugin:opener|open_path', { path: '/etc/passwd' }],
+    ['plugin:notification|notify', { options: { title: 'x', body: 'y' } }],
+    ['plugin:updater|check', {}],
+  ];
+  for (const [cmd, args] of plugins) {
+    const r = await call(cmd, args);
+    assert.equal(r.ok, false, `${cmd} must be refused, got ${JSON.stringify(r)}`);
+  }
 });

@@ -32,7 +32,7 @@ pub fn report_json(r: &TierReport) -> serde_json::Value {
 pub fn run(args: TierArgs, json: bool) -> anyhow::Result<()> {
     let desk = Desk::open()?;
     let profile = desk.profile(args.profile.as_deref())?;
-    let report = tiers::report(&desk.store.connect()?, &profile, desk.clock.now())?;
+    let report = tiers::report(&*desk.store.connect()?, &profile, desk.clock.now())?;
     if json {
         println!("{}", report_json(&report));
         return Ok(());

@@ -9,6 +9,7 @@
 //! asks for it; the first (cold cache) run is printed apart.
 
 use chrono::{TimeZone, Utc};
+use desk_core::clock::beijing;
 use desk_core::profiles::{self, Endpoint, Generation, NewProfile, Tier};
 use desk_core::vault::MemoryVault;
 use desk_core::{tiers, ManualClock, Store};
@@ -50,7 +51,7 @@ fn main() {
             .prepare(
                 "INSERT INTO orders (profile_id, order_id, pay_time, mod_time, sid, status,
                     raw_status, pay_price_cents, profit_cents, raw_json, pay_day)
-                 VALUES (?1, ?2, ?3, ?3, 'sid', ?4, 1, 1000, 50, '{}', '2026-01-01')",
+                 VALUES (?1, ?2, ?3, ?3, 'sid', ?4, 1, 1000, 50, '{}', ?5)",
             )
             .unwrap();
         // 2025-11-01 .. 2026-03-10 Beijing, evenly.
@@ -66,7 +67,12 @@ fn main() {
                 profile.id,
                 format!("o{i:09}"),
                 t,
-                statuses[(i % 5) as usize]
+                statuses[(i % 5) as usize],
+                Utc.timestamp_opt(t, 0)
+                    .unwrap()
+                    .with_timezone(&beijing())
+                    .format("%Y-%m-%d")
+                    .to_string()
             ])
             .unwrap();
         }
@@ -91,6 +97,23 @@ fn main() {
         .map(|m| m.orders)
         .sum();
     assert!(counted > 0, "the report counted no orders");
+    // The kept counts must equal counting the orders themselves.
+    let conn = store.connect().unwrap();
+    let scan = Instant::now();
+    let scanned: u64 = report
+        .months
+        .iter()
+        .filter(|m| m.counted)
+        .map(|m| {
+            let first = chrono::NaiveDate::parse_from_str(&format!("{}-01", m.month), "%Y-%m-%d")
+                .expect("month is YYYY-MM");
+            tiers::count_month_by_scan(&conn, &profile.id, first).unwrap()
+        })
+        .sum();
+    let scan_ms = scan.elapsed().as_secs_f64() * 1e3;
+    drop(conn);
+    assert_eq!(counted, scanned, "kept counts differ from the orders");
+    println!("tier: the same months counted from the orders themselves: {scan_ms:.1} ms");
     let mut times: Vec<f64> = (0..15).map(|_| run().0).collect();
     times.sort_by(f64::total_cmp);
     let median = times[times.len() / 2];

@@ -59,7 +59,7 @@ fn latest_request(
 ) -> Result<Option<ConsoleRequest>> {
     let now = clock.now();
     store::requests::list(
-        &store.connect()?,
+        &*store.connect()?,
         &profile.id,
         Some(RequestKind::Authorization.as_str()),
     )?
@@ -166,7 +166,7 @@ pub fn mark_outcome(
     if let Some(req) = latest_request(store, clock, &profile)? {
         if req.status == RequestStatus::Filed {
             store::requests::answer(
-                &store.connect()?,
+                &*store.connect()?,
                 req.id,
                 if granted { "granted" } else { "refused" },
                 None,
@@ -222,4 +222,21 @@ pub async fn refresh_sandbox(
         _ => {}
     }
     view(store, clock, profile_id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::CONSOLE_URL;
+
+    /// The only address the app opens in the browser (`open_console`): it
+    /// must stay Meituan Union's console, over HTTPS, with nothing appended.
+    #[test]
+    fn the_console_address_is_meituan_unions_over_https() {
+        let url = url::Url::parse(CONSOLE_URL).unwrap();
+        assert_eq!(url.scheme(), "https");
+        assert_eq!(url.host_str(), Some("union.meituan.com"));
+        assert_eq!(url.port(), None);
+        assert_eq!((url.path(), url.query(), url.fragment()), ("/", None, None));
+        assert!(url.username().is_empty() && url.password().is_none());
+    }
 }

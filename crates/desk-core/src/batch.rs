@@ -332,18 +332,18 @@ fn error_row(row_no: u32, req: &LinkRequest, e: &Error) -> BatchRow {
 }
 
 pub fn summary(store: &Store, batch_id: u32) -> Result<BatchSummary> {
-    store::batch::summary(&store.connect()?, batch_id)?
+    store::batch::summary(&*store.connect()?, batch_id)?
         .ok_or_else(|| Error::NotFound(format!("batch {batch_id}")))
 }
 
 /// A profile's batches, newest first.
 pub fn list(store: &Store, profile_id: &str) -> Result<Vec<BatchSummary>> {
-    store::batch::list(&store.connect()?, profile_id)
+    store::batch::list(&*store.connect()?, profile_id)
 }
 
 /// A page of a batch's rows.
 pub fn rows(store: &Store, batch_id: u32, offset: u32, limit: u32) -> Result<Vec<BatchRow>> {
-    store::batch::rows(&store.connect()?, batch_id, offset, limit)
+    store::batch::rows(&*store.connect()?, batch_id, offset, limit)
 }
 
 /// What running the rest of a batch costs.
@@ -473,7 +473,7 @@ pub async fn run(
         for row in &work.rows {
             let g = links::generate(&api, profile, &row.request()).await?;
             store::batch::finish_row(
-                &api.store().connect()?,
+                &*api.store().connect()?,
                 batch_id,
                 row.row_no,
                 RowStatus::Library,

@@ -39,6 +39,8 @@ pub enum ErrorCode {
     Decode,
     /// The API authorization (API 授权) of the account is not open yet.
     AuthNotOpen,
+    /// The system browser could not be opened; the user opens the address by hand.
+    BrowserUnavailable,
 }
 
 /// The error crossing the IPC boundary.
@@ -91,6 +93,8 @@ pub enum Error {
     Decode(String),
     #[error("the account's API authorization is not open: {0}")]
     AuthNotOpen(String),
+    #[error("the system browser could not be opened")]
+    BrowserUnavailable,
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -120,6 +124,7 @@ impl Error {
             Error::ClockSkew { .. } => ErrorCode::ClockSkew,
             Error::Decode(_) => ErrorCode::Decode,
             Error::AuthNotOpen(_) => ErrorCode::AuthNotOpen,
+            Error::BrowserUnavailable => ErrorCode::BrowserUnavailable,
         }
     }
 

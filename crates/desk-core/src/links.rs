@@ -206,7 +206,7 @@ pub fn canonicalize(generation: Generation, req: &LinkRequest) -> Result<Canonic
 /// The library entry for a request, if it was generated before.
 pub fn lookup(store: &Store, profile: &Profile, req: &LinkRequest) -> Result<Option<LinkEntry>> {
     let canon = canonicalize(profile.generation, req)?;
-    store::links::by_key(&store.connect()?, &profile.id, &canon.key())
+    store::links::by_key(&*store.connect()?, &profile.id, &canon.key())
 }
 
 /// Generates a link, or answers from the library (0 calls) when the same
@@ -215,7 +215,7 @@ pub async fn generate(api: &Api, profile: &Profile, req: &LinkRequest) -> Result
     let canon = canonicalize(profile.generation, req)?;
     let key = canon.key();
     let store = api.store();
-    if let Some(hit) = store::links::hit(&store.connect()?, &profile.id, &key)? {
+    if let Some(hit) = store::links::hit(&*store.connect()?, &profile.id, &key)? {
         return Ok(Generated {
             link: hit,
             cached: true,
@@ -225,7 +225,7 @@ pub async fn generate(api: &Api, profile: &Profile, req: &LinkRequest) -> Result
     let (url, links) = call(api, profile, &canon).await?;
     let created_at = beijing_rfc3339(api.clock().now());
     let entry = store::links::insert(
-        &store.connect()?,
+        &*store.connect()?,
         &profile.id,
         &key,
         &canon,
@@ -323,7 +323,7 @@ pub fn library(
 }
 
 pub fn get(store: &Store, id: u32) -> Result<LinkEntry> {
-    store::links::get(&store.connect()?, id)?.ok_or_else(|| Error::NotFound(format!("link {id}")))
+    store::links::get(&*store.connect()?, id)?.ok_or_else(|| Error::NotFound(format!("link {id}")))
 }
 
 /// Saves (or clears, with an empty text) a link's label.
@@ -336,14 +336,14 @@ pub fn set_label(store: &Store, id: u32, label: &str) -> Result<LinkEntry> {
         ));
     }
     let label = (!label.is_empty()).then_some(label);
-    if store::links::set_label(&store.connect()?, id, label)? == 0 {
+    if store::links::set_label(&*store.connect()?, id, label)? == 0 {
         return Err(Error::NotFound(format!("link {id}")));
     }
     get(store, id)
 }
 
 pub fn delete(store: &Store, id: u32) -> Result<()> {
-    if store::links::delete(&store.connect()?, id)? == 0 {
+    if store::links::delete(&*store.connect()?, id)? == 0 {
         return Err(Error::NotFound(format!("link {id}")));
     }
     Ok(())

@@ -534,11 +534,11 @@ fn put_secret(
 }
 
 pub fn list(store: &Store) -> Result<Vec<Profile>> {
-    store::profiles::list(&store.connect()?)
+    store::profiles::list(&*store.connect()?)
 }
 
 pub fn get(store: &Store, id: &str) -> Result<Profile> {
-    store::profiles::get(&store.connect()?, id)?
+    store::profiles::get(&*store.connect()?, id)?
         .ok_or_else(|| Error::NotFound(format!("profile {id}")))
 }
 
@@ -571,7 +571,7 @@ pub fn delete(store: &Store, vault: &dyn Vault, id: &str) -> Result<()> {
     for kind in SecretKind::ALL {
         vault.delete(&profile.id, kind)?;
     }
-    store::profiles::delete(&store.connect()?, &profile.id)?;
+    store::profiles::delete(&*store.connect()?, &profile.id)?;
     Ok(())
 }
 
@@ -585,7 +585,7 @@ pub fn set_secret(
 ) -> Result<Profile> {
     let secret = validate_secret(secret)?;
     let profile = get(store, id)?;
-    put_secret(&store.connect()?, vault, &profile.id, kind, &secret)?;
+    put_secret(&*store.connect()?, vault, &profile.id, kind, &secret)?;
     get(store, id)
 }
 
@@ -598,7 +598,7 @@ pub fn remove_secret(
 ) -> Result<Profile> {
     let profile = get(store, id)?;
     vault.delete(&profile.id, kind)?;
-    store::profiles::set_hint(&store.connect()?, &profile.id, kind, None)?;
+    store::profiles::set_hint(&*store.connect()?, &profile.id, kind, None)?;
     get(store, id)
 }
 
@@ -661,7 +661,7 @@ pub fn set_auth_status(
         profile.auth_applied_at = Some(beijing_rfc3339(clock.now()));
     }
     profile.auth_status = status;
-    store::profiles::update_auth(&store.connect()?, &profile)?;
+    store::profiles::update_auth(&*store.connect()?, &profile)?;
     get(store, id)
 }
 

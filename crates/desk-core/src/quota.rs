@@ -109,7 +109,7 @@ pub struct QuotaLedger {
     /// connection-per-call ledger cost ~60 ms a call; kept open it is ~1 ms.
     /// Threads of one process take turns on it; processes are kept apart by
     /// SQLite's own locking (IMMEDIATE transactions, busy timeout).
-    conn: Arc<Mutex<Option<Connection>>>,
+    conn: Arc<Mutex<Option<crate::store::Conn>>>,
 }
 
 fn day_key(day: NaiveDate) -> String {

@@ -63,7 +63,7 @@ impl Settings {
     pub fn save(&self, store: &Store) -> Result<()> {
         self.validate()?;
         let raw = serde_json::to_string(self).map_err(|e| Error::Internal(e.to_string()))?;
-        store::settings::put(&store.connect()?, KEY, &raw)
+        store::settings::put(&*store.connect()?, KEY, &raw)
     }
 }
 

@@ -113,18 +113,18 @@ pub fn create(
 }
 
 pub fn get(store: &Store, id: u32) -> Result<Sid> {
-    store::sids::get(&store.connect()?, id)?.ok_or_else(|| Error::NotFound(format!("sid {id}")))
+    store::sids::get(&*store.connect()?, id)?.ok_or_else(|| Error::NotFound(format!("sid {id}")))
 }
 
 /// A profile's sids; archived ones only when asked.
 pub fn list(store: &Store, profile_id: &str, include_archived: bool) -> Result<Vec<Sid>> {
-    store::sids::list(&store.connect()?, profile_id, include_archived)
+    store::sids::list(&*store.connect()?, profile_id, include_archived)
 }
 
 /// Changes a sid's label.
 pub fn rename(store: &Store, id: u32, name: &str) -> Result<Sid> {
     let name = validate_name(name)?;
-    if store::sids::set_name(&store.connect()?, id, &name)? == 0 {
+    if store::sids::set_name(&*store.connect()?, id, &name)? == 0 {
         return Err(Error::NotFound(format!("sid {id}")));
     }
     get(store, id)
@@ -132,7 +132,7 @@ pub fn rename(store: &Store, id: u32, name: &str) -> Result<Sid> {
 
 /// Archives (or restores) a sid.
 pub fn set_archived(store: &Store, id: u32, archived: bool) -> Result<Sid> {
-    if store::sids::set_archived(&store.connect()?, id, archived)? == 0 {
+    if store::sids::set_archived(&*store.connect()?, id, archived)? == 0 {
         return Err(Error::NotFound(format!("sid {id}")));
     }
     get(store, id)

@@ -52,7 +52,7 @@ pub fn set_reserve_percent(store: &Store, percent: u32) -> Result<()> {
     if percent > 90 {
         return Err(Error::invalid("reserve_percent", "must be 0 to 90"));
     }
-    store::settings::put(&store.connect()?, RESERVE_KEY, &percent.to_string())
+    store::settings::put(&*store.connect()?, RESERVE_KEY, &percent.to_string())
 }
 
 /// How a sync runs.
@@ -457,7 +457,7 @@ pub struct SyncStatus {
 }
 
 pub fn status(store: &Store, profile_id: &str) -> Result<SyncStatus> {
-    let state = store::sync::load(&store.connect()?, profile_id)?;
+    let state = store::sync::load(&*store.connect()?, profile_id)?;
     Ok(SyncStatus {
         synced_until: state.synced_until,
         interrupted: state.run.is_some(),
@@ -468,7 +468,7 @@ pub fn status(store: &Store, profile_id: &str) -> Result<SyncStatus> {
 /// Forgets the cursor: the next sync starts from `initial_days` back.
 /// Stored orders stay.
 pub fn reset(store: &Store, profile_id: &str) -> Result<()> {
-    store::sync::reset(&store.connect()?, profile_id)
+    store::sync::reset(&*store.connect()?, profile_id)
 }
 
 #[cfg(test)]

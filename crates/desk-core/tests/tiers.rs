@@ -275,3 +275,98 @@ fn monthly_average_boundary_999_vs_1000_from_orders() {
     assert_eq!(r.eligible_limit, Some(3000));
     assert!(r.can_request);
 }
+
+/// The kept per-month counts (migration 0008's triggers) must always equal a
+/// count of the orders themselves, whatever the sync does to them: new
+/// orders, status changes (refunds), a corrected pay time that moves an
+/// order to another month, the same order re-upserted, deletions, and a
+/// deleted profile.
+#[test]
+fn kept_month_counts_always_equal_a_count_of_the_orders() {
+    let (_dir, store, profile) = setup();
+    let conn = store.connect().unwrap();
+    let statuses = [
+        "paid",
+        "completed",
+        "settled",
+        "refunded",
+        "cancelled",
+        "risk",
+    ];
+    let months: Vec<chrono::NaiveDate> = (1..=6)
+        .map(|m| chrono::NaiveDate::from_ymd_opt(2026, m, 1).unwrap())
+        .collect();
+    // A small deterministic generator (no extra dependency): 64-bit LCG.
+    let mut seed: u64 = 0x2026_1130;
+    let mut next = |n: u64| {
+        seed = seed
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (seed >> 33) % n
+    };
+    let upsert = |id: u64, at: DateTime<Utc>, status: &str| {
+        conn.execute(
+            "INSERT INTO orders (profile_id, order_id, pay_time, mod_time, status, raw_status, \
+             pay_price_cents, profit_cents, raw_json, pay_day) VALUES (?1, ?2, ?3, ?3, ?4, 2, 1000, 30, '{}', ?5)
+             ON CONFLICT(profile_id, order_id) DO UPDATE SET pay_time = excluded.pay_time,
+                status = excluded.status, pay_day = excluded.pay_day",
+            rusqlite::params![
+                profile.id,
+                format!("o{id}"),
+                at.timestamp(),
+                status,
+                at.with_timezone(&beijing()).format("%Y-%m-%d").to_string()
+            ],
+        )
+        .unwrap();
+    };
+    let check = |round: u32| {
+        let mut total = 0;
+        for first in &months {
+            let kept = tiers::count_month(&conn, &profile.id, *first).unwrap();
+            let scanned = tiers::count_month_by_scan(&conn, &profile.id, *first).unwrap();
+            assert_eq!(kept, scanned, "round {round}, month {first}");
+            total += kept;
+        }
+        total
+    };
+    let mut seen_any = false;
+    for round in 0..40 {
+        for _ in 0..50 {
+            let id = next(300);
+            match next(10) {
+                0 => {
+                    conn.execute(
+                        "DELETE FROM orders WHERE profile_id = ?1 AND order_id = ?2",
+                        rusqlite::params![profile.id, format!("o{id}")],
+                    )
+                    .unwrap();
+                }
+                _ => {
+                    // Around month ends too: the last and first Beijing hours.
+                    let month = 1 + next(6) as u32;
+                    let at = match next(3) {
+                        0 => bj(2026, month, 1, 0, 0, 0),
+                        1 => bj(2026, month, 1, 0, 0, 0) - chrono::Duration::seconds(1),
+                        _ => bj(2026, month, 1 + next(27) as u32, next(24) as u32, 0, 0),
+                    };
+                    upsert(id, at, statuses[next(6) as usize]);
+                }
+            }
+        }
+        seen_any |= check(round) > 0;
+    }
+    assert!(seen_any, "the generator never produced a counted order");
+    // Deleting the profile cascades to its orders and their counts.
+    drop(conn);
+    profiles::delete(&store, &MemoryVault::new(), &profile.id).unwrap();
+    let conn = store.connect().unwrap();
+    let left: i64 = conn
+        .query_row(
+            "SELECT COUNT(*) FROM order_month_counts WHERE profile_id = ?1",
+            [&profile.id],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(left, 0);
+}

@@ -158,6 +158,9 @@ pub struct OrderBook {
     /// Every event, sorted by (time, order).
     events: Vec<Event>,
     by_id: HashMap<String, u32>,
+    /// Orders added or changed through the admin API: their timeline events
+    /// are missing or stale, so a modification-time query checks them all.
+    touched: Vec<u32>,
 }
 
 /// Totals over a set of orders, for tests that compare with a client's sums.
@@ -230,6 +233,7 @@ impl OrderBook {
         });
         self.pay_index.insert(pos, idx);
         self.by_id.insert(order.orderid.clone(), idx);
+        self.touched.push(idx);
         self.orders.push(order);
         idx
     }
@@ -243,6 +247,7 @@ impl OrderBook {
         let order = &mut self.orders[idx as usize];
         order.fate = Some(fate);
         order.fate_at = at.max(order.paytime);
+        self.touched.push(idx);
         Some(idx)
     }
 
@@ -292,11 +297,20 @@ impl OrderBook {
                 }
             }
             TimeType::Modified => {
-                for i in &self.pay_index {
-                    let o = &self.orders[*i as usize];
-                    if o.paytime > end_s.min(now_s) {
-                        break;
-                    }
+                // An order's modification time is the time of its latest
+                // event, so only orders with an event inside the window (and
+                // those the admin API changed) can match: no scan of the
+                // whole book per page.
+                let mut candidates: Vec<u32> = self
+                    .events_between(start_s.saturating_sub(1), end_s.min(now_s))
+                    .iter()
+                    .map(|e| e.order)
+                    .chain(self.touched.iter().copied())
+                    .collect();
+                candidates.sort_unstable();
+                candidates.dedup();
+                for i in candidates {
+                    let o = &self.orders[i as usize];
                     if let Some(st) = o.state_at(now_s) {
                         if st.mod_time >= start_s && st.mod_time <= end_s && filter(o) {
                             out.push((o, st));
@@ -816,6 +830,63 @@ mod tests {
         ids.sort();
         ids.dedup();
         assert_eq!(ids.len(), b.orders.len());
+    }
+
+    /// The indexed modification-time query returns exactly what a scan of
+    /// every order would, also after admin injections and fate changes.
+    #[test]
+    fn modified_window_matches_a_full_scan() {
+        let mut b = book(11, 400);
+        let first = b.orders.iter().map(|o| o.paytime).min().unwrap();
+        let last = b
+            .orders
+            .iter()
+            .map(|o| o.fate_at.max(o.paytime))
+            .max()
+            .unwrap();
+        let scan = |b: &OrderBook, now: i64, start: i64, end: i64| -> Vec<String> {
+            let mut v: Vec<(i64, String)> = b
+                .orders
+                .iter()
+                .filter_map(|o| {
+                    let st = o.state_at(now)?;
+                    (st.mod_time >= start && st.mod_time <= end)
+                        .then(|| (st.mod_time, o.orderid.clone()))
+                })
+                .collect();
+            v.sort();
+            v.into_iter().map(|(_, id)| id).collect()
+        };
+        let indexed = |b: &OrderBook, now: i64, start: i64, end: i64| -> Vec<String> {
+            b.select(now, start, end, TimeType::Modified, |_| true)
+                .into_iter()
+                .map(|(o, _)| o.orderid.clone())
+                .collect()
+        };
+        let span = (last - first).max(1);
+        let mut checked = 0;
+        for round in 0..3 {
+            if round == 1 {
+                let mut o = b.orders[3].clone();
+                o.orderid = "9999000011112222".into();
+                o.paytime = first + span / 2;
+                o.fate = None;
+                b.insert(o);
+            }
+            if round == 2 {
+                let id = b.orders[7].orderid.clone();
+                b.set_fate(&id, Fate::Refund, first + span / 3);
+            }
+            for k in 0..40i64 {
+                let now = first + span * (k % 10) / 9;
+                let start = first + span * k / 40;
+                let end = start + 86_400 * (1 + k % 3);
+                let want = scan(&b, now, start, end);
+                assert_eq!(indexed(&b, now, start, end), want, "round {round} k {k}");
+                checked += want.len();
+            }
+        }
+        assert!(checked > 0, "no window held any order");
     }
 
     #[test]

@@ -137,11 +137,13 @@ async requestsRefresh(profileId: string) : Promise<Result<ConsoleRequest[], IpcE
 }
 },
 /**
- * Requests whose answer is now due, each returned once (for a notification).
+ * Opens the Meituan Union console in the system browser, for the steps a
+ * real account takes there. The address is fixed in desk-core: the webview
+ * cannot choose what is opened.
  */
-async requestsDue() : Promise<Result<ConsoleRequest[], IpcError>> {
+async openConsole() : Promise<Result<null, IpcError>> {
     try {
-    return { status: "ok", data: await TAURI_INVOKE("requests_due") };
+    return { status: "ok", data: await TAURI_INVOKE("open_console") };
 } catch (e) {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
@@ -888,7 +890,11 @@ export type ErrorCode =
 /**
  * The API authorization (API 授权) of the account is not open yet.
  */
-"auth_not_open"
+"auth_not_open" | 
+/**
+ * The system browser could not be opened; the user opens the address by hand.
+ */
+"browser_unavailable"
 /**
  * File format of an export.
  */

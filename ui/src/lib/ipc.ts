@@ -467,7 +467,8 @@ export const specialCaseDraft = (profileId: string) => consoleCall<SpecialCaseDr
 export const specialCaseFile = (profileId: string, justification: string, requestedTier: Tier | null) =>
   consoleCall<ConsoleRequest>('specialCaseFile', profileId, justification, requestedTier)
 export const requestsRefresh = (profileId: string) => consoleCall<ConsoleRequest[]>('requestsRefresh', profileId)
-export const requestsDue = () => consoleCall<ConsoleRequest[]>('requestsDue')
+/** Opens https://union.meituan.com/ in the system browser (the address is fixed in Rust). */
+export const openConsole = () => consoleCall<null>('openConsole')
 export const callbackConfig = (profileId: string) => consoleCall<CallbackConfig>('callbackConfig', profileId)
 export const callbackValidateUrl = (url: string) => consoleCall<string>('callbackValidateUrl', url)
 /** `pastedSecret` only for real profiles; it goes to the keychain and never comes back. */

@@ -185,7 +185,7 @@ export const authorizationRefresh = vi.fn<typeof Real.authorizationRefresh>(asyn
 export const authorizationMark = vi.fn<typeof Real.authorizationMark>(async () => TEST_AUTH)
 export const requestsHistory = vi.fn<typeof Real.requestsHistory>(async () => [])
 export const requestsRefresh = vi.fn<typeof Real.requestsRefresh>(async () => [])
-export const requestsDue = vi.fn<typeof Real.requestsDue>(async () => [])
+export const openConsole = vi.fn<typeof Real.openConsole>(async () => null)
 export const frequencyRequest = vi.fn<typeof Real.frequencyRequest>()
 export const recordRequestOutcome = vi.fn<typeof Real.recordRequestOutcome>()
 export const specialCaseDraft = vi.fn<typeof Real.specialCaseDraft>()

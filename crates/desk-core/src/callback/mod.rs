@@ -110,7 +110,7 @@ pub struct CallbackConfig {
 /// The callback setup of a profile.
 pub fn config(store: &Store, profile_id: &str) -> Result<CallbackConfig> {
     let profile = profiles::get(store, profile_id)?;
-    let row = store::callbacks::get_config(&store.connect()?, &profile.id)?;
+    let row = store::callbacks::get_config(&*store.connect()?, &profile.id)?;
     Ok(CallbackConfig {
         profile_id: profile.id.clone(),
         url: row.as_ref().map(|r| r.url.clone()),
@@ -129,7 +129,7 @@ fn save_config(
     via: &str,
 ) -> Result<()> {
     store::callbacks::set_config(
-        &store.connect()?,
+        &*store.connect()?,
         &store::callbacks::ConfigRow {
             profile_id: profile.id.clone(),
             url: url.to_string(),

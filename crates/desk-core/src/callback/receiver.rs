@@ -382,7 +382,7 @@ pub fn stored_events(
     after: i64,
     limit: u32,
 ) -> Result<Vec<store::callbacks::EventRow>> {
-    store::callbacks::events_after(&store.connect()?, scope, after, limit)
+    store::callbacks::events_after(&*store.connect()?, scope, after, limit)
 }
 
 /// Whether a profile's receiver runs, and where.

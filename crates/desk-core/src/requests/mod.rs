@@ -6,6 +6,7 @@
 //! once, so the quota ledger (which reads the profile's tier) uses the new
 //! limit from the next call on.
 
+pub mod alerts;
 pub mod console;
 
 use crate::clock::{beijing_rfc3339, Clock};
@@ -147,14 +148,14 @@ pub(crate) fn to_request(row: RequestRow, now: DateTime<Utc>) -> Result<ConsoleR
 pub fn history(store: &Store, clock: &dyn Clock, profile_id: &str) -> Result<Vec<ConsoleRequest>> {
     let profile = profiles::get(store, profile_id)?;
     let now = clock.now();
-    store::requests::list(&store.connect()?, &profile.id, None)?
+    store::requests::list(&*store.connect()?, &profile.id, None)?
         .into_iter()
         .map(|r| to_request(r, now))
         .collect()
 }
 
 pub fn get(store: &Store, clock: &dyn Clock, id: i64) -> Result<ConsoleRequest> {
-    let row = store::requests::get(&store.connect()?, id)?
+    let row = store::requests::get(&*store.connect()?, id)?
         .ok_or_else(|| Error::NotFound(format!("request {id}")))?;
     to_request(row, clock.now())
 }
@@ -197,7 +198,7 @@ pub(crate) fn insert(
 }
 
 fn tier_report(store: &Store, profile: &Profile, now: DateTime<Utc>) -> Result<TierReport> {
-    tiers::report(&store.connect()?, profile, now)
+    tiers::report(&*store.connect()?, profile, now)
 }
 
 /// The outcome the user (or the sandbox) reports.

@@ -17,7 +17,9 @@ pub mod sync;
 
 use crate::error::{Error, Result};
 use rusqlite::Connection;
+use std::ops::{Deref, DerefMut};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// Numbered migrations, applied in order; index + 1 is the schema version.
@@ -29,16 +31,58 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0005_orders.sql"),
     include_str!("../../migrations/0006_requests.sql"),
     include_str!("../../migrations/0007_callbacks.sql"),
+    include_str!("../../migrations/0008_order_month_counts.sql"),
 ];
 
 /// How long a writer waits for another (the GUI and `mtu` share the file).
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// A handle on the database file. Cheap to clone; each [`Store::connect`]
-/// opens a fresh connection, so threads and processes never share one.
+/// Idle connections a [`Store`] keeps for reuse.
+const MAX_IDLE: usize = 8;
+
+/// A handle on the database file. Cheap to clone: clones share a small pool
+/// of open connections. Closing the last connection of a WAL database
+/// checkpoints and syncs it, so a connection per operation made every
+/// operation pay a checkpoint; [`Store::connect`] hands out a pooled one
+/// instead. A connection is only ever used by one thread at a time.
 #[derive(Debug, Clone)]
 pub struct Store {
     path: PathBuf,
+    idle: Arc<Mutex<Vec<Connection>>>,
+}
+
+/// A connection borrowed from a [`Store`]'s pool; it goes back when dropped
+/// (unless it was left inside a transaction, then it is closed).
+#[derive(Debug)]
+pub struct Conn {
+    conn: Option<Connection>,
+    idle: Arc<Mutex<Vec<Connection>>>,
+}
+
+impl Deref for Conn {
+    type Target = Connection;
+    fn deref(&self) -> &Connection {
+        self.conn.as_ref().expect("present until dropped")
+    }
+}
+
+impl DerefMut for Conn {
+    fn deref_mut(&mut self) -> &mut Connection {
+        self.conn.as_mut().expect("present until dropped")
+    }
+}
+
+impl Drop for Conn {
+    fn drop(&mut self) {
+        let Some(conn) = self.conn.take() else { return };
+        if !conn.is_autocommit() {
+            return; // closing rolls the open transaction back
+        }
+        let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
+        if idle.len() < MAX_IDLE {
+            idle.push(conn);
+        }
+    }
 }
 
 impl Store {
@@ -46,9 +90,11 @@ impl Store {
     pub fn open(path: impl AsRef<Path>) -> Result<Self> {
         let store = Store {
             path: path.as_ref().to_path_buf(),
+            idle: Arc::new(Mutex::new(Vec::new())),
         };
         let mut conn = store.connect()?;
         migrate(&mut conn)?;
+        drop(conn);
         Ok(store)
     }
 
@@ -56,16 +102,54 @@ impl Store {
         &self.path
     }
 
-    /// A new connection with the house settings applied.
-    pub fn connect(&self) -> Result<Connection> {
+    /// A connection with the house settings applied: a pooled one when one
+    /// is idle, otherwise a new one.
+    pub fn connect(&self) -> Result<Conn> {
+        let pooled = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        let conn = match pooled {
+            Some(conn) => conn,
+            None => self.open_connection()?,
+        };
+        Ok(Conn {
+            conn: Some(conn),
+            idle: self.idle.clone(),
+        })
+    }
+
+    fn open_connection(&self) -> Result<Connection> {
         let conn = Connection::open(&self.path)
             .map_err(|e| Error::Storage(format!("cannot open {}: {e}", self.path.display())))?;
-        conn.busy_timeout(BUSY_TIMEOUT)?;
+        conn.busy_handler(Some(wait_for_writer))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         Ok(conn)
     }
+}
+
+/// Busy handler: another connection (a thread, or the other of GUI and
+/// `mtu`) holds the write lock. SQLite's default handler sleeps 1, 2, 5, 10,
+/// … 100 ms, so a writer that just missed a short transaction waited tens of
+/// milliseconds; write transactions here take well under a millisecond, so
+/// retry every 50 µs at first, then every millisecond, and give up after
+/// [`BUSY_TIMEOUT`] in all.
+fn wait_for_writer(attempt: i32) -> bool {
+    const FAST: i32 = 200; // 200 × 50 µs = 10 ms of quick retries
+    let attempt = attempt.max(0);
+    let waited = if attempt < FAST {
+        Duration::from_micros(50) * attempt as u32
+    } else {
+        Duration::from_millis(10) + Duration::from_millis(1) * (attempt - FAST) as u32
+    };
+    if waited >= BUSY_TIMEOUT {
+        return false;
+    }
+    std::thread::sleep(if attempt < FAST {
+        Duration::from_micros(50)
+    } else {
+        Duration::from_millis(1)
+    });
+    true
 }
 
 /// The schema version this build writes.

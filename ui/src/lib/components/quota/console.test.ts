@@ -7,6 +7,8 @@ import {
   callbackConfig,
   callbackTestPush,
   callbackValidateUrl,
+  authorizationView,
+  openConsole,
   resetBackend,
   specialCaseDraft,
   tierReport,
@@ -56,6 +58,25 @@ describe('request tracker', () => {
     const text = (await screen.findByTestId('special-text')) as HTMLTextAreaElement
     expect(text.value).toContain('持续增长')
     expect(screen.getByText(/4 天触达上限/)).toBeTruthy()
+  })
+
+  it('opens the console in the browser for a real account, and says so when it cannot', async () => {
+    render(RequestTracker, { profile: testProfile() })
+    await fireEvent.click(await screen.findByTestId('open-console'))
+    expect(openConsole).toHaveBeenCalledTimes(1)
+    expect(openConsole).toHaveBeenCalledWith()
+    openConsole.mockRejectedValueOnce(
+      new IpcFailure({ code: 'browser_unavailable', message: 'the system browser could not be opened' }),
+    )
+    await fireEvent.click(screen.getByTestId('open-console'))
+    expect(await screen.findByText(/无法打开浏览器/)).toBeTruthy()
+  })
+
+  it('offers no browser button for a sandbox account: the sandbox console is built in', async () => {
+    authorizationView.mockResolvedValueOnce({ ...(await authorizationView('p1')), sandbox: true })
+    render(RequestTracker, { profile: testProfile() })
+    await screen.findByTestId('auth-status')
+    expect(screen.queryByTestId('open-console')).toBeNull()
   })
 })
 
