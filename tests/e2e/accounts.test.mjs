@@ -137,6 +137,16 @@ test('sandbox profile: verify, reveal, copy, clipboard cleared after the timeout
     await waitFor(async () => (await app.attr('[data-testid="copy-api-status"]', 'data-state')) === 'cleared', 'the countdown to end');
     assert.match(await app.text('[data-testid="copy-api-status"]'), /Clipboard cleared/);
 
+    // Every IPC reply of this run (verify, reveal, copy, …) was recorded, and
+    // none carries the secret (the leak scan checks the same file in more forms).
+    const replies = await app.ipcLog();
+    const commands = new Set(replies.map((r) => r.cmd));
+    for (const cmd of ['verify_profile', 'reveal_secret', 'copy_secret']) {
+      assert.ok(commands.has(cmd), `the recorder saw ${cmd}: ${[...commands].join(', ')}`);
+    }
+    for (const r of replies) {
+      assert.ok(!r.reply.includes(secret), `the reply of ${r.cmd} holds the secret`);
+    }
   } finally {
     await app.close();
   }

@@ -74,8 +74,34 @@ export async function launchApp({ home } = {}) {
   });
   const sessionId = res.sessionId;
   if (!sessionId) throw new Error(`no WebDriver session: ${JSON.stringify(res)}`);
-  return new Session(base, sessionId, driver, dataDir);
+  const session = new Session(base, sessionId, driver, dataDir);
+  await session.recordIpc();
+  return session;
 }
+
+// Wraps the page's IPC entry point so every reply (and error) the app sends
+// the webview is kept, then written into the data folder on close(): the
+// secret-leak scan reads it there, so a secret in any IPC reply fails CI.
+// Replies only: arguments legitimately carry a secret the user pastes in.
+const IPC_RECORDER = `
+  const internals = window.__TAURI_INTERNALS__;
+  if (!internals || typeof internals.invoke !== 'function') return 'no-ipc';
+  if (internals.__udRecorder) return 'already';
+  const log = (window.__udIpcLog = window.__udIpcLog || []);
+  const keep = (cmd, ok, value) => {
+    let text;
+    try { text = JSON.stringify(value); } catch { text = String(value); }
+    log.push({ cmd, ok, reply: text });
+  };
+  const original = internals.invoke.bind(internals);
+  internals.invoke = (cmd, args, options) =>
+    Promise.resolve(original(cmd, args, options)).then(
+      (value) => { keep(cmd, true, value); return value; },
+      (error) => { keep(cmd, false, error); throw error; },
+    );
+  internals.__udRecorder = true;
+  return internals.invoke === original ? 'frozen' : 'installed';
+`;
 
 async function call(base, method, path, body) {
   const r = await fetch(base + path, {
@@ -156,8 +182,26 @@ export class Session {
     writeFileSync(file, Buffer.from(b64, 'base64'));
     return file;
   }
+  /** Starts keeping the page's IPC replies (see IPC_RECORDER). */
+  async recordIpc() {
+    const until = Date.now() + 10000;
+    let state = 'no-ipc';
+    while (state === 'no-ipc' && Date.now() < until) {
+      state = await this.exec(IPC_RECORDER).catch(() => 'no-ipc');
+      if (state === 'no-ipc') await new Promise((r) => setTimeout(r, 100));
+    }
+    if (state !== 'installed' && state !== 'already') throw new Error(`IPC recorder not installed: ${state}`);
+  }
+  /** The IPC replies kept so far: [{cmd, ok, reply}]. */
+  async ipcLog() {
+    return JSON.parse(await this.exec('return JSON.stringify(window.__udIpcLog || []);'));
+  }
   /** Ends the session (closing the app), then stops the driver's whole process group for sure. */
   async close() {
+    try {
+      const log = await this.ipcLog();
+      writeFileSync(join(this.dataDir, `ipc-replies-${this.id}.json`), JSON.stringify(log, null, 1));
+    } catch { /* window already gone: nothing more to keep */ }
     try { await this.cmd('DELETE', ''); } catch { /* window already gone */ }
     const group = -this.driver.pid;
     const signal = (sig) => { try { process.kill(group, sig); } catch { /* group already gone */ } };

@@ -118,11 +118,11 @@ fn main() {
     times.sort_by(f64::total_cmp);
     let median = times[times.len() / 2];
     println!(
-        "tier report over {ORDERS} orders: median {median:.1} ms, max {:.1} ms, first {cold:.1} ms; \
+        "tier report over {ORDERS} orders: median {median:.3} ms, max {:.3} ms, first {cold:.3} ms; \
          monthly average {} -> eligible {:?}",
         times.last().unwrap(),
         report.monthly_average,
         report.eligible_tier
     );
-    println!("BENCH tier.report_ms {median:.1} ms <=50");
+    println!("BENCH tier.report_ms {median:.3} ms <=50");
 }
