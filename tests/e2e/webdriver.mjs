@@ -79,28 +79,33 @@ export async function launchApp({ home } = {}) {
   return session;
 }
 
-// Wraps the page's IPC entry point so every reply (and error) the app sends
-// the webview is kept, then written into the data folder on close(): the
-// secret-leak scan reads it there, so a secret in any IPC reply fails CI.
-// Replies only: arguments legitimately carry a secret the user pastes in.
+// Records every IPC reply (and error) the app sends the webview, then close()
+// writes them into the data folder, where the secret-leak scan reads them: a
+// secret in any IPC reply fails CI. Tauri's own `invoke` cannot be wrapped
+// (non-writable), but on every platform it reaches the backend with fetch()
+// to its IPC protocol, so the recorder wraps fetch and keeps the text of
+// those responses. Replies only: arguments legitimately carry a secret the
+// user pastes in.
 const IPC_RECORDER = `
-  const internals = window.__TAURI_INTERNALS__;
-  if (!internals || typeof internals.invoke !== 'function') return 'no-ipc';
-  if (internals.__udRecorder) return 'already';
+  if (window.__udRecorder) return 'already';
   const log = (window.__udIpcLog = window.__udIpcLog || []);
-  const keep = (cmd, ok, value) => {
-    let text;
-    try { text = JSON.stringify(value); } catch { text = String(value); }
-    log.push({ cmd, ok, reply: text });
+  const original = window.fetch;
+  const isIpc = (url) => url.startsWith('ipc://localhost/') || url.startsWith('http://ipc.localhost/');
+  window.fetch = async (input, init) => {
+    const url = typeof input === 'string' ? input : (input && input.url) || '';
+    const response = await original(input, init);
+    if (isIpc(url)) {
+      const cmd = decodeURIComponent(url.replace(/^[a-z]+:\\/\\/[^/]+\\//, '').split('?')[0]);
+      try {
+        log.push({ cmd, ok: response.ok, reply: await response.clone().text() });
+      } catch (e) {
+        log.push({ cmd, ok: response.ok, reply: 'unreadable: ' + e });
+      }
+    }
+    return response;
   };
-  const original = internals.invoke.bind(internals);
-  internals.invoke = (cmd, args, options) =>
-    Promise.resolve(original(cmd, args, options)).then(
-      (value) => { keep(cmd, true, value); return value; },
-      (error) => { keep(cmd, false, error); throw error; },
-    );
-  internals.__udRecorder = true;
-  return internals.invoke === original ? 'frozen' : 'installed';
+  window.__udRecorder = true;
+  return window.fetch === original ? 'frozen' : 'installed';
 `;
 
 async function call(base, method, path, body) {
@@ -185,10 +190,10 @@ export class Session {
   /** Starts keeping the page's IPC replies (see IPC_RECORDER). */
   async recordIpc() {
     const until = Date.now() + 10000;
-    let state = 'no-ipc';
-    while (state === 'no-ipc' && Date.now() < until) {
-      state = await this.exec(IPC_RECORDER).catch(() => 'no-ipc');
-      if (state === 'no-ipc') await new Promise((r) => setTimeout(r, 100));
+    let state = 'not-ready';
+    while (state === 'not-ready' && Date.now() < until) {
+      state = await this.exec(IPC_RECORDER).catch(() => 'not-ready');
+      if (state === 'not-ready') await new Promise((r) => setTimeout(r, 100));
     }
     if (state !== 'installed' && state !== 'already') throw new Error(`IPC recorder not installed: ${state}`);
   }
