@@ -4,6 +4,7 @@
 //! the profile's keychain entry.
 
 use crate::context::{runtime, Desk};
+use crate::Global;
 use clap::{Args, Subcommand};
 use desk_core::callback::{self, ReceiverConfig, TestPushOptions};
 use desk_core::profiles::{self, Profile};
@@ -34,16 +35,11 @@ enum CallbackCommand {
         /// from other machines).
         #[arg(long)]
         allow_remote: bool,
-        /// Profile name (default: the only profile, if any).
-        #[arg(long, env = "MTU_PROFILE")]
-        profile: Option<String>,
     },
     /// Send a realistic order push signed with the callback secret to URL
     /// and diagnose the reply (exit 1 unless acknowledged).
     Test {
         url: String,
-        #[arg(long, env = "MTU_PROFILE")]
-        profile: Option<String>,
         /// Seconds to wait for the answer.
         #[arg(long, default_value_t = 10)]
         timeout: u64,
@@ -84,18 +80,18 @@ fn secret(desk: &Desk, profile: Option<&Profile>) -> anyhow::Result<Secret> {
     )?)
 }
 
-pub fn run(args: CallbackArgs, json: bool) -> anyhow::Result<()> {
+pub fn run(args: CallbackArgs, g: &Global) -> anyhow::Result<()> {
+    let json = g.json;
     let desk = Desk::open()?;
     match args.command {
         CallbackCommand::Serve {
             port,
             bind,
             allow_remote,
-            profile,
         } => {
             let env_secret =
                 std::env::var("MTU_CALLBACK_SECRET").is_ok_and(|v| !v.trim().is_empty());
-            let profile = profile_opt(&desk, profile.as_deref(), !env_secret)?;
+            let profile = profile_opt(&desk, g.profile(), !env_secret)?;
             let secret = secret(&desk, profile.as_ref())?;
             let scope = profile.as_ref().map(|p| p.id.clone()).unwrap_or_default();
             let config = ReceiverConfig {
@@ -146,13 +142,12 @@ pub fn run(args: CallbackArgs, json: bool) -> anyhow::Result<()> {
         }
         CallbackCommand::Test {
             url,
-            profile,
             timeout,
             no_probe,
         } => {
             let env_secret =
                 std::env::var("MTU_CALLBACK_SECRET").is_ok_and(|v| !v.trim().is_empty());
-            let profile = profile_opt(&desk, profile.as_deref(), !env_secret)?;
+            let profile = profile_opt(&desk, g.profile(), !env_secret)?;
             let secret = secret(&desk, profile.as_ref())?;
             let appkey = profile
                 .as_ref()

@@ -1,6 +1,7 @@
 //! `mtu link`: promotion links from the terminal, through the same gateway
 //! (and quota ledger) as the app. `mtu link batch FILE` runs a list.
 
+use crate::Global;
 use anyhow::{bail, Context as _};
 use clap::{Args, Subcommand};
 use desk_core::api::Api;
@@ -68,9 +69,6 @@ pub enum LinkCommand {
 
 #[derive(Args, Debug)]
 pub struct OneLink {
-    /// Profile name (default: the only profile).
-    #[arg(long, env = "MTU_PROFILE")]
-    pub profile: Option<String>,
     /// An activity id (actId).
     #[arg(long, group = "target")]
     pub act: Option<String>,
@@ -99,8 +97,6 @@ pub struct OneLink {
 
 #[derive(Args, Debug)]
 pub struct BatchArgs {
-    #[arg(long, env = "MTU_PROFILE")]
-    pub profile: Option<String>,
     /// The list (CSV, or one target per line); `-` for stdin.
     pub file: PathBuf,
     /// Sid for rows without one.
@@ -123,12 +119,13 @@ pub struct BatchArgs {
     pub dry_run: bool,
 }
 
-pub fn run(args: LinkArgs, json: bool) -> anyhow::Result<()> {
+pub fn run(args: LinkArgs, g: &Global) -> anyhow::Result<()> {
+    let json = g.json;
     let rt = tokio::runtime::Runtime::new()?;
     rt.block_on(async move {
         match args.batch {
-            Some(LinkCommand::Batch(b)) => run_batch(b, json).await,
-            None => run_one(args.one, json).await,
+            Some(LinkCommand::Batch(b)) => run_batch(b, g.profile(), json).await,
+            None => run_one(args.one, g.profile(), json).await,
         }
     })
 }
@@ -142,13 +139,13 @@ fn target_of(one: &OneLink) -> anyhow::Result<(TargetKind, String)> {
     }
 }
 
-async fn run_one(one: OneLink, json: bool) -> anyhow::Result<()> {
+async fn run_one(one: OneLink, profile: Option<&str>, json: bool) -> anyhow::Result<()> {
     let (target_kind, target) = target_of(&one)?;
     let Some(sid) = one.sid.clone() else {
         bail!("give --sid (the promotion position)");
     };
     let link_types = parse_types(&one.link_type)?;
-    let ctx = Ctx::open(one.profile.as_deref())?;
+    let ctx = Ctx::open(profile)?;
     let req = LinkRequest {
         target_kind,
         target,
@@ -200,7 +197,7 @@ fn parse_types(s: &str) -> anyhow::Result<Vec<u8>> {
         .collect()
 }
 
-async fn run_batch(b: BatchArgs, json: bool) -> anyhow::Result<()> {
+async fn run_batch(b: BatchArgs, profile: Option<&str>, json: bool) -> anyhow::Result<()> {
     let input = if b.file.as_os_str() == "-" {
         std::io::read_to_string(std::io::stdin())?
     } else {
@@ -212,7 +209,7 @@ async fn run_batch(b: BatchArgs, json: bool) -> anyhow::Result<()> {
         short_link: b.short,
     };
     let parsed = batch::parse(&input, &defaults)?;
-    let ctx = Ctx::open(b.profile.as_deref())?;
+    let ctx = Ctx::open(profile)?;
     let clock = SystemClock;
     let summary = batch::create(
         &ctx.store,

@@ -23,6 +23,9 @@ struct Cli {
     /// Print machine-readable JSON instead of text.
     #[arg(long, global = true)]
     json: bool,
+    /// The profile (account) to use, by name; default: the only profile.
+    #[arg(long, global = true, env = "MTU_PROFILE", value_name = "NAME")]
+    profile: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -54,17 +57,35 @@ enum Command {
     Sandbox(sandbox::SandboxArgs),
 }
 
+/// The options every subcommand accepts (`--json`, `--profile`), before or
+/// after the subcommand's name.
+pub struct Global {
+    pub json: bool,
+    profile: Option<String>,
+}
+
+impl Global {
+    /// The profile named with `--profile` / `MTU_PROFILE`, if any.
+    pub fn profile(&self) -> Option<&str> {
+        self.profile.as_deref().filter(|p| !p.is_empty())
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let g = Global {
+        json: cli.json,
+        profile: cli.profile,
+    };
     let result = match cli.command {
-        Command::Home => home(cli.json),
-        Command::Profile(args) => profile::run(args, cli.json),
-        Command::Quota(args) => quota::run(args, cli.json),
-        Command::Link(args) => link::run(args, cli.json),
-        Command::Orders(args) => orders::run(args, cli.json),
-        Command::Workdays(args) => workdays::run(args, cli.json),
-        Command::Tier(args) => tier::run(args, cli.json),
-        Command::Callback(args) => callback::run(args, cli.json),
+        Command::Home => home(g.json),
+        Command::Profile(args) => profile::run(args, &g),
+        Command::Quota(args) => quota::run(args, &g),
+        Command::Link(args) => link::run(args, &g),
+        Command::Orders(args) => orders::run(args, &g),
+        Command::Workdays(args) => workdays::run(args, g.json),
+        Command::Tier(args) => tier::run(args, &g),
+        Command::Callback(args) => callback::run(args, &g),
         Command::Sandbox(args) => sandbox::run(args),
         // Exit code 2 on bad input, its own contract.
         Command::Sign(args) => return sign::run(&args),

@@ -2,6 +2,7 @@
 //! terminal; `sync` goes through the same gateway and ledger as the app.
 
 use crate::link::Ctx;
+use crate::Global;
 use anyhow::Context as _;
 use clap::{Args, Subcommand};
 use desk_core::export::ExportFormat;
@@ -29,8 +30,6 @@ pub enum OrdersCommand {
 
 #[derive(Args, Debug)]
 pub struct SyncArgs {
-    #[arg(long, env = "MTU_PROFILE")]
-    pub profile: Option<String>,
     /// Use the reserved part of today's calls if needed.
     #[arg(long)]
     pub allow_reserve: bool,
@@ -47,8 +46,6 @@ pub struct SyncArgs {
 
 #[derive(Args, Debug, Clone)]
 pub struct FilterArgs {
-    #[arg(long, env = "MTU_PROFILE")]
-    pub profile: Option<String>,
     /// First Beijing pay date, YYYY-MM-DD.
     #[arg(long)]
     pub from: Option<String>,
@@ -98,20 +95,21 @@ pub struct ExportArgs {
     pub format: Option<String>,
 }
 
-pub fn run(args: OrdersArgs, json: bool) -> anyhow::Result<()> {
+pub fn run(args: OrdersArgs, g: &Global) -> anyhow::Result<()> {
+    let json = g.json;
     match args.command {
         OrdersCommand::Sync(a) => {
             let rt = tokio::runtime::Runtime::new()?;
-            rt.block_on(run_sync(a, json))
+            rt.block_on(run_sync(a, g.profile(), json))
         }
-        OrdersCommand::List(a) => list(a, json),
-        OrdersCommand::Stats(a) => stats(a, json),
-        OrdersCommand::Export(a) => export(a, json),
+        OrdersCommand::List(a) => list(a, g.profile(), json),
+        OrdersCommand::Stats(a) => stats(a, g.profile(), json),
+        OrdersCommand::Export(a) => export(a, g.profile(), json),
     }
 }
 
-async fn run_sync(a: SyncArgs, json: bool) -> anyhow::Result<()> {
-    let ctx = Ctx::open(a.profile.as_deref())?;
+async fn run_sync(a: SyncArgs, profile: Option<&str>, json: bool) -> anyhow::Result<()> {
+    let ctx = Ctx::open(profile)?;
     let options = SyncOptions {
         allow_reserve: a.allow_reserve,
         initial_days: a.days,
@@ -185,8 +183,8 @@ fn open_store(profile: Option<&str>) -> anyhow::Result<(desk_core::Store, String
     Ok((store, p.id))
 }
 
-fn list(a: ListArgs, json: bool) -> anyhow::Result<()> {
-    let (store, profile_id) = open_store(a.filter.profile.as_deref())?;
+fn list(a: ListArgs, profile: Option<&str>, json: bool) -> anyhow::Result<()> {
+    let (store, profile_id) = open_store(profile)?;
     let page = orders::list(&store, &profile_id, &a.filter.filter()?, a.offset, a.limit)?;
     if json {
         println!("{}", serde_json::to_string(&page)?);
@@ -212,8 +210,8 @@ fn list(a: ListArgs, json: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn stats(a: FilterArgs, json: bool) -> anyhow::Result<()> {
-    let (store, profile_id) = open_store(a.profile.as_deref())?;
+fn stats(a: FilterArgs, profile: Option<&str>, json: bool) -> anyhow::Result<()> {
+    let (store, profile_id) = open_store(profile)?;
     let s = orders::stats(&store, &profile_id, &a.filter()?)?;
     if json {
         println!("{}", serde_json::to_string(&s)?);
@@ -247,8 +245,8 @@ fn stats(a: FilterArgs, json: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn export(a: ExportArgs, json: bool) -> anyhow::Result<()> {
-    let (store, profile_id) = open_store(a.filter.profile.as_deref())?;
+fn export(a: ExportArgs, profile: Option<&str>, json: bool) -> anyhow::Result<()> {
+    let (store, profile_id) = open_store(profile)?;
     let format = match &a.format {
         Some(f) => ExportFormat::parse(f)?,
         None => ExportFormat::from_path(&a.file),

@@ -4,6 +4,7 @@
 //! `ps` and shell history would see them.
 
 use crate::context::{runtime, Desk};
+use crate::Global;
 use anyhow::{bail, Context as _};
 use clap::{Args, Subcommand};
 use desk_core::profiles::{self, Endpoint, Generation, NewProfile, Profile, ProfileSummary, Tier};
@@ -36,11 +37,7 @@ enum ProfileCommand {
         name: String,
     },
     /// Make one cheap signed call and say what, if anything, is wrong.
-    Verify {
-        /// Profile name (default: the only profile).
-        #[arg(long, env = "MTU_PROFILE")]
-        profile: Option<String>,
-    },
+    Verify,
     /// Replace a profile's secret (from the environment, a hidden prompt,
     /// or with --from-text, console text pasted on stdin).
     SetSecret(SetSecretArgs),
@@ -76,9 +73,6 @@ struct AddArgs {
 
 #[derive(Args, Debug)]
 struct SetSecretArgs {
-    /// Profile name (default: the only profile).
-    #[arg(long, env = "MTU_PROFILE")]
-    profile: Option<String>,
     /// Set the callback secret (回调密钥) instead of the API secret.
     #[arg(long)]
     callback: bool,
@@ -112,14 +106,15 @@ fn read_secret(env: &str, prompt: &str) -> anyhow::Result<Option<Secret>> {
     Ok(None)
 }
 
-pub fn run(args: ProfileArgs, json: bool) -> anyhow::Result<()> {
+pub fn run(args: ProfileArgs, g: &Global) -> anyhow::Result<()> {
+    let json = g.json;
     let desk = Desk::open()?;
     match args.command {
         ProfileCommand::Add(a) => add(&desk, a, json),
         ProfileCommand::List => list(&desk, json),
         ProfileCommand::Remove { name } => remove(&desk, &name, json),
-        ProfileCommand::Verify { profile } => verify_cmd(&desk, profile.as_deref(), json),
-        ProfileCommand::SetSecret(a) => set_secret(&desk, a, json),
+        ProfileCommand::Verify => verify_cmd(&desk, g.profile(), json),
+        ProfileCommand::SetSecret(a) => set_secret(&desk, a, g.profile(), json),
     }
 }
 
@@ -275,8 +270,13 @@ fn verify_cmd(desk: &Desk, name: Option<&str>, json: bool) -> anyhow::Result<()>
     Ok(())
 }
 
-fn set_secret(desk: &Desk, a: SetSecretArgs, json: bool) -> anyhow::Result<()> {
-    let p = desk.profile(a.profile.as_deref())?;
+fn set_secret(
+    desk: &Desk,
+    a: SetSecretArgs,
+    profile: Option<&str>,
+    json: bool,
+) -> anyhow::Result<()> {
+    let p = desk.profile(profile)?;
     let kind = if a.callback {
         SecretKind::CallbackSecret
     } else {

@@ -2,15 +2,13 @@
 //! the same ledger the app and every signed call use.
 
 use crate::context::Desk;
+use crate::Global;
 use clap::Args;
 use desk_core::quota::{QuotaLevel, QuotaStatus};
 use desk_core::Clock as _;
 
 #[derive(Args, Debug)]
 pub struct QuotaArgs {
-    /// Profile name (default: the only profile).
-    #[arg(long, env = "MTU_PROFILE")]
-    profile: Option<String>,
     /// Also show the last N days (adds "history" to --json output).
     #[arg(long, value_name = "DAYS")]
     history: Option<u32>,
@@ -29,9 +27,10 @@ struct QuotaJson<'a> {
     history: Option<Vec<desk_core::quota::DayUsage>>,
 }
 
-pub fn run(args: QuotaArgs, json: bool) -> anyhow::Result<()> {
+pub fn run(args: QuotaArgs, g: &Global) -> anyhow::Result<()> {
+    let json = g.json;
     let desk = Desk::open()?;
-    let p = desk.profile(args.profile.as_deref())?;
+    let p = desk.profile(g.profile())?;
     let ledger = desk.api.ledger();
     let status = ledger.status(&p)?;
     let history = args

@@ -2,17 +2,14 @@
 //! tier it qualifies for, the current limit and the gap to the next tier.
 
 use crate::context::Desk;
+use crate::Global;
 use clap::Args;
 use desk_core::tiers::{self, TierReport};
 use desk_core::Clock as _;
 use serde_json::json;
 
 #[derive(Args, Debug)]
-pub struct TierArgs {
-    /// Profile name (default: the only profile).
-    #[arg(long, env = "MTU_PROFILE")]
-    profile: Option<String>,
-}
+pub struct TierArgs {}
 
 fn limit_text(limit: Option<u32>) -> String {
     limit.map_or_else(|| "unlimited".into(), |l| format!("{l}/day"))
@@ -29,9 +26,10 @@ pub fn report_json(r: &TierReport) -> serde_json::Value {
     })
 }
 
-pub fn run(args: TierArgs, json: bool) -> anyhow::Result<()> {
+pub fn run(_args: TierArgs, g: &Global) -> anyhow::Result<()> {
+    let json = g.json;
     let desk = Desk::open()?;
-    let profile = desk.profile(args.profile.as_deref())?;
+    let profile = desk.profile(g.profile())?;
     let report = tiers::report(&*desk.store.connect()?, &profile, desk.clock.now())?;
     if json {
         println!("{}", report_json(&report));

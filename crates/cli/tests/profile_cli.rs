@@ -141,6 +141,24 @@ fn add_list_and_quota_without_a_secret() {
     );
     assert!(text.status.success());
     assert_eq!(String::from_utf8_lossy(&text.stdout).lines().count(), 4);
+
+    // --profile is global: before the subcommand, after it, or MTU_PROFILE;
+    // the flag wins over the environment.
+    for (args, env) in [
+        (&["--profile", "second", "tier", "--json"][..], &[][..]),
+        (&["tier", "--json", "--profile", "second"][..], &[][..]),
+        (&["--json", "tier"][..], &[("MTU_PROFILE", "second")][..]),
+        (
+            &["--profile", "second", "tier", "--json"][..],
+            &[("MTU_PROFILE", "nobody")][..],
+        ),
+    ] {
+        let t = ok_json(&mtu(h, args, env, None));
+        assert_eq!(t["current_limit"], Value::Null, "{args:?} {env:?}: {t}");
+    }
+    let out = mtu(h, &["--profile", "nobody", "tier"], &[], None);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("nobody"), "{}", stderr(&out));
 }
 
 #[test]
