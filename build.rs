@@ -44,6 +44,7 @@ const COMMANDS: &[&str] = &[
     "batch_plan",
     "batch_run",
     "batch_summary",
+    "batch_retry_errors",
     "batch_list",
     "batch_rows",
     "batch_export",

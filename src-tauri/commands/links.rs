@@ -178,6 +178,15 @@ pub fn batch_summary(state: State<'_, AppState>, batch_id: u32) -> Result<BatchS
     Ok(batch::summary(&state.store, batch_id)?)
 }
 
+/// Puts the rows that failed for a passing reason (network, server, burst
+/// limit, clock) back in the queue; returns how many. The next run tries
+/// only those.
+#[tauri::command]
+#[specta::specta]
+pub fn batch_retry_errors(state: State<'_, AppState>, batch_id: u32) -> Result<u32, IpcError> {
+    Ok(batch::retry_errors(&state.store, batch_id)?)
+}
+
 #[tauri::command]
 #[specta::specta]
 pub fn batch_list(

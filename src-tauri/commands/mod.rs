@@ -55,6 +55,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
         links::batch_plan,
         links::batch_run,
         links::batch_summary,
+        links::batch_retry_errors,
         links::batch_list,
         links::batch_rows,
         links::batch_export,

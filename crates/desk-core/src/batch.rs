@@ -412,6 +412,30 @@ pub fn plan(api: &Api, profile: &Profile, batch_id: u32) -> Result<BatchPlan> {
     })
 }
 
+/// Failures that may go away by themselves (the network, the server, a
+/// burst limit) or once the user fixed the clock: worth another call. A
+/// refused row (bad input, an activity the API does not know, a key or
+/// authorization problem) fails the same way again, so it stays an error.
+pub const RETRYABLE: [ErrorCode; 6] = [
+    ErrorCode::Network,
+    ErrorCode::Timeout,
+    ErrorCode::Http,
+    ErrorCode::Decode,
+    ErrorCode::TooFrequent,
+    ErrorCode::ClockSkew,
+];
+
+/// Puts the rows that failed for a passing reason back in the queue, so the
+/// next [`run`] tries them again (and only them: finished rows are kept).
+/// Returns how many rows will be retried.
+pub fn retry_errors(store: &Store, batch_id: u32) -> Result<u32> {
+    let conn = store.connect()?;
+    if store::batch::summary(&conn, batch_id)?.is_none() {
+        return Err(Error::NotFound(format!("batch {batch_id}")));
+    }
+    store::batch::reset_errors(&conn, batch_id, &RETRYABLE)
+}
+
 /// Progress after each request, for a progress bar.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, specta::Type)]
 pub struct BatchProgress {

@@ -364,6 +364,79 @@ async fn batch_resumes_after_faults(generation: Generation) {
     assert_eq!(r2.calls, 4, "only the failed rows cost a call");
     assert_eq!(h.seen() - seen1, 4);
     assert_eq!(h.ledger(), h.seen());
+
+    // The first batch itself, resumed: "retry failed rows" puts its four
+    // 5xx rows back in the queue; they now come from the library (the
+    // second batch fetched them), so finishing it costs nothing.
+    assert_eq!(batch::retry_errors(&h.store, first.id).unwrap(), 4);
+    let plan = batch::plan(&h.api, &h.profile, first.id).unwrap();
+    assert_eq!(
+        (plan.counts.pending, plan.calls_needed, plan.from_library),
+        (4, 0, 4)
+    );
+    let seen2 = h.seen();
+    let r3 = batch::run(h.api.clone(), &h.profile, first.id, 2, None)
+        .await
+        .unwrap();
+    assert_eq!(
+        (r3.counts.error, r3.counts.pending, r3.calls),
+        (0, 0, 0),
+        "{r3:?}"
+    );
+    assert_eq!(r3.counts.done + r3.counts.library, 10, "{r3:?}");
+    assert_eq!(h.seen(), seen2, "no call for rows the library holds");
+    assert_eq!(batch::retry_errors(&h.store, first.id).unwrap(), 0);
+}
+
+/// A burst-limited batch resumed on the same batch: only the rows refused
+/// for a passing reason are retried, and each costs exactly one call.
+async fn failed_rows_are_retried_on_the_same_batch(generation: Generation) {
+    let h = harness(generation).await;
+    let input = (0..6)
+        .map(|i| format!("33,q{i},1"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let parsed = batch::parse(&input, &BatchDefaults::default()).unwrap();
+    let mut burst = rule(FaultKind::Http5xx);
+    burst.times = Some(3);
+    h.sandbox.admin().set_faults(FaultConfig {
+        rules: vec![burst],
+        ..Default::default()
+    });
+    let b = batch::create(&h.store, h.clock.as_ref(), &h.profile, &parsed, "retry").unwrap();
+    let r1 = batch::run(h.api.clone(), &h.profile, b.id, 1, None)
+        .await
+        .unwrap();
+    assert_eq!((r1.counts.error, r1.counts.done), (3, 3), "{r1:?}");
+    h.sandbox.admin().clear_faults();
+    assert_eq!(batch::retry_errors(&h.store, b.id).unwrap(), 3);
+    let seen = h.seen();
+    let r2 = batch::run(h.api.clone(), &h.profile, b.id, 2, None)
+        .await
+        .unwrap();
+    assert_eq!(
+        (r2.counts.error, r2.counts.done, r2.calls),
+        (0, 6, 3),
+        "{r2:?}"
+    );
+    assert_eq!(
+        h.seen() - seen,
+        3,
+        "one call per retried row, none for finished rows"
+    );
+    assert_eq!(h.ledger(), h.seen());
+    let err = batch::retry_errors(&h.store, 9_999).unwrap_err();
+    assert_eq!(err.code(), desk_core::ErrorCode::NotFound);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn legacy_failed_rows_are_retried_on_the_same_batch() {
+    failed_rows_are_retried_on_the_same_batch(Generation::Legacy).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn media_failed_rows_are_retried_on_the_same_batch() {
+    failed_rows_are_retried_on_the_same_batch(Generation::Media).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -362,6 +362,19 @@ async batchSummary(batchId: number) : Promise<Result<BatchSummary, IpcError>> {
     else return { status: "error", error: e  as any };
 }
 },
+/**
+ * Puts the rows that failed for a passing reason (network, server, burst
+ * limit, clock) back in the queue; returns how many. The next run tries
+ * only those.
+ */
+async batchRetryErrors(batchId: number) : Promise<Result<number, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("batch_retry_errors", { batchId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
 async batchList(profileId: string) : Promise<Result<BatchSummary[], IpcError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("batch_list", { profileId }) };

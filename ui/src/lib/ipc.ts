@@ -305,6 +305,8 @@ export const createBatch = (profileId: string, text: string, defaults: BatchDefa
 export const planBatch = (profileId: string, batchId: number) => loose<BatchPlan>('batchPlan', profileId, batchId)
 export const runBatch = (profileId: string, batchId: number) => loose<BatchReport>('batchRun', profileId, batchId)
 export const batchSummary = (batchId: number) => loose<BatchSummary>('batchSummary', batchId)
+/** Failed rows that may work now go back to pending; returns how many. */
+export const retryBatchErrors = (batchId: number) => loose<number>('batchRetryErrors', batchId)
 export const listBatches = (profileId: string) => loose<BatchSummary[]>('batchList', profileId)
 export const batchRows = (batchId: number, offset: number, limit: number) =>
   loose<BatchRow[]>('batchRows', batchId, offset, limit)

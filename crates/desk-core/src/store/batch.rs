@@ -75,6 +75,20 @@ pub fn finish_row(
     Ok(())
 }
 
+/// Sets the batch's rows that failed with one of `codes` back to pending;
+/// returns how many.
+pub fn reset_errors(conn: &Connection, batch_id: u32, codes: &[ErrorCode]) -> Result<u32> {
+    let mut n = 0;
+    let mut stmt = conn.prepare_cached(
+        "UPDATE link_batch_rows SET status = 'pending', url = NULL, error_code = NULL, error = NULL
+         WHERE batch_id = ?1 AND status = 'error' AND error_code = ?2",
+    )?;
+    for code in codes {
+        n += stmt.execute(params![batch_id, code_str(*code)])?;
+    }
+    Ok(n as u32)
+}
+
 const COLUMNS: &str =
     "row_no, target_kind, target, sid, link_types, short_link, status, url, error_code, error";
 
