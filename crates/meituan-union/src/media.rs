@@ -479,6 +479,9 @@ pub struct QueryCouponResponse {
     pub search_id: Option<String>,
 }
 
+/// Largest `pageSize` of `query_coupon`.
+pub const MAX_COUPON_PAGE_SIZE: u32 = 20;
+
 impl MediaEndpoint for QueryCouponRequest {
     type Response = QueryCouponResponse;
     const PATH: &'static str = "/cps_open/common/api/v1/query_coupon";
@@ -500,7 +503,9 @@ impl MediaEndpoint for QueryCouponRequest {
             validate::page("pageNo", page)?;
         }
         if let Some(size) = self.page_size {
-            validate::limit("pageSize", size, 100)?;
+            // query_coupon pages hold at most 20 products (the sandbox
+            // refuses 21 with 参数错误: pageSize取值范围为1~20).
+            validate::limit("pageSize", size, MAX_COUPON_PAGE_SIZE)?;
         }
         if let Some(order) = self.asc_desc_order {
             if !(1..=2).contains(&order) {
@@ -712,6 +717,9 @@ mod tests {
             ..Default::default()
         };
         assert!(q.validate().is_ok());
+        q.page_size = Some(21);
+        assert_eq!(invalid_field(q.validate()), "pageSize");
+        q.page_size = Some(20);
         q.vp_sku_view_ids = vec!["a".into(); 21];
         assert_eq!(invalid_field(q.validate()), "vpSkuViewIds");
         q.vp_sku_view_ids.clear();
