@@ -333,7 +333,7 @@ fn error_row(row_no: u32, req: &LinkRequest, e: &Error) -> BatchRow {
 
 pub fn summary(store: &Store, batch_id: u32) -> Result<BatchSummary> {
     store::batch::summary(&*store.connect()?, batch_id)?
-        .ok_or_else(|| Error::NotFound(format!("batch {batch_id}")))
+        .ok_or_else(|| Error::not_found("batch", batch_id))
 }
 
 /// A profile's batches, newest first.
@@ -371,7 +371,7 @@ fn pending_work(
 ) -> Result<(BatchCounts, Vec<Work>, Vec<Work>)> {
     let conn = store.connect()?;
     let counts = store::batch::summary(&conn, batch_id)?
-        .ok_or_else(|| Error::NotFound(format!("batch {batch_id}")))?
+        .ok_or_else(|| Error::not_found("batch", batch_id))?
         .counts;
     let pending = store::batch::pending(&conn, batch_id)?;
     let mut order: Vec<String> = Vec::new();
@@ -431,7 +431,7 @@ pub const RETRYABLE: [ErrorCode; 6] = [
 pub fn retry_errors(store: &Store, batch_id: u32) -> Result<u32> {
     let conn = store.connect()?;
     if store::batch::summary(&conn, batch_id)?.is_none() {
-        return Err(Error::NotFound(format!("batch {batch_id}")));
+        return Err(Error::not_found("batch", batch_id));
     }
     store::batch::reset_errors(&conn, batch_id, &RETRYABLE)
 }

@@ -107,6 +107,18 @@ impl Error {
         }
     }
 
+    /// `what id` not found. The id comes from the caller (the UI, the
+    /// command line) and may be anything: only its first 64 characters are
+    /// kept, so the message stays short whatever was asked for.
+    pub fn not_found(what: &str, id: impl std::fmt::Display) -> Self {
+        let id = id.to_string();
+        let mut short: String = id.chars().take(64).collect();
+        if short.len() < id.len() {
+            short.push('…');
+        }
+        Error::NotFound(format!("{what} {short}"))
+    }
+
     pub fn code(&self) -> ErrorCode {
         match self {
             Error::Internal(_) => ErrorCode::Internal,

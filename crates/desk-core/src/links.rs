@@ -221,8 +221,11 @@ pub async fn generate(api: &Api, profile: &Profile, req: &LinkRequest) -> Result
             cached: true,
         });
     }
-    sids::ensure(store, api.clock(), &profile.id, &canon.sid)?;
+    // The sid joins the profile's list only once a link was made with it:
+    // a refused request leaves nothing behind.
+    sids::check_usable(store, &profile.id, &canon.sid)?;
     let (url, links) = call(api, profile, &canon).await?;
+    sids::ensure(store, api.clock(), &profile.id, &canon.sid)?;
     let created_at = beijing_rfc3339(api.clock().now());
     let entry = store::links::insert(
         &*store.connect()?,
@@ -323,7 +326,7 @@ pub fn library(
 }
 
 pub fn get(store: &Store, id: u32) -> Result<LinkEntry> {
-    store::links::get(&*store.connect()?, id)?.ok_or_else(|| Error::NotFound(format!("link {id}")))
+    store::links::get(&*store.connect()?, id)?.ok_or_else(|| Error::not_found("link", id))
 }
 
 /// Saves (or clears, with an empty text) a link's label.
@@ -337,14 +340,14 @@ pub fn set_label(store: &Store, id: u32, label: &str) -> Result<LinkEntry> {
     }
     let label = (!label.is_empty()).then_some(label);
     if store::links::set_label(&*store.connect()?, id, label)? == 0 {
-        return Err(Error::NotFound(format!("link {id}")));
+        return Err(Error::not_found("link", id));
     }
     get(store, id)
 }
 
 pub fn delete(store: &Store, id: u32) -> Result<()> {
     if store::links::delete(&*store.connect()?, id)? == 0 {
-        return Err(Error::NotFound(format!("link {id}")));
+        return Err(Error::not_found("link", id));
     }
     Ok(())
 }

@@ -353,7 +353,21 @@ pub struct ResolvedFilter {
 }
 
 fn parse_day(field: &str, s: &str) -> Result<NaiveDate> {
-    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+    let s = s.trim();
+    // Exactly YYYY-MM-DD: chrono's %Y alone also takes "26-03-10" (year 26)
+    // and "-2026-03-10".
+    let shape = s.len() == 10
+        && s.bytes().enumerate().all(|(i, b)| {
+            if i == 4 || i == 7 {
+                b == b'-'
+            } else {
+                b.is_ascii_digit()
+            }
+        });
+    if !shape {
+        return Err(Error::invalid(field, "must be a date YYYY-MM-DD"));
+    }
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
         .map_err(|_| Error::invalid(field, "must be a date YYYY-MM-DD"))
 }
 

@@ -538,8 +538,7 @@ pub fn list(store: &Store) -> Result<Vec<Profile>> {
 }
 
 pub fn get(store: &Store, id: &str) -> Result<Profile> {
-    store::profiles::get(&*store.connect()?, id)?
-        .ok_or_else(|| Error::NotFound(format!("profile {id}")))
+    store::profiles::get(&*store.connect()?, id)?.ok_or_else(|| Error::not_found("profile", id))
 }
 
 /// The profile named `name`, or, with no name, the only profile there is.
@@ -547,7 +546,7 @@ pub fn select(store: &Store, name: Option<&str>) -> Result<Profile> {
     let conn = store.connect()?;
     match name {
         Some(name) => store::profiles::get_by_name(&conn, name.trim())?
-            .ok_or_else(|| Error::NotFound(format!("no profile named {:?}", name.trim()))),
+            .ok_or_else(|| Error::not_found("no profile named", format!("{:?}", name.trim()))),
         None => {
             let mut all = store::profiles::list(&conn)?;
             match all.len() {

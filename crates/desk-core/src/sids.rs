@@ -102,7 +102,7 @@ pub fn create(
     let id = store::sids::insert(&conn, profile_id, sid, &name, &beijing_rfc3339(clock.now()))
         .map_err(|e| match e {
             Error::Storage(m) if m.contains("FOREIGN KEY") => {
-                Error::NotFound(format!("profile {profile_id}"))
+                Error::not_found("profile", profile_id)
             }
             other => other,
         })?;
@@ -113,7 +113,7 @@ pub fn create(
 }
 
 pub fn get(store: &Store, id: u32) -> Result<Sid> {
-    store::sids::get(&*store.connect()?, id)?.ok_or_else(|| Error::NotFound(format!("sid {id}")))
+    store::sids::get(&*store.connect()?, id)?.ok_or_else(|| Error::not_found("sid", id))
 }
 
 /// A profile's sids; archived ones only when asked.
@@ -125,7 +125,7 @@ pub fn list(store: &Store, profile_id: &str, include_archived: bool) -> Result<V
 pub fn rename(store: &Store, id: u32, name: &str) -> Result<Sid> {
     let name = validate_name(name)?;
     if store::sids::set_name(&*store.connect()?, id, &name)? == 0 {
-        return Err(Error::NotFound(format!("sid {id}")));
+        return Err(Error::not_found("sid", id));
     }
     get(store, id)
 }
@@ -133,7 +133,7 @@ pub fn rename(store: &Store, id: u32, name: &str) -> Result<Sid> {
 /// Archives (or restores) a sid.
 pub fn set_archived(store: &Store, id: u32, archived: bool) -> Result<Sid> {
     if store::sids::set_archived(&*store.connect()?, id, archived)? == 0 {
-        return Err(Error::NotFound(format!("sid {id}")));
+        return Err(Error::not_found("sid", id));
     }
     get(store, id)
 }
@@ -141,6 +141,19 @@ pub fn set_archived(store: &Store, id: u32, archived: bool) -> Result<Sid> {
 /// Makes sure a sid code used in a request is known for the profile
 /// (creating it, named after itself, the first time), so links and orders
 /// always show a named sid. Refuses an archived sid.
+/// Refuses a sid a link cannot use (invalid, or archived by the user)
+/// without writing anything: checked before a call is made.
+pub fn check_usable(store: &Store, profile_id: &str, sid: &str) -> Result<()> {
+    validate_sid(sid)?;
+    match store::sids::by_code(&*store.connect()?, profile_id, sid)? {
+        Some(s) if s.archived => Err(Error::invalid(
+            "sid",
+            format!("{sid} is archived; restore it first"),
+        )),
+        _ => Ok(()),
+    }
+}
+
 pub fn ensure(store: &Store, clock: &dyn Clock, profile_id: &str, sid: &str) -> Result<()> {
     validate_sid(sid)?;
     let conn = store.connect()?;

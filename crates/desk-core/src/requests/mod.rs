@@ -156,7 +156,7 @@ pub fn history(store: &Store, clock: &dyn Clock, profile_id: &str) -> Result<Vec
 
 pub fn get(store: &Store, clock: &dyn Clock, id: i64) -> Result<ConsoleRequest> {
     let row = store::requests::get(&*store.connect()?, id)?
-        .ok_or_else(|| Error::NotFound(format!("request {id}")))?;
+        .ok_or_else(|| Error::not_found("request", id))?;
     to_request(row, clock.now())
 }
 
