@@ -418,6 +418,14 @@ fn test_all() -> Result {
             )
         },
     )?;
+    // Last, as the slowest: the release build with LTO, the Linux packages'
+    // metadata, and the installed .deb opening its window (tests/install).
+    if cfg!(target_os = "linux") {
+        step(
+            "installers (release build, .deb/.rpm, install test)",
+            &mut || package(&["--install-test".to_string()]),
+        )?;
+    }
     eprintln!(
         "\nAll checks passed in {:.0} s:",
         started.elapsed().as_secs_f64()
