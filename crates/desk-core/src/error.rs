@@ -41,6 +41,8 @@ pub enum ErrorCode {
     AuthNotOpen,
     /// The system browser could not be opened; the user opens the address by hand.
     BrowserUnavailable,
+    /// An order sync of the same account is already running (this window or `mtu`).
+    SyncRunning,
 }
 
 /// The error crossing the IPC boundary.
@@ -95,6 +97,8 @@ pub enum Error {
     AuthNotOpen(String),
     #[error("the system browser could not be opened")]
     BrowserUnavailable,
+    #[error("an order sync of this account is already running")]
+    SyncRunning,
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -137,6 +141,7 @@ impl Error {
             Error::Decode(_) => ErrorCode::Decode,
             Error::AuthNotOpen(_) => ErrorCode::AuthNotOpen,
             Error::BrowserUnavailable => ErrorCode::BrowserUnavailable,
+            Error::SyncRunning => ErrorCode::SyncRunning,
         }
     }
 

@@ -268,11 +268,79 @@ fn may_call(api: &Api, profile: &Profile, options: &SyncOptions, percent: u32) -
 
 /// Runs (or resumes) a sync of the profile's orders. Refuses to start when
 /// the estimate does not fit outside the reserve, unless `allow_reserve`.
+/// How long a sync's lease lasts without renewal; every page renews it, so
+/// only a sync whose process died (or a page stuck this long) lets it lapse.
+pub const LEASE_SECS: i64 = 300;
+
+/// A unique name for this sync run, for its lease.
+fn lease_holder() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    format!(
+        "{}-{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos()),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// Fetches what changed since the last sync, resuming an interrupted one.
+/// Only one sync per profile runs at a time, across the app and `mtu`:
+/// another one is refused with [`Error::SyncRunning`] before any call.
 pub async fn sync(
     api: &Api,
     profile: &Profile,
     options: &SyncOptions,
     progress: Option<&(dyn Fn(&SyncProgress) + Send + Sync)>,
+) -> Result<SyncReport> {
+    let holder = lease_holder();
+    let now = api.clock().now().timestamp();
+    let taken = store::sync::acquire_lease(
+        &*api.store().connect()?,
+        &profile.id,
+        &holder,
+        now,
+        now + LEASE_SECS,
+    )?;
+    if !taken {
+        return Err(Error::SyncRunning);
+    }
+    // Dropped when the sync ends, fails or is cancelled (its future dropped).
+    let _lease = Lease {
+        store: api.store().clone(),
+        profile_id: profile.id.clone(),
+        holder: holder.clone(),
+    };
+    sync_holding_lease(api, profile, options, progress, &holder).await
+}
+
+/// Releases a sync's lease when dropped.
+struct Lease {
+    store: Store,
+    profile_id: String,
+    holder: String,
+}
+
+impl Drop for Lease {
+    fn drop(&mut self) {
+        let released = self
+            .store
+            .connect()
+            .and_then(|c| store::sync::release_lease(&c, &self.profile_id, &self.holder));
+        if let Err(e) = released {
+            tracing::warn!(error = %e, "could not release the sync lease; it expires by itself");
+        }
+    }
+}
+
+async fn sync_holding_lease(
+    api: &Api,
+    profile: &Profile,
+    options: &SyncOptions,
+    progress: Option<&(dyn Fn(&SyncProgress) + Send + Sync)>,
+    holder: &str,
 ) -> Result<SyncReport> {
     let plan = plan(api, profile, options)?;
     if !options.allow_reserve && !plan.fits {
@@ -324,6 +392,11 @@ pub async fn sync(
         if !may_call(api, profile, options, percent)? {
             report.stopped = Some(StopReason::Reserve);
             return Ok(report);
+        }
+        let renewed_until = api.clock().now().timestamp() + LEASE_SECS;
+        if !store::sync::renew_lease(&conn, &profile.id, holder, renewed_until)? {
+            // Our lease lapsed and another sync took over: leave it the work.
+            return Err(Error::SyncRunning);
         }
         let window_end = (run.window_start + WINDOW_SECS - 1).min(run.to);
         let (rows, skipped, mut next) = fetch_page(api, profile, &run, window_end).await?;

@@ -404,3 +404,103 @@ async fn a_sync_stops_at_the_reserve_and_resumes_later() {
         .unwrap();
     assert!(rest.complete);
 }
+
+/// One sync per profile at a time, across processes: a second sync is
+/// refused before any call while the first holds the lease; a lease left by
+/// a dead process expires; a sync whose lease was taken over stops at once
+/// and what it stored stays, resumable.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_one_sync_per_profile_runs_at_a_time() {
+    use desk_core::store::sync as leases;
+    let h = harness(Generation::Legacy, 3000, Tier::T6000).await;
+    let now = || h.clock.now().timestamp();
+    let lease_rows = || -> i64 {
+        h.store
+            .connect()
+            .unwrap()
+            .query_row("SELECT COUNT(*) FROM sync_leases", [], |r| r.get(0))
+            .unwrap()
+    };
+
+    // Another process (say `mtu orders sync`) holds the lease.
+    let conn = h.store.connect().unwrap();
+    assert!(leases::acquire_lease(
+        &conn,
+        &h.profile.id,
+        "mtu-4242",
+        now(),
+        now() + sync::LEASE_SECS
+    )
+    .unwrap());
+    let before = h.sandbox_calls();
+    let err = sync::sync(&h.api, &h.profile, &opts(2), None)
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::SyncRunning);
+    assert_eq!(h.sandbox_calls(), before, "a refused sync made a call");
+
+    // That process died: once its lease expires, a sync takes over.
+    h.clock
+        .advance(chrono::Duration::seconds(sync::LEASE_SECS + 1));
+    let done = sync::sync(&h.api, &h.profile, &opts(2), None)
+        .await
+        .unwrap();
+    assert!(done.complete && done.pages > 0, "{done:?}");
+    assert_eq!(lease_rows(), 0, "the lease is dropped when the sync ends");
+
+    // Two syncs started together in this process: one runs, one is refused.
+    h.clock.advance(chrono::Duration::hours(2));
+    let options = opts(2);
+    let (a, b) = tokio::join!(
+        sync::sync(&h.api, &h.profile, &options, None),
+        sync::sync(&h.api, &h.profile, &options, None)
+    );
+    let refused = [&a, &b]
+        .iter()
+        .filter(|r| matches!(r, Err(e) if e.code() == ErrorCode::SyncRunning))
+        .count();
+    let finished = [&a, &b].iter().filter(|r| r.is_ok()).count();
+    assert_eq!((refused, finished), (1, 1), "{a:?} / {b:?}");
+    assert_eq!(lease_rows(), 0);
+
+    // A sync whose lease another took over (it stalled past the lease) stops
+    // before its next page; the pages it stored stay and a later sync resumes.
+    let h2 = harness(Generation::Legacy, 9000, Tier::T6000).await;
+    let store = h2.store.clone();
+    let profile_id = h2.profile.id.clone();
+    let steal = move |_: &sync::SyncProgress| {
+        store
+            .connect()
+            .unwrap()
+            .execute(
+                "UPDATE sync_leases SET holder = 'another' WHERE profile_id = ?1",
+                [&profile_id],
+            )
+            .unwrap();
+    };
+    let calls0 = h2.sandbox_calls();
+    let err = sync::sync(&h2.api, &h2.profile, &opts(5), Some(&steal))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::SyncRunning);
+    assert_eq!(
+        h2.sandbox_calls() - calls0,
+        1,
+        "exactly one page before it noticed"
+    );
+    assert!(sync::status(&h2.store, &h2.profile.id).unwrap().interrupted);
+    h2.store
+        .connect()
+        .unwrap()
+        .execute("DELETE FROM sync_leases", [])
+        .unwrap();
+    let rest = sync::sync(&h2.api, &h2.profile, &opts(5), None)
+        .await
+        .unwrap();
+    assert!(rest.complete);
+    assert_eq!(
+        u64::from(rest.pages) + 1,
+        h2.sandbox_calls() - calls0,
+        "the resumed sync fetched no page twice"
+    );
+}

@@ -907,7 +907,11 @@ export type ErrorCode =
 /**
  * The system browser could not be opened; the user opens the address by hand.
  */
-"browser_unavailable"
+"browser_unavailable" | 
+/**
+ * An order sync of the same account is already running (this window or `mtu`).
+ */
+"sync_running"
 /**
  * File format of an export.
  */

@@ -32,6 +32,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0006_requests.sql"),
     include_str!("../../migrations/0007_callbacks.sql"),
     include_str!("../../migrations/0008_order_month_counts.sql"),
+    include_str!("../../migrations/0009_sync_leases.sql"),
 ];
 
 /// How long a writer waits for another (the GUI and `mtu` share the file).

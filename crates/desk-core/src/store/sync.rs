@@ -121,3 +121,44 @@ pub fn reset(conn: &Connection, profile_id: &str) -> Result<()> {
     )?;
     Ok(())
 }
+
+/// Takes the profile's sync lease for `holder` until `expires_at`, unless
+/// another holder has one that has not expired at `now`. True when taken.
+pub fn acquire_lease(
+    conn: &Connection,
+    profile_id: &str,
+    holder: &str,
+    now: i64,
+    expires_at: i64,
+) -> Result<bool> {
+    let changed = conn.execute(
+        "INSERT INTO sync_leases (profile_id, holder, expires_at) VALUES (?1, ?2, ?3)
+         ON CONFLICT (profile_id) DO UPDATE
+            SET holder = excluded.holder, expires_at = excluded.expires_at
+            WHERE sync_leases.expires_at <= ?4 OR sync_leases.holder = excluded.holder",
+        params![profile_id, holder, expires_at, now],
+    )?;
+    Ok(changed == 1)
+}
+
+/// Extends `holder`'s lease; false when it no longer holds it.
+pub fn renew_lease(
+    conn: &Connection,
+    profile_id: &str,
+    holder: &str,
+    expires_at: i64,
+) -> Result<bool> {
+    let changed = conn.execute(
+        "UPDATE sync_leases SET expires_at = ?3 WHERE profile_id = ?1 AND holder = ?2",
+        params![profile_id, holder, expires_at],
+    )?;
+    Ok(changed == 1)
+}
+
+pub fn release_lease(conn: &Connection, profile_id: &str, holder: &str) -> Result<()> {
+    conn.execute(
+        "DELETE FROM sync_leases WHERE profile_id = ?1 AND holder = ?2",
+        params![profile_id, holder],
+    )?;
+    Ok(())
+}
