@@ -407,7 +407,9 @@ pub struct QualityScoreRequest {
     pub score_type: QualityScoreType,
     /// Defaults to [`BusinessLine::Youxuan`] (the only one documented).
     pub business_line: BusinessLine,
-    /// `yyyy-mm-dd`; at most 90 days apart.
+    /// `yyyy-mm-dd`; at most 31 days apart (the sandbox's documented rule; no
+    /// public source gives Meituan's, so the client stays on the safe side
+    /// and never spends a call on a range that may be refused).
     pub begin_date: NaiveDate,
     pub end_date: NaiveDate,
     pub city_id: Option<u64>,
@@ -452,8 +454,8 @@ impl LegacyEndpoint for QualityScoreRequest {
         if self.begin_date > self.end_date {
             return Err(Error::invalid("endDate", "must not be before beginDate"));
         }
-        if (self.end_date - self.begin_date).num_days() > 90 {
-            return Err(Error::invalid("endDate", "at most 90 days after beginDate"));
+        if (self.end_date - self.begin_date).num_days() > 31 {
+            return Err(Error::invalid("endDate", "at most 31 days after beginDate"));
         }
         validate::page("pageNo", self.page_no)?;
         validate::limit("pageSize", self.page_size, 100)
@@ -642,7 +644,9 @@ mod tests {
         };
         assert!(q.validate().is_ok());
         assert!(q.params().contains(&("beginDate", "2024-01-01".to_owned())));
-        q.end_date = d("2024-06-01");
+        q.end_date = d("2024-02-01");
+        assert!(q.validate().is_ok(), "31 days apart is the limit");
+        q.end_date = d("2024-02-02");
         assert_eq!(invalid_field(q.validate()), "endDate");
     }
 }

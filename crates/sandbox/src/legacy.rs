@@ -434,7 +434,8 @@ fn parse_date(s: &str) -> Option<NaiveDate> {
 
 fn quality_score(shared: &Shared, appkey: &str, p: &Params) -> Result<Response, ParamError> {
     let sid = p.sid()?;
-    p.int_in("type", 1, 1, Some(1))?;
+    // 1 预估 (estimated), 2 实际 (actual): the sandbox serves the same figures.
+    p.int_in("type", 1, 2, Some(1))?;
     p.int_in("businessLine", 4, 4, Some(4))?;
     let begin = p
         .get("beginDate")
