@@ -95,6 +95,24 @@ impl EmbeddedSandbox {
             .map_err(|e| Error::Storage(format!("cannot write the sandbox address: {e}")))
     }
 
+    /// An exclusive lock on `sandbox/start.lock` (released when dropped),
+    /// waited for off the async threads.
+    async fn start_lock(&self) -> Result<std::fs::File> {
+        let path = self.dir.join("start.lock");
+        tokio::task::spawn_blocking(move || {
+            let file = std::fs::OpenOptions::new()
+                .create(true)
+                .truncate(false)
+                .write(true)
+                .open(&path)?;
+            file.lock()?;
+            Ok::<_, std::io::Error>(file)
+        })
+        .await
+        .map_err(|e| Error::Internal(format!("the sandbox start lock task failed: {e}")))?
+        .map_err(|e| Error::Storage(format!("cannot lock the sandbox folder: {e}")))
+    }
+
     /// The running sandbox's base URL, starting one when none answers.
     pub async fn ensure(&self) -> Result<String> {
         let mut running = self.running.lock().await;
@@ -109,6 +127,14 @@ impl EmbeddedSandbox {
         }
         std::fs::create_dir_all(&self.dir)
             .map_err(|e| Error::Storage(format!("cannot create {}: {e}", self.dir.display())))?;
+        // Two processes (the app and `mtu`) may get here at once: the one
+        // holding the start lock starts the sandbox, the other then finds
+        // its address instead of starting a second sandbox.
+        let _start_lock = self.start_lock().await?;
+        if let Some(url) = self.read_advert() {
+            *running = Some(Running::Foreign(url.clone()));
+            return Ok(url);
+        }
         let started = sandbox::Sandbox::start(self.config.clone())
             .await
             .map_err(|e| Error::Internal(format!("cannot start the embedded sandbox: {e}")))?;
@@ -269,5 +295,41 @@ mod tests {
         // Its state persists; no secret is in it.
         let state = std::fs::read_to_string(dir.path().join("sandbox/state.json")).unwrap();
         assert!(!state.contains(a.secret.expose()));
+    }
+
+    /// Several users of one data folder starting at the same moment (the
+    /// app and `mtu`): exactly one starts a sandbox, all use it.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn simultaneous_starts_share_one_sandbox() {
+        for _round in 0..5 {
+            let dir = tempfile::tempdir().unwrap();
+            let users: Vec<std::sync::Arc<EmbeddedSandbox>> = (0..6)
+                .map(|_| std::sync::Arc::new(EmbeddedSandbox::new(dir.path())))
+                .collect();
+            let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(users.len()));
+            let tasks: Vec<_> = users
+                .iter()
+                .map(|u| {
+                    let (u, b) = (u.clone(), barrier.clone());
+                    tokio::spawn(async move {
+                        b.wait().await;
+                        u.ensure().await.unwrap()
+                    })
+                })
+                .collect();
+            let mut urls = std::collections::BTreeSet::new();
+            for t in tasks {
+                urls.insert(t.await.unwrap());
+            }
+            assert_eq!(urls.len(), 1, "users got different sandboxes: {urls:?}");
+            let mut owners = 0;
+            for u in &users {
+                owners += usize::from(u.admin().await.is_some());
+            }
+            assert_eq!(owners, 1, "{owners} sandboxes were started");
+            for u in &users {
+                u.shutdown().await;
+            }
+        }
     }
 }
