@@ -19,6 +19,9 @@ failed=0
 printf '%-18s %12s %8s %8s\n' target executions seconds crashes
 for t in $targets; do
   mkdir -p "corpus/$t"
+  # Inputs that once crashed a target (fuzz/regressions/<target>-*) are part
+  # of every run's starting corpus, so a regression shows up at once.
+  for r in regressions/"$t"-*; do [ -f "$r" ] && cp "$r" "corpus/$t/"; done
   log=$(mktemp)
   extra=()
   [ "$max_time" -gt 0 ] && extra+=("-max_total_time=$max_time")

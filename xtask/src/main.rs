@@ -114,7 +114,8 @@ fn is_root() -> bool {
         .unwrap_or(false)
 }
 
-/// Installs what a fresh machine lacks. `with_test_tools` adds tauri-driver.
+/// Installs what a fresh machine lacks. `with_test_tools` adds tauri-driver
+/// and cargo-fuzz.
 fn setup(with_test_tools: bool) -> Result {
     let root = root();
     if cfg!(target_os = "linux") && Path::new("/usr/bin/dpkg").exists() {
@@ -172,6 +173,17 @@ fn setup(with_test_tools: bool) -> Result {
     };
     if !fresh {
         sh(&ui, "npm", &["ci", "--no-audit", "--no-fund"])?;
+    }
+    if with_test_tools
+        && cfg!(target_os = "linux")
+        && !have("cargo-fuzz")
+        && !cargo_bin("cargo-fuzz").exists()
+    {
+        sh(
+            &root,
+            &cargo(),
+            &["install", "cargo-fuzz", "--version", "=0.13.2", "--locked"],
+        )?;
     }
     if with_test_tools
         && cfg!(target_os = "linux")
@@ -418,6 +430,13 @@ fn test_all() -> Result {
             )
         },
     )?;
+    // libFuzzer on the four parsers of untrusted input, a short smoke run
+    // (the long runs are `bash fuzz/run.sh 10000000 1800`, BENCHMARKS.md).
+    if cfg!(target_os = "linux") {
+        step("fuzz smoke (4 targets x 20,000 runs)", &mut || {
+            sh(&root, "bash", &["fuzz/run.sh", "20000", "120"])
+        })?;
+    }
     // Last, as the slowest: the release build with LTO, the Linux packages'
     // metadata, and the installed .deb opening its window (tests/install).
     if cfg!(target_os = "linux") {
