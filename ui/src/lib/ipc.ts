@@ -20,6 +20,7 @@ import type {
   IpcError,
   Language,
   ProfileSummary,
+  ProfileUpdate,
   QuotaLevel,
   QuotaStatus,
   SecretKind,
@@ -40,6 +41,7 @@ export type {
   IpcError,
   Language,
   ProfileSummary,
+  ProfileUpdate,
   QuotaLevel,
   QuotaStatus,
   SecretKind,
@@ -119,6 +121,11 @@ export function createProfile(input: CreateProfileInput): Promise<ProfileSummary
 /** Creates a profile on the embedded sandbox's demo account. */
 export function createSandboxProfile(generation: Generation = 'legacy'): Promise<ProfileSummary> {
   return callResult(() => commands.createSandboxProfile(null, generation))
+}
+
+/** Changes the fields that are not `null`; `base_url` is ignored for sandbox profiles. */
+export function updateProfile(id: string, change: ProfileUpdate): Promise<ProfileSummary> {
+  return callResult(() => commands.updateProfile(id, change))
 }
 
 /** Deletes a profile and its keychain entries. */

@@ -34,6 +34,7 @@ export function resetBackend(stored: Partial<Settings> = {}, profiles: Partial<P
 
 export const createProfile = vi.fn<typeof Real.createProfile>()
 export const createSandboxProfile = vi.fn<typeof Real.createSandboxProfile>()
+export const updateProfile = vi.fn<typeof Real.updateProfile>()
 export const deleteProfile = vi.fn<typeof Real.deleteProfile>()
 export const setSecret = vi.fn<typeof Real.setSecret>()
 export const importSecretFromText = vi.fn<typeof Real.importSecretFromText>()
@@ -111,6 +112,18 @@ function resetAccountsBackend(profiles: ProfileSummary[]) {
     .mockImplementation(async () =>
       add(testProfile({ id: 'sb', name: '沙盒', sandbox: true, base_url: null, auth_status: 'open' })),
     )
+  updateProfile.mockReset().mockImplementation(async (id, change) => {
+    const current = backendProfiles.current.find((p) => p.id === id) ?? testProfile({ id })
+    const updated: ProfileSummary = {
+      ...current,
+      name: change.name ?? current.name,
+      tier: change.tier ?? current.tier,
+      appkey: change.appkey ?? current.appkey,
+      base_url: current.sandbox ? current.base_url : (change.base_url ?? current.base_url),
+    }
+    backendProfiles.current = backendProfiles.current.map((p) => (p.id === id ? updated : p))
+    return { ...updated }
+  })
   deleteProfile.mockReset().mockImplementation(async (id) => {
     backendProfiles.current = backendProfiles.current.filter((p) => p.id !== id)
   })
