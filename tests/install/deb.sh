@@ -25,6 +25,10 @@ version=$(dpkg-deb --field "$deb" Version)
 step() { printf '\n==> %s\n' "$*"; }
 fail() { echo "install test FAILED: $*" >&2; exit 1; }
 
+# Debian policy: a Maintainer is "Name <e-mail>".
+maintainer=$(dpkg-deb --field "$deb" Maintainer)
+[[ "$maintainer" =~ ^[^\<]+\ \<[^@\>]+@[^\>]+\>$ ]] || fail "Maintainer is not 'Name <e-mail>': $maintainer"
+
 installed() { dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed'; }
 
 remove_package() {
