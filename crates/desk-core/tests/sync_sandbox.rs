@@ -448,19 +448,41 @@ async fn only_one_sync_per_profile_runs_at_a_time() {
     assert!(done.complete && done.pages > 0, "{done:?}");
     assert_eq!(lease_rows(), 0, "the lease is dropped when the sync ends");
 
-    // Two syncs started together in this process: one runs, one is refused.
+    // A second sync while the first is between two pages (held there by its
+    // progress callback): refused at once; the first then finishes.
     h.clock.advance(chrono::Duration::hours(2));
-    let options = opts(2);
-    let (a, b) = tokio::join!(
-        sync::sync(&h.api, &h.profile, &options, None),
-        sync::sync(&h.api, &h.profile, &options, None)
+    let (at_page, first_paused) = std::sync::mpsc::channel::<()>();
+    let (resume, wait_resume) = std::sync::mpsc::channel::<()>();
+    let wait_resume = std::sync::Mutex::new(wait_resume);
+    let first = {
+        let (api, profile) = (h.api.clone(), h.profile.clone());
+        tokio::spawn(async move {
+            let hold = move |p: &sync::SyncProgress| {
+                if p.pages == 1 {
+                    at_page.send(()).unwrap();
+                    let rx = wait_resume.lock().unwrap();
+                    rx.recv_timeout(std::time::Duration::from_secs(30)).unwrap();
+                }
+            };
+            sync::sync(&api, &profile, &opts(2), Some(&hold)).await
+        })
+    };
+    tokio::task::spawn_blocking(move || {
+        first_paused.recv_timeout(std::time::Duration::from_secs(30))
+    })
+    .await
+    .unwrap()
+    .expect("the first sync reached its first page");
+    let calls = h.sandbox_calls();
+    let second = sync::sync(&h.api, &h.profile, &opts(2), None).await;
+    assert!(
+        matches!(&second, Err(e) if e.code() == ErrorCode::SyncRunning),
+        "{second:?}"
     );
-    let refused = [&a, &b]
-        .iter()
-        .filter(|r| matches!(r, Err(e) if e.code() == ErrorCode::SyncRunning))
-        .count();
-    let finished = [&a, &b].iter().filter(|r| r.is_ok()).count();
-    assert_eq!((refused, finished), (1, 1), "{a:?} / {b:?}");
+    assert_eq!(h.sandbox_calls(), calls, "the refused sync made a call");
+    resume.send(()).unwrap();
+    let first = first.await.unwrap().unwrap();
+    assert!(first.complete, "{first:?}");
     assert_eq!(lease_rows(), 0);
 
     // A sync whose lease another took over (it stalled past the lease) stops
