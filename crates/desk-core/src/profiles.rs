@@ -499,7 +499,7 @@ pub fn create(
     let conn = store.connect()?;
     if store::profiles::get_by_name(&conn, &profile.name)?.is_some() {
         return Err(Error::invalid(
-            "name",
+            "name_taken",
             "another profile already has this name",
         ));
     }
@@ -624,7 +624,7 @@ pub fn update(store: &Store, id: &str, change: ProfileUpdate) -> Result<Profile>
         if let Some(other) = store::profiles::get_by_name(&conn, &name)? {
             if other.id != profile.id {
                 return Err(Error::invalid(
-                    "name",
+                    "name_taken",
                     "another profile already has this name",
                 ));
             }
@@ -830,6 +830,8 @@ mod tests {
         create(&store, &vault, &clock, new("Main")).unwrap();
         let e = create(&store, &vault, &clock, new("main")).unwrap_err();
         assert_eq!(e.code(), ErrorCode::InvalidInput);
+        // Its own field, so the forms say "taken" rather than "empty or too long".
+        assert!(matches!(&e, Error::InvalidInput { field, .. } if field == "name_taken"), "{e:?}");
         assert!(create(&store, &vault, &clock, new(&"名".repeat(40))).is_ok());
         let e = create(&store, &vault, &clock, new(&"名".repeat(41))).unwrap_err();
         assert!(e.to_string().contains("40"));

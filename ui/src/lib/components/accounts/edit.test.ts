@@ -80,7 +80,7 @@ describe('editing a profile', () => {
       new IpcFailure({
         code: 'invalid_input',
         message: 'another profile already has this name',
-        details: { field: 'name', reason: 'another profile already has this name' },
+        details: { field: 'name_taken', reason: 'another profile already has this name' },
       }),
     )
     const { card, form } = await openEditor()
