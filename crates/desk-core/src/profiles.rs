@@ -831,7 +831,10 @@ mod tests {
         let e = create(&store, &vault, &clock, new("main")).unwrap_err();
         assert_eq!(e.code(), ErrorCode::InvalidInput);
         // Its own field, so the forms say "taken" rather than "empty or too long".
-        assert!(matches!(&e, Error::InvalidInput { field, .. } if field == "name_taken"), "{e:?}");
+        assert!(
+            matches!(&e, Error::InvalidInput { field, .. } if field == "name_taken"),
+            "{e:?}"
+        );
         assert!(create(&store, &vault, &clock, new(&"名".repeat(40))).is_ok());
         let e = create(&store, &vault, &clock, new(&"名".repeat(41))).unwrap_err();
         assert!(e.to_string().contains("40"));
