@@ -46,3 +46,11 @@ for p in $(all_pids "$pid"); do
 done
 procs=$(all_pids "$pid" | wc -l)
 echo "BENCH app.idle_rss_mb $(awk -v k="$kb" 'BEGIN{printf "%.1f", k/1024}') MB <=150 ($procs processes)"
+# RSS counts the shared libraries (WebKit, ICU, GTK) once per process; PSS
+# shares them out, so its sum is what the processes take together.
+pss=0
+for p in $(all_pids "$pid"); do
+  k=$(awk '/^Pss:/ {print $2}' "/proc/$p/smaps_rollup" 2>/dev/null || echo 0)
+  pss=$((pss + ${k:-0}))
+done
+echo "BENCH app.idle_pss_mb $(awk -v k="$pss" 'BEGIN{printf "%.1f", k/1024}') MB <=150 ($procs processes)"
