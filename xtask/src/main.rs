@@ -174,29 +174,23 @@ fn setup(with_test_tools: bool) -> Result {
     if !fresh {
         sh(&ui, "npm", &["ci", "--no-audit", "--no-fund"])?;
     }
-    if with_test_tools
-        && cfg!(target_os = "linux")
-        && !have("cargo-fuzz")
-        && !cargo_bin("cargo-fuzz").exists()
-    {
-        sh(
-            &root,
-            &cargo(),
-            &["install", "cargo-fuzz", "--version", "=0.13.2", "--locked"],
-        )?;
-    }
-    if with_test_tools
-        && cfg!(target_os = "linux")
-        && !have("tauri-driver")
-        && !cargo_bin("tauri-driver").exists()
-    {
-        sh(
-            &root,
-            &cargo(),
-            &["install", "tauri-driver", "--version", "^2", "--locked"],
-        )?;
+    if with_test_tools && cfg!(target_os = "linux") {
+        cargo_install("cargo-fuzz", "=0.13.2")?;
+        cargo_install("tauri-driver", "^2")?;
     }
     Ok(())
+}
+
+/// `cargo install TOOL --version VERSION --locked`, unless TOOL is already there.
+fn cargo_install(tool: &str, version: &str) -> Result {
+    if have(tool) || cargo_bin(tool).exists() {
+        return Ok(());
+    }
+    sh(
+        &root(),
+        &cargo(),
+        &["install", tool, "--version", version, "--locked"],
+    )
 }
 
 fn cargo_bin(name: &str) -> PathBuf {

@@ -44,12 +44,18 @@ pub fn alert_for(request: &ConsoleRequest, profile_name: &str, language: Languag
         .get(..16)
         .unwrap_or(&request.filed_at)
         .replace('T', " ");
+    // Where the answer shows in the console; the console is in Chinese only.
+    let path = match request.kind {
+        RequestKind::Authorization => "我要推广 → API 授权",
+        RequestKind::Frequency => "我要推广 → API 授权 → 频次申请",
+        RequestKind::SpecialCase => "我要推广 → API 授权 → 特殊情况申请",
+    };
     let (title, body) = match language {
         Language::ZhCn => {
-            let (what, path) = match request.kind {
-                RequestKind::Authorization => ("API 授权申请", "我要推广 → API 授权"),
-                RequestKind::Frequency => ("频次申请", "我要推广 → API 授权 → 频次申请"),
-                RequestKind::SpecialCase => ("特殊情况申请", "我要推广 → API 授权 → 特殊情况申请"),
+            let what = match request.kind {
+                RequestKind::Authorization => "API 授权申请",
+                RequestKind::Frequency => "频次申请",
+                RequestKind::SpecialCase => "特殊情况申请",
             };
             (
                 format!("{what}的结果应已出来"),
@@ -60,16 +66,10 @@ pub fn alert_for(request: &ConsoleRequest, profile_name: &str, language: Languag
             )
         }
         Language::En => {
-            let (what, path) = match request.kind {
-                RequestKind::Authorization => {
-                    ("API authorization application", "我要推广 → API 授权")
-                }
-                RequestKind::Frequency => {
-                    ("call frequency request", "我要推广 → API 授权 → 频次申请")
-                }
-                RequestKind::SpecialCase => {
-                    ("special-case request", "我要推广 → API 授权 → 特殊情况申请")
-                }
+            let what = match request.kind {
+                RequestKind::Authorization => "API authorization application",
+                RequestKind::Frequency => "call frequency request",
+                RequestKind::SpecialCase => "special-case request",
             };
             (
                 format!("Your {what} should have an answer"),
@@ -108,12 +108,7 @@ mod tests {
         let store = Store::open(dir.path().join("t.sqlite3")).unwrap();
         // Thursday 2025-09-25 10:00 Beijing: two working days later is
         // Sunday 09-28, a make-up workday (调休) before National Day.
-        let clock = ManualClock::new(
-            beijing()
-                .with_ymd_and_hms(2025, 9, 25, 10, 0, 0)
-                .unwrap()
-                .with_timezone(&Utc),
-        );
+        let clock = ManualClock::new(bj(2025, 9, 25, 10, 0));
         let profile = profiles::create(
             &store,
             &MemoryVault::new(),
@@ -132,30 +127,26 @@ mod tests {
         (dir, store, clock, profile.id)
     }
 
+    fn file_special_case(store: &Store, clock: &ManualClock, profile: &str, text: &str) -> i64 {
+        super::super::file_special_case_manual(store, clock, profile, text, None)
+            .unwrap()
+            .id
+    }
+
+    const REASON: &str = "本月订单因平台活动暂时下降，下月恢复，申请保持 3000 次/天。";
+
     #[test]
     fn an_alert_comes_once_when_the_answer_is_due_in_the_users_language() {
         let (_dir, store, clock, profile) = setup();
-        let filed = super::super::file_special_case_manual(
-            &store,
-            &clock,
-            &profile,
-            "本月订单因平台活动暂时下降，下月恢复，申请保持 3000 次/天。",
-            None,
-        )
-        .unwrap();
+        let filed = file_special_case(&store, &clock, &profile, REASON);
         // Not yet due: nothing, however often the timer asks.
         clock.advance(Duration::hours(47));
         assert!(take_due_alerts(&store, &clock).unwrap().is_empty());
         // Sunday 09-28 10:00 Beijing (a working day that year): due.
-        clock.set(
-            beijing()
-                .with_ymd_and_hms(2025, 9, 28, 10, 0, 0)
-                .unwrap()
-                .with_timezone(&Utc),
-        );
+        clock.set(bj(2025, 9, 28, 10, 0));
         let alerts = take_due_alerts(&store, &clock).unwrap();
         assert_eq!(alerts.len(), 1);
-        assert_eq!(alerts[0].request_id, filed.id);
+        assert_eq!(alerts[0].request_id, filed);
         assert_eq!(alerts[0].title, "特殊情况申请的结果应已出来");
         assert!(
             alerts[0].body.contains("「小店推广」2025-09-25 10:00"),
@@ -178,14 +169,12 @@ mod tests {
         settings.language = Language::En;
         settings.save(&store).unwrap();
         clock.set(bj(2025, 9, 30, 10, 0));
-        super::super::file_special_case_manual(
+        file_special_case(
             &store,
             &clock,
             &profile,
             "Orders dipped during a promotion; they recover next month.",
-            None,
-        )
-        .unwrap();
+        );
         clock.set(bj(2025, 10, 10, 9, 59));
         assert!(take_due_alerts(&store, &clock).unwrap().is_empty());
         clock.set(bj(2025, 10, 10, 10, 0));
@@ -205,22 +194,9 @@ mod tests {
     #[test]
     fn an_answered_request_raises_no_alert() {
         let (_dir, store, clock, profile) = setup();
-        let filed = super::super::file_special_case_manual(
-            &store,
-            &clock,
-            &profile,
-            "本月订单因平台活动暂时下降，下月恢复，申请保持 3000 次/天。",
-            None,
-        )
-        .unwrap();
-        super::super::record_outcome(
-            &store,
-            &clock,
-            filed.id,
-            super::super::Outcome::Refused,
-            None,
-        )
-        .unwrap();
+        let filed = file_special_case(&store, &clock, &profile, REASON);
+        super::super::record_outcome(&store, &clock, filed, super::super::Outcome::Refused, None)
+            .unwrap();
         clock.advance(Duration::days(10));
         assert!(take_due_alerts(&store, &clock).unwrap().is_empty());
     }
