@@ -607,7 +607,7 @@ async fn callback_receiver_refuses_bad_bodies_and_stores_nothing() {
     .await
     .unwrap();
     let before = dump(&store);
-    let http = reqwest::Client::new();
+    let http = meituan_union::http::client_builder().build().unwrap();
     let mut bodies: Vec<(String, Vec<u8>)> = vec![
         ("empty".into(), vec![]),
         (

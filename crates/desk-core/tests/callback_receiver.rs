@@ -35,7 +35,7 @@ async fn fixture() -> Fixture {
         _dir: dir,
         store,
         receiver,
-        http: reqwest::Client::new(),
+        http: meituan_union::http::client_builder().build().unwrap(),
     }
 }
 

@@ -293,7 +293,7 @@ fn is_loopback(url: &Url) -> bool {
 
 impl Client {
     pub fn new(config: ClientConfig) -> Result<Client, Error> {
-        let mut builder = reqwest::Client::builder()
+        let mut builder = crate::http::client_builder()
             .connect_timeout(config.connect_timeout)
             .timeout(config.timeout)
             .user_agent(config.user_agent.clone())

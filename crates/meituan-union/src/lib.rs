@@ -14,6 +14,7 @@ pub mod client;
 mod de;
 pub mod enums;
 pub mod error;
+pub mod http;
 pub mod legacy;
 pub mod media;
 pub mod secret;

@@ -335,7 +335,7 @@ impl Shared {
             faults: Mutex::new(FaultState::default()),
             deliveries: Mutex::new(Vec::new()),
             unknown_appkey_refusals: Mutex::new(QuotaBook::default()),
-            http: reqwest::Client::builder()
+            http: meituan_union::http::client_builder()
                 .timeout(config.callbacks.timeout)
                 .build()
                 .map_err(|e| crate::SandboxError::HttpClient(e.to_string()))?,

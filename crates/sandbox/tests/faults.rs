@@ -153,7 +153,7 @@ async fn latency_fault_delays_then_serves() {
     );
     assert_eq!(v["status"], 0);
     // A client timeout shorter than the latency sees a timeout.
-    let err = reqwest::Client::builder()
+    let err = meituan_union::http::client_builder()
         .timeout(Duration::from_millis(100))
         .build()
         .unwrap()

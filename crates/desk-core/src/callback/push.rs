@@ -244,7 +244,7 @@ pub async fn send_test_push(
             Ok(Ok(_)) => {}
         }
     }
-    let client = match reqwest::Client::builder()
+    let client = match meituan_union::http::client_builder()
         .timeout(options.timeout)
         .redirect(reqwest::redirect::Policy::none())
         .user_agent(concat!(

@@ -66,7 +66,7 @@ fn decode<T: for<'de> Deserialize<'de>>(v: Value) -> Result<T> {
 impl SandboxConsole {
     /// `base_url` is the sandbox's `http://127.0.0.1:PORT`.
     pub fn new(base_url: &str) -> Result<Self> {
-        let http = reqwest::Client::builder()
+        let http = meituan_union::http::client_builder()
             .timeout(Duration::from_secs(10))
             .build()
             .map_err(|e| Error::Internal(format!("HTTP client: {e}")))?;

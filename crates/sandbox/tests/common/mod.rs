@@ -43,7 +43,7 @@ pub fn manual_config(ms: i64) -> (SandboxConfig, ManualClock) {
 }
 
 pub fn client() -> reqwest::Client {
-    reqwest::Client::builder()
+    meituan_union::http::client_builder()
         .timeout(std::time::Duration::from_secs(20))
         .build()
         .unwrap()
