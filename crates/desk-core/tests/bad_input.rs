@@ -8,18 +8,17 @@
 //! byte-for-byte the same logical content before and after (a full dump of
 //! every table is compared). Nothing is sent to the sandbox either.
 
-use chrono::{TimeZone, Utc};
-use desk_core::api::Api;
+use chrono::Utc;
 use desk_core::batch::{self, BatchDefaults};
 use desk_core::callback::{start_receiver, ReceiverConfig};
 use desk_core::links::{self, LinkRequest, TargetKind};
 use desk_core::orders::{self, OrderFilter};
-use desk_core::profiles::{self, Endpoint, Generation, NewProfile, Profile, ProfileUpdate, Tier};
+use desk_core::profiles::{self, Endpoint, Generation, NewProfile, ProfileUpdate, Tier};
 use desk_core::sync::{self, SyncOptions};
-use desk_core::vault::{MemoryVault, SecretKind};
-use desk_core::{sids, Clock, Error, ErrorCode, ManualClock, Store};
+use desk_core::vault::SecretKind;
+use desk_core::{sids, Error, ErrorCode, ManualClock, Store};
 use meituan_union::Secret;
-use sandbox::{Sandbox, SandboxConfig};
+use sandbox::SandboxConfig;
 use std::sync::Arc;
 
 const CALLBACK_SECRET: &str = "0123456789abcdef0123456789abcdef";
@@ -90,56 +89,17 @@ fn bad_dates() -> Vec<&'static str> {
     ]
 }
 
-struct H {
-    _dir: tempfile::TempDir,
-    sandbox: sandbox::RunningSandbox,
-    store: Store,
-    vault: Arc<MemoryVault>,
-    clock: Arc<ManualClock>,
-    api: Arc<Api>,
-    profile: Profile,
-}
+mod common;
 
+use common::SandboxHarness as H;
+
+/// A Legacy T2000 profile on a sandbox whose demo account has the
+/// sandbox's default tier.
 async fn harness() -> H {
-    let at = Utc.with_ymd_and_hms(2026, 3, 10, 4, 0, 0).unwrap();
-    let clock = Arc::new(ManualClock::new(at));
-    let c = clock.clone();
-    let sandbox = Sandbox::start(SandboxConfig {
-        clock: sandbox::Clock::from_fn(move || c.now().timestamp_millis()),
-        data_anchor_ms: Some(at.timestamp_millis()),
-        ..SandboxConfig::default()
-    })
-    .await
-    .unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path().join("desk.sqlite3")).unwrap();
-    let vault = Arc::new(MemoryVault::new());
-    let demo = sandbox.demo_account();
-    let profile = profiles::create(
-        &store,
-        vault.as_ref(),
-        clock.as_ref(),
-        NewProfile {
-            name: "demo".into(),
-            appkey: demo.appkey.clone(),
-            generation: Generation::Legacy,
-            endpoint: Endpoint::Custom(sandbox.base_url().to_owned()),
-            tier: Tier::T2000,
-            api_secret: Some(demo.secret.clone()),
-            callback_secret: None,
-        },
-    )
-    .unwrap();
-    let api = Arc::new(Api::new(store.clone(), vault.clone(), clock.clone()));
-    H {
-        _dir: dir,
-        sandbox,
-        store,
-        vault,
-        clock,
-        api,
-        profile,
-    }
+    common::setup()
+        .sandbox_tier(SandboxConfig::default().tier)
+        .start()
+        .await
 }
 
 /// Every row of every table, in a stable order.
@@ -261,11 +221,7 @@ async fn core_functions_refuse_bad_input_and_store_nothing() {
     .unwrap();
     sids::create(&h.store, h.clock.as_ref(), &h.profile.id, "good2", None).unwrap();
     let before = dump(&h.store);
-    let calls_before = h
-        .sandbox
-        .admin()
-        .day_stats(&h.profile.appkey)
-        .map_or(0, |d| d.calls);
+    let calls_before = h.sandbox_calls();
 
     let mut cases = Vec::new();
     let mut bad_link_sids = Vec::new();
@@ -586,11 +542,7 @@ async fn core_functions_refuse_bad_input_and_store_nothing() {
         "bad input table: {} more cases (link sids)",
         sid_cases.len()
     );
-    let calls_after = h
-        .sandbox
-        .admin()
-        .day_stats(&h.profile.appkey)
-        .map_or(0, |d| d.calls);
+    let calls_after = h.sandbox_calls();
     assert_eq!(calls_after, calls_before, "bad input reached the sandbox");
 }
 

@@ -7,80 +7,36 @@
 //! by retries). Afterwards the same sync resumes and completes, and the
 //! same batch input costs calls only for the rows that failed.
 
-use chrono::{TimeZone, Utc};
-use desk_core::api::{Api, ApiOptions};
+use desk_core::api::ApiOptions;
 use desk_core::batch::{self, BatchDefaults};
 use desk_core::links::{self, LinkRequest, TargetKind};
 use desk_core::orders::{self, OrderFilter};
-use desk_core::profiles::{self, Endpoint, Generation, NewProfile, Profile, Tier};
+use desk_core::profiles::{Generation, Tier};
 use desk_core::sync::{self, SyncOptions};
-use desk_core::vault::MemoryVault;
-use desk_core::{verify, Clock, ErrorCode, ManualClock, Store};
-use sandbox::{
-    FaultConfig, FaultKind, FaultRule, RunningSandbox, Sandbox, SandboxConfig, TimeType,
-};
-use std::sync::Arc;
+use desk_core::{verify, Clock, ErrorCode};
+use sandbox::{FaultConfig, FaultKind, FaultRule, TimeType};
 use std::time::{Duration, Instant};
 
 const TIMEOUT: Duration = Duration::from_millis(600);
 /// An operation must end within this, whatever the fault (responsiveness).
 const BOUND: Duration = Duration::from_secs(8);
 
-struct H {
-    _dir: tempfile::TempDir,
-    sandbox: RunningSandbox,
-    store: Store,
-    api: Arc<Api>,
-    profile: Profile,
-    clock: Arc<ManualClock>,
-}
+mod common;
+
+use common::SandboxHarness as H;
 
 async fn harness(generation: Generation) -> H {
-    let at = Utc.with_ymd_and_hms(2026, 3, 10, 4, 0, 0).unwrap();
-    let clock = Arc::new(ManualClock::new(at));
-    let c = clock.clone();
-    let sandbox = Sandbox::start(SandboxConfig {
-        orders_per_month: 3000,
-        tier: sandbox::Tier::Unlimited,
-        clock: sandbox::Clock::from_fn(move || c.now().timestamp_millis()),
-        data_anchor_ms: Some(at.timestamp_millis()),
-        ..SandboxConfig::default()
-    })
-    .await
-    .unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path().join("desk.sqlite3")).unwrap();
-    let vault = Arc::new(MemoryVault::new());
-    let demo = sandbox.demo_account();
-    let profile = profiles::create(
-        &store,
-        vault.as_ref(),
-        clock.as_ref(),
-        NewProfile {
-            name: "faults".into(),
-            appkey: demo.appkey.clone(),
-            generation,
-            endpoint: Endpoint::Custom(sandbox.base_url().to_owned()),
-            tier: Tier::T15000,
-            api_secret: Some(demo.secret.clone()),
-            callback_secret: None,
-        },
-    )
-    .unwrap();
-    let api = Arc::new(
-        Api::new(store.clone(), vault, clock.clone()).with_options(ApiOptions {
+    common::setup()
+        .name("faults")
+        .generation(generation)
+        .tier(Tier::T15000)
+        .orders_per_month(3000)
+        .api_options(ApiOptions {
             connect_timeout: TIMEOUT,
             timeout: TIMEOUT,
-        }),
-    );
-    H {
-        _dir: dir,
-        sandbox,
-        store,
-        api,
-        profile,
-        clock,
-    }
+        })
+        .start()
+        .await
 }
 
 impl H {
@@ -95,7 +51,7 @@ impl H {
     }
 
     fn ledger(&self) -> u64 {
-        u64::from(self.api.ledger().status(&self.profile).unwrap().used)
+        u64::from(self.ledger_used())
     }
 
     fn link(&self, n: u32) -> LinkRequest {

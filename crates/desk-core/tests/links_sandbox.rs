@@ -3,82 +3,27 @@
 //! sandbox's own counter agree), batches plan, refuse, run with bounded
 //! concurrency, resume, and export.
 
-use chrono::{TimeZone, Utc};
-use desk_core::api::Api;
 use desk_core::batch::{self, BatchDefaults, RowStatus};
 use desk_core::export::ExportFormat;
 use desk_core::links::{self, LibraryQuery, LinkRequest, TargetKind};
-use desk_core::profiles::{self, Endpoint, Generation, NewProfile, Profile, Tier};
+use desk_core::profiles::{Generation, Tier};
 use desk_core::sids;
-use desk_core::vault::MemoryVault;
-use desk_core::{Clock, ErrorCode, ManualClock, Store};
-use sandbox::{RunningSandbox, Sandbox, SandboxConfig};
+use desk_core::{Clock, ErrorCode};
 use std::sync::Arc;
 
-struct Harness {
-    _dir: tempfile::TempDir,
-    sandbox: RunningSandbox,
-    store: Store,
-    api: Arc<Api>,
-    profile: Profile,
-    clock: Arc<ManualClock>,
-}
+mod common;
+
+use common::SandboxHarness as Harness;
 
 async fn harness(generation: Generation, tier: Tier) -> Harness {
-    let at = Utc.with_ymd_and_hms(2026, 3, 10, 4, 0, 0).unwrap();
-    let clock = Arc::new(ManualClock::new(at));
-    let sandbox_clock = {
-        let c = clock.clone();
-        sandbox::Clock::from_fn(move || c.now().timestamp_millis())
-    };
-    let sandbox = Sandbox::start(SandboxConfig {
-        tier: sandbox::Tier::Unlimited,
-        clock: sandbox_clock,
-        data_anchor_ms: Some(at.timestamp_millis()),
-        ..SandboxConfig::default()
-    })
-    .await
-    .unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path().join("desk.sqlite3")).unwrap();
-    let vault = Arc::new(MemoryVault::new());
-    let demo = sandbox.demo_account();
-    let profile = profiles::create(
-        &store,
-        vault.as_ref(),
-        clock.as_ref(),
-        NewProfile {
-            name: "demo".into(),
-            appkey: demo.appkey.clone(),
-            generation,
-            endpoint: Endpoint::Custom(sandbox.base_url().to_owned()),
-            tier,
-            api_secret: Some(demo.secret.clone()),
-            callback_secret: None,
-        },
-    )
-    .unwrap();
-    let api = Arc::new(Api::new(store.clone(), vault, clock.clone()));
-    Harness {
-        _dir: dir,
-        sandbox,
-        store,
-        api,
-        profile,
-        clock,
-    }
+    common::setup()
+        .generation(generation)
+        .tier(tier)
+        .start()
+        .await
 }
 
 impl Harness {
-    fn sandbox_calls(&self) -> u64 {
-        self.sandbox
-            .admin()
-            .day_stats(&self.profile.appkey)
-            .map_or(0, |d| d.calls)
-    }
-    fn ledger_used(&self) -> u32 {
-        self.api.ledger().status(&self.profile).unwrap().used
-    }
     fn fill_ledger(&self, used: u32) {
         let day = desk_core::clock::beijing_day(self.clock.now())
             .format("%Y-%m-%d")
@@ -203,7 +148,7 @@ async fn legacy_repeated_request_costs_no_call() {
     assert_eq!(h.sandbox_calls(), 3);
 
     // Export and QR file.
-    let path = h._dir.path().join("library.csv");
+    let path = h.dir.path().join("library.csv");
     let n = links::export(
         &h.store,
         &h.profile.id,
@@ -216,7 +161,7 @@ async fn legacy_repeated_request_costs_no_call() {
     let text = std::fs::read_to_string(&path).unwrap();
     assert!(text.starts_with('\u{feff}'));
     assert!(text.contains(&first.link.url));
-    let png = h._dir.path().join("qr.png");
+    let png = h.dir.path().join("qr.png");
     links::save_qr(&first.link.url, &png).unwrap();
     assert!(std::fs::read(&png).unwrap().starts_with(b"\x89PNG"));
 }
@@ -329,7 +274,7 @@ async fn batch_plans_runs_resumes_and_repeats_for_free() {
     assert_eq!((h.sandbox_calls(), h.ledger_used()), (10, 10));
 
     // Results export.
-    let path = h._dir.path().join("batch.csv");
+    let path = h.dir.path().join("batch.csv");
     assert_eq!(
         batch::export(&h.store, b.id, ExportFormat::Csv, &path).unwrap(),
         13

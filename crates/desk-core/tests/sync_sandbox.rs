@@ -4,97 +4,41 @@
 //! page twice, and the reserve is respected. Ledger, report and the
 //! sandbox's own call counter must agree everywhere.
 
-use chrono::{TimeZone, Utc};
-use desk_core::api::Api;
 use desk_core::orders::{self, OrderFilter, OrderStatus};
-use desk_core::profiles::{self, Endpoint, Generation, NewProfile, Profile, Tier};
+use desk_core::profiles::{Generation, Tier};
 use desk_core::sync::{self, StopReason, SyncOptions};
-use desk_core::vault::MemoryVault;
-use desk_core::{Clock, ErrorCode, ManualClock, Store};
-use sandbox::{RunningSandbox, Sandbox, SandboxConfig, TimeType};
+use desk_core::{Clock, ErrorCode, ManualClock};
+use sandbox::{RunningSandbox, TimeType};
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-struct Harness {
-    _dir: tempfile::TempDir,
-    sandbox: Arc<RunningSandbox>,
-    store: Store,
-    api: Arc<Api>,
-    profile: Profile,
-    clock: Arc<ManualClock>,
-}
+mod common;
 
-/// 2026-03-10 12:00 Beijing.
-fn start_time() -> chrono::DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 3, 10, 4, 0, 0).unwrap()
-}
+use common::SandboxHarness as Harness;
 
 async fn harness(generation: Generation, orders_per_month: u32, tier: Tier) -> Harness {
-    let clock = Arc::new(ManualClock::new(start_time()));
-    let sandbox_clock = {
-        let c = clock.clone();
-        sandbox::Clock::from_fn(move || c.now().timestamp_millis())
-    };
-    let sandbox = Sandbox::start(SandboxConfig {
-        orders_per_month,
-        tier: sandbox::Tier::Unlimited,
-        clock: sandbox_clock,
-        data_anchor_ms: Some(start_time().timestamp_millis()),
-        ..SandboxConfig::default()
-    })
-    .await
-    .unwrap();
-    attach(Arc::new(sandbox), clock, generation, tier)
+    common::setup()
+        .generation(generation)
+        .tier(tier)
+        .orders_per_month(orders_per_month)
+        .start()
+        .await
 }
 
+/// A fresh database and profile on a running sandbox and its clock.
 fn attach(
     sandbox: Arc<RunningSandbox>,
     clock: Arc<ManualClock>,
     generation: Generation,
     tier: Tier,
 ) -> Harness {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path().join("desk.sqlite3")).unwrap();
-    let vault = Arc::new(MemoryVault::new());
-    let demo = sandbox.demo_account();
-    let profile = profiles::create(
-        &store,
-        vault.as_ref(),
-        clock.as_ref(),
-        NewProfile {
-            name: "demo".into(),
-            appkey: demo.appkey.clone(),
-            generation,
-            endpoint: Endpoint::Custom(sandbox.base_url().to_owned()),
-            tier,
-            api_secret: Some(demo.secret.clone()),
-            callback_secret: None,
-        },
-    )
-    .unwrap();
-    let api = Arc::new(Api::new(store.clone(), vault, clock.clone()));
-    Harness {
-        _dir: dir,
-        sandbox,
-        store,
-        api,
-        profile,
-        clock,
-    }
+    common::setup()
+        .generation(generation)
+        .tier(tier)
+        .attach(sandbox, clock)
 }
 
 impl Harness {
-    fn sandbox_calls(&self) -> u64 {
-        self.sandbox
-            .admin()
-            .day_stats(&self.profile.appkey)
-            .map_or(0, |d| d.calls)
-    }
-
-    fn ledger_used(&self) -> u32 {
-        self.api.ledger().status(&self.profile).unwrap().used
-    }
-
     fn stored_ids(&self) -> BTreeSet<String> {
         orders::all(&self.store, &self.profile.id, &OrderFilter::default())
             .unwrap()
