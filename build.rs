@@ -6,6 +6,7 @@
 /// Every command of the app, as registered in `commands::specta_builder`.
 const COMMANDS: &[&str] = &[
     "app_info",
+    "startup_painted",
     "get_settings",
     "save_settings",
     "workdays_due",

@@ -4,10 +4,13 @@
 #   xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- bash tests/session.sh bash bench/app_figures.sh BINARY
 # Prints `BENCH app.cold_start_ms …` and `BENCH app.idle_rss_mb …` lines.
 #
-# "First painted screen": the first moment a capture of the root window has
-# more than a handful of distinct colours (a blank or single-colour window
-# does not count), polled every ~20 ms from the spawn. The figure includes
-# the capture resolution, so it slightly overstates the real time.
+# "First painted screen": the UI reports, two animation frames after its
+# first screen is in the DOM, and the app logs `first screen painted` (see
+# startup_painted). The script polls the log every ~5 ms and takes the wall
+# time from the spawn, so the figure includes process start and dynamic
+# linking. A capture of the root window at that moment must then show more
+# than a handful of colours (a blank window does not count). Screen captures
+# are not used for timing: each takes ~250 ms of CPU and slows the start.
 set -euo pipefail
 bin=${1:?usage: app_figures.sh PATH_TO_union-desk}
 home=$(mktemp -d /tmp/union-desk-bench.XXXXXX)
@@ -19,18 +22,23 @@ start=$(date +%s%N)
 "$bin" >/dev/null 2>&1 &
 pid=$!
 painted=""
-for _ in $(seq 1 500); do
-  n=$(colours)
-  if [ "${n:-0}" -gt $((base + 16)) ]; then
+for _ in $(seq 1 2000); do
+  if grep -qs 'first screen painted' "$home"/logs/*.log; then
     painted=$(( ($(date +%s%N) - start) / 1000000 ))
     break
   fi
-  sleep 0.01
+  sleep 0.005
 done
 if [ -z "$painted" ]; then
-  echo "BENCH app.cold_start_ms n/a ms <=500 (nothing painted in time)"
+  echo "BENCH app.cold_start_ms n/a ms <=500 (no first paint within 10 s)"
 else
-  echo "BENCH app.cold_start_ms $painted ms <=500"
+  own=$(grep -hs 'first screen painted' "$home"/logs/*.log | sed -nE 's/.*ms=([0-9]+).*/\1/p' | head -1)
+  n=$(colours)
+  if [ "${n:-0}" -le $((base + 16)) ]; then
+    echo "BENCH app.cold_start_ms n/a ms <=500 (reported painted, but the screen shows $n colours)"
+  else
+    echo "BENCH app.cold_start_ms $painted ms <=500 (app's own mark ${own:-?} ms after main; $n colours on screen)"
+  fi
 fi
 # Idle: let start-up work settle, then add up RSS of the app and every
 # process it started (WebKit web and network processes).

@@ -8,7 +8,9 @@ use desk_core::logging::Redactor;
 use desk_core::vault::{KeyringVault, Vault};
 use desk_core::{Clock, Store, SystemClock};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::time::Instant;
 
 pub struct AppState {
     pub data_dir: PathBuf,
@@ -24,10 +26,17 @@ pub struct AppState {
     pub clipboard: Arc<SecretClipboard>,
     /// Local callback receivers, one per profile at most (console/callback).
     pub receivers: Arc<desk_core::callback::Receivers>,
+    /// When `run` began, and whether the first screen was reported painted.
+    started: Instant,
+    painted: AtomicBool,
 }
 
 impl AppState {
-    pub fn open(data_dir: PathBuf, redactor: Redactor) -> desk_core::Result<Self> {
+    pub fn open(
+        data_dir: PathBuf,
+        redactor: Redactor,
+        started: Instant,
+    ) -> desk_core::Result<Self> {
         let store = Store::open(desk_core::paths::database_path(&data_dir))?;
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let vault: Arc<dyn Vault> = Arc::new(KeyringVault::new(redactor.clone()));
@@ -45,7 +54,17 @@ impl AppState {
             api,
             clipboard: Arc::new(SecretClipboard::system()),
             receivers: Arc::default(),
+            started,
+            painted: AtomicBool::new(false),
         })
+    }
+
+    /// Logs, once, how long the first screen took from the start of `run`.
+    pub fn startup_painted(&self) {
+        if !self.painted.swap(true, Ordering::Relaxed) {
+            let ms = self.started.elapsed().as_millis() as u64;
+            tracing::info!(ms, "first screen painted");
+        }
     }
 
     /// Call when the app quits: clears a copied secret still on the

@@ -21,6 +21,14 @@ pub fn app_info(state: State<'_, AppState>) -> AppInfo {
     }
 }
 
+/// The UI calls this once, after its first screen is on the glass. The log
+/// line is the app's own start-up figure (bench/app_figures.sh reads it).
+#[tauri::command]
+#[specta::specta]
+pub fn startup_painted(state: State<'_, AppState>) {
+    state.startup_painted();
+}
+
 #[tauri::command]
 #[specta::specta]
 pub fn get_settings(state: State<'_, AppState>) -> Result<Settings, IpcError> {

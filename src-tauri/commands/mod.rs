@@ -17,6 +17,7 @@ pub mod quota;
 pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
     tauri_specta::Builder::<tauri::Wry>::new().commands(tauri_specta::collect_commands![
         app::app_info,
+        app::startup_painted,
         app::get_settings,
         app::save_settings,
         console::workdays_due,

@@ -2,7 +2,7 @@ import { fireEvent, render, screen, within } from '@testing-library/svelte'
 import { beforeEach, describe, expect, it, vi } from 'vitest'
 import App from './App.svelte'
 import { IpcFailure } from './lib/ipc-failure'
-import { getSettings, listProfiles, resetBackend, saveSettings } from './test/ipc-mock'
+import { getSettings, listProfiles, resetBackend, saveSettings, startupPainted } from './test/ipc-mock'
 import { resetAppState } from './test/reset'
 
 vi.mock('./lib/ipc', () => import('./test/ipc-mock'))
@@ -49,6 +49,21 @@ describe('first launch', () => {
     await vi.waitFor(() =>
       expect(saveSettings).toHaveBeenCalledWith({ language: 'en', clipboard_clear_secs: 30, sandbox_enabled: true }),
     )
+  })
+
+  it('reports its first painted screen once, after the screen is in', async () => {
+    render(App)
+    await screen.findByTestId('welcome-title')
+    await vi.waitFor(() => expect(startupPainted).toHaveBeenCalledTimes(1))
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    expect(startupPainted).toHaveBeenCalledTimes(1)
+  })
+
+  it('starts when the start-up report cannot be delivered', async () => {
+    startupPainted.mockRejectedValue(new IpcFailure({ code: 'internal', message: 'gone' }))
+    render(App)
+    expect((await screen.findByTestId('welcome-title')).textContent).toBe('欢迎使用联盟助手')
+    await vi.waitFor(() => expect(startupPainted).toHaveBeenCalled())
   })
 
   it('starts in the language saved last time', async () => {

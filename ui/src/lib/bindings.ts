@@ -11,6 +11,13 @@ export const commands = {
 async appInfo() : Promise<AppInfo> {
     return await TAURI_INVOKE("app_info");
 },
+/**
+ * The UI calls this once, after its first screen is on the glass. The log
+ * line is the app's own start-up figure (bench/app_figures.sh reads it).
+ */
+async startupPainted() : Promise<void> {
+    await TAURI_INVOKE("startup_painted");
+},
 async getSettings() : Promise<Result<Settings, IpcError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("get_settings") };

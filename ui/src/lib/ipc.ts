@@ -76,6 +76,11 @@ export function appInfo(): Promise<AppInfo> {
   return call(() => commands.appInfo())
 }
 
+/** Tells the app its first screen is painted: a start-up figure for its log. */
+export function startupPainted(): Promise<void> {
+  return call(() => commands.startupPainted())
+}
+
 export function getSettings(): Promise<Settings> {
   return callResult(() => commands.getSettings())
 }

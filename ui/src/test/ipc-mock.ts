@@ -9,6 +9,7 @@ import type { AppInfo, ProfileSummary, QuotaOverview, Settings } from '../lib/ip
 export { IpcFailure, toIpcFailure } from '../lib/ipc-failure'
 
 export const appInfo = vi.fn<typeof Real.appInfo>()
+export const startupPainted = vi.fn<typeof Real.startupPainted>()
 export const getSettings = vi.fn<typeof Real.getSettings>()
 export const saveSettings = vi.fn<typeof Real.saveSettings>()
 export const listProfiles = vi.fn<typeof Real.listProfiles>()
@@ -26,6 +27,7 @@ export function resetBackend(stored: Partial<Settings> = {}, profiles: Partial<P
     return { ...row.current }
   })
   appInfo.mockReset().mockResolvedValue(TEST_APP_INFO)
+  startupPainted.mockReset().mockResolvedValue(undefined)
   resetAccountsBackend(profiles.map(testProfile))
   return row
 }
