@@ -63,6 +63,17 @@ impl Env {
             .unwrap_or(0)
     }
 
+    /// The call each refusal test sends through the legacy generation.
+    async fn probe_legacy(&self, creds: &Credentials) -> Outcome<impl std::fmt::Debug> {
+        let request = link_request(LegacyLinkType::H5, false, "s1");
+        self.client.legacy(&request, creds, NOW_MS).await
+    }
+
+    /// The call each refusal test sends through the media generation.
+    async fn probe_media(&self, creds: &Credentials) -> Outcome<impl std::fmt::Debug> {
+        self.client.media(&referral_request(), creds, NOW_MS).await
+    }
+
     fn with_secret(&self, secret: &str) -> Credentials {
         Credentials::new(self.creds.app_key.clone(), Secret::from(secret))
     }
@@ -123,6 +134,18 @@ fn api_refusal<T: std::fmt::Debug>(outcome: &Outcome<T>) -> (i64, ApiErrorKind, 
         Err(e @ Error::Api { code, message }) => (*code, e.api_kind().unwrap(), message.clone()),
         other => panic!("expected an API refusal, got {other:?}"),
     }
+}
+
+/// An API refusal (see [`api_refusal`]) that names none of `secrets` in
+/// any form a caller could log.
+fn refused<T: std::fmt::Debug>(
+    outcome: &Outcome<T>,
+    secrets: &[&str],
+) -> (i64, ApiErrorKind, String) {
+    for secret in secrets {
+        assert_no_secret(outcome, secret);
+    }
+    api_refusal(outcome)
 }
 
 fn link_request(link_type: LegacyLinkType, short: bool, sid: &str) -> GenerateLinkRequest {
@@ -631,24 +654,13 @@ async fn wrong_secret_is_an_auth_failure_in_both_generations() {
     let wrong_secret = "ffffffffffffffffffffffffffffffff";
     let wrong = env.with_secret(wrong_secret);
 
-    let outcome = env
-        .client
-        .legacy(
-            &link_request(LegacyLinkType::H5, false, "s1"),
-            &wrong,
-            NOW_MS,
-        )
-        .await;
-    assert_no_secret(&outcome, wrong_secret);
-    assert_no_secret(&outcome, &env.secret);
-    let (code, kind, message) = api_refusal(&outcome);
+    let outcome = env.probe_legacy(&wrong).await;
+    let (code, kind, message) = refused(&outcome, &[wrong_secret, &env.secret]);
     assert_eq!((code, kind), (1002, ApiErrorKind::AuthFailed), "{message}");
     assert_eq!(message, "签名错误");
 
-    let outcome = env.client.media(&referral_request(), &wrong, NOW_MS).await;
-    assert_no_secret(&outcome, wrong_secret);
-    assert_no_secret(&outcome, &env.secret);
-    let (code, kind, message) = api_refusal(&outcome);
+    let outcome = env.probe_media(&wrong).await;
+    let (code, kind, message) = refused(&outcome, &[wrong_secret, &env.secret]);
     assert_eq!((code, kind), (400, ApiErrorKind::AuthFailed));
     assert_eq!(message, "鉴权不通过");
 
@@ -666,26 +678,14 @@ async fn unknown_appkey_is_refused_in_both_generations() {
     // Legacy: `1001 appkey不存在`. Its code is the sandbox's own and its
     // words are none of 签名/鉴权, so the client keeps it as `Other` with
     // the text (desk-core reads "appkey" in the message).
-    let outcome = env
-        .client
-        .legacy(
-            &link_request(LegacyLinkType::H5, false, "s1"),
-            &stranger,
-            NOW_MS,
-        )
-        .await;
-    assert_no_secret(&outcome, stranger_secret);
-    let (code, kind, message) = api_refusal(&outcome);
+    let outcome = env.probe_legacy(&stranger).await;
+    let (code, kind, message) = refused(&outcome, &[stranger_secret]);
     assert_eq!((code, kind), (1001, ApiErrorKind::Other));
     assert_eq!(message, "appkey不存在");
 
     // Media: 400 鉴权不通过.
-    let outcome = env
-        .client
-        .media(&referral_request(), &stranger, NOW_MS)
-        .await;
-    assert_no_secret(&outcome, stranger_secret);
-    let (code, kind, _) = api_refusal(&outcome);
+    let outcome = env.probe_media(&stranger).await;
+    let (code, kind, _) = refused(&outcome, &[stranger_secret]);
     assert_eq!((code, kind), (400, ApiErrorKind::AuthFailed));
 
     assert_eq!(env.unknown_appkey_refusals(), 2);
@@ -701,24 +701,12 @@ async fn unknown_appkey_is_refused_in_both_generations() {
 #[tokio::test]
 async fn api_authorization_not_approved() {
     let env = start_with(60, |c| c.demo_authorized = false).await;
-    let outcome = env
-        .client
-        .legacy(
-            &link_request(LegacyLinkType::H5, false, "s1"),
-            &env.creds,
-            NOW_MS,
-        )
-        .await;
-    assert_no_secret(&outcome, &env.secret);
-    let (code, _, message) = api_refusal(&outcome);
+    let outcome = env.probe_legacy(&env.creds).await;
+    let (code, _, message) = refused(&outcome, &[&env.secret]);
     assert_eq!(code, 1004);
     assert_eq!(message, "API权限未开通");
-    let outcome = env
-        .client
-        .media(&referral_request(), &env.creds, NOW_MS)
-        .await;
-    assert_no_secret(&outcome, &env.secret);
-    let (code, kind, _) = api_refusal(&outcome);
+    let outcome = env.probe_media(&env.creds).await;
+    let (code, kind, _) = refused(&outcome, &[&env.secret]);
     assert_eq!((code, kind), (400, ApiErrorKind::AuthFailed));
     let today = env.today();
     assert_eq!((today.calls, today.refused_auth), (0, 2), "{today:?}");
@@ -746,26 +734,14 @@ async fn daily_quota_exhausted_in_both_generations() {
     assert_eq!(ok, 2000);
     assert_eq!(env.today().calls, 2000);
 
-    let outcome = env
-        .client
-        .legacy(
-            &link_request(LegacyLinkType::H5, false, "s1"),
-            &env.creds,
-            NOW_MS,
-        )
-        .await;
-    assert_no_secret(&outcome, &env.secret);
-    let (code, kind, message) = api_refusal(&outcome);
+    let outcome = env.probe_legacy(&env.creds).await;
+    let (code, kind, message) = refused(&outcome, &[&env.secret]);
     assert_eq!((code, kind), (1006, ApiErrorKind::QuotaExceeded));
     assert!(message.contains("每日2000次"), "{message}");
     assert!(!kind.is_transient());
 
-    let outcome = env
-        .client
-        .media(&referral_request(), &env.creds, NOW_MS)
-        .await;
-    assert_no_secret(&outcome, &env.secret);
-    let (code, kind, message) = api_refusal(&outcome);
+    let outcome = env.probe_media(&env.creds).await;
+    let (code, kind, message) = refused(&outcome, &[&env.secret]);
     assert_eq!((code, kind), (403, ApiErrorKind::QuotaExceeded));
     assert_eq!(message, "请求次数超过授权额度");
 
@@ -785,26 +761,14 @@ async fn burst_rule_is_too_frequent_in_both_generations() {
         let outcome = env.client.legacy(&req, &env.creds, NOW_MS).await;
         assert!(outcome.result.is_ok(), "{outcome:?}");
     }
-    let outcome = env
-        .client
-        .legacy(
-            &link_request(LegacyLinkType::H5, false, "s3"),
-            &env.creds,
-            NOW_MS,
-        )
-        .await;
-    assert_no_secret(&outcome, &env.secret);
-    let (code, kind, message) = api_refusal(&outcome);
+    let outcome = env.probe_legacy(&env.creds).await;
+    let (code, kind, message) = refused(&outcome, &[&env.secret]);
     assert_eq!((code, kind), (1007, ApiErrorKind::TooFrequent));
     assert_eq!(message, "请求过于频繁，请稍后再试");
     assert!(kind.is_transient());
 
-    let outcome = env
-        .client
-        .media(&referral_request(), &env.creds, NOW_MS)
-        .await;
-    assert_no_secret(&outcome, &env.secret);
-    let (code, kind, message) = api_refusal(&outcome);
+    let outcome = env.probe_media(&env.creds).await;
+    let (code, kind, message) = refused(&outcome, &[&env.secret]);
     assert_eq!((code, kind), (402, ApiErrorKind::TooFrequent));
     assert_eq!(message, "请求过于频繁，请稍后再试");
 
@@ -813,10 +777,7 @@ async fn burst_rule_is_too_frequent_in_both_generations() {
 
     // Switched off, calls go through again.
     env.sandbox.admin().set_rate_limit(None);
-    let outcome = env
-        .client
-        .media(&referral_request(), &env.creds, NOW_MS)
-        .await;
+    let outcome = env.probe_media(&env.creds).await;
     assert!(outcome.result.is_ok(), "{outcome:?}");
 }
 
@@ -840,22 +801,12 @@ async fn stale_clock_is_clock_skew_in_both_generations() {
         clock_offset_ms: 300_000,
         ..FaultConfig::default()
     });
-    let outcome = env
-        .client
-        .legacy(
-            &link_request(LegacyLinkType::H5, false, "s1"),
-            &env.creds,
-            NOW_MS,
-        )
-        .await;
+    let outcome = env.probe_legacy(&env.creds).await;
     assert_no_secret(&outcome, &env.secret);
     assert_eq!(outcome.attempt.http_status, Some(200));
     assert_eq!(outcome.attempt.server_time, Some(NOW_S + 300));
     expect_skew(&outcome, 300);
-    let outcome = env
-        .client
-        .media(&referral_request(), &env.creds, NOW_MS)
-        .await;
+    let outcome = env.probe_media(&env.creds).await;
     assert_no_secret(&outcome, &env.secret);
     match &outcome.result {
         Err(Error::ClockSkew { offset_secs }) => assert_eq!(*offset_secs, 300),
@@ -866,19 +817,9 @@ async fn stale_clock_is_clock_skew_in_both_generations() {
     // The sandbox's whole notion of time 200 s behind ours: outside the
     // legacy window (60 s) and the media one (120 s).
     env.sandbox.admin().set_clock_offset_ms(-200_000);
-    let outcome = env
-        .client
-        .legacy(
-            &link_request(LegacyLinkType::H5, false, "s1"),
-            &env.creds,
-            NOW_MS,
-        )
-        .await;
+    let outcome = env.probe_legacy(&env.creds).await;
     expect_skew(&outcome, -200);
-    let outcome = env
-        .client
-        .media(&referral_request(), &env.creds, NOW_MS)
-        .await;
+    let outcome = env.probe_media(&env.creds).await;
     match &outcome.result {
         Err(Error::ClockSkew { offset_secs }) => assert_eq!(*offset_secs, -200),
         other => panic!("expected ClockSkew, got {other:?}"),
@@ -886,19 +827,9 @@ async fn stale_clock_is_clock_skew_in_both_generations() {
 
     // 90 s off: outside the legacy window only.
     env.sandbox.admin().set_clock_offset_ms(90_000);
-    let outcome = env
-        .client
-        .legacy(
-            &link_request(LegacyLinkType::H5, false, "s1"),
-            &env.creds,
-            NOW_MS,
-        )
-        .await;
+    let outcome = env.probe_legacy(&env.creds).await;
     expect_skew(&outcome, 90);
-    let outcome = env
-        .client
-        .media(&referral_request(), &env.creds, NOW_MS)
-        .await;
+    let outcome = env.probe_media(&env.creds).await;
     assert!(outcome.result.is_ok(), "{outcome:?}");
 
     let today = env.today();
@@ -913,23 +844,12 @@ async fn injected_processing_fault_is_transient() {
     }))
     .expect("a fault rule");
     env.sandbox.admin().set_faults(fault);
-    let outcome = env
-        .client
-        .media(&referral_request(), &env.creds, NOW_MS)
-        .await;
-    assert_no_secret(&outcome, &env.secret);
-    let (code, kind, message) = api_refusal(&outcome);
+    let outcome = env.probe_media(&env.creds).await;
+    let (code, kind, message) = refused(&outcome, &[&env.secret]);
     assert_eq!((code, kind), (2, ApiErrorKind::Processing));
     assert_eq!(message, "请求处理异常");
     assert!(kind.is_transient());
-    let outcome = env
-        .client
-        .legacy(
-            &link_request(LegacyLinkType::H5, false, "s1"),
-            &env.creds,
-            NOW_MS,
-        )
-        .await;
+    let outcome = env.probe_legacy(&env.creds).await;
     let (code, _, message) = api_refusal(&outcome);
     assert_eq!(code, 1009);
     assert_eq!(message, "系统繁忙，请稍后重试");
@@ -1076,8 +996,7 @@ async fn server_side_parameter_errors_are_param_kind() {
     );
     req.scroll_id = Some("0-0000000000000000".into());
     let outcome = env.client.media(&req, &env.creds, NOW_MS).await;
-    assert_no_secret(&outcome, &env.secret);
-    let (code, kind, message) = api_refusal(&outcome);
+    let (code, kind, message) = refused(&outcome, &[&env.secret]);
     assert_eq!((code, kind), (1, ApiErrorKind::Param));
     assert!(message.starts_with("参数错误"), "{message}");
 
