@@ -29,6 +29,9 @@ fail() { echo "install test FAILED: $*" >&2; exit 1; }
 maintainer=$(dpkg-deb --field "$deb" Maintainer)
 [[ "$maintainer" =~ ^[^\<]+\ \<[^@\>]+@[^\>]+\>$ ]] || fail "Maintainer is not 'Name <e-mail>': $maintainer"
 
+# Packed with xz (cargo xtask package repacks tauri-bundler's gzip).
+ar t "$deb" | grep -qx 'data.tar.xz' || fail "the package's data is not xz-compressed: $(ar t "$deb" | tr '\n' ' ')"
+
 installed() { dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed'; }
 
 remove_package() {
