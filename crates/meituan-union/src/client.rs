@@ -321,19 +321,9 @@ impl Client {
         credentials: &Credentials,
         now_ms: i64,
     ) -> Outcome<E::Response> {
-        let prepared =
-            match prepare_legacy(&self.config.legacy_base_url, request, credentials, now_ms) {
-                Ok(p) => p,
-                Err(e) => {
-                    return Outcome {
-                        result: Err(e),
-                        attempt: Attempt::not_sent(ApiGeneration::Legacy, E::PATH),
-                    }
-                }
-            };
-        self.send(&prepared, now_ms)
+        let prepared = prepare_legacy(&self.config.legacy_base_url, request, credentials, now_ms);
+        self.send_decoded(prepared, ApiGeneration::Legacy, E::PATH, now_ms, E::decode)
             .await
-            .map(|(body, raw)| E::decode(body).map_err(|reason| Error::decode(&raw, reason)))
     }
 
     /// Validates, signs and sends a media request once.
@@ -343,19 +333,34 @@ impl Client {
         credentials: &Credentials,
         now_ms: i64,
     ) -> Outcome<E::Response> {
-        let prepared =
-            match prepare_media(&self.config.media_base_url, request, credentials, now_ms) {
-                Ok(p) => p,
-                Err(e) => {
-                    return Outcome {
-                        result: Err(e),
-                        attempt: Attempt::not_sent(ApiGeneration::Media, E::PATH),
-                    }
+        let prepared = prepare_media(&self.config.media_base_url, request, credentials, now_ms);
+        self.send_decoded(prepared, ApiGeneration::Media, E::PATH, now_ms, E::decode)
+            .await
+    }
+
+    /// The shared tail of [`Client::legacy`] and [`Client::media`]: a request
+    /// refused while preparing is reported as not sent; a sent one is
+    /// decoded by its endpoint.
+    async fn send_decoded<R>(
+        &self,
+        prepared: Result<PreparedRequest, Error>,
+        generation: ApiGeneration,
+        path: &'static str,
+        now_ms: i64,
+        decode: fn(Value) -> Result<R, String>,
+    ) -> Outcome<R> {
+        let prepared = match prepared {
+            Ok(p) => p,
+            Err(e) => {
+                return Outcome {
+                    result: Err(e),
+                    attempt: Attempt::not_sent(generation, path),
                 }
-            };
+            }
+        };
         self.send(&prepared, now_ms)
             .await
-            .map(|(body, raw)| E::decode(body).map_err(|reason| Error::decode(&raw, reason)))
+            .map(|(body, raw)| decode(body).map_err(|reason| Error::decode(&raw, reason)))
     }
 
     /// Sends a prepared request once and checks the `status`/`code`
