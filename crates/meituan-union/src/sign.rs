@@ -661,6 +661,20 @@ mod tests {
     }
 
     #[test]
+    fn a_full_stack_list_signs_in_byte_order() {
+        // Exactly STACK_PARAMS parameters (the stack sort's limit), in
+        // reverse order.
+        let keys: Vec<String> = (0..STACK_PARAMS).map(|i| format!("key{i:02}")).collect();
+        let p: Vec<(&str, &str)> = keys.iter().rev().map(|k| (k.as_str(), "v")).collect();
+        let canonical = format!(
+            "s{}s",
+            keys.iter().map(|k| format!("{k}v")).collect::<String>()
+        );
+        assert_eq!(legacy_canonical("s", &p), canonical);
+        assert_eq!(legacy_sign("s", &p), md5_hex(canonical.as_bytes()));
+    }
+
+    #[test]
     fn stack_order_matches_full_sort() {
         // Keys sharing their 8-byte prefix, repeated keys, keys shorter than
         // 8 bytes, a NUL byte: the stack order must equal a plain sort.
