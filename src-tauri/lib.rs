@@ -13,8 +13,6 @@ use state::AppState;
 /// Starts the desktop app.
 pub fn run() {
     let started = std::time::Instant::now();
-    #[cfg(target_os = "linux")]
-    draw_without_gpu_compositing();
     let redactor = Redactor::new();
     let data_dir = match desk_core::paths::data_dir() {
         Ok(dir) => dir,
@@ -55,20 +53,6 @@ pub fn run() {
                 app.state::<AppState>().on_exit();
             }
         });
-}
-
-/// Linux: WebKitGTK's GPU compositing costs the app about 70 MB (idle PSS
-/// 300 MB with it, 234 MB without, BENCHMARKS.md) and is behind the known
-/// blank-window bugs of some GPU drivers; the app's screens are forms and
-/// tables, which WebKit draws as well without it. A user who sets
-/// `WEBKIT_DISABLE_COMPOSITING_MODE` (e.g. `=0`) keeps their choice.
-#[cfg(target_os = "linux")]
-fn draw_without_gpu_compositing() {
-    const VAR: &str = "WEBKIT_DISABLE_COMPOSITING_MODE";
-    if std::env::var_os(VAR).is_none() {
-        // Still single-threaded here, and WebKit reads it when it starts.
-        std::env::set_var(VAR, "1");
-    }
 }
 
 fn fatal(message: &str) -> ! {
