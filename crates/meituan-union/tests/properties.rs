@@ -132,7 +132,7 @@ proptest! {
             .map(|(k, v)| (k.into_owned(), v.into_owned()))
             .collect();
         let mut want = params.clone();
-        want.push(("sign".into(), sign));
+        want.push(("sign".into(), sign.into()));
         want.sort();
         prop_assert_eq!(decoded, want);
     }
