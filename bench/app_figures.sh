@@ -32,12 +32,16 @@ done
 if [ -z "$painted" ]; then
   echo "BENCH app.cold_start_ms n/a ms <=500 (no first paint within 10 s)"
 else
-  own=$(grep -hs 'first screen painted' "$home"/logs/*.log | sed -nE 's/.*ms=([0-9]+).*/\1/p' | head -1)
+  line=$(grep -hs 'first screen painted' "$home"/logs/*.log | head -1)
+  own=$(sed -nE 's/.* ms=([0-9]+).*/\1/p' <<<"$line")
+  # The UI's marks, from the page's navigation start.
+  ui_mark() { sed -nE "s/.* $1=([0-9]+).*/\\1/p" <<<"$line"; }
+  ui="page: script $(ui_mark script_ms), mount $(ui_mark mounted_ms), data $(ui_mark loaded_ms), painted $(ui_mark painted_ms) ms"
   n=$(colours)
   if [ "${n:-0}" -le $((base + 16)) ]; then
     echo "BENCH app.cold_start_ms n/a ms <=500 (reported painted, but the screen shows $n colours)"
   else
-    echo "BENCH app.cold_start_ms $painted ms <=500 (app's own mark ${own:-?} ms after main; $n colours on screen)"
+    echo "BENCH app.cold_start_ms $painted ms <=500 (app's own mark ${own:-?} ms after main; $ui; $n colours on screen)"
   fi
 fi
 # Idle: let start-up work settle, then add up RSS of the app and every

@@ -1,6 +1,7 @@
 //! What the shell holds for the lifetime of the app: handles into desk-core,
 //! built once at start-up and passed to commands through Tauri's state.
 
+use crate::commands::app::StartupMarks;
 use desk_core::api::Api;
 use desk_core::clipboard::SecretClipboard;
 use desk_core::embedded::EmbeddedSandbox;
@@ -59,11 +60,19 @@ impl AppState {
         })
     }
 
-    /// Logs, once, how long the first screen took from the start of `run`.
-    pub fn startup_painted(&self) {
+    /// Logs, once, how long the first screen took from the start of `run`,
+    /// with the UI's own marks (relative to the page's navigation start).
+    pub fn startup_painted(&self, marks: StartupMarks) {
         if !self.painted.swap(true, Ordering::Relaxed) {
             let ms = self.started.elapsed().as_millis() as u64;
-            tracing::info!(ms, "first screen painted");
+            tracing::info!(
+                ms,
+                script_ms = marks.script_ms,
+                mounted_ms = marks.mounted_ms,
+                loaded_ms = marks.loaded_ms,
+                painted_ms = marks.painted_ms,
+                "first screen painted"
+            );
         }
     }
 

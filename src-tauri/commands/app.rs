@@ -3,7 +3,7 @@
 use crate::state::AppState;
 use desk_core::settings::Settings;
 use desk_core::IpcError;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use tauri::State;
 
 #[derive(Debug, Clone, Serialize, specta::Type)]
@@ -21,12 +21,25 @@ pub fn app_info(state: State<'_, AppState>) -> AppInfo {
     }
 }
 
+/// The UI's own start-up marks, in whole milliseconds since the page's
+/// navigation started (`performance.now()`): the bundle's first line ran,
+/// the root component mounted, the first screen's data arrived, and the
+/// frame after it was painted.
+#[derive(Debug, Clone, Copy, Deserialize, specta::Type)]
+pub struct StartupMarks {
+    pub script_ms: u32,
+    pub mounted_ms: u32,
+    pub loaded_ms: u32,
+    pub painted_ms: u32,
+}
+
 /// The UI calls this once, after its first screen is on the glass. The log
-/// line is the app's own start-up figure (bench/app_figures.sh reads it).
+/// line is the app's own start-up figure (bench/app_figures.sh reads it);
+/// the UI's marks show where the web process spent its share.
 #[tauri::command]
 #[specta::specta]
-pub fn startup_painted(state: State<'_, AppState>) {
-    state.startup_painted();
+pub fn startup_painted(state: State<'_, AppState>, marks: StartupMarks) {
+    state.startup_painted(marks);
 }
 
 #[tauri::command]

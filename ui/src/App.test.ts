@@ -57,6 +57,12 @@ describe('first launch', () => {
     await vi.waitFor(() => expect(startupPainted).toHaveBeenCalledTimes(1))
     await new Promise((resolve) => setTimeout(resolve, 50))
     expect(startupPainted).toHaveBeenCalledTimes(1)
+    // The marks come in the order they happen, as whole milliseconds.
+    const marks = startupPainted.mock.calls[0][0]
+    const order = [marks.script_ms, marks.mounted_ms, marks.loaded_ms, marks.painted_ms]
+    for (const ms of order) expect(Number.isInteger(ms) && ms >= 0).toBe(true)
+    expect([...order].sort((a, b) => a - b)).toEqual(order)
+    expect(marks.mounted_ms).toBeGreaterThan(0)
   })
 
   it('starts when the start-up report cannot be delivered', async () => {

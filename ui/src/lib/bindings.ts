@@ -13,10 +13,11 @@ async appInfo() : Promise<AppInfo> {
 },
 /**
  * The UI calls this once, after its first screen is on the glass. The log
- * line is the app's own start-up figure (bench/app_figures.sh reads it).
+ * line is the app's own start-up figure (bench/app_figures.sh reads it);
+ * the UI's marks show where the web process spent its share.
  */
-async startupPainted() : Promise<void> {
-    await TAURI_INVOKE("startup_painted");
+async startupPainted(marks: StartupMarks) : Promise<void> {
+    await TAURI_INVOKE("startup_painted", { marks });
 },
 async getSettings() : Promise<Result<Settings, IpcError>> {
     try {
@@ -1253,6 +1254,13 @@ average_calls: number; current_limit: number | null;
  * The tier the draft asks for: the next one above the current.
  */
 requested_tier: Tier | null }
+/**
+ * The UI's own start-up marks, in whole milliseconds since the page's
+ * navigation started (`performance.now()`): the bundle's first line ran,
+ * the root component mounted, the first screen's data arrived, and the
+ * frame after it was painted.
+ */
+export type StartupMarks = { script_ms: number; mounted_ms: number; loaded_ms: number; painted_ms: number }
 /**
  * Why a sync stopped before the end of its range.
  */

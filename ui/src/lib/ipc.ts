@@ -25,6 +25,7 @@ import type {
   QuotaStatus,
   SecretKind,
   Settings,
+  StartupMarks,
   Tier,
   VerifyProblem,
   VerifyReport,
@@ -77,8 +78,8 @@ export function appInfo(): Promise<AppInfo> {
 }
 
 /** Tells the app its first screen is painted: a start-up figure for its log. */
-export function startupPainted(): Promise<void> {
-  return call(() => commands.startupPainted())
+export function startupPainted(marks: StartupMarks): Promise<void> {
+  return call(() => commands.startupPainted(marks))
 }
 
 export function getSettings(): Promise<Settings> {
