@@ -601,20 +601,23 @@ fn repack_deb_xz(root: &Path, deb: &Path) -> Result<bool> {
         unpacked.to_string_lossy(),
         repacked.to_string_lossy(),
     );
-    sh(root, "dpkg-deb", &["--raw-extract", &deb_s, &unpacked_s])?;
-    sh(
-        root,
-        "dpkg-deb",
-        &[
-            "--root-owner-group",
-            "-Zxz",
-            "--build",
-            &unpacked_s,
-            &repacked_s,
-        ],
-    )?;
-    std::fs::rename(&repacked, deb).map_err(|e| format!("cannot replace {deb_s}: {e}"))?;
+    let built = sh(root, "dpkg-deb", &["--raw-extract", &deb_s, &unpacked_s]).and_then(|()| {
+        sh(
+            root,
+            "dpkg-deb",
+            &[
+                "--root-owner-group",
+                "-Zxz",
+                "--build",
+                &unpacked_s,
+                &repacked_s,
+            ],
+        )
+    });
+    // The unpacked tree goes whether or not the build worked.
     let _ = std::fs::remove_dir_all(&unpacked);
+    built?;
+    std::fs::rename(&repacked, deb).map_err(|e| format!("cannot replace {deb_s}: {e}"))?;
     let signature = PathBuf::from(format!("{deb_s}.sig"));
     if signature.exists() {
         let tauri_js = root.join("tools/tauri-cli/node_modules/@tauri-apps/cli/tauri.js");

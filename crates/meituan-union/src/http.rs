@@ -14,7 +14,7 @@ pub fn client_builder() -> reqwest::ClientBuilder {
 }
 
 /// Installs `ring` as the process's rustls provider, unless one already is.
-pub fn install_crypto_provider() {
+fn install_crypto_provider() {
     static INSTALL: Once = Once::new();
     INSTALL.call_once(|| {
         if rustls::crypto::CryptoProvider::get_default().is_none() {
