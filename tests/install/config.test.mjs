@@ -68,3 +68,52 @@ test('installers: names, Chinese desktop entry, pinned MSI upgrade code', () => 
   assert.ok(conf.bundle.windows.nsis.languages.includes('SimpChinese'));
   assert.ok(conf.bundle.macOS.minimumSystemVersion);
 });
+
+test('latest.json: the .deb entry takes the repacked package signature, nothing else changes', async () => {
+  const { withDebSignature, DEB_PLATFORM } = await import('../../packaging/release/latest-json-deb.mjs');
+  const sig = (text) => Buffer.from(text).toString('base64');
+  const oldSig = sig('untrusted comment: signature from tauri secret key\nOLD\n');
+  const newSig = sig('untrusted comment: signature from tauri secret key\nNEW\n');
+  const manifest = {
+    version: '0.2.0',
+    notes: '更新说明',
+    platforms: {
+      'linux-x86_64': { signature: 'A', url: 'https://example.invalid/u.AppImage' },
+      [DEB_PLATFORM]: { signature: oldSig, url: 'https://example.invalid/u.deb' },
+      'windows-x86_64': { signature: 'W', url: 'https://example.invalid/u.exe' },
+    },
+  };
+  const updated = JSON.parse(withDebSignature(JSON.stringify(manifest), `${newSig}\n`));
+  assert.equal(updated.platforms[DEB_PLATFORM].signature, newSig);
+  const expected = structuredClone(manifest);
+  expected.platforms[DEB_PLATFORM].signature = newSig;
+  assert.deepEqual(updated, expected);
+
+  // No .deb entry: nothing to rewrite.
+  delete manifest.platforms[DEB_PLATFORM];
+  assert.equal(withDebSignature(JSON.stringify(manifest), newSig), null);
+  // Bad inputs are refused with a reason, never written through.
+  assert.throws(() => withDebSignature('{not json', newSig), /not JSON/);
+  assert.throws(() => withDebSignature('{"version":"1"}', newSig), /platforms/);
+  assert.throws(() => withDebSignature(JSON.stringify(manifest), 'not a signature!'), /not a Tauri updater signature/);
+  assert.throws(() => withDebSignature(JSON.stringify(manifest), sig('hello')), /not a Tauri updater signature/);
+});
+
+test('latest.json fix: the command rewrites the file in place', async () => {
+  const { mkdtempSync, writeFileSync: write, readFileSync: readBack, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const dir = mkdtempSync(join(tmpdir(), 'latest-json-'));
+  try {
+    const newSig = Buffer.from('untrusted comment: x\nNEW\n').toString('base64');
+    write(join(dir, 'latest.json'), JSON.stringify({ platforms: { 'linux-x86_64-deb': { signature: 'old', url: 'u' } } }));
+    write(join(dir, 'u.deb.sig'), newSig);
+    const script = join(ROOT, 'packaging/release/latest-json-deb.mjs');
+    execFileSync('node', [script, join(dir, 'latest.json'), join(dir, 'u.deb.sig')]);
+    assert.equal(JSON.parse(readBack(join(dir, 'latest.json'), 'utf8')).platforms['linux-x86_64-deb'].signature, newSig);
+    write(join(dir, 'bad.json'), '{');
+    assert.throws(() => execFileSync('node', [script, join(dir, 'bad.json'), join(dir, 'u.deb.sig')], { stdio: 'pipe' }));
+    assert.equal(readBack(join(dir, 'bad.json'), 'utf8'), '{');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
