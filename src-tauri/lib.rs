@@ -13,6 +13,8 @@ use state::AppState;
 /// Starts the desktop app.
 pub fn run() {
     let started = std::time::Instant::now();
+    #[cfg(target_os = "linux")]
+    draw_without_dmabuf_renderer();
     let redactor = Redactor::new();
     let data_dir = match desk_core::paths::data_dir() {
         Ok(dir) => dir,
@@ -53,6 +55,23 @@ pub fn run() {
                 app.state::<AppState>().on_exit();
             }
         });
+}
+
+/// Linux: WebKitGTK's DMA-BUF renderer costs the app about 80 MB and ~0.3 s
+/// of start-up where no GPU does the work (idle PSS of all three processes
+/// 315 MB with it, 230 MB without; BENCHMARKS.md), and it is behind the
+/// blank-window reports of some GPU drivers. The app's screens are forms and
+/// tables, which WebKit draws as well through its other path. A user who
+/// sets `WEBKIT_DISABLE_DMABUF_RENDERER` themselves (e.g. `=0`) keeps their
+/// choice.
+#[cfg(target_os = "linux")]
+fn draw_without_dmabuf_renderer() {
+    const VAR: &str = "WEBKIT_DISABLE_DMABUF_RENDERER";
+    if std::env::var_os(VAR).is_none() {
+        // Still single-threaded here; WebKit reads it when its first web
+        // process starts.
+        std::env::set_var(VAR, "1");
+    }
 }
 
 fn fatal(message: &str) -> ! {

@@ -72,6 +72,8 @@ test('authorization, requests and callback against the sandbox', { timeout: 2400
     await app.click('[data-testid="frequency-file"]');
     await waitFor(async () => (await app.attr('[data-testid="frequency-last"]', 'data-status')) === 'refused', 'refusal');
     await app.click('[data-testid="special-draft"]');
+    // The draft is written from the user's figures, fetched first.
+    await app.find('[data-testid="special-text"]');
     const draft = await app.exec('return document.querySelector(\'[data-testid="special-text"]\').value');
     assert.match(draft, /特申请将调用频次提升至3000次\/天/);
     await app.screenshot('console-special-draft');

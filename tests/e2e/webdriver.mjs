@@ -1,6 +1,6 @@
 // A minimal W3C WebDriver client over fetch (Node 20), plus helpers that
 // start tauri-driver and the real Union Desk window. No npm dependencies.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, writeFileSync } from 'node:fs';
 import { tmpdir, homedir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -180,11 +180,27 @@ export class Session {
   async exec(script, args = []) {
     return this.cmd('POST', '/execute/sync', { script, args });
   }
+  /**
+   * Saves what the screen shows. The capture is taken from the X display
+   * (ImageMagick `import`), not with WebDriver's screenshot command: WebKitGTK
+   * never answers that command when it draws without its DMA-BUF renderer,
+   * the app's Linux default (src-tauri/lib.rs). Two animation frames are
+   * awaited first, so the last change is painted.
+   */
   async screenshot(name) {
-    const b64 = await this.cmd('GET', '/screenshot');
+    await this.cmd('POST', '/execute/async', {
+      script:
+        'const done = arguments[arguments.length - 1];' +
+        'requestAnimationFrame(() => requestAnimationFrame(() => done(true)));',
+      args: [],
+    });
     mkdirSync(SHOTS, { recursive: true });
     const file = join(SHOTS, `${name}.png`);
-    writeFileSync(file, Buffer.from(b64, 'base64'));
+    const png = execFileSync('import', ['-silent', '-window', 'root', 'png:-'], {
+      maxBuffer: 64 * 1024 * 1024,
+      timeout: 20000,
+    });
+    writeFileSync(file, png);
     return file;
   }
   /** Starts keeping the page's IPC replies (see IPC_RECORDER). */
