@@ -84,6 +84,8 @@ if [ -z "${BENCH_SKIP_APP:-}" ] && [ -x "$app" ] && command -v xvfb-run >/dev/nu
   add "cold start to first paint ($kind build)" "${v:-n/a}" "ms" "<=" 500
   v=$(awk '$2=="app.idle_rss_mb" {print $3}' "$out/app.txt")
   add "idle RSS, all app processes ($kind build)" "${v:-n/a}" "MB" "<=" 150
+  v=$(awk '$2=="app.idle_pss_mb" {print $3}' "$out/app.txt")
+  add "idle PSS, all app processes ($kind build)" "${v:-n/a}" "MB" "<=" 150
 else
   row "cold start / idle RSS" "not measured (no app binary or Xvfb)" "<= 500 ms / <= 150 MB" "n/a"
 fi
