@@ -47,6 +47,7 @@ export type {
   QuotaStatus,
   SecretKind,
   Settings,
+  StartupMarks,
   Tier,
   VerifyProblem,
   VerifyReport,

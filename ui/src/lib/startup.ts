@@ -1,7 +1,7 @@
 // The UI's start-up marks, in milliseconds since the page's navigation
 // started. The first one is taken when this module is evaluated, which is
 // the bundle's first line (main.ts imports it first).
-import type { StartupMarks } from './bindings'
+import type { StartupMarks } from './ipc'
 
 const scriptMs = performance.now()
 let mountedMs = 0
