@@ -3,6 +3,9 @@ import { mount } from 'svelte'
 import './app.css'
 import App from './App.svelte'
 import { DEFAULT_LANGUAGE, setLocale } from './lib/i18n/i18n.svelte'
+import { markDesktopOs } from './lib/platform'
+
+markDesktopOs()
 
 // Until the stored choice is read, the page is in the default language.
 setLocale(DEFAULT_LANGUAGE)
