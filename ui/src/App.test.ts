@@ -1,11 +1,27 @@
 import { fireEvent, render, screen, within } from '@testing-library/svelte'
 import { beforeEach, describe, expect, it, vi } from 'vitest'
 import App from './App.svelte'
+import { preloadScreens } from './screens'
 import { IpcFailure } from './lib/ipc-failure'
 import { getSettings, listProfiles, resetBackend, saveSettings, startupPainted } from './test/ipc-mock'
 import { resetAppState } from './test/reset'
 
 vi.mock('./lib/ipc', () => import('./test/ipc-mock'))
+
+// The real screen loader, except that a screen listed in `failing` cannot be
+// loaded (as when its chunk is missing), and preloading is watched.
+const screenLoads = vi.hoisted(() => ({ failing: new Set<string>() }))
+vi.mock('./screens', async (importOriginal) => {
+  const real = await importOriginal<typeof import('./screens')>()
+  return {
+    ...real,
+    loadScreen: (id: Parameters<typeof real.loadScreen>[0]) =>
+      screenLoads.failing.has(id)
+        ? Promise.reject(new TypeError('Importing a module script failed.'))
+        : real.loadScreen(id),
+    preloadScreens: vi.fn(real.preloadScreens),
+  }
+})
 
 const ZH_TITLES = ['账号与密钥', '推广链接', '订单', '额度与频次', '回调', '签名调试', '设置']
 const EN_TITLES = ['Accounts & keys', 'Links', 'Orders', 'Quota & tier', 'Callback', 'Signature debugger', 'Settings']
@@ -15,6 +31,8 @@ const BUILT = ['accounts', 'callback', 'links', 'orders', 'quota', 'settings']
 beforeEach(() => {
   resetAppState()
   resetBackend()
+  screenLoads.failing.clear()
+  vi.mocked(preloadScreens).mockClear()
 })
 
 async function openShell() {
@@ -139,7 +157,9 @@ describe('navigation', () => {
       await fireEvent.click(screen.getByTestId(`nav-${id}`))
       const current = NAV_IDS.filter((n) => screen.getByTestId(`nav-${n}`).getAttribute('aria-current') === 'page')
       expect(current).toEqual([id])
-      expect(screen.getByRole('heading', { level: 1 }).textContent).toBe(ZH_TITLES[NAV_IDS.indexOf(id)])
+      await vi.waitFor(() =>
+        expect(screen.getByRole('heading', { level: 1 }).textContent).toBe(ZH_TITLES[NAV_IDS.indexOf(id)]),
+      )
     }
   })
 
@@ -147,11 +167,34 @@ describe('navigation', () => {
     await openShell()
     for (const id of NAV_IDS.filter((n) => !BUILT.includes(n))) {
       await fireEvent.click(screen.getByTestId(`nav-${id}`))
-      const panel = screen.getByTestId('not-built')
+      const panel = await screen.findByTestId('not-built')
       expect(panel.textContent).toContain('尚未完成')
       expect(screen.queryByRole('table')).toBeNull()
     }
     await fireEvent.click(screen.getByTestId('nav-settings'))
+    await screen.findByTestId('lang-en')
     expect(screen.queryByTestId('not-built')).toBeNull()
+  })
+
+  it('loads the other screens in the background once the first one is painted', async () => {
+    render(App)
+    await screen.findByTestId('welcome-title')
+    await vi.waitFor(() => expect(startupPainted).toHaveBeenCalledTimes(1))
+    await vi.waitFor(() => expect(preloadScreens).toHaveBeenCalledTimes(1))
+  })
+
+  it('says so when a screen cannot be opened, and opens it on retry', async () => {
+    screenLoads.failing.add('links')
+    await openShell()
+    await fireEvent.click(screen.getByTestId('nav-links'))
+    const alert = await screen.findByRole('alert')
+    expect(alert.textContent).toContain('这个页面没能打开')
+    expect(alert.textContent).not.toContain('module script')
+    expect(screen.getByTestId('nav-links').getAttribute('aria-current')).toBe('page')
+
+    screenLoads.failing.delete('links')
+    await fireEvent.click(within(alert).getByTestId('screen-retry'))
+    await vi.waitFor(() => expect(screen.getByRole('heading', { level: 1 }).textContent).toBe('推广链接'))
+    expect(screen.queryByTestId('screen-retry')).toBeNull()
   })
 })
