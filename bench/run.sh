@@ -86,6 +86,14 @@ if [ -z "${BENCH_SKIP_APP:-}" ] && [ -x "$app" ] && command -v xvfb-run >/dev/nu
   add "idle RSS, all app processes ($kind build)" "${v:-n/a}" "MB" "<=" 150
   v=$(awk '$2=="app.idle_pss_mb" {print $3}' "$out/app.txt")
   add "idle PSS, all app processes ($kind build)" "${v:-n/a}" "MB" "<=" 150
+  # For reading the two above: the first launch in a bare D-Bus session, and
+  # a bare WebKitGTK window on this machine (no app code at all).
+  v=$(awk '$2=="app.cold_start_bare_session_ms" {print $3}' "$out/app.txt")
+  row "cold start, first app in a bare D-Bus session ($kind build)" "${v:-n/a} ms" "-" "-"
+  v=$(awk '$2=="floor.painted_ms" {print $3}' "$out/app.txt")
+  row "floor: bare WebKitGTK window, start to painted page" "${v:-n/a} ms" "-" "-"
+  v=$(awk '$2=="floor.idle_pss_mb" {print $3}' "$out/app.txt")
+  row "floor: bare WebKitGTK window, idle PSS" "${v:-n/a} MB" "-" "-"
 else
   row "cold start / idle RSS" "not measured (no app binary or Xvfb)" "<= 500 ms / <= 150 MB" "n/a"
 fi

@@ -9,6 +9,8 @@ pub mod state;
 
 use desk_core::logging::{self, Redactor};
 use state::AppState;
+use tauri::webview::PageLoadEvent;
+use tauri::Manager;
 
 /// Starts the desktop app.
 pub fn run() {
@@ -41,9 +43,15 @@ pub fn run() {
         .plugin(tauri_plugin_opener::init())
         .manage(state)
         .invoke_handler(builder.invoke_handler())
+        .on_page_load(|webview, payload| {
+            if payload.event() == PageLoadEvent::Finished {
+                show_main_window(webview.app_handle());
+            }
+        })
         .setup(move |app| {
             builder.mount_events(app);
             alerts::start(app.handle().clone());
+            show_main_window_later(app.handle().clone());
             Ok(())
         })
         .build(tauri::generate_context!())
@@ -51,11 +59,40 @@ pub fn run() {
         .run(|app, event| {
             // Clear a secret we copied and stop the embedded sandbox on quit.
             if let tauri::RunEvent::Exit = event {
-                use tauri::Manager;
                 app.state::<AppState>().on_exit();
             }
         });
 }
+
+/// The main window starts hidden (tauri.conf.json) and is shown once its
+/// page has loaded. Shown earlier, WebKitGTK draws the empty view and waits
+/// for the web process's first frame; in about one launch in four that wait
+/// runs into WebKit's 500 ms timeout (BENCHMARKS.md, start-up). It also
+/// spares every platform a blank white window.
+fn show_main_window(app: &tauri::AppHandle) {
+    if let Some(window) = app.get_webview_window(MAIN_WINDOW) {
+        if let Err(e) = window.show() {
+            tracing::warn!("cannot show the main window: {e}");
+        }
+    }
+}
+
+/// If the page never finishes loading, the window is shown anyway, so the
+/// user sees what went wrong instead of nothing.
+fn show_main_window_later(app: tauri::AppHandle) {
+    let spawned = std::thread::Builder::new()
+        .name("show-window".into())
+        .spawn(move || {
+            std::thread::sleep(SHOW_WINDOW_AT_THE_LATEST);
+            show_main_window(&app);
+        });
+    if let Err(e) = spawned {
+        tracing::warn!("cannot start the window fallback timer: {e}");
+    }
+}
+
+const MAIN_WINDOW: &str = "main";
+const SHOW_WINDOW_AT_THE_LATEST: std::time::Duration = std::time::Duration::from_secs(3);
 
 /// Linux: WebKitGTK's DMA-BUF renderer costs the app about 80 MB and ~0.3 s
 /// of start-up where no GPU does the work (idle PSS of all three processes

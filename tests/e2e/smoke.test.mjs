@@ -12,6 +12,10 @@ test('first launch: welcome in Chinese, switch to English, remembered', async ()
     const zh = await app.waitText('[data-testid="welcome-title"]', (t) => t.includes('联盟助手'));
     assert.match(zh, /欢迎使用联盟助手/);
     assert.equal(await app.exec('return document.documentElement.lang'), 'zh-CN');
+    // The window starts hidden and is shown once the page has loaded.
+    assert.equal(await app.exec('return document.visibilityState'), 'visible');
+    // Linux gets its own font stack (ui/src/lib/platform.ts).
+    assert.equal(await app.exec('return document.documentElement.dataset.os'), 'linux');
     await app.screenshot('welcome-zh');
 
     await app.click('[data-testid="lang-en"]');

@@ -34,6 +34,9 @@ const APT_PACKAGES: &[&str] = &[
     "keyutils",
     "fonts-dejavu-core",
     "fonts-noto-cjk",
+    // bench/webkit_floor.py: a bare WebKitGTK window, the platform's floor.
+    "python3-gi",
+    "gir1.2-webkit2-4.1",
     "rpm",
 ];
 
