@@ -617,8 +617,12 @@ fn repack_deb_xz(root: &Path, deb: &Path) -> Result<bool> {
             ],
         )
     });
-    // The unpacked tree goes whether or not the build worked.
+    // The unpacked tree goes whether or not the build worked, and so does a
+    // half-written package.
     let _ = std::fs::remove_dir_all(&unpacked);
+    if built.is_err() {
+        let _ = std::fs::remove_file(&repacked);
+    }
     built?;
     std::fs::rename(&repacked, deb).map_err(|e| format!("cannot replace {deb_s}: {e}"))?;
     let signature = PathBuf::from(format!("{deb_s}.sig"));
