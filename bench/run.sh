@@ -32,7 +32,11 @@ ratio() { python3 -c 'import sys
 try: print("%.2f" % (float(sys.argv[1]) / float(sys.argv[2])))
 except Exception: print("n/a")' "$1" "$2"; }
 add "legacy sign vs bare MD5 (speed ratio)" "$(ratio "$(est legacy/bare_md5)" "$(est legacy/legacy_sign)")" "x" ">=" 0.8
-add "media sign vs bare HMAC-SHA256 (speed ratio)" "$(ratio "$(est media/bare_hmac_sha256)" "$(est media/media_sign)")" "x" ">=" 0.8
+# The media scheme signs MD5(body) too (its Content-MD5 header is part of
+# the string to sign), so its "same bytes" are MD5 of the body + the HMAC.
+# The HMAC alone is printed for reference.
+add "media sign vs MD5(body) + HMAC-SHA256, the scheme's bytes (speed ratio)" "$(ratio "$(est media/bare_md5_body_plus_hmac)" "$(est media/media_sign)")" "x" ">=" 0.8
+row "media sign vs HMAC-SHA256 of the string to sign alone (speed ratio)" "$(ratio "$(est media/bare_hmac_sha256)" "$(est media/media_sign)") x" "-" "-"
 
 echo "== quota reservations" >&2
 cargo bench -p desk-core --bench quota > "$out/quota.txt" 2>&1

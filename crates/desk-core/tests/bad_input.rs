@@ -162,12 +162,9 @@ fn link(kind: TargetKind, target: &str, sid: &str, types: Vec<u8>) -> LinkReques
     }
 }
 
-/// Misbehaviours found by this table and reported to the module owners,
-/// not yet fixed. Each is still checked: once fixed, the test fails until it
-/// is removed from here, so the list stays true. None of them changes the
-/// database (the dump comparison below covers them too).
-/// Inputs still accepted or answered badly; empty now. A case listed here
-/// that starts behaving fails the test until it is taken off the list.
+/// Inputs still accepted or answered badly; empty now (session 2 fixed the
+/// last three). A case listed here that starts behaving fails the test until
+/// it is taken off the list, so the list stays true.
 const KNOWN_GAPS: &[&str] = &[];
 
 fn check(cases: &[Case]) {
