@@ -126,8 +126,9 @@ pub fn xlsx_bytes(sheet: &str, headers: &[&str], rows: &[Vec<Cell>]) -> Result<V
     book.save_to_buffer().map_err(xerr)
 }
 
-/// Writes the table to `path` in `format`, atomically (temp file + rename),
-/// so a failed export never leaves half a file behind.
+/// Writes the table to `path` in `format` through
+/// [`crate::safe_write`]: never through a link or over a special file, and a
+/// failed export leaves neither half a file nor a temporary file behind.
 pub fn write_table(
     path: &Path,
     format: ExportFormat,
@@ -142,22 +143,10 @@ pub fn write_table(
     write_atomically(path, &bytes)
 }
 
-/// Writes bytes to `path` through a temporary file in the same folder.
+/// Writes bytes to a file the user asked for (exports, QR code PNGs): see
+/// [`crate::safe_write::write_file_atomically`].
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let io = |e: std::io::Error| Error::Storage(format!("cannot write {}: {e}", path.display()));
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .ok_or_else(|| Error::invalid("path", "names no file"))?;
-    let tmp = dir.join(format!(".{}.part", name.to_string_lossy()));
-    std::fs::write(&tmp, bytes).map_err(io)?;
-    std::fs::rename(&tmp, path).map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        io(e)
-    })
+    crate::safe_write::write_file_atomically(path, bytes)
 }
 
 #[cfg(test)]

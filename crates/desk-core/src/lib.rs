@@ -12,6 +12,7 @@ pub mod paths;
 pub mod profiles;
 pub mod quota;
 pub mod reveal;
+pub mod safe_write;
 pub mod settings;
 pub mod store;
 pub mod vault;
