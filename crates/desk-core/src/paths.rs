@@ -3,14 +3,15 @@
 //! Tauri's `app_data_dir` names), or `UNION_DESK_HOME` when set.
 
 use crate::error::{Error, Result};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// The app identifier from `tauri.conf.json`.
 pub const APP_IDENTIFIER: &str = "com.uniondesk.desktop";
 /// Environment variable that overrides the data folder (tests use temp dirs).
 pub const HOME_ENV: &str = "UNION_DESK_HOME";
 
-/// The data folder, created if missing.
+/// The data folder, created if missing, private to the user (see
+/// [`prepare_data_dir`]).
 pub fn data_dir() -> Result<PathBuf> {
     let dir = match std::env::var_os(HOME_ENV).filter(|v| !v.is_empty()) {
         Some(dir) => PathBuf::from(dir),
@@ -19,17 +20,125 @@ pub fn data_dir() -> Result<PathBuf> {
             .data_dir()
             .join(APP_IDENTIFIER),
     };
-    std::fs::create_dir_all(&dir)
-        .map_err(|e| Error::Storage(format!("cannot create data folder {}: {e}", dir.display())))?;
+    prepare_data_dir(&dir)?;
     Ok(dir)
 }
 
+/// Creates the data folder (0700 on Unix: it holds orders, callback bodies
+/// and secret hints) and tightens what an older version left readable to
+/// others: the folder, the database and its `-wal`/`-shm`/`-journal` files,
+/// and the app's own subfolders (`logs`, `sandbox`, `exports`) with the
+/// files in `logs` and `sandbox` lose their group and other permission bits.
+/// Nothing else in the folder is touched, and a shared sticky folder (such
+/// as `/tmp` given as `UNION_DESK_HOME`) or the home folder itself is never
+/// changed. Tightening is best effort: a failure is logged, not fatal.
+pub fn prepare_data_dir(dir: &Path) -> Result<()> {
+    create_private_dir(dir)
+        .map_err(|e| Error::Storage(format!("cannot create data folder {}: {e}", dir.display())))?;
+    #[cfg(unix)]
+    tighten_data_dir(dir);
+    Ok(())
+}
+
+/// `create_dir_all`, with the last folder created 0700 on Unix.
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent)?;
+    }
+    let mut builder = std::fs::DirBuilder::new();
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    match builder.create(dir) {
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && dir.is_dir() => Ok(()),
+        other => other,
+    }
+}
+
+#[cfg(unix)]
+fn tighten_data_dir(dir: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    const STICKY: u32 = 0o1000;
+    let Ok(meta) = std::fs::metadata(dir) else {
+        return;
+    };
+    let home = directories::BaseDirs::new().map(|b| b.home_dir().to_path_buf());
+    let is_home = home.is_some_and(|h| same_file(&h, dir));
+    if meta.permissions().mode() & STICKY != 0 || is_home {
+        tracing::warn!(
+            folder = %dir.display(),
+            "the data folder is shared or the home folder; its permissions are left as they are"
+        );
+        return;
+    }
+    // The folder itself may be a link to where the user keeps the data:
+    // follow it for the folder, but never for anything inside.
+    tighten(dir, &meta);
+    let db = database_path(dir);
+    for suffix in ["", "-wal", "-shm", "-journal"] {
+        let mut name = db.as_os_str().to_owned();
+        name.push(suffix);
+        tighten_entry(Path::new(&name));
+    }
+    for sub in ["logs", "sandbox", "exports"] {
+        let sub = dir.join(sub);
+        if !tighten_entry(&sub) || sub.ends_with("exports") {
+            continue;
+        }
+        if let Ok(entries) = std::fs::read_dir(&sub) {
+            for entry in entries.flatten() {
+                if entry.file_type().is_ok_and(|t| t.is_file()) {
+                    tighten_entry(&entry.path());
+                }
+            }
+        }
+    }
+}
+
+/// Removes the group and other bits of a regular file or folder (not a
+/// link); true when `path` is a folder.
+#[cfg(unix)]
+fn tighten_entry(path: &Path) -> bool {
+    let Ok(meta) = std::fs::symlink_metadata(path) else {
+        return false;
+    };
+    let kind = meta.file_type();
+    if kind.is_file() || kind.is_dir() {
+        tighten(path, &meta);
+    }
+    kind.is_dir()
+}
+
+#[cfg(unix)]
+fn tighten(path: &Path, meta: &std::fs::Metadata) {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = meta.permissions().mode() & 0o7777;
+    if mode & 0o077 == 0 {
+        return;
+    }
+    let tight = std::fs::Permissions::from_mode(mode & !0o077);
+    if let Err(e) = std::fs::set_permissions(path, tight) {
+        tracing::warn!(path = %path.display(), error = %e, "cannot make private to this user");
+    }
+}
+
+#[cfg(unix)]
+fn same_file(a: &Path, b: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (std::fs::metadata(a), std::fs::metadata(b)) {
+        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+        _ => false,
+    }
+}
+
 /// The SQLite database inside a data folder.
-pub fn database_path(data_dir: &std::path::Path) -> PathBuf {
+pub fn database_path(data_dir: &Path) -> PathBuf {
     data_dir.join("union-desk.sqlite3")
 }
 
 /// The log folder inside a data folder.
-pub fn log_dir(data_dir: &std::path::Path) -> PathBuf {
+pub fn log_dir(data_dir: &Path) -> PathBuf {
     data_dir.join("logs")
 }

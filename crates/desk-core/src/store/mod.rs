@@ -88,15 +88,53 @@ impl Drop for Conn {
 
 impl Store {
     /// Opens (creating if needed) the database and brings it to the latest schema.
+    ///
+    /// On Unix a new database file is created 0600, and an existing one (with
+    /// its `-wal`/`-shm` files, which SQLite creates with the database's
+    /// permissions) loses any group and other permission bits. A file that
+    /// is not a database (damaged, or something else) is reported with its
+    /// path and the way out.
     pub fn open(path: impl AsRef<Path>) -> Result<Self> {
         let store = Store {
             path: path.as_ref().to_path_buf(),
             idle: Arc::new(Mutex::new(Vec::new())),
         };
-        let mut conn = store.connect()?;
-        migrate(&mut conn)?;
-        drop(conn);
+        #[cfg(unix)]
+        make_private(&store.path);
+        let opened = store.connect().and_then(|mut conn| migrate(&mut conn));
+        opened.map_err(|e| store.explain_unreadable(e))?;
         Ok(store)
+    }
+
+    /// A damaged database said only "file is not a database": name the file
+    /// and what to do. The error stays `Storage`.
+    fn explain_unreadable(&self, e: Error) -> Error {
+        let Error::Storage(detail) = &e else { return e };
+        let damaged = ["file is not a database", "database disk image is malformed"];
+        if !damaged.iter().any(|d| detail.contains(d)) {
+            return e;
+        }
+        let path = self.path.display();
+        let remedy = match find_backup(&self.path) {
+            Some(backup) => format!(
+                "quit Union Desk and mtu, then restore the backup {} by copying it to {path} \
+                 (move the damaged file aside first)",
+                backup.display()
+            ),
+            None => {
+                let mut aside = self.path.as_os_str().to_owned();
+                aside.push(".damaged");
+                format!(
+                    "quit Union Desk and mtu, then restore a backup copy of it if you have one, \
+                     or move it aside (for example rename it to {}): the next start creates \
+                     an empty database (profiles and orders must then be added and synced again)",
+                    Path::new(&aside).display()
+                )
+            }
+        };
+        Error::Storage(format!(
+            "{path} cannot be read as a Union Desk database ({detail}); {remedy}"
+        ))
     }
 
     pub fn path(&self) -> &Path {
@@ -126,6 +164,65 @@ impl Store {
         conn.pragma_update(None, "foreign_keys", "ON")?;
         Ok(conn)
     }
+}
+
+/// Creates the database file 0600 if it is missing (so SQLite's `-wal` and
+/// `-shm` files are 0600 too) and removes group and other permission bits
+/// from an existing one and its side files. Best effort: SQLite reports a
+/// file it cannot open.
+#[cfg(unix)]
+fn make_private(db: &Path) {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    let _ = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(db);
+    for suffix in ["", "-wal", "-shm", "-journal"] {
+        let mut name = db.as_os_str().to_owned();
+        name.push(suffix);
+        let path = Path::new(&name);
+        // Never through a link: only a regular file of ours is changed.
+        let Ok(meta) = std::fs::symlink_metadata(path) else {
+            continue;
+        };
+        let mode = meta.permissions().mode() & 0o7777;
+        if meta.file_type().is_file() && mode & 0o077 != 0 {
+            let tight = std::fs::Permissions::from_mode(mode & !0o077);
+            if let Err(e) = std::fs::set_permissions(path, tight) {
+                tracing::warn!(path = %path.display(), error = %e, "cannot make private to this user");
+            }
+        }
+    }
+}
+
+/// The newest copy next to the database whose name starts with the
+/// database's and mentions a backup (`union-desk.sqlite3.bak`,
+/// `union-desk.sqlite3.backup-2026-03-01`…). Union Desk writes none itself;
+/// a user or a backup tool may have.
+fn find_backup(db: &Path) -> Option<PathBuf> {
+    let name = db.file_name()?.to_str()?.to_owned();
+    let dir = match db.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    std::fs::read_dir(dir)
+        .ok()?
+        .flatten()
+        .filter_map(|entry| {
+            let file_name = entry.file_name().to_str()?.to_owned();
+            let rest = file_name.strip_prefix(&name)?.to_ascii_lowercase();
+            if !rest.contains("bak") {
+                return None;
+            }
+            let meta = entry
+                .metadata()
+                .ok()
+                .filter(|m| m.is_file() && m.len() > 0)?;
+            Some((meta.modified().ok()?, entry.path()))
+        })
+        .max()
+        .map(|(_, path)| path)
 }
 
 /// Busy handler: another connection (a thread, or the other of GUI and
