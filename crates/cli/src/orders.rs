@@ -80,6 +80,7 @@ pub struct ListArgs {
     pub filter: FilterArgs,
     #[arg(long, default_value_t = 0)]
     pub offset: u32,
+    /// Rows to show, at most 1000; 0 shows none, only how many match.
     #[arg(long, default_value_t = 50)]
     pub limit: u32,
 }
@@ -185,7 +186,12 @@ fn open_store(profile: Option<&str>) -> anyhow::Result<(desk_core::Store, String
 
 fn list(a: ListArgs, profile: Option<&str>, json: bool) -> anyhow::Result<()> {
     let (store, profile_id) = open_store(profile)?;
-    let page = orders::list(&store, &profile_id, &a.filter.filter()?, a.offset, a.limit)?;
+    let mut page = orders::list(&store, &profile_id, &a.filter.filter()?, a.offset, a.limit)?;
+    if a.limit == 0 {
+        // The core reads at least one row per page; `--limit 0` asks only
+        // for the count (`total`), like SQL's LIMIT 0.
+        page.rows.clear();
+    }
     if json {
         println!("{}", serde_json::to_string(&page)?);
         return Ok(());
@@ -201,12 +207,12 @@ fn list(a: ListArgs, profile: Option<&str>, json: bool) -> anyhow::Result<()> {
             format_cents(o.commission_cents())
         );
     }
-    eprintln!(
-        "{}–{} of {}",
-        a.offset + 1.min(page.rows.len() as u32),
-        a.offset + page.rows.len() as u32,
-        page.total
-    );
+    let shown = page.rows.len() as u32;
+    if shown == 0 {
+        eprintln!("0 of {}", page.total);
+    } else {
+        eprintln!("{}–{} of {}", a.offset + 1, a.offset + shown, page.total);
+    }
     Ok(())
 }
 
