@@ -2,7 +2,7 @@
 //! [`AdminHandle`] over the same operations: counters, faults, clock,
 //! reset, runtime switches, order injection, callback log.
 
-use crate::clock::beijing_day;
+use crate::clock::{beijing_day, clamp_offset, offset_in_bounds, MAX_CLOCK_OFFSET_MS};
 use crate::config::{RateLimit, SpecialCaseOutcome, Tier};
 use crate::data::{self, Fate, Order, OrderTotals, TimeType};
 use crate::faults::{FaultConfig, FaultState};
@@ -63,7 +63,10 @@ impl AdminHandle {
         Some(self.shared.runtime(i).quota.today.clone())
     }
 
-    pub fn set_faults(&self, config: FaultConfig) {
+    /// Replaces the fault rules; a `clock_offset_ms` beyond ±100 years
+    /// ([`crate::MAX_CLOCK_OFFSET_MS`]) is clamped to it.
+    pub fn set_faults(&self, mut config: FaultConfig) {
+        config.clock_offset_ms = clamp_offset(config.clock_offset_ms);
         *lock(&self.shared.faults) = FaultState::new(config);
     }
 
@@ -72,11 +75,12 @@ impl AdminHandle {
     }
 
     /// Moves the sandbox's whole notion of time by `offset_ms` from the
-    /// injected clock.
+    /// injected clock. Offsets beyond ±100 years
+    /// ([`crate::MAX_CLOCK_OFFSET_MS`]) are clamped to it.
     pub fn set_clock_offset_ms(&self, offset_ms: i64) {
         self.shared
             .admin_offset_ms
-            .store(offset_ms, Ordering::SeqCst);
+            .store(clamp_offset(offset_ms), Ordering::SeqCst);
     }
 
     /// Back to the state right after start.
@@ -275,6 +279,9 @@ async fn set_faults(
     body: Result<Json<FaultConfig>, axum::extract::rejection::JsonRejection>,
 ) -> Response {
     match body {
+        Ok(Json(cfg)) if !offset_in_bounds(cfg.clock_offset_ms) => bad(&format!(
+            "clock_offset_ms must be within ±{MAX_CLOCK_OFFSET_MS} ms (100 years)"
+        )),
         Ok(Json(cfg)) => {
             *lock(&shared.faults) = FaultState::new(cfg);
             ok(faults_view(&shared))
@@ -314,16 +321,27 @@ async fn set_clock(
     let Ok(Json(b)) = body else {
         return bad("expected {\"offset_ms\"|\"advance_ms\"|\"set_ms\": <ms>}");
     };
-    if let Some(o) = b.offset_ms {
-        shared.admin_offset_ms.store(o, Ordering::SeqCst);
-    }
-    if let Some(a) = b.advance_ms {
-        shared.admin_offset_ms.fetch_add(a, Ordering::SeqCst);
-    }
-    if let Some(t) = b.set_ms {
-        shared
-            .admin_offset_ms
-            .store(t - shared.clock.now_ms(), Ordering::SeqCst);
+    // The new offset, applied in the order offset, advance, set; refused
+    // (leaving the clock alone) when any step overflows or the result is
+    // beyond ±100 years.
+    let base_ms = shared.clock.now_ms();
+    let next = |current: i64| -> Option<i64> {
+        let mut offset = b.offset_ms.unwrap_or(current);
+        if let Some(a) = b.advance_ms {
+            offset = offset.checked_add(a)?;
+        }
+        if let Some(t) = b.set_ms {
+            offset = t.checked_sub(base_ms)?;
+        }
+        offset_in_bounds(offset).then_some(offset)
+    };
+    let moved = shared
+        .admin_offset_ms
+        .fetch_update(Ordering::SeqCst, Ordering::SeqCst, next);
+    if moved.is_err() {
+        return bad(&format!(
+            "the clock offset must stay within ±{MAX_CLOCK_OFFSET_MS} ms (100 years) of the injected clock"
+        ));
     }
     ok(clock_view(&shared))
 }

@@ -169,7 +169,7 @@ pub(crate) async fn tick(shared: &Shared) {
         if now_s <= cursor {
             continue;
         }
-        let upto = now_s.min(cursor + 86_400);
+        let upto = now_s.min(cursor.saturating_add(86_400));
         let events: Vec<_> = {
             let book = read(&shared.accounts[account].book);
             book.events_between(cursor, upto)
@@ -193,12 +193,31 @@ pub(crate) async fn tick(shared: &Shared) {
     }
 }
 
+/// One tick in its own task: a panic in it is logged and the poller keeps
+/// polling (a panic in `run` itself would end callbacks for good). The task
+/// is aborted if the poller is.
+async fn contained_tick(shared: &Arc<Shared>) {
+    struct AbortOnDrop(tokio::task::JoinHandle<()>);
+    impl Drop for AbortOnDrop {
+        fn drop(&mut self) {
+            self.0.abort();
+        }
+    }
+    let s = shared.clone();
+    let mut task = AbortOnDrop(tokio::spawn(async move { tick(&s).await }));
+    if let Err(e) = (&mut task.0).await {
+        if e.is_panic() {
+            tracing::error!(error = %e, "callback tick panicked; polling goes on");
+        }
+    }
+}
+
 pub(crate) async fn run(shared: Arc<Shared>, mut stop: watch::Receiver<bool>) {
     let mut interval = tokio::time::interval(shared.config.callbacks.poll_interval);
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
-            _ = interval.tick() => tick(&shared).await,
+            _ = interval.tick() => contained_tick(&shared).await,
             _ = stop.changed() => return,
         }
     }

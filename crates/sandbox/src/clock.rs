@@ -74,6 +74,35 @@ impl ManualClock {
     }
 }
 
+/// The furthest the admin clock (`/__admin/clock`) or the gateway skew fault
+/// may move the sandbox from the injected clock: 100 Julian years, either way.
+pub const MAX_CLOCK_OFFSET_MS: i64 = 3_155_760_000_000;
+
+/// 0001-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z: the sandbox's "now" is
+/// kept inside these years, where every calendar computation it makes (Beijing
+/// day, month starts, `Date` header) is defined, whatever the injected clock
+/// says.
+const EARLIEST_NOW_MS: i64 = -62_135_596_800_000;
+const LATEST_NOW_MS: i64 = 253_402_300_799_999;
+
+/// `base + offset`, saturating instead of overflowing and kept within the
+/// years 1 to 9999.
+pub(crate) fn offset_now(base_ms: i64, offset_ms: i64) -> i64 {
+    base_ms
+        .saturating_add(offset_ms)
+        .clamp(EARLIEST_NOW_MS, LATEST_NOW_MS)
+}
+
+/// `offset_ms` limited to ±[`MAX_CLOCK_OFFSET_MS`].
+pub(crate) fn clamp_offset(offset_ms: i64) -> i64 {
+    offset_ms.clamp(-MAX_CLOCK_OFFSET_MS, MAX_CLOCK_OFFSET_MS)
+}
+
+/// Whether an admin offset is within ±[`MAX_CLOCK_OFFSET_MS`].
+pub(crate) fn offset_in_bounds(offset_ms: i64) -> bool {
+    offset_ms.unsigned_abs() <= MAX_CLOCK_OFFSET_MS as u64
+}
+
 /// Beijing is UTC+08:00 all year (no DST), the zone of every Meituan day.
 pub const BEIJING_OFFSET_S: i64 = 8 * 3600;
 
@@ -154,6 +183,25 @@ mod tests {
             http_date(1_700_000_000_000),
             "Tue, 14 Nov 2023 22:13:20 GMT"
         );
+    }
+
+    #[test]
+    fn offsets_saturate_within_the_calendar() {
+        assert_eq!(offset_now(5, 10), 15);
+        assert_eq!(offset_now(i64::MAX, i64::MAX), LATEST_NOW_MS);
+        assert_eq!(offset_now(i64::MIN, -1), EARLIEST_NOW_MS);
+        for ms in [EARLIEST_NOW_MS, LATEST_NOW_MS] {
+            // None of these may panic at the ends of the range.
+            let day = beijing_day(ms);
+            next_beijing_midnight_ms(ms);
+            month_start_offset(day, -4);
+            month_start_offset(day, 1);
+            http_date(ms);
+        }
+        assert_eq!(clamp_offset(i64::MIN), -MAX_CLOCK_OFFSET_MS);
+        assert!(offset_in_bounds(-MAX_CLOCK_OFFSET_MS));
+        assert!(!offset_in_bounds(MAX_CLOCK_OFFSET_MS + 1));
+        assert!(!offset_in_bounds(i64::MIN));
     }
 
     #[test]

@@ -57,6 +57,11 @@ fn find(shared: &Shared, appkey: &str) -> Option<usize> {
     shared.account(appkey).map(|(i, _)| i)
 }
 
+/// `now_ms` plus a configured waiting time, saturating.
+fn later(now_ms: i64, delay: std::time::Duration) -> i64 {
+    now_ms.saturating_add(i64::try_from(delay.as_millis()).unwrap_or(i64::MAX))
+}
+
 fn unknown_account() -> Response {
     error(StatusCode::NOT_FOUND, "unknown_account", "appkey不存在")
 }
@@ -144,7 +149,7 @@ async fn apply_authorization(
     };
     rt.authorization = Authorization::Pending {
         applied_at_ms: now,
-        ready_at_ms: now + delay.as_millis() as i64,
+        ready_at_ms: later(now, delay),
         attempt,
     };
     shared.mark_dirty();
@@ -298,7 +303,7 @@ async fn request_special(
         at_ms: now,
         reason,
         requested_tier: requested,
-        answer_at_ms: now + delay.as_millis() as i64,
+        answer_at_ms: later(now, delay),
         outcome,
         answered: false,
     };

@@ -3,6 +3,7 @@
 //! status codes of refusals are the sandbox's own choice (no public source
 //! shows Meituan's), listed in the README.
 
+use crate::clock::{beijing_day, month_start_offset};
 use crate::data::{self, LegacyStatus, Order, OrderState, TimeType};
 use crate::links;
 use crate::server::json_reply;
@@ -27,6 +28,7 @@ pub(crate) mod code {
     pub const NO_ORDER: i64 = 1008;
     pub const FAULT: i64 = 1009;
     pub const METHOD: i64 = 1010;
+    pub const INTERNAL: i64 = 1011;
 }
 
 const ENDPOINTS: [&str; 5] = [
@@ -36,6 +38,9 @@ const ENDPOINTS: [&str; 5] = [
     "order",
     "getqualityscorebysid",
 ];
+
+/// The refusal of a query whose percent-decoded bytes are not UTF-8.
+pub(crate) const NOT_UTF8: &str = "参数错误: 参数不是合法的UTF-8编码";
 
 fn refuse(status: i64, des: &str, reason: &str) -> Response {
     json_reply(
@@ -140,10 +145,11 @@ pub(crate) async fn handle(
             "method not allowed",
         );
     }
-    let pairs: Vec<(String, String)> =
-        url::form_urlencoded::parse(query.unwrap_or_default().as_bytes())
-            .map(|(k, v)| (k.into_owned(), v.into_owned()))
-            .collect();
+    // Parameters that are not UTF-8 are refused before anything else: the
+    // sign covers the decoded text, which they do not have.
+    let Some(pairs) = crate::urlencoded::parse_strict(query.unwrap_or_default().as_bytes()) else {
+        return refuse(code::PARAMS, NOT_UTF8, "parameter is not valid UTF-8");
+    };
     let params = Params(pairs);
 
     // 1. appkey
@@ -178,7 +184,7 @@ pub(crate) async fn handle(
     }
 
     // 3. ts (checked after the sign, which proves the client sent it).
-    let window = shared.config.legacy_ts_window.as_secs() as i64;
+    let window = shared.config.legacy_ts_window.as_secs();
     let server_now_s = shared.server_now_ms().div_euclid(1000);
     match params.get("ts") {
         None => {
@@ -197,7 +203,7 @@ pub(crate) async fn handle(
                     "ts malformed",
                 );
             };
-            if (server_now_s - ts).abs() > window {
+            if server_now_s.abs_diff(ts) > window {
                 shared.record(i, |d| d.refused_auth += 1);
                 return refuse(
                     code::TIMESTAMP,
@@ -249,7 +255,7 @@ pub(crate) async fn handle(
         "order" => order(&shared, i, &params, now_ms),
         "generateLink" => generate_link(appkey, &params),
         "miniCode" => mini_code(appkey, &params),
-        _ => quality_score(&shared, appkey, &params),
+        _ => quality_score(&shared, appkey, &params, now_ms),
     };
     match result {
         Ok(res) => res,
@@ -426,13 +432,31 @@ fn mini_code(appkey: &str, p: &Params) -> Result<Response, ParamError> {
     ))
 }
 
+/// `yyyy-MM-dd` or `yyyyMMdd`, digits only, a real calendar day.
 fn parse_date(s: &str) -> Option<NaiveDate> {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d")
-        .or_else(|_| NaiveDate::parse_from_str(s, "%Y%m%d"))
-        .ok()
+    let b = s.as_bytes();
+    let digits = |r: &[u8]| r.iter().all(u8::is_ascii_digit);
+    let (y, m, d) = match b.len() {
+        10 if b[4] == b'-'
+            && b[7] == b'-'
+            && digits(&b[..4])
+            && digits(&b[5..7])
+            && digits(&b[8..]) =>
+        {
+            (&s[..4], &s[5..7], &s[8..])
+        }
+        8 if digits(b) => (&s[..4], &s[4..6], &s[6..]),
+        _ => return None,
+    };
+    NaiveDate::from_ymd_opt(y.parse().ok()?, m.parse().ok()?, d.parse().ok()?)
 }
 
-fn quality_score(shared: &Shared, appkey: &str, p: &Params) -> Result<Response, ParamError> {
+fn quality_score(
+    shared: &Shared,
+    appkey: &str,
+    p: &Params,
+    now_ms: i64,
+) -> Result<Response, ParamError> {
     let sid = p.sid()?;
     // 1 预估 (estimated), 2 实际 (actual): the sandbox serves the same figures.
     p.int_in("type", 1, 2, Some(1))?;
@@ -447,6 +471,15 @@ fn quality_score(shared: &Shared, appkey: &str, p: &Params) -> Result<Response, 
         .ok_or_else(|| perr("endDate格式应为yyyy-MM-dd"))?;
     if end < begin {
         return Err(perr("endDate不能早于beginDate"));
+    }
+    // "起始时间应晚于三个月前", read leniently: from the first day of the
+    // Beijing month three months before this one.
+    let earliest = month_start_offset(beijing_day(now_ms), -3);
+    if begin < earliest {
+        return Err(perr(format!(
+            "beginDate不能早于{}（只支持查询近3个月）",
+            earliest.format("%Y-%m-%d")
+        )));
     }
     if (end - begin).num_days() > 31 {
         return Err(perr("查询日期范围不能超过31天"));

@@ -26,9 +26,10 @@ pub mod links;
 mod media;
 mod server;
 mod state;
+mod urlencoded;
 
 pub use admin::{AdminHandle, NewOrder};
-pub use clock::{Clock, ManualClock};
+pub use clock::{Clock, ManualClock, MAX_CLOCK_OFFSET_MS};
 pub use config::{
     AccountSpec, CallbackPolicy, ConsoleDelays, RateLimit, SandboxConfig, SpecialCaseOutcome, Tier,
     UnknownTier,

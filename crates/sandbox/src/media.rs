@@ -68,6 +68,16 @@ pub(crate) async fn handle(
     if method != Method::POST {
         return reply(401, "不允许的请求方式", Some("method not allowed"));
     }
+    // A query that is not UTF-8 is refused before authentication: the
+    // signature covers the decoded text, which it does not have.
+    let Some(query_pairs) = crate::urlencoded::parse_strict(uri.query().unwrap_or("").as_bytes())
+    else {
+        return reply(
+            1,
+            crate::legacy::NOT_UTF8,
+            Some("query parameter is not valid UTF-8"),
+        );
+    };
 
     // 1. S-Ca-App
     let Some((i, acct)) = header(&headers, "S-Ca-App").and_then(|k| shared.account(k)) else {
@@ -91,8 +101,8 @@ pub(crate) async fn handle(
     else {
         return fail("S-Ca-Timestamp is not epoch milliseconds");
     };
-    let window = shared.config.media_ts_window.as_millis() as i64;
-    if (shared.server_now_ms() - ts).abs() > window {
+    let window = u64::try_from(shared.config.media_ts_window.as_millis()).unwrap_or(u64::MAX);
+    if shared.server_now_ms().abs_diff(ts) > window {
         return fail("S-Ca-Timestamp outside the window");
     }
 
@@ -136,14 +146,6 @@ pub(crate) async fn handle(
     }
 
     // 5. The signature.
-    let query_pairs: Vec<(String, String)> = uri
-        .query()
-        .map(|q| {
-            url::form_urlencoded::parse(q.as_bytes())
-                .map(|(k, v)| (k.into_owned(), v.into_owned()))
-                .collect()
-        })
-        .unwrap_or_default();
     let query: Vec<(&str, &str)> = query_pairs
         .iter()
         .map(|(k, v)| (k.as_str(), v.as_str()))
@@ -180,13 +182,15 @@ pub(crate) async fn handle(
             .to_ascii_lowercase()
             .starts_with("application/json")
     });
-    let parsed = if is_json {
+    let utf8 = std::str::from_utf8(&body).is_ok();
+    let parsed = if is_json && utf8 {
         serde_json::from_slice::<Value>(&body).ok()
     } else {
         None
     };
     let result = match parsed {
         None if !is_json => Err(perr("Content-Type必须为application/json")),
+        None if !utf8 => Err(perr("请求体不是合法的UTF-8编码")),
         Some(Value::Object(m)) => {
             let b = Body(m);
             let now_ms = shared.now_ms();
@@ -302,6 +306,10 @@ fn referral_link(appkey: &str, b: &Body) -> Result<Response, ParamError> {
         extra.insert("skuViewId".into(), s.into());
     }
     if let Some(list) = b.int_list("linkTypeList")? {
+        // One entry per link type at most (the reply maps type to link).
+        if list.len() > 6 {
+            return Err(perr("linkTypeList最多6个"));
+        }
         if list.is_empty() || list.iter().any(|t| !(1..=6).contains(t)) {
             return Err(perr("linkTypeList取值范围为1~6"));
         }
@@ -525,6 +533,26 @@ fn query_coupon(shared: &Shared, b: &Body) -> Result<Response, ParamError> {
     let price_cap = b.int("priceCap")?;
     let comm_floor = b.int("commissionFloor")?;
     let comm_cap = b.int("commissionCap")?;
+    for (k, v) in [
+        ("priceFloor", price_floor),
+        ("priceCap", price_cap),
+        ("commissionFloor", comm_floor),
+        ("commissionCap", comm_cap),
+    ] {
+        if v.is_some_and(|v| v < 0) {
+            return Err(perr(format!("{k}不能为负数")));
+        }
+    }
+    if let (Some(floor), Some(cap)) = (price_floor, price_cap) {
+        if floor > cap {
+            return Err(perr("priceFloor不能大于priceCap"));
+        }
+    }
+    if let (Some(floor), Some(cap)) = (comm_floor, comm_cap) {
+        if floor > cap {
+            return Err(perr("commissionFloor不能大于commissionCap"));
+        }
+    }
 
     let mut rows: Vec<&data::Coupon> = shared
         .coupons
@@ -536,10 +564,12 @@ fn query_coupon(shared: &Shared, b: &Body) -> Result<Response, ParamError> {
                     .as_ref()
                     .is_none_or(|s| c.name.contains(s.as_str()) || c.brand.contains(s.as_str()))
                 && ids.as_ref().is_none_or(|ids| ids.contains(&c.sku_view_id))
-                && price_floor.is_none_or(|f| c.sell_price >= f * 100)
-                && price_cap.is_none_or(|cap| c.sell_price <= cap * 100)
-                && comm_floor.is_none_or(|f| i64::from(c.commission_percent) >= f * 100)
-                && comm_cap.is_none_or(|cap| i64::from(c.commission_percent) <= cap * 100)
+                && price_floor.is_none_or(|f| c.sell_price >= f.saturating_mul(100))
+                && price_cap.is_none_or(|cap| c.sell_price <= cap.saturating_mul(100))
+                && comm_floor
+                    .is_none_or(|f| i64::from(c.commission_percent) >= f.saturating_mul(100))
+                && comm_cap
+                    .is_none_or(|cap| i64::from(c.commission_percent) <= cap.saturating_mul(100))
         })
         .collect();
     rows.sort_by_key(|c| {

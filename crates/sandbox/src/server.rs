@@ -159,7 +159,35 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
             shared.clone(),
             add_date,
         ))
+        .layer(middleware::from_fn(contain_panics))
         .with_state(shared)
+}
+
+/// Serves each request in its own task, so a handler that panics costs that
+/// request a 500 instead of its connection, and nothing else: shared state is
+/// behind locks that recover from poisoning (`state::lock`), and every other
+/// request goes on being served. Media paths answer in the public code table
+/// (999 系统出现异常); legacy ones with the sandbox's own 1011.
+async fn contain_panics(req: Request, next: Next) -> Response {
+    let path = req.uri().path().to_owned();
+    match tokio::spawn(next.run(req)).await {
+        Ok(res) => res,
+        Err(e) => {
+            tracing::error!(%path, error = %e, "sandbox handler panicked");
+            let body = if path.starts_with("/api/") {
+                serde_json::json!({"status": crate::legacy::code::INTERNAL, "des": "系统出现异常"})
+            } else if path.starts_with("/cps_open/") {
+                serde_json::json!({"code": 999, "message": "系统出现异常"})
+            } else {
+                serde_json::json!({"error": "sandbox internal error"})
+            };
+            json_reply(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                &body,
+                Some("handler panicked"),
+            )
+        }
+    }
 }
 
 async fn not_found() -> Response {
@@ -259,5 +287,45 @@ async fn fault_layer(
             meta.kill.store(true, Ordering::SeqCst);
             StatusCode::INTERNAL_SERVER_ERROR.into_response()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::routing::get;
+
+    #[tokio::test]
+    async fn a_panicking_handler_costs_one_request_only() {
+        async fn boom() -> &'static str {
+            panic!("handler bug")
+        }
+        let app = Router::new()
+            .route("/cps_open/common/api/v1/boom", get(boom))
+            .route("/api/boom", get(boom))
+            .route("/fine", get(|| async { "fine" }))
+            .layer(middleware::from_fn(contain_panics));
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let server = tokio::spawn(async move { axum::serve(listener, app).await });
+        let http = meituan_union::http::client_builder().build().unwrap();
+
+        let res = http
+            .get(format!("{base}/cps_open/common/api/v1/boom"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 500);
+        let v: Value = res.json().await.unwrap();
+        assert_eq!(v["code"], 999, "{v}");
+        let res = http.get(format!("{base}/api/boom")).send().await.unwrap();
+        let v: Value = res.json().await.unwrap();
+        assert_eq!(v["status"], crate::legacy::code::INTERNAL, "{v}");
+        for _ in 0..3 {
+            let res = http.get(format!("{base}/fine")).send().await.unwrap();
+            assert_eq!(res.status(), 200);
+            assert_eq!(res.text().await.unwrap(), "fine");
+        }
+        server.abort();
     }
 }

@@ -1,7 +1,7 @@
 //! The sandbox's shared state: accounts, their order books, console state,
 //! quota counters, faults and the runtime switches.
 
-use crate::clock::{beijing_day, next_beijing_midnight_ms, Clock};
+use crate::clock::{beijing_day, next_beijing_midnight_ms, offset_now, Clock};
 use crate::config::{AccountSpec, RateLimit, SandboxConfig, SpecialCaseOutcome, Tier};
 use crate::data::{self, Coupon, Fate, GenParams, Order, OrderBook};
 use crate::faults::FaultState;
@@ -266,7 +266,7 @@ impl Shared {
         config: SandboxConfig,
         persisted: Option<PersistedState>,
     ) -> Result<Shared, crate::SandboxError> {
-        let start_ms = config.clock.now_ms();
+        let start_ms = offset_now(config.clock.now_ms(), 0);
         let persisted = persisted.filter(|p| p.version == STATE_VERSION && p.seed == config.seed);
         let anchor_ms = config
             .data_anchor_ms
@@ -369,14 +369,19 @@ impl Shared {
     }
 
     /// The sandbox's "now" (injected clock plus the admin offset), epoch ms.
+    /// Saturating and kept within the years 1 to 9999, so no clock or offset
+    /// can make a handler overflow.
     pub fn now_ms(&self) -> i64 {
-        self.clock.now_ms() + self.admin_offset_ms.load(Ordering::SeqCst)
+        offset_now(
+            self.clock.now_ms(),
+            self.admin_offset_ms.load(Ordering::SeqCst),
+        )
     }
 
     /// The clock Meituan's gateway checks timestamps against and writes into
-    /// `Date`: "now" plus the injected clock-skew fault.
+    /// `Date`: "now" plus the injected clock-skew fault (saturating too).
     pub fn server_now_ms(&self) -> i64 {
-        self.now_ms() + lock(&self.faults).config.clock_offset_ms
+        offset_now(self.now_ms(), lock(&self.faults).config.clock_offset_ms)
     }
 
     pub fn account(&self, appkey: &str) -> Option<(usize, &Account)> {
