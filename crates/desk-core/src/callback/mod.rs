@@ -3,6 +3,7 @@
 //! console, kept in the vault), the signed test push with a diagnosis of
 //! the reply, and the optional local receiver.
 
+mod conn;
 pub mod push;
 pub mod receiver;
 
@@ -21,7 +22,7 @@ use url::{Host, Url};
 pub use push::{send_test_push, test_order_fields, Diagnosis, TestPushOptions, TestPushReport};
 pub use receiver::{
     start_receiver, FeedItem, FeedOutcome, ReceiverConfig, ReceiverHandle, ReceiverStatus,
-    Receivers, ACK_ERR, ACK_OK,
+    Receivers, ACK_ERR, ACK_OK, BODY_TIMEOUT, HEADER_TIMEOUT, MAX_CONNECTIONS,
 };
 
 /// Longest callback URL accepted (the console's own limit is not known;

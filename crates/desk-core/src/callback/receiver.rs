@@ -2,12 +2,19 @@
 //! explicitly chooses otherwise) that verifies each push with the callback
 //! secret, answers in Meituan's exact format, stores each order event once
 //! and keeps a live feed for the UI and the CLI.
+//!
+//! Its limits ([`ReceiverConfig`]): the request head must arrive within
+//! `header_timeout` and the body within `body_timeout` (408 otherwise), the
+//! body is cut off at `max_body` while it is read (413), and at most
+//! `max_connections` connections are open (see `conn.rs` for which one
+//! gives way). Every reply closes its connection.
 
+use super::conn::{Conn, GuardedListener, Phase, Registry};
 use crate::clock::{beijing_rfc3339, Clock};
 use crate::error::{Error, Result};
 use crate::store::{self, Store};
-use axum::body::{to_bytes, Body};
-use axum::extract::{Request, State};
+use axum::body::{Body, HttpBody};
+use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{header, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
@@ -19,6 +26,7 @@ use sha2::{Digest, Sha256};
 use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 use tokio::sync::{broadcast, watch};
 use tokio::task::JoinHandle;
 
@@ -30,15 +38,32 @@ pub const ACK_ERR: &str = r#"{"errcode":"1","errmsg":"err"}"#;
 /// Feed entries kept in memory.
 const FEED_LEN: usize = 500;
 
+/// Default time for the request line and headers to arrive.
+pub const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default time for the whole body to arrive once the headers have.
+pub const BODY_TIMEOUT: Duration = Duration::from_secs(15);
+/// Default cap on open connections.
+pub const MAX_CONNECTIONS: usize = 64;
+
 #[derive(Debug, Clone)]
 pub struct ReceiverConfig {
     pub bind: SocketAddr,
     /// Profile id the events are filed under ('' for none).
     pub scope: String,
     pub secret: Secret,
+    /// Longest body read; a longer one is refused (413) as soon as it
+    /// passes this, without reading the rest.
     pub max_body: usize,
     /// Must be true to bind anything but loopback.
     pub allow_non_loopback: bool,
+    /// From the connection's start to the end of its request head; then the
+    /// connection gets a 408 and is closed.
+    pub header_timeout: Duration,
+    /// From the end of the head to the end of the body; then a 408.
+    pub body_timeout: Duration,
+    /// Open connections at most. When all are taken, the longest-open one
+    /// still reading its request is closed for the newcomer.
+    pub max_connections: usize,
 }
 
 impl ReceiverConfig {
@@ -50,6 +75,9 @@ impl ReceiverConfig {
             secret,
             max_body: MAX_CALLBACK_BODY,
             allow_non_loopback: false,
+            header_timeout: HEADER_TIMEOUT,
+            body_timeout: BODY_TIMEOUT,
+            max_connections: MAX_CONNECTIONS,
         }
     }
 }
@@ -89,6 +117,7 @@ struct Inner {
     /// Replaced when a new callback secret is registered while running.
     secret: std::sync::RwLock<Secret>,
     max_body: usize,
+    body_timeout: Duration,
     feed: Mutex<(u32, VecDeque<FeedItem>)>,
     live: broadcast::Sender<FeedItem>,
 }
@@ -97,6 +126,7 @@ struct Inner {
 pub struct ReceiverHandle {
     addr: SocketAddr,
     inner: Arc<Inner>,
+    connections: Arc<Mutex<Registry>>,
     stop: watch::Sender<bool>,
     task: Option<JoinHandle<()>>,
 }
@@ -139,9 +169,26 @@ impl ReceiverHandle {
         self.inner.live.subscribe()
     }
 
+    /// Connections open now (at most the configured cap, plus any just
+    /// closed to make room that have not finished closing).
+    pub fn open_connections(&self) -> usize {
+        self.connections
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .open_count()
+    }
+
+    fn close_readers(&self) {
+        self.connections
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .evict_readers();
+    }
+
     /// Stops accepting and waits for the listener to end.
     pub async fn stop(mut self) {
         let _ = self.stop.send(true);
+        self.close_readers();
         if let Some(task) = self.task.take() {
             let _ = tokio::time::timeout(std::time::Duration::from_secs(5), task).await;
         }
@@ -151,6 +198,7 @@ impl ReceiverHandle {
 impl Drop for ReceiverHandle {
     fn drop(&mut self) {
         let _ = self.stop.send(true);
+        self.close_readers();
     }
 }
 
@@ -179,10 +227,16 @@ pub async fn start_receiver(
         scope: config.scope,
         secret: std::sync::RwLock::new(config.secret),
         max_body: config.max_body,
+        body_timeout: config.body_timeout,
         feed: Mutex::new((0, VecDeque::new())),
         live,
     });
-    let app = Router::new().fallback(handle).with_state(inner.clone());
+    let connections = Registry::new(config.max_connections);
+    let listener = GuardedListener::new(listener, connections.clone(), config.header_timeout);
+    let app = Router::new()
+        .fallback(handle)
+        .with_state(inner.clone())
+        .into_make_service_with_connect_info::<Conn>();
     let (stop, mut stop_rx) = watch::channel(false);
     let task = tokio::spawn(async move {
         let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
@@ -195,13 +249,24 @@ pub async fn start_receiver(
     Ok(ReceiverHandle {
         addr,
         inner,
+        connections,
         stop,
         task: Some(task),
     })
 }
 
+/// Every reply closes the connection, so a connection carries one request
+/// and its deadlines are simple.
 fn reply(status: StatusCode, body: &'static str) -> Response {
-    (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
+    (
+        status,
+        [
+            (header::CONTENT_TYPE, "application/json"),
+            (header::CONNECTION, "close"),
+        ],
+        body,
+    )
+        .into_response()
 }
 
 /// The identity of an order event: SHA-256 of its signed fields without
@@ -217,6 +282,43 @@ fn text_field(fields: &serde_json::Map<String, Value>, key: &str) -> Option<Stri
         Value::String(s) => Some(s.clone()),
         Value::Number(n) => Some(n.to_string()),
         _ => None,
+    }
+}
+
+/// Why a body could not be read.
+enum BodyError {
+    /// Over the limit: reading stopped there.
+    TooLarge,
+    /// The connection broke (or was closed for another) mid-body.
+    Broken,
+}
+
+/// Reads a body into one buffer, never holding more than `limit` bytes:
+/// a frame that would pass it ends the read. `received` counts the bytes
+/// so far (also when the caller gives up waiting).
+async fn read_body(
+    mut body: Body,
+    limit: usize,
+    declared: Option<usize>,
+    received: &mut usize,
+) -> std::result::Result<Vec<u8>, BodyError> {
+    let mut out = Vec::with_capacity(declared.unwrap_or(4096).min(limit));
+    loop {
+        let frame = std::future::poll_fn(|cx| std::pin::Pin::new(&mut body).poll_frame(cx)).await;
+        let Some(frame) = frame else {
+            return Ok(out);
+        };
+        let Ok(frame) = frame.map_err(|_| BodyError::Broken) else {
+            return Err(BodyError::Broken);
+        };
+        let Ok(data) = frame.into_data() else {
+            continue; // trailers
+        };
+        *received += data.len();
+        if out.len() + data.len() > limit {
+            return Err(BodyError::TooLarge);
+        }
+        out.extend_from_slice(&data);
     }
 }
 
@@ -255,7 +357,19 @@ impl Inner {
     }
 }
 
-async fn handle(State(inner): State<Arc<Inner>>, request: Request<Body>) -> Response {
+async fn handle(
+    State(inner): State<Arc<Inner>>,
+    ConnectInfo(conn): ConnectInfo<Conn>,
+    request: Request<Body>,
+) -> Response {
+    // The head is in: the body deadline applies from here.
+    conn.0.set_phase(Phase::Body);
+    let response = handle_request(&inner, &conn, request).await;
+    conn.0.set_phase(Phase::Handling);
+    response
+}
+
+async fn handle_request(inner: &Inner, conn: &Conn, request: Request<Body>) -> Response {
     if request.method() != Method::POST {
         return reply(StatusCode::METHOD_NOT_ALLOWED, ACK_ERR);
     }
@@ -271,16 +385,37 @@ async fn handle(State(inner): State<Arc<Inner>>, request: Request<Body>) -> Resp
             declared.unwrap_or(0),
         );
     }
-    let bytes = match to_bytes(request.into_body(), inner.max_body).await {
-        Ok(b) => b,
-        Err(_) => {
+    let mut received = 0usize;
+    let read = read_body(request.into_body(), inner.max_body, declared, &mut received);
+    let bytes = match tokio::time::timeout(inner.body_timeout, read).await {
+        Ok(Ok(b)) => b,
+        Ok(Err(BodyError::TooLarge)) => {
+            return inner.reject(StatusCode::PAYLOAD_TOO_LARGE, "body too large", received)
+        }
+        Ok(Err(BodyError::Broken)) if conn.0.evicted() => {
             return inner.reject(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "body too large",
-                inner.max_body + 1,
+                StatusCode::SERVICE_UNAVAILABLE,
+                "connection closed to make room for another (too many open connections)",
+                received,
             )
         }
+        Ok(Err(BodyError::Broken)) => {
+            return inner.reject(
+                StatusCode::BAD_REQUEST,
+                "connection closed before the body was complete",
+                received,
+            )
+        }
+        Err(_) => {
+            let reason = format!(
+                "body not complete within {} ms",
+                inner.body_timeout.as_millis()
+            );
+            return inner.reject(StatusCode::REQUEST_TIMEOUT, &reason, received);
+        }
     };
+    // Complete: from here on the connection is never cut off.
+    conn.0.set_phase(Phase::Handling);
     let secret = inner
         .secret
         .read()
