@@ -222,3 +222,47 @@ async fn only_post_is_served_and_non_loopback_needs_consent() {
         .unwrap_err();
     assert_eq!(err.code(), desk_core::ErrorCode::InvalidInput);
 }
+
+/// `levels` objects nested in one another around a string.
+fn nested(levels: usize) -> Value {
+    let mut v = Value::String("leaf".into());
+    for i in 0..levels {
+        v = if i % 2 == 0 {
+            let mut m = serde_json::Map::new();
+            m.insert("a".into(), v);
+            Value::Object(m)
+        } else {
+            Value::Array(vec![v])
+        };
+    }
+    v
+}
+
+#[tokio::test]
+async fn an_authentic_push_nested_200_levels_deep_is_acknowledged_and_stored() {
+    let fx = fixture().await;
+    let mut fields = push("1007", "2");
+    fields.insert("extra".into(), nested(200));
+    let body = signed_body(&Secret::from(SECRET), &fields);
+    assert!(
+        meituan_union::sign::verify_callback(SECRET, &body)
+            .unwrap()
+            .valid
+    );
+    let (status, reply) = fx.post(body.clone()).await;
+    let feed = fx.receiver.feed_after(0);
+    assert_eq!((status, reply.as_str()), (200, ACK_OK), "{feed:?}");
+    let events = recent_events(&fx.store.connect().unwrap(), "scope-a", 10).unwrap();
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].order_id, "1007");
+    assert_eq!(events[0].status, "2");
+    assert_eq!(events[0].body.as_bytes(), &body[..]);
+    assert_eq!(feed[0].outcome, FeedOutcome::Stored);
+    // Pushed again: the same event, acknowledged, stored once.
+    assert_eq!(fx.post(body).await.1, ACK_OK);
+    assert_eq!(fx.stored(), 1);
+    // Forged at the same depth: still refused.
+    let forged = signed_body(&Secret::from("ffffffffffffffffffffffffffffffff"), &fields);
+    assert_eq!(fx.post(forged).await.1, ACK_ERR);
+    assert_eq!(fx.stored(), 1);
+}
