@@ -2,7 +2,7 @@
 # Cold start to first painted screen, idle memory of every app process, and
 # the same for a bare WebKitGTK window (the platform's floor), under Xvfb.
 # Run inside a desktop session:
-#   xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- bash tests/session.sh bash bench/app_figures.sh BINARY
+#   xvfb-run -a -s "-screen 0 1280x800x24" bash tests/session.sh bash bench/app_figures.sh BINARY
 # Prints `BENCH app.cold_start_ms …`, `BENCH app.idle_rss_mb …`,
 # `BENCH app.idle_pss_mb …`, `BENCH app.cold_start_bare_session_ms …` and
 # the floor's `BENCH floor.*` lines.

@@ -81,7 +81,7 @@ app="$target/release/union-desk"
 [ -x "$app" ] || app="$target/debug/union-desk"
 if [ -z "${BENCH_SKIP_APP:-}" ] && [ -x "$app" ] && command -v xvfb-run >/dev/null; then
   echo "== app under Xvfb ($app)" >&2
-  xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- bash tests/session.sh \
+  xvfb-run -a -s "-screen 0 1280x800x24" bash tests/session.sh \
     bash bench/app_figures.sh "$app" > "$out/app.txt" 2>&1
   kind=$(basename "$(dirname "$app")")
   v=$(awk '$2=="app.cold_start_ms" {print $3}' "$out/app.txt")

@@ -61,7 +61,7 @@ echo "ok: /usr/bin/union-desk, $desktop, icons"
 
 step "launching the installed app under Xvfb (WebDriver)"
 export UNION_DESK_APP=/usr/bin/union-desk
-(cd "$root" && xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- \
+(cd "$root" && xvfb-run -a -s "-screen 0 1280x800x24" \
   bash tests/session.sh node --test --test-concurrency=1 tests/install/installed.test.mjs)
 
 step "removing $pkg"

@@ -14,7 +14,7 @@
 # profile, verify, links, a batch, an order sync, quota, tier, a signed test
 # push to the callback receiver) with stdout and stderr captured, then scans
 # that folder and the captures. Needs a keychain: run it under
-#   xvfb-run -a dbus-run-session -- bash tests/session.sh bash tests/reliability/leak_scan.sh --full-run
+#   xvfb-run -a bash tests/session.sh bash tests/reliability/leak_scan.sh --full-run
 # Exit 0 when nothing is found, 1 on any hit (each hit is listed, never the
 # secret itself), 2 on a usage error.
 set -uo pipefail

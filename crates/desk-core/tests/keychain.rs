@@ -1,18 +1,22 @@
-//! The real OS keychain. Runs only inside `tests/session.sh` (a private dbus
-//! session with an unlocked gnome-keyring, `UNION_DESK_TEST_SESSION=1`):
+//! The real OS keychain. Runs only where `UNION_DESK_TEST_SESSION=1` says a
+//! real, unlocked store is there: on Linux inside `tests/session.sh` (a
+//! private D-Bus bus with an unlocked gnome-keyring), on macOS and Windows
+//! under `cargo xtask test` (the user's keychain; CI makes a temporary one on
+//! macOS):
 //!
 //! ```sh
-//! xvfb-run -a dbus-run-session -- bash tests/session.sh cargo test -p desk-core --test keychain
+//! xvfb-run -a bash tests/session.sh cargo test -p desk-core --test keychain
 //! ```
 //!
-//! It proves the entry is in the Secret Service itself (asked with
-//! `secret-tool`, not through our code or keyring's in-memory mock) and
-//! that deleting a profile deletes its secrets there.
+//! It proves the entry is in the OS store itself, asked with the OS's own
+//! tool (`secret-tool` on Linux, `security` on macOS, `cmdkey` on Windows),
+//! not through our code or keyring's in-memory mock, and that deleting a
+//! profile deletes its secrets there.
 
 use desk_core::logging::Redactor;
 use desk_core::profiles::{self, Endpoint, Generation, NewProfile, Tier};
 use desk_core::vault::{entry_user, KeyringVault, SecretKind, Vault, SERVICE};
-use desk_core::{ErrorCode, Store, SystemClock};
+use desk_core::{Store, SystemClock};
 use meituan_union::Secret;
 use std::process::Command;
 
@@ -26,8 +30,10 @@ fn in_session() -> bool {
     false
 }
 
-/// What the Secret Service itself holds for our service, via `secret-tool`.
-fn secret_tool_search() -> String {
+/// Everything the OS store lists for our service, from the OS's own tool
+/// (names and attributes; on Linux the secrets too).
+#[cfg(target_os = "linux")]
+fn os_store_listing() -> String {
     let out = Command::new("secret-tool")
         .args(["search", "--all", "--unlock", "service", SERVICE])
         .output()
@@ -40,7 +46,9 @@ fn secret_tool_search() -> String {
     )
 }
 
-fn secret_tool_lookup(user: &str) -> Option<String> {
+/// The secret the OS store holds for `user`, read with the OS's own tool.
+#[cfg(target_os = "linux")]
+fn os_store_lookup(user: &str) -> Option<String> {
     let out = Command::new("secret-tool")
         .args(["lookup", "service", SERVICE, "username", user])
         .output()
@@ -48,6 +56,60 @@ fn secret_tool_lookup(user: &str) -> Option<String> {
     out.status
         .success()
         .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// The default keychain's items, without secrets (`security dump-keychain`
+/// prints each item's `"acct"` and `"svce"` attributes).
+#[cfg(target_os = "macos")]
+fn os_store_listing() -> String {
+    let out = Command::new("security")
+        .arg("dump-keychain")
+        .output()
+        .expect("security (macOS) runs");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[cfg(target_os = "macos")]
+fn os_store_lookup(user: &str) -> Option<String> {
+    let out = Command::new("security")
+        .args(["find-generic-password", "-s", SERVICE, "-a", user, "-w"])
+        .output()
+        .expect("security (macOS) runs");
+    out.status.success().then(|| {
+        String::from_utf8_lossy(&out.stdout)
+            .trim_end_matches('\n')
+            .to_owned()
+    })
+}
+
+/// Credential Manager's generic credentials, by target name (keyring names
+/// them `user.service`). `cmdkey` never prints a secret.
+#[cfg(windows)]
+fn os_store_listing() -> String {
+    let out = Command::new("cmdkey")
+        .arg("/list")
+        .output()
+        .expect("cmdkey (Windows) runs");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Windows has no command that prints a stored secret: `cmdkey` proves the
+/// credential exists under keyring's target name, then a new keyring entry
+/// (no cache of ours) reads it from Credential Manager.
+#[cfg(windows)]
+fn os_store_lookup(user: &str) -> Option<String> {
+    let target = format!("{user}.{SERVICE}");
+    let out = Command::new("cmdkey")
+        .arg(format!("/list:{target}"))
+        .output()
+        .expect("cmdkey (Windows) runs");
+    if !String::from_utf8_lossy(&out.stdout).contains(&target) {
+        return None;
+    }
+    keyring::Entry::new(SERVICE, user)
+        .ok()?
+        .get_password()
+        .ok()
 }
 
 #[test]
@@ -80,12 +142,12 @@ fn the_secret_service_holds_the_entries_and_loses_them_with_the_profile() {
     let cb_user = entry_user(&p.id, SecretKind::CallbackSecret);
 
     // In the real store, under service union-desk, one entry per kind.
-    assert_eq!(secret_tool_lookup(&api_user).as_deref(), Some(api_secret));
+    assert_eq!(os_store_lookup(&api_user).as_deref(), Some(api_secret));
     assert_eq!(
-        secret_tool_lookup(&cb_user).as_deref(),
+        os_store_lookup(&cb_user).as_deref(),
         Some(callback_secret)
     );
-    let listing = secret_tool_search();
+    let listing = os_store_listing();
     assert!(listing.contains(&api_user), "{listing}");
     assert!(listing.contains(&cb_user), "{listing}");
 
@@ -114,13 +176,16 @@ fn the_secret_service_holds_the_entries_and_loses_them_with_the_profile() {
     }
 
     profiles::delete(&store, &vault, &p.id).unwrap();
-    assert_eq!(secret_tool_lookup(&api_user), None);
-    assert_eq!(secret_tool_lookup(&cb_user), None);
-    let listing = secret_tool_search();
+    assert_eq!(os_store_lookup(&api_user), None);
+    assert_eq!(os_store_lookup(&cb_user), None);
+    let listing = os_store_listing();
     assert!(!listing.contains(&api_user), "{listing}");
     assert!(fresh.get(&p.id, SecretKind::ApiSecret).unwrap().is_none());
 }
 
+/// Linux only: a desktop without a Secret Service. macOS and Windows always
+/// have their keychain.
+#[cfg(target_os = "linux")]
 #[test]
 fn no_secret_service_means_keychain_unavailable_and_nothing_stored() {
     if !in_session() {
@@ -150,6 +215,7 @@ fn no_secret_service_means_keychain_unavailable_and_nothing_stored() {
     );
 }
 
+#[cfg(target_os = "linux")]
 #[test]
 #[ignore = "run by no_secret_service_means_keychain_unavailable_and_nothing_stored"]
 fn no_secret_service_child() {
@@ -174,7 +240,7 @@ fn no_secret_service_child() {
         },
     )
     .unwrap_err();
-    assert_eq!(e.code(), ErrorCode::KeychainUnavailable, "{e}");
+    assert_eq!(e.code(), desk_core::ErrorCode::KeychainUnavailable, "{e}");
     assert!(e.to_string().contains("stored nothing"), "{e}");
     let count = profiles::list(&store).unwrap().len();
     println!("child: refused as keychain_unavailable, {count} profiles");
