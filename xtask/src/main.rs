@@ -366,6 +366,10 @@ fn skipped_here() -> Vec<(&'static str, &'static str)> {
     }
     vec![
         (
+            "test session self-check",
+            "checks tests/session.sh, the Linux test session (its own D-Bus bus and gnome-keyring)",
+        ),
+        (
             "GUI end-to-end (WebDriver, real window)",
             "needs WebKitWebDriver, which exists for Linux's WebKitGTK only; the same UI runs in vitest here",
         ),
@@ -442,6 +446,12 @@ fn test_all() -> Result {
             ],
         )
     })?;
+    if linux {
+        step(
+            "test session self-check (its own bus, one watched keyring)",
+            &mut || sh(&root, "bash", &["tests/session_selftest.sh"]),
+        )?;
+    }
     step(
         "cargo test (incl. bindings drift, real keychain)",
         &mut || {
