@@ -6,7 +6,7 @@
 use crate::context::{runtime, Desk};
 use crate::Global;
 use clap::{Args, Subcommand};
-use desk_core::callback::{self, ReceiverConfig, TestPushOptions};
+use desk_core::callback::{self, FeedItem, ReceiverConfig, TestPushOptions};
 use desk_core::profiles::{self, Profile};
 use desk_core::vault::SecretKind;
 use desk_core::Clock as _;
@@ -80,6 +80,80 @@ fn secret(desk: &Desk, profile: Option<&Profile>) -> anyhow::Result<Secret> {
     )?)
 }
 
+/// Characters that must not reach a terminal raw from a push: controls
+/// (C0 with NUL and ESC, DEL, C1), bidirectional overrides and isolates
+/// (U+202E reverses what follows), zero-width and line-separator characters.
+fn is_unsafe_char(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{061c}'
+                | '\u{200b}'..='\u{200f}'
+                | '\u{2028}'..='\u{202e}'
+                | '\u{2060}'..='\u{2064}'
+                | '\u{2066}'..='\u{2069}'
+                | '\u{feff}'
+        )
+}
+
+/// Pushed text for a terminal line: unsafe characters as `\u{202e}`, and a
+/// backslash doubled so an escape cannot be faked.
+pub(crate) fn escape_for_terminal(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c == '\\' {
+            out.push_str("\\\\");
+        } else if is_unsafe_char(c) {
+            out.extend(c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Our own message text (which quotes a reply already escaped): only the
+/// unsafe characters escaped, backslashes left as they are.
+fn escape_message(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if is_unsafe_char(c) {
+            out.extend(c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// JSON text with the unsafe characters serde_json leaves raw (DEL, C1,
+/// bidi, zero-width) written as `\uXXXX` escapes. Valid JSON stays valid
+/// and decodes to the same value: such characters only occur inside strings,
+/// and all of them are in the Basic Multilingual Plane.
+pub(crate) fn escape_json_line(json: &str) -> String {
+    let mut out = String::with_capacity(json.len());
+    for c in json.chars() {
+        if is_unsafe_char(c) {
+            out.push_str(&format!("\\u{:04x}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// One line of `callback serve` for a push.
+pub(crate) fn feed_line(item: &FeedItem) -> String {
+    format!(
+        "{} {:?} order={} status={} {}",
+        escape_for_terminal(&item.received_at),
+        item.outcome,
+        escape_for_terminal(item.order_id.as_deref().unwrap_or("-")),
+        escape_for_terminal(item.status.as_deref().unwrap_or("-")),
+        escape_for_terminal(item.reason.as_deref().unwrap_or("")),
+    )
+}
+
 pub fn run(args: CallbackArgs, g: &Global) -> anyhow::Result<()> {
     let json = g.json;
     let desk = Desk::open()?;
@@ -118,16 +192,9 @@ pub fn run(args: CallbackArgs, g: &Global) -> anyhow::Result<()> {
                         item = feed.recv() => match item {
                             Ok(item) => {
                                 if json {
-                                    println!("{}", serde_json::to_string(&item)?);
+                                    println!("{}", escape_json_line(&serde_json::to_string(&item)?));
                                 } else {
-                                    println!(
-                                        "{} {:?} order={} status={} {}",
-                                        item.received_at,
-                                        item.outcome,
-                                        item.order_id.as_deref().unwrap_or("-"),
-                                        item.status.as_deref().unwrap_or("-"),
-                                        item.reason.as_deref().unwrap_or(""),
-                                    );
+                                    println!("{}", feed_line(&item));
                                 }
                                 let _ = std::io::stdout().flush();
                             }
@@ -163,24 +230,65 @@ pub fn run(args: CallbackArgs, g: &Global) -> anyhow::Result<()> {
                 &url, &secret, &appkey, now, options,
             ));
             if json {
-                println!("{}", serde_json::to_string(&report)?);
+                println!("{}", escape_json_line(&serde_json::to_string(&report)?));
             } else {
-                println!("{:?}: {}", report.diagnosis, report.detail);
+                println!("{:?}: {}", report.diagnosis, escape_message(&report.detail));
                 if let Some(status) = report.http_status {
                     println!("HTTP {status} in {} ms", report.elapsed_ms);
                 }
                 if let Some(reply) = &report.reply {
-                    println!("reply: {reply}");
+                    println!("reply: {}", escape_for_terminal(reply));
                 }
             }
             if report.ok {
                 Ok(())
             } else {
                 anyhow::bail!(
-                    "the test push was not acknowledged ({:?})",
-                    report.diagnosis
+                    "the test push to {} was not acknowledged: {}",
+                    escape_message(&report.url),
+                    escape_message(&report.detail)
                 )
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use desk_core::callback::FeedOutcome;
+
+    #[test]
+    fn pushed_control_characters_are_escaped_in_feed_lines() {
+        let item = FeedItem {
+            seq: 1,
+            received_at: "2025-01-01T00:00:00+08:00".into(),
+            outcome: FeedOutcome::Stored,
+            reason: None,
+            order_id: Some("12\u{0}34\u{202e}gnp.exe\u{1b}[2J\u{7f}\u{85}".into()),
+            status: Some("2\\u{202e}".into()),
+            pay_price: None,
+            sid: None,
+            event_id: Some(1),
+            bytes: 10,
+        };
+        let line = feed_line(&item);
+        assert_eq!(
+            line,
+            "2025-01-01T00:00:00+08:00 Stored order=12\\u{0}34\\u{202e}gnp.exe\\u{1b}[2J\\u{7f}\\u{85} status=2\\\\u{202e} "
+        );
+        assert!(!line.chars().any(is_unsafe_char), "{line:?}");
+        // Plain text is left alone, Chinese included.
+        assert_eq!(escape_for_terminal("订单 1001 ok"), "订单 1001 ok");
+    }
+
+    #[test]
+    fn json_lines_escape_what_serde_json_leaves_raw_and_decode_the_same() {
+        let value = serde_json::json!({"order_id": "a\u{0}b\u{202e}c\u{1b}d\u{7f}e\u{2066}f 订单"});
+        let line = escape_json_line(&serde_json::to_string(&value).unwrap());
+        assert!(!line.chars().any(is_unsafe_char), "{line:?}");
+        assert!(line.contains("\\u202e"), "{line}");
+        let back: serde_json::Value = serde_json::from_str(&line).unwrap();
+        assert_eq!(back, value);
     }
 }

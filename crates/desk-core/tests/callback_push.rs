@@ -125,6 +125,12 @@ async fn http_errors_and_wrong_bodies_are_told_apart() {
     let r = send_test_push(&url, &Secret::from(SECRET), "k", Utc::now(), opts()).await;
     assert_eq!(r.diagnosis, Diagnosis::HttpStatus);
     assert_eq!(r.http_status, Some(502));
+    assert!(
+        r.detail
+            .contains("answered HTTP 502 Bad Gateway (with \"bad gateway\")"),
+        "{}",
+        r.detail
+    );
 
     // Integer codes are not what Meituan expects.
     let url = canned(200, r#"{"errcode":0,"errmsg":"ok"}"#).await;
@@ -135,6 +141,12 @@ async fn http_errors_and_wrong_bodies_are_told_apart() {
     let url = canned(200, "success").await;
     let r = send_test_push(&url, &Secret::from(SECRET), "k", Utc::now(), opts()).await;
     assert_eq!(r.diagnosis, Diagnosis::UnexpectedBody);
+    assert!(
+        r.detail
+            .contains("not Meituan's acknowledgement format {\"errcode\":\"0\",\"errmsg\":\"ok\"}: it sent \"success\""),
+        "{}",
+        r.detail
+    );
 
     let url = canned(200, r#"{"errcode":"1","errmsg":"err"}"#).await;
     let r = send_test_push(&url, &Secret::from(SECRET), "k", Utc::now(), opts()).await;
@@ -155,6 +167,12 @@ async fn nothing_listening_is_a_connection_failure() {
     )
     .await;
     assert_eq!(r.diagnosis, Diagnosis::Connect, "{r:?}");
+    assert_eq!(
+        r.detail,
+        format!(
+            "connection refused at {addr}: nothing is listening there (is the receiver running, on this port?)"
+        )
+    );
 }
 
 #[tokio::test]
@@ -180,6 +198,12 @@ async fn a_silent_server_is_a_timeout() {
     )
     .await;
     assert_eq!(r.diagnosis, Diagnosis::Timeout, "{r:?}");
+    assert!(
+        r.detail
+            .starts_with(&format!("no answer from http://{addr}/cb within 300 ms")),
+        "{}",
+        r.detail
+    );
 }
 
 #[tokio::test]

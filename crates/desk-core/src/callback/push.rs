@@ -159,14 +159,72 @@ fn is_tls_error(e: &reqwest::Error) -> bool {
     false
 }
 
-fn error_chain(e: &reqwest::Error) -> String {
-    let mut parts = vec![e.to_string()];
+/// The innermost cause of a failed request ("Connection refused (os error
+/// 111)", "invalid peer certificate: …"), and the I/O error kind when the
+/// chain holds one.
+fn root_cause(e: &reqwest::Error) -> (String, Option<std::io::ErrorKind>) {
+    let mut last: &dyn std::error::Error = e;
+    let mut kind = None;
     let mut source = std::error::Error::source(e);
     while let Some(err) = source {
-        parts.push(err.to_string());
+        if let Some(io) = err.downcast_ref::<std::io::Error>() {
+            kind = Some(io.kind());
+        }
+        last = err;
         source = err.source();
     }
-    parts.join(": ")
+    (last.to_string(), kind)
+}
+
+/// `host:port` of a URL, for messages.
+fn host_port(url: &url::Url) -> String {
+    let host = url.host_str().unwrap_or("?");
+    match url.port_or_known_default() {
+        Some(port) => format!("{host}:{port}"),
+        None => host.to_owned(),
+    }
+}
+
+/// What went wrong with a request that got no HTTP answer, in words.
+fn failure_detail(
+    e: &reqwest::Error,
+    diagnosis: Diagnosis,
+    url: &url::Url,
+    timeout: Duration,
+) -> String {
+    let (cause, kind) = root_cause(e);
+    let at = host_port(url);
+    match (diagnosis, kind) {
+        (Diagnosis::Timeout, _) => format!(
+            "no answer from {url} within {} ms: the receiver accepted nothing or is too slow",
+            timeout.as_millis()
+        ),
+        (Diagnosis::Tls, _) => format!(
+            "the TLS handshake with {at} failed ({cause}): a certificate problem, or the server speaks plain http on an https URL"
+        ),
+        (_, Some(std::io::ErrorKind::ConnectionRefused)) => format!(
+            "connection refused at {at}: nothing is listening there (is the receiver running, on this port?)"
+        ),
+        (_, Some(std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::ConnectionAborted)) => {
+            format!("the connection to {at} was closed before the receiver answered ({cause})")
+        }
+        _ if e.is_connect() => format!("cannot connect to {at}: {cause}"),
+        _ => format!("the exchange with {url} failed before a complete answer: {cause}"),
+    }
+}
+
+/// At most `max` characters of a reply, with control and invisible
+/// characters escaped, for a one-line message.
+fn snippet(text: &str, max: usize) -> String {
+    let mut out: String = text
+        .chars()
+        .take(max)
+        .flat_map(char::escape_debug)
+        .collect();
+    if text.chars().count() > max {
+        out.push('…');
+    }
+    out
 }
 
 /// Classifies a reply body: the exact acknowledgement, the exact refusal,
@@ -255,7 +313,10 @@ pub async fn send_test_push(
         .build()
     {
         Ok(c) => c,
-        Err(e) => return report(&url, &order_id, start, Diagnosis::Connect, e.to_string()),
+        Err(e) => {
+            let detail = format!("cannot set up an HTTP client: {e}");
+            return report(&url, &order_id, start, Diagnosis::Connect, detail);
+        }
     };
     let body = signed_body(secret, &fields);
     let (status, reply) = match post(&client, &url, body).await {
@@ -268,11 +329,7 @@ pub async fn send_test_push(
             } else {
                 Diagnosis::Connect
             };
-            let detail = if diagnosis == Diagnosis::Timeout {
-                format!("no answer within {} ms", options.timeout.as_millis())
-            } else {
-                error_chain(&e)
-            };
+            let detail = failure_detail(&e, diagnosis, &parsed, options.timeout);
             return report(&url, &order_id, start, diagnosis, detail);
         }
     };
@@ -287,11 +344,25 @@ pub async fn send_test_push(
     } else {
         by_body
     };
+    let reason = reqwest::StatusCode::from_u16(status)
+        .ok()
+        .and_then(|s| s.canonical_reason())
+        .map(|r| format!(" {r}"))
+        .unwrap_or_default();
+    let got = if reply.trim().is_empty() {
+        "an empty body".to_owned()
+    } else {
+        format!("\"{}\"", snippet(reply.trim(), 80))
+    };
     out.detail = match out.diagnosis {
         Diagnosis::Ok => "the receiver acknowledged the push".into(),
         Diagnosis::WrongSecret => "the receiver rejected a correctly signed push: its callback secret is probably not the one the console issued".into(),
-        Diagnosis::HttpStatus => format!("the receiver answered HTTP {status}"),
-        _ => format!("the reply is not exactly {ACK_OK}"),
+        Diagnosis::HttpStatus => format!(
+            "the receiver at {url} answered HTTP {status}{reason} (with {got}); Meituan needs HTTP 200 and {ACK_OK}"
+        ),
+        _ => format!(
+            "the receiver answered HTTP {status}, but the body is not Meituan's acknowledgement format {ACK_OK}: it sent {got}"
+        ),
     };
     out.ok = out.diagnosis == Diagnosis::Ok;
     if out.ok && options.probe_forged {
