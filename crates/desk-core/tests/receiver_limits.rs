@@ -351,34 +351,28 @@ fn mb(bytes: u64) -> f64 {
     bytes as f64 / (1024.0 * 1024.0)
 }
 
-/// The issue's scenario with the production limits: N connections each
-/// declare a 64 KiB body and send all but its last byte, then hang. While
-/// they hang a real push must be answered; after they close, memory must be
-/// back within 20 MB of where it started.
+/// What one flood round measured.
 #[cfg(target_os = "linux")]
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_flood_of_half_sent_bodies_leaves_no_memory_behind_and_a_push_gets_through() {
-    const FLOOD: usize = 1000;
+struct Round {
+    peak: u64,
+    after: u64,
+    max_open: usize,
+    latencies: Vec<Duration>,
+}
+
+/// N connections each declare a 64 KiB body and send all but its last
+/// byte, then hang; five real pushes are sent while they hang; then they
+/// all close.
+#[cfg(target_os = "linux")]
+async fn flood_round(fx: &Fixture, round: usize, flood_size: usize) -> Round {
     const BODY: usize = 64 * 1024;
-    let _serial = SERIAL.lock().await;
-    let fx = fixture(|_| {}).await;
     let addr = fx.receiver.local_addr();
-    let cap = desk_core::callback::MAX_CONNECTIONS;
-
-    // Warm up: the store, the runtime's pools, a few complete pushes.
-    for i in 0..20 {
-        let (reply, _) = post(addr, &push(&format!("40{i:02}"))).await;
-        assert!(reply.ends_with(ACK_OK), "{reply}");
-    }
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    let baseline = rss_bytes();
-
     let head = fx.head(&format!("Content-Length: {BODY}\r\n"));
     let filler = vec![b' '; BODY - 1];
-    let mut flood = Vec::with_capacity(FLOOD);
-    let mut peak = baseline;
+    let mut flood = Vec::with_capacity(flood_size);
+    let mut peak = rss_bytes();
     let mut max_open = 0;
-    for i in 0..FLOOD {
+    for i in 0..flood_size {
         let Ok(mut sock) = TcpStream::connect(addr).await else {
             continue;
         };
@@ -402,38 +396,75 @@ async fn a_flood_of_half_sent_bodies_leaves_no_memory_behind_and_a_push_gets_thr
     // Real pushes while the flood hangs.
     let mut latencies = Vec::new();
     for i in 0..5 {
-        let (reply, elapsed) = post(addr, &push(&format!("41{i:02}"))).await;
+        let (reply, elapsed) = post(addr, &push(&format!("4{round}{i:02}"))).await;
         assert!(reply.ends_with(ACK_OK), "push during the flood: {reply}");
         latencies.push(elapsed);
         peak = peak.max(rss_bytes());
     }
-    assert_eq!(fx.stored(), 25);
 
     drop(flood);
     let open_after = fx.wait_open(|n| n == 0).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    let after = rss_bytes();
-    let worst = latencies.iter().max().copied().unwrap_or_default();
-    println!(
-        "flood of {FLOOD} half-sent {BODY}-byte bodies: RSS baseline {:.1} MB, peak {:.1} MB, after {:.1} MB; \
-         open connections at most {max_open} (cap {cap}); push latency during the flood {:?} (worst {worst:?})",
-        mb(baseline),
-        mb(peak),
-        mb(after),
-        latencies,
-    );
     assert_eq!(
         open_after, 0,
         "connections still open after the flood closed"
     );
-    assert!(max_open <= cap + 8, "{max_open} connections open at once");
-    assert!(
-        after <= baseline + 20 * 1024 * 1024,
-        "RSS {:.1} MB after the flood, baseline {:.1} MB",
-        mb(after),
-        mb(baseline)
-    );
-    // The issue asks for 50 ms; the bound here is loose so a loaded CI
-    // machine does not fail it (the measured figure is printed above).
-    assert!(worst < Duration::from_secs(1), "{worst:?}");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    Round {
+        peak,
+        after: rss_bytes(),
+        max_open,
+        latencies,
+    }
+}
+
+/// The issue's scenario with the production limits, twice (a leak would
+/// show as growth from the first round to the second): after each flood
+/// memory is back within 20 MB of the start, and the real pushes sent
+/// during it are answered.
+#[cfg(target_os = "linux")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flood_of_half_sent_bodies_leaves_no_memory_behind_and_a_push_gets_through() {
+    const FLOOD: usize = 1000;
+    let _serial = SERIAL.lock().await;
+    let fx = fixture(|_| {}).await;
+    let addr = fx.receiver.local_addr();
+    let cap = desk_core::callback::MAX_CONNECTIONS;
+
+    // Warm up: the store, the runtime's pools, a few complete pushes.
+    for i in 0..20 {
+        let (reply, _) = post(addr, &push(&format!("40{i:02}"))).await;
+        assert!(reply.ends_with(ACK_OK), "{reply}");
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let baseline = rss_bytes();
+
+    for round in 1..=2 {
+        let r = flood_round(&fx, round, FLOOD).await;
+        let worst = r.latencies.iter().max().copied().unwrap_or_default();
+        println!(
+            "flood round {round}: {FLOOD} half-sent 64 KiB bodies: RSS baseline {:.1} MB, peak {:.1} MB, \
+             after {:.1} MB; open connections at most {} (cap {cap}); push latency during the flood \
+             {:?} (worst {worst:?})",
+            mb(baseline),
+            mb(r.peak),
+            mb(r.after),
+            r.max_open,
+            r.latencies,
+        );
+        assert!(
+            r.max_open <= cap + 8,
+            "{} connections open at once",
+            r.max_open
+        );
+        assert!(
+            r.after <= baseline + 20 * 1024 * 1024,
+            "RSS {:.1} MB after flood round {round}, baseline {:.1} MB",
+            mb(r.after),
+            mb(baseline)
+        );
+        // The issue asks for 50 ms; the bound here is loose so a loaded CI
+        // machine does not fail it (the measured figure is printed above).
+        assert!(worst < Duration::from_secs(1), "{worst:?}");
+    }
+    assert_eq!(fx.stored(), 30);
 }
