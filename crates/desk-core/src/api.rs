@@ -82,11 +82,92 @@ pub struct Api {
     options: ApiOptions,
     /// One HTTP client (and connection pool) per base URL.
     clients: Mutex<HashMap<String, Client>>,
+    /// Held (shared) while this gateway lives: see [`settle_interrupted_calls`].
+    _gateway_lock: Option<std::fs::File>,
+}
+
+/// A call still pending this long after it started belongs to no live
+/// process: the client gives up far sooner (connect + answer timeouts).
+pub const STALE_PENDING_SECS: i64 = 300;
+
+/// Settles the call-log rows that processes killed mid-call left pending
+/// (counted as spent: they may have been sent), and returns the lock this
+/// gateway then holds, shared, for as long as it lives.
+///
+/// Every gateway holds `<data folder>/locks/gateway.lock` shared. One that
+/// gets it exclusively at start knows no other gateway lives on this data
+/// folder, so every pending row is a dead process's and is settled. When
+/// another gateway lives (the app while `mtu` starts), only rows pending
+/// longer than [`STALE_PENDING_SECS`] are, so its calls in flight are left
+/// alone.
+fn settle_interrupted_calls(store: &Store, clock: &dyn Clock) -> Option<std::fs::File> {
+    let dir = match store.path().parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    };
+    let path = dir.join("locks").join("gateway.lock");
+    let lock = (|| -> std::io::Result<(std::fs::File, bool)> {
+        let mut builder = std::fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        builder.create(dir.join("locks"))?;
+        let mut options = std::fs::OpenOptions::new();
+        options.read(true).write(true).create(true).truncate(false);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let file = options.open(&path)?;
+        match file.try_lock() {
+            Ok(()) => Ok((file, true)),
+            Err(std::fs::TryLockError::WouldBlock) => Ok((file, false)),
+            Err(std::fs::TryLockError::Error(e)) => Err(e),
+        }
+    })();
+    let (file, alone) = match lock {
+        Ok((file, alone)) => (Some(file), alone),
+        Err(e) => {
+            tracing::warn!(path = %path.display(), error = %e, "cannot lock the gateway lock file");
+            (None, false)
+        }
+    };
+    let before = (!alone).then(|| {
+        crate::clock::beijing_rfc3339(clock.now() - chrono::Duration::seconds(STALE_PENDING_SECS))
+    });
+    let settled = store
+        .connect()
+        .and_then(|mut conn| crate::store::quota::settle_interrupted(&mut conn, before.as_deref()));
+    match settled {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(
+            calls = n,
+            "settled calls left pending by an ended process (counted as spent)"
+        ),
+        Err(e) => tracing::warn!(error = %e, "cannot settle calls left pending"),
+    }
+    let file = file?;
+    if alone {
+        // Exclusive for the settling only; shared from now on.
+        if let Err(e) = file.unlock() {
+            tracing::warn!(error = %e, "cannot release the gateway lock");
+            return None;
+        }
+    }
+    match file.lock_shared() {
+        Ok(()) => Some(file),
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot hold the gateway lock");
+            None
+        }
+    }
 }
 
 impl Api {
+    /// The gateway over a data folder's store. Settles the calls that an
+    /// ended process left pending (see [`settle_interrupted_calls`]).
     pub fn new(store: Store, vault: Arc<dyn Vault>, clock: Arc<dyn Clock>) -> Self {
+        let gateway_lock = settle_interrupted_calls(&store, clock.as_ref());
         Api {
+            _gateway_lock: gateway_lock,
             ledger: QuotaLedger::new(store.clone(), clock.clone()),
             store,
             vault,

@@ -121,6 +121,8 @@ fn crash_child_entry() {
 struct Counts {
     ledger: u64,
     call_log: u64,
+    /// Call-log rows the kill left pending (settled at the next start).
+    pending: u64,
 }
 
 fn ledger_counts(home: &Path, appkey: &str) -> Counts {
@@ -146,9 +148,17 @@ fn ledger_counts(home: &Path, appkey: &str) -> Counts {
             |r| r.get(0),
         )
         .unwrap();
+    let pending: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM call_log WHERE appkey = ?1 AND outcome = 'pending'",
+            [appkey],
+            |r| r.get(0),
+        )
+        .unwrap();
     Counts {
         ledger: ledger as u64,
         call_log: call_log as u64,
+        pending: pending as u64,
     }
 }
 
@@ -195,6 +205,7 @@ fn ledger_survives_sigkill() {
     let (mut prev_ledger, mut prev_received) = (0u64, 0u64);
     let mut max_gap = 0u64;
     let mut kills_mid_setup = 0;
+    let (mut left_pending, mut kills_leaving_pending) = (0u64, 0u64);
 
     for round in 0..ROUNDS {
         let mut child = Command::new(&exe)
@@ -237,6 +248,15 @@ fn ledger_survives_sigkill() {
 
         let mut received = settled_received(&admin, &demo.appkey);
         let counts = ledger_counts(home.path(), &demo.appkey);
+        // The child started a gateway, which settled what earlier kills
+        // left pending: only this kill's calls in flight may be.
+        assert!(
+            counts.pending <= CONCURRENCY as u64,
+            "round {round}: {} calls pending, more than one kill's in flight",
+            counts.pending
+        );
+        left_pending += counts.pending;
+        kills_leaving_pending += u64::from(counts.pending > 0);
         assert_eq!(
             counts.ledger, counts.call_log,
             "round {round}: day counter and call log disagree"
@@ -280,6 +300,35 @@ fn ledger_survives_sigkill() {
         prev_received >= ROUNDS as u64,
         "only {prev_received} calls reached the sandbox"
     );
+
+    // A restart (a gateway starting with no other alive) settles the calls
+    // the last kill left pending, still counted (issue 16 item 8).
+    let store = Store::open(desk_core::paths::database_path(home.path())).unwrap();
+    let pending = || -> i64 {
+        store
+            .connect()
+            .unwrap()
+            .query_row(
+                "SELECT count(*) FROM call_log WHERE outcome = 'pending'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap()
+    };
+    let left = pending();
+    let api = Api::new(
+        store.clone(),
+        Arc::new(MemoryVault::new()),
+        Arc::new(ManualClock::new(Utc.timestamp_millis_opt(now_ms).unwrap())),
+    );
+    assert_eq!(pending(), 0, "a restart left {left} calls pending");
+    let after = ledger_counts(home.path(), &demo.appkey);
+    assert_eq!((after.ledger, after.call_log), (prev_ledger, prev_ledger));
+    eprintln!(
+        "crash: {kills_leaving_pending} kills left {left_pending} calls pending, each settled \
+         at the next start ({left} by the final restart), all still counted"
+    );
+    drop(api);
     drop(running);
     drop(rt);
 }

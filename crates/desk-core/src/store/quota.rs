@@ -121,6 +121,44 @@ pub fn cancel(conn: &mut Connection, call_id: i64) -> Result<()> {
     Ok(())
 }
 
+/// What [`settle_interrupted`] writes as a settled row's `error_code`.
+pub const INTERRUPTED: &str = "interrupted";
+
+/// Settings key: every call-log row below this id is settled (not pending),
+/// so a start scans only the rows written since.
+const SETTLED_BELOW_KEY: &str = "quota.call_log_settled_below";
+
+/// Closes the call-log rows a process left `pending` because it ended
+/// (killed, crashed, power cut) between counting a call and recording how
+/// it went: they become errors with the code [`INTERRUPTED`]. The day's
+/// count keeps them: the request may have reached Meituan. Only rows
+/// started before `started_before` (RFC 3339, +08:00, as the ledger writes
+/// them) when given, so a live process's calls in flight are left alone.
+/// Returns how many rows were settled.
+pub fn settle_interrupted(conn: &mut Connection, started_before: Option<&str>) -> Result<u32> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let from: i64 = crate::store::settings::get(&tx, SETTLED_BELOW_KEY)?
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    let n = tx.execute(
+        "UPDATE call_log SET outcome = 'error', error_code = ?1
+         WHERE id >= ?2 AND outcome = 'pending' AND (?3 IS NULL OR started_at < ?3)",
+        params![INTERRUPTED, from, started_before],
+    )?;
+    let next: i64 = tx.query_row(
+        "SELECT coalesce(
+            (SELECT min(id) FROM call_log WHERE id >= ?1 AND outcome = 'pending'),
+            (SELECT coalesce(max(id), 0) + 1 FROM call_log))",
+        [from],
+        |r| r.get(0),
+    )?;
+    if next != from {
+        crate::store::settings::put(&tx, SETTLED_BELOW_KEY, &next.to_string())?;
+    }
+    tx.commit()?;
+    Ok(n as u32)
+}
+
 fn day_in(conn: &Connection, appkey: &str, day: &str) -> Result<Option<DayRow>> {
     Ok(conn
         .query_row(
