@@ -97,8 +97,9 @@ pub enum Error {
     AuthNotOpen(String),
     #[error("the system browser could not be opened")]
     BrowserUnavailable,
-    #[error("an order sync of this account is already running")]
-    SyncRunning,
+    /// Carries who holds the sync (pid, what, since) when that is known.
+    #[error("an order sync of this account is already running{}", .0.as_ref().map(|h| format!(" ({h})")).unwrap_or_default())]
+    SyncRunning(Option<crate::sync::SyncHolder>),
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -141,7 +142,7 @@ impl Error {
             Error::Decode(_) => ErrorCode::Decode,
             Error::AuthNotOpen(_) => ErrorCode::AuthNotOpen,
             Error::BrowserUnavailable => ErrorCode::BrowserUnavailable,
-            Error::SyncRunning => ErrorCode::SyncRunning,
+            Error::SyncRunning(_) => ErrorCode::SyncRunning,
         }
     }
 
@@ -160,6 +161,9 @@ impl Error {
             Error::ClockSkew { offset_secs } => {
                 Some(serde_json::json!({ "offset_secs": offset_secs }))
             }
+            Error::SyncRunning(Some(h)) => Some(serde_json::json!({
+                "pid": h.pid, "what": h.what, "since": h.since
+            })),
             _ => None,
         }
     }

@@ -266,73 +266,275 @@ fn may_call(api: &Api, profile: &Profile, options: &SyncOptions, percent: u32) -
     })
 }
 
-/// Runs (or resumes) a sync of the profile's orders. Refuses to start when
-/// the estimate does not fit outside the reserve, unless `allow_reserve`.
-/// How long a sync's lease lasts without renewal; every page renews it, so
-/// only a sync whose process died (or a page stuck this long) lets it lapse.
+/// How long a sync's lease row lasts without renewal. Every page renews it.
+/// The lease's real guard is an OS file lock that dies with its process
+/// (see [`SyncLease`]); the expiry only matters where the data folder's
+/// file system cannot lock files.
 pub const LEASE_SECS: i64 = 300;
 
-/// A unique name for this sync run, for its lease.
-fn lease_holder() -> String {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static NEXT: AtomicU64 = AtomicU64::new(0);
-    format!(
-        "{}-{}-{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos()),
-        NEXT.fetch_add(1, Ordering::Relaxed)
-    )
+/// Who holds a profile's sync lease, as recorded in its lease row. Shown in
+/// a refusal; holds nothing secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncHolder {
+    /// Unique per run, to tell two runs of one process apart.
+    pub id: String,
+    pub pid: u32,
+    /// When the process started (Linux: clock ticks after boot, field 22 of
+    /// `/proc/<pid>/stat`): a pid reused by another process has another.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub process_start: Option<u64>,
+    /// What is running, e.g. `order sync in mtu`.
+    pub what: String,
+    /// When the sync started, RFC 3339 in Beijing time.
+    pub since: String,
+}
+
+impl std::fmt::Display for SyncHolder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}, pid {}, since {}", self.what, self.pid, self.since)
+    }
+}
+
+impl SyncHolder {
+    /// This process, starting a sync now.
+    fn this_process(since: String) -> SyncHolder {
+        use std::sync::atomic::{AtomicU64, Ordering};
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        let pid = std::process::id();
+        let program = std::env::current_exe()
+            .ok()
+            .and_then(|p| p.file_stem().map(|n| n.to_string_lossy().into_owned()))
+            .unwrap_or_else(|| "an unknown program".into());
+        SyncHolder {
+            id: format!(
+                "{pid}-{}-{}",
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_nanos()),
+                NEXT.fetch_add(1, Ordering::Relaxed)
+            ),
+            pid,
+            process_start: process_start(pid),
+            what: format!("order sync in {program}"),
+            since,
+        }
+    }
+
+    /// The holder recorded in a lease row; `None` for a row written by an
+    /// older version (a bare id).
+    pub fn parse(text: &str) -> Option<SyncHolder> {
+        serde_json::from_str(text).ok()
+    }
+
+    fn to_row(&self) -> String {
+        serde_json::to_string(self).expect("a holder serializes")
+    }
+
+    /// Whether the holder's process still runs: `Some(false)` when it is
+    /// gone or its pid now names another process, `None` when this system
+    /// cannot tell.
+    fn alive(&self) -> Option<bool> {
+        if cfg!(target_os = "linux") {
+            Some(match (self.process_start, process_start(self.pid)) {
+                (_, None) => false,
+                (Some(recorded), Some(now)) => recorded == now,
+                (None, Some(_)) => true,
+            })
+        } else {
+            None
+        }
+    }
+}
+
+/// The start time of process `pid` (Linux), or `None`: no such process, or
+/// not Linux.
+fn process_start(pid: u32) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // `pid (comm) state ...`: comm may hold spaces and parentheses, so
+    // count fields after the last ')'. Field 22 is the 20th after it.
+    let rest = &stat[stat.rfind(')')? + 1..];
+    rest.split_whitespace().nth(19)?.parse().ok()
+}
+
+/// The OS file lock of a profile's syncs: `<data folder>/locks/sync-<id>.lock`.
+fn lock_path(store: &Store, profile_id: &str) -> std::path::PathBuf {
+    let dir = match store.path().parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    };
+    let safe: String = profile_id
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    dir.join("locks").join(format!("sync-{safe}.lock"))
+}
+
+enum OsLock {
+    /// Ours until the file is closed (or the process dies).
+    Held(std::fs::File),
+    /// A live sync holds it.
+    Busy,
+}
+
+fn try_os_lock(path: &std::path::Path) -> std::io::Result<OsLock> {
+    if let Some(dir) = path.parent() {
+        let mut builder = std::fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        builder.create(dir)?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true).write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let file = options.open(path)?;
+    match file.try_lock() {
+        Ok(()) => Ok(OsLock::Held(file)),
+        Err(std::fs::TryLockError::WouldBlock) => Ok(OsLock::Busy),
+        Err(std::fs::TryLockError::Error(e)) => Err(e),
+    }
+}
+
+/// One sync's hold on its profile: only one sync per profile runs at a
+/// time, across the app and `mtu`. Held as an OS file lock, which the OS
+/// releases when the process ends however it ends, so a killed sync never
+/// blocks the next one; the lease row beside it records the holder (pid,
+/// process start, what, since) for the refusal message. Released when
+/// dropped.
+pub struct SyncLease {
+    store: Store,
+    profile_id: String,
+    holder: SyncHolder,
+    row: String,
+    /// `None` where the file system cannot lock: the row alone then guards,
+    /// with the holder's pid and process start (Linux) or its expiry.
+    _lock: Option<std::fs::File>,
+}
+
+impl SyncLease {
+    /// Takes the profile's sync lease, or refuses with
+    /// [`Error::SyncRunning`] naming the live holder. A holder that died
+    /// (killed, crashed) is taken over at once.
+    pub fn acquire(store: &Store, clock: &dyn crate::Clock, profile_id: &str) -> Result<Self> {
+        let now = clock.now();
+        let holder = SyncHolder::this_process(beijing_rfc3339(now));
+        let row = holder.to_row();
+        let expires_at = now.timestamp() + LEASE_SECS;
+        let path = lock_path(store, profile_id);
+        let lock = match try_os_lock(&path) {
+            Ok(OsLock::Held(file)) => Some(file),
+            Ok(OsLock::Busy) => {
+                let current = store::sync::lease(&*store.connect()?, profile_id)?;
+                return Err(Error::SyncRunning(
+                    current.and_then(|r| SyncHolder::parse(&r.holder)),
+                ));
+            }
+            Err(e) => {
+                tracing::warn!(
+                    path = %path.display(),
+                    error = %e,
+                    "cannot lock the sync lock file; relying on the lease's recorded holder"
+                );
+                None
+            }
+        };
+        let conn = store.connect()?;
+        if lock.is_some() {
+            // A live holder would hold the lock: whatever row is there was
+            // left by a sync that died.
+            store::sync::take_lease(&conn, profile_id, &row, expires_at)?;
+        } else {
+            let taken = match store::sync::lease(&conn, profile_id)? {
+                None => store::sync::acquire_lease(
+                    &conn,
+                    profile_id,
+                    &row,
+                    now.timestamp(),
+                    expires_at,
+                )?,
+                Some(current) => {
+                    let recorded = SyncHolder::parse(&current.holder);
+                    let dead = recorded.as_ref().and_then(SyncHolder::alive) == Some(false)
+                        || current.expires_at <= now.timestamp();
+                    if !dead {
+                        return Err(Error::SyncRunning(recorded));
+                    }
+                    store::sync::replace_lease(
+                        &conn,
+                        profile_id,
+                        &current.holder,
+                        &row,
+                        expires_at,
+                    )?
+                }
+            };
+            if !taken {
+                let current = store::sync::lease(&conn, profile_id)?;
+                return Err(Error::SyncRunning(
+                    current.and_then(|r| SyncHolder::parse(&r.holder)),
+                ));
+            }
+        }
+        Ok(SyncLease {
+            store: store.clone(),
+            profile_id: profile_id.to_owned(),
+            holder,
+            row,
+            _lock: lock,
+        })
+    }
+
+    pub fn holder(&self) -> &SyncHolder {
+        &self.holder
+    }
+
+    /// Extends the lease row; an error when another sync took the lease over
+    /// (its row was replaced), so this one stops and leaves it the work.
+    fn renew(&self, conn: &rusqlite::Connection, until: i64) -> Result<()> {
+        if store::sync::renew_lease(conn, &self.profile_id, &self.row, until)? {
+            return Ok(());
+        }
+        let current = store::sync::lease(conn, &self.profile_id)?;
+        Err(Error::SyncRunning(
+            current.and_then(|r| SyncHolder::parse(&r.holder)),
+        ))
+    }
+}
+
+impl Drop for SyncLease {
+    fn drop(&mut self) {
+        // The row first, then the lock (when `_lock` drops after this).
+        let released = self
+            .store
+            .connect()
+            .and_then(|c| store::sync::release_lease(&c, &self.profile_id, &self.row));
+        if let Err(e) = released {
+            tracing::warn!(error = %e, "could not clear the sync lease row; the next sync replaces it");
+        }
+    }
 }
 
 /// Fetches what changed since the last sync, resuming an interrupted one.
-/// Only one sync per profile runs at a time, across the app and `mtu`:
-/// another one is refused with [`Error::SyncRunning`] before any call.
+/// Refuses to start when the estimate does not fit outside the reserve,
+/// unless `allow_reserve`. Only one sync per profile runs at a time, across
+/// the app and `mtu`: another one is refused with [`Error::SyncRunning`]
+/// (naming the running one) before any call.
 pub async fn sync(
     api: &Api,
     profile: &Profile,
     options: &SyncOptions,
     progress: Option<&(dyn Fn(&SyncProgress) + Send + Sync)>,
 ) -> Result<SyncReport> {
-    let holder = lease_holder();
-    let now = api.clock().now().timestamp();
-    let taken = store::sync::acquire_lease(
-        &*api.store().connect()?,
-        &profile.id,
-        &holder,
-        now,
-        now + LEASE_SECS,
-    )?;
-    if !taken {
-        return Err(Error::SyncRunning);
-    }
     // Dropped when the sync ends, fails or is cancelled (its future dropped).
-    let _lease = Lease {
-        store: api.store().clone(),
-        profile_id: profile.id.clone(),
-        holder: holder.clone(),
-    };
-    sync_holding_lease(api, profile, options, progress, &holder).await
-}
-
-/// Releases a sync's lease when dropped.
-struct Lease {
-    store: Store,
-    profile_id: String,
-    holder: String,
-}
-
-impl Drop for Lease {
-    fn drop(&mut self) {
-        let released = self
-            .store
-            .connect()
-            .and_then(|c| store::sync::release_lease(&c, &self.profile_id, &self.holder));
-        if let Err(e) = released {
-            tracing::warn!(error = %e, "could not release the sync lease; it expires by itself");
-        }
-    }
+    let lease = SyncLease::acquire(api.store(), api.clock(), &profile.id)?;
+    sync_holding_lease(api, profile, options, progress, &lease).await
 }
 
 async fn sync_holding_lease(
@@ -340,7 +542,7 @@ async fn sync_holding_lease(
     profile: &Profile,
     options: &SyncOptions,
     progress: Option<&(dyn Fn(&SyncProgress) + Send + Sync)>,
-    holder: &str,
+    lease: &SyncLease,
 ) -> Result<SyncReport> {
     let plan = plan(api, profile, options)?;
     if !options.allow_reserve && !plan.fits {
@@ -393,11 +595,9 @@ async fn sync_holding_lease(
             report.stopped = Some(StopReason::Reserve);
             return Ok(report);
         }
-        let renewed_until = api.clock().now().timestamp() + LEASE_SECS;
-        if !store::sync::renew_lease(&conn, &profile.id, holder, renewed_until)? {
-            // Our lease lapsed and another sync took over: leave it the work.
-            return Err(Error::SyncRunning);
-        }
+        // Another sync took the lease over (its row was replaced): leave
+        // it the work.
+        lease.renew(&conn, api.clock().now().timestamp() + LEASE_SECS)?;
         let window_end = (run.window_start + WINDOW_SECS - 1).min(run.to);
         let (rows, skipped, mut next) = fetch_page(api, profile, &run, window_end).await?;
         report.pages += 1;
@@ -597,6 +797,30 @@ mod tests {
         );
         assert_eq!(later.from, now + 1 - DEFAULT_OVERLAP_SECS);
         assert_eq!(windows_between(later.from, later.to), 1);
+    }
+
+    #[test]
+    #[cfg(target_os = "linux")]
+    fn a_holder_is_alive_only_while_its_process_runs() {
+        let me = SyncHolder::this_process("2026-03-10T12:00:00+08:00".into());
+        assert_eq!(me.pid, std::process::id());
+        assert!(me.process_start.is_some());
+        assert_eq!(me.alive(), Some(true));
+        assert_eq!(SyncHolder::parse(&me.to_row()), Some(me.clone()));
+        // The same pid with another start time: a reused pid.
+        let reused = SyncHolder {
+            process_start: me.process_start.map(|s| s + 1),
+            ..me.clone()
+        };
+        assert_eq!(reused.alive(), Some(false));
+        // A process that has ended.
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        let pid = child.id();
+        child.wait().unwrap();
+        let gone = SyncHolder { pid, ..me.clone() };
+        assert_eq!(gone.alive(), Some(false));
+        assert!(me.to_string().contains(&format!("pid {}", me.pid)));
+        assert_eq!(SyncHolder::parse("4242-1-0"), None);
     }
 
     #[test]

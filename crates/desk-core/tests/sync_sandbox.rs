@@ -350,9 +350,10 @@ async fn a_sync_stops_at_the_reserve_and_resumes_later() {
 }
 
 /// One sync per profile at a time, across processes: a second sync is
-/// refused before any call while the first holds the lease; a lease left by
-/// a dead process expires; a sync whose lease was taken over stops at once
-/// and what it stored stays, resumable.
+/// refused before any call while the first holds the lease, naming it; a
+/// lease row left by a dead process is taken over at once (no expiry to
+/// wait for); a sync whose lease was taken over stops at once and what it
+/// stored stays, resumable. (`interrupted.rs` kills a real child process.)
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn only_one_sync_per_profile_runs_at_a_time() {
     use desk_core::store::sync as leases;
@@ -366,7 +367,25 @@ async fn only_one_sync_per_profile_runs_at_a_time() {
             .unwrap()
     };
 
-    // Another process (say `mtu orders sync`) holds the lease.
+    // A live holder (here this process, as `mtu orders sync` would be).
+    let held = sync::SyncLease::acquire(&h.store, h.clock.as_ref(), &h.profile.id).unwrap();
+    let before = h.sandbox_calls();
+    let err = sync::sync(&h.api, &h.profile, &opts(2), None)
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::SyncRunning);
+    let message = err.to_string();
+    assert!(
+        message.contains(&format!("pid {}", std::process::id()))
+            && message.contains(&format!("since {}", held.holder().since)),
+        "{message}"
+    );
+    assert_eq!(h.sandbox_calls(), before, "a refused sync made a call");
+    drop(held);
+    assert_eq!(lease_rows(), 0, "a dropped lease clears its row");
+
+    // A row left by a process that died (it holds no lock any more), even
+    // one that has not expired: taken over at once.
     let conn = h.store.connect().unwrap();
     assert!(leases::acquire_lease(
         &conn,
@@ -376,16 +395,6 @@ async fn only_one_sync_per_profile_runs_at_a_time() {
         now() + sync::LEASE_SECS
     )
     .unwrap());
-    let before = h.sandbox_calls();
-    let err = sync::sync(&h.api, &h.profile, &opts(2), None)
-        .await
-        .unwrap_err();
-    assert_eq!(err.code(), ErrorCode::SyncRunning);
-    assert_eq!(h.sandbox_calls(), before, "a refused sync made a call");
-
-    // That process died: once its lease expires, a sync takes over.
-    h.clock
-        .advance(chrono::Duration::seconds(sync::LEASE_SECS + 1));
     let done = sync::sync(&h.api, &h.profile, &opts(2), None)
         .await
         .unwrap();

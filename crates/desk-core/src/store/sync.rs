@@ -122,6 +122,29 @@ pub fn reset(conn: &Connection, profile_id: &str) -> Result<()> {
     Ok(())
 }
 
+/// A profile's lease row: who holds its sync and until when (epoch s).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LeaseRow {
+    pub holder: String,
+    pub expires_at: i64,
+}
+
+/// The profile's lease row, if any.
+pub fn lease(conn: &Connection, profile_id: &str) -> Result<Option<LeaseRow>> {
+    Ok(conn
+        .query_row(
+            "SELECT holder, expires_at FROM sync_leases WHERE profile_id = ?1",
+            [profile_id],
+            |r| {
+                Ok(LeaseRow {
+                    holder: r.get(0)?,
+                    expires_at: r.get(1)?,
+                })
+            },
+        )
+        .optional()?)
+}
+
 /// Takes the profile's sync lease for `holder` until `expires_at`, unless
 /// another holder has one that has not expired at `now`. True when taken.
 pub fn acquire_lease(
@@ -141,6 +164,40 @@ pub fn acquire_lease(
     Ok(changed == 1)
 }
 
+/// Takes the profile's sync lease for `holder` whoever had it: for a caller
+/// that knows the previous holder is gone (it holds the OS lock a live
+/// holder would hold).
+pub fn take_lease(
+    conn: &Connection,
+    profile_id: &str,
+    holder: &str,
+    expires_at: i64,
+) -> Result<()> {
+    conn.execute(
+        "INSERT INTO sync_leases (profile_id, holder, expires_at) VALUES (?1, ?2, ?3)
+         ON CONFLICT (profile_id) DO UPDATE
+            SET holder = excluded.holder, expires_at = excluded.expires_at",
+        params![profile_id, holder, expires_at],
+    )?;
+    Ok(())
+}
+
+/// Takes the lease from `previous` (a holder found dead), only if it still
+/// holds it: of two processes that both found it dead, one wins.
+pub fn replace_lease(
+    conn: &Connection,
+    profile_id: &str,
+    previous: &str,
+    holder: &str,
+    expires_at: i64,
+) -> Result<bool> {
+    let changed = conn.execute(
+        "UPDATE sync_leases SET holder = ?3, expires_at = ?4
+         WHERE profile_id = ?1 AND holder = ?2",
+        params![profile_id, previous, holder, expires_at],
+    )?;
+    Ok(changed == 1)
+}
 /// Extends `holder`'s lease; false when it no longer holds it.
 pub fn renew_lease(
     conn: &Connection,
