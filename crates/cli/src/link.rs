@@ -8,7 +8,7 @@ use desk_core::api::Api;
 use desk_core::batch::{self, BatchDefaults};
 use desk_core::embedded::EmbeddedSandbox;
 use desk_core::export::ExportFormat;
-use desk_core::links::{self, LinkRequest, TargetKind};
+use desk_core::links::{self, LinkExtras, LinkRequest, TargetKind};
 use desk_core::logging::Redactor;
 use desk_core::profiles::{self, Profile};
 use desk_core::vault::KeyringVault;
@@ -64,8 +64,39 @@ pub struct LinkArgs {
 pub enum LinkCommand {
     /// Generate links for every row of a list or CSV file
     /// (target, sid, link type[, short]); `-` reads stdin.
+    #[command(after_help = BATCH_EXIT_CODES)]
     Batch(BatchArgs),
 }
+
+/// The exit status of `mtu link batch` when some rows have no link.
+pub const EXIT_ROWS_FAILED: u8 = 3;
+
+const BATCH_EXIT_CODES: &str = "Exit status:
+  0  every row has its link (made by a call or from the library)
+  1  the batch did not run (bad input, a file that cannot be read or written,
+     not enough calls left today, ...); no call was made unless it says so
+  3  the batch ran but some rows failed or are still pending (the summary
+     on stderr counts them; the rows say why)";
+
+/// `mtu link batch` ran, but not every row got its link: exit status
+/// [`EXIT_ROWS_FAILED`].
+#[derive(Debug)]
+pub struct RowsFailed {
+    pub failed: u32,
+    pub pending: u32,
+}
+
+impl std::fmt::Display for RowsFailed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "some rows have no link: {} failed, {} pending",
+            self.failed, self.pending
+        )
+    }
+}
+
+impl std::error::Error for RowsFailed {}
 
 #[derive(Args, Debug)]
 pub struct OneLink {
@@ -153,7 +184,13 @@ async fn run_one(one: OneLink, profile: Option<&str>, json: bool) -> anyhow::Res
         link_types,
         short_link: one.short,
     };
-    let result = links::generate(&ctx.api, &ctx.profile, &req).await;
+    let extras = LinkExtras {
+        label: one.label.clone(),
+        qr_path: one.qr.clone(),
+    };
+    // Everything here (the label, the QR file, the request) is checked
+    // before the call: bad input never spends one.
+    let result = links::generate_with(&ctx.api, &ctx.profile, &req, &extras).await;
     let result = match result {
         Ok(g) => g,
         Err(e) => {
@@ -161,13 +198,6 @@ async fn run_one(one: OneLink, profile: Option<&str>, json: bool) -> anyhow::Res
             return Err(e.into());
         }
     };
-    if let Some(label) = &one.label {
-        links::set_label(&ctx.store, result.link.id, label)?;
-    }
-    if let Some(path) = &one.qr {
-        links::save_qr(&result.link.url, path)
-            .with_context(|| format!("writing {}", path.display()))?;
-    }
     if json {
         println!(
             "{}",
@@ -209,7 +239,35 @@ async fn run_batch(b: BatchArgs, profile: Option<&str>, json: bool) -> anyhow::R
         short_link: b.short,
     };
     let parsed = batch::parse(&input, &defaults)?;
+    // The results file is checked now, not after the calls.
+    if let Some(out) = &b.out {
+        links::check_output_file(out, "out")?;
+    }
     let ctx = Ctx::open(profile)?;
+    let print_plan = |plan: &batch::BatchPlan| {
+        if !json {
+            eprintln!(
+                "{} rows ({} unusable): {} from the library, {} calls needed, {} left today",
+                plan.counts.rows,
+                plan.counts.error,
+                plan.from_library,
+                plan.calls_needed,
+                plan.remaining_today
+                    .map_or("unlimited".to_owned(), |r| r.to_string())
+            );
+        }
+    };
+    if b.dry_run {
+        // Nothing is stored: the plan of the rows as parsed.
+        let plan = batch::plan_parsed(&ctx.api, &ctx.profile, &parsed);
+        ctx.close().await;
+        let plan = plan?;
+        print_plan(&plan);
+        if json {
+            println!("{}", serde_json::to_string(&plan)?);
+        }
+        return Ok(());
+    }
     let clock = SystemClock;
     let summary = batch::create(
         &ctx.store,
@@ -219,23 +277,7 @@ async fn run_batch(b: BatchArgs, profile: Option<&str>, json: bool) -> anyhow::R
         &b.file.display().to_string(),
     )?;
     let plan = batch::plan(&ctx.api, &ctx.profile, summary.id)?;
-    if !json {
-        eprintln!(
-            "{} rows: {} from the library, {} calls needed, {} left today",
-            plan.counts.rows,
-            plan.from_library,
-            plan.calls_needed,
-            plan.remaining_today
-                .map_or("unlimited".to_owned(), |r| r.to_string())
-        );
-    }
-    if b.dry_run {
-        if json {
-            println!("{}", serde_json::to_string(&plan)?);
-        }
-        ctx.close().await;
-        return Ok(());
-    }
+    print_plan(&plan);
     let progress = |p: &batch::BatchProgress| {
         if !json {
             eprint!("\r{}/{} rows, {} calls", p.finished, p.total, p.calls);
@@ -262,16 +304,23 @@ async fn run_batch(b: BatchArgs, profile: Option<&str>, json: bool) -> anyhow::R
     if let Some(out) = &b.out {
         batch::export(&ctx.store, summary.id, ExportFormat::from_path(out), out)?;
     }
+    let counts = report.counts;
+    // Rows with a link: made by a call, or answered by the library.
+    let ok = counts.done + counts.library;
     if json {
         println!(
             "{}",
             serde_json::json!({
                 "batch": summary.id,
                 "calls": report.calls,
-                "done": report.counts.done,
-                "library": report.counts.library,
-                "error": report.counts.error,
-                "pending": report.counts.pending,
+                "rows": counts.rows,
+                "ok": ok,
+                "failed": counts.error,
+                "cached": counts.library,
+                "done": counts.done,
+                "library": counts.library,
+                "error": counts.error,
+                "pending": counts.pending,
                 "interrupted": report.interrupted,
             })
         );
@@ -281,14 +330,21 @@ async fn run_batch(b: BatchArgs, profile: Option<&str>, json: bool) -> anyhow::R
             println!("{}\t{}\t{}", row.row_no, row.status.as_str(), what);
         }
         eprintln!(
-            "{} calls; {} done, {} from the library, {} errors, {} pending",
-            report.calls,
-            report.counts.done,
-            report.counts.library,
-            report.counts.error,
-            report.counts.pending
+            "summary: {} rows: {ok} ok ({} by a call, {} cached from the library), {} failed, \
+             {} pending; {} calls made",
+            counts.rows, counts.done, counts.library, counts.error, counts.pending, report.calls
         );
+        if report.interrupted {
+            eprintln!("the day's calls ran out: run the batch again after the reset");
+        }
     }
     ctx.close().await;
+    if counts.error > 0 || counts.pending > 0 {
+        return Err(RowsFailed {
+            failed: counts.error,
+            pending: counts.pending,
+        }
+        .into());
+    }
     Ok(())
 }

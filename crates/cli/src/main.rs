@@ -94,6 +94,10 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("mtu: {err:#}");
+            // `link batch`: it ran, but some rows have no link.
+            if err.downcast_ref::<link::RowsFailed>().is_some() {
+                return ExitCode::from(link::EXIT_ROWS_FAILED);
+            }
             ExitCode::from(1)
         }
     }

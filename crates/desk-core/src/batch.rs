@@ -97,6 +97,9 @@ fn header_roles(first: &csv::StringRecord) -> Option<Vec<Option<&'static str>>> 
 /// line may name them (`actId`, `skuViewId`, `text`, `target`, `sid`,
 /// `linkType`, `short`). Tabs are accepted as separators (pasted from a
 /// spreadsheet). Blank lines and lines starting with `#` are ignored.
+///
+/// A quote that opens a cell and is never closed would swallow every line
+/// after it into that cell: such input is refused, naming the line.
 pub fn parse(input: &str, defaults: &BatchDefaults) -> Result<Vec<ParsedRow>> {
     let input = input.trim_start_matches('\u{feff}');
     let delimiter = if input.lines().next().is_some_and(|l| l.contains('\t')) {
@@ -104,12 +107,24 @@ pub fn parse(input: &str, defaults: &BatchDefaults) -> Result<Vec<ParsedRow>> {
     } else {
         b','
     };
+    if let Some(line) = unclosed_quote(input.as_bytes(), delimiter) {
+        return Err(Error::invalid(
+            "file",
+            format!(
+                "line {line}: a quote (\") opened here is never closed, so every line after \
+                 it would be read as part of one cell; close it or remove it"
+            ),
+        ));
+    }
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
         .delimiter(delimiter)
         .comment(Some(b'#'))
         .from_reader(input.as_bytes());
+    let line_starts: Vec<usize> = std::iter::once(0)
+        .chain(input.match_indices('\n').map(|(i, _)| i + 1))
+        .collect();
     let mut rows = Vec::new();
     let mut roles: Option<Vec<Option<&'static str>>> = None;
     for (i, record) in reader.records().enumerate() {
@@ -130,6 +145,23 @@ pub fn parse(input: &str, defaults: &BatchDefaults) -> Result<Vec<ParsedRow>> {
             ));
         }
         let line = record.iter().collect::<Vec<_>>().join(",");
+        // The reader's line count leaves out blank and comment lines, and
+        // its position is where the previous record ended: step over those
+        // lines from there and count the file's lines.
+        let at = record.position().map_or(0, |p| {
+            let mut pos = usize::try_from(p.byte())
+                .unwrap_or(usize::MAX)
+                .min(input.len());
+            let bytes = input.as_bytes();
+            while pos < bytes.len() {
+                match bytes[pos] {
+                    b'\r' | b'\n' => pos += 1,
+                    b'#' => pos = input[pos..].find('\n').map_or(bytes.len(), |i| pos + i + 1),
+                    _ => break,
+                }
+            }
+            line_starts.partition_point(|&s| s <= pos)
+        });
         let cell = |role: &str, pos: usize| -> Option<String> {
             let v = match &roles {
                 Some(r) => r
@@ -151,14 +183,14 @@ pub fn parse(input: &str, defaults: &BatchDefaults) -> Result<Vec<ParsedRow>> {
         let Some((kind, target)) = target else {
             rows.push(ParsedRow::Bad {
                 line,
-                reason: "no actId, skuViewId or text".into(),
+                reason: format!("line {at}: no actId, skuViewId or text"),
             });
             continue;
         };
         let Some(sid) = cell("sid", 1).or_else(|| defaults.sid.clone()) else {
             rows.push(ParsedRow::Bad {
                 line,
-                reason: "no sid (and no default sid)".into(),
+                reason: format!("line {at}: no sid (and no default sid)"),
             });
             continue;
         };
@@ -168,7 +200,7 @@ pub fn parse(input: &str, defaults: &BatchDefaults) -> Result<Vec<ParsedRow>> {
                 Err(_) => {
                     rows.push(ParsedRow::Bad {
                         line,
-                        reason: format!("{t:?} is not a link type"),
+                        reason: format!("line {at}: {t:?} is not a link type"),
                     });
                     continue;
                 }
@@ -185,6 +217,54 @@ pub fn parse(input: &str, defaults: &BatchDefaults) -> Result<Vec<ParsedRow>> {
         }));
     }
     Ok(rows)
+}
+
+/// The line (from 1) of a quote that opens a cell and is never closed, read
+/// the way the CSV reader in [`parse`] reads: a quote opens a quoted cell
+/// only as the cell's first character, `""` inside it is a quote, and `#`
+/// starts a comment line.
+fn unclosed_quote(input: &[u8], delimiter: u8) -> Option<u64> {
+    let mut line = 1u64;
+    let mut opened_at = 0u64;
+    let (mut quoted, mut comment) = (false, false);
+    let (mut cell_start, mut record_start) = (true, true);
+    let mut i = 0;
+    while i < input.len() {
+        let b = input[i];
+        i += 1;
+        if b == b'\n' {
+            line += 1;
+        }
+        if comment {
+            if b == b'\n' {
+                comment = false;
+                (cell_start, record_start) = (true, true);
+            }
+            continue;
+        }
+        if quoted {
+            if b == b'"' {
+                if input.get(i) == Some(&b'"') {
+                    i += 1;
+                } else {
+                    quoted = false;
+                }
+            }
+            continue;
+        }
+        match b {
+            b'\n' | b'\r' => (cell_start, record_start) = (true, true),
+            b'#' if record_start => comment = true,
+            b'"' if cell_start => {
+                quoted = true;
+                opened_at = line;
+                (cell_start, record_start) = (false, false);
+            }
+            _ if b == delimiter => (cell_start, record_start) = (true, false),
+            _ => (cell_start, record_start) = (false, false),
+        }
+    }
+    quoted.then_some(opened_at)
 }
 
 /// A row's state.
@@ -264,6 +344,50 @@ pub struct BatchSummary {
     pub counts: BatchCounts,
 }
 
+/// The rows a parsed batch is stored as: rows that cannot be a valid
+/// request for the profile are errors at once (with the reason).
+fn prepare(profile: &Profile, rows: &[ParsedRow]) -> Result<Vec<BatchRow>> {
+    if rows.is_empty() {
+        return Err(Error::invalid("file", "has no rows"));
+    }
+    Ok(rows
+        .iter()
+        .enumerate()
+        .map(|(i, row)| {
+            let row_no = i as u32 + 1;
+            match row {
+                ParsedRow::Ok(req) => match canonicalize(profile.generation, req) {
+                    Ok(c) => BatchRow {
+                        row_no,
+                        target_kind: c.target_kind,
+                        target: c.target,
+                        sid: c.sid,
+                        link_types: c.link_types,
+                        short_link: c.short_link,
+                        status: RowStatus::Pending,
+                        url: None,
+                        error_code: None,
+                        error: None,
+                    },
+                    Err(e) => error_row(row_no, req, &e),
+                },
+                ParsedRow::Bad { line, reason } => BatchRow {
+                    row_no,
+                    target_kind: TargetKind::Text,
+                    target: line.clone(),
+                    sid: String::new(),
+                    link_types: Vec::new(),
+                    short_link: false,
+                    status: RowStatus::Error,
+                    url: None,
+                    error_code: Some(ErrorCode::InvalidInput),
+                    error: Some(reason.clone()),
+                },
+            }
+        })
+        .collect())
+}
+
 /// Stores a parsed batch; rows that cannot be a valid request for the
 /// profile are stored as errors at once (with the reason).
 pub fn create(
@@ -273,44 +397,12 @@ pub fn create(
     rows: &[ParsedRow],
     source: &str,
 ) -> Result<BatchSummary> {
-    if rows.is_empty() {
-        return Err(Error::invalid("file", "has no rows"));
-    }
+    let prepared = prepare(profile, rows)?;
     let mut conn = store.connect()?;
     let tx = conn.transaction()?;
     let id = store::batch::insert_batch(&tx, &profile.id, &beijing_rfc3339(clock.now()), source)?;
-    for (i, row) in rows.iter().enumerate() {
-        let row_no = i as u32 + 1;
-        let stored = match row {
-            ParsedRow::Ok(req) => match canonicalize(profile.generation, req) {
-                Ok(c) => BatchRow {
-                    row_no,
-                    target_kind: c.target_kind,
-                    target: c.target,
-                    sid: c.sid,
-                    link_types: c.link_types,
-                    short_link: c.short_link,
-                    status: RowStatus::Pending,
-                    url: None,
-                    error_code: None,
-                    error: None,
-                },
-                Err(e) => error_row(row_no, req, &e),
-            },
-            ParsedRow::Bad { line, reason } => BatchRow {
-                row_no,
-                target_kind: TargetKind::Text,
-                target: line.clone(),
-                sid: String::new(),
-                link_types: Vec::new(),
-                short_link: false,
-                status: RowStatus::Error,
-                url: None,
-                error_code: Some(ErrorCode::InvalidInput),
-                error: Some(reason.clone()),
-            },
-        };
-        store::batch::insert_row(&tx, id, &stored)?;
+    for row in &prepared {
+        store::batch::insert_row(&tx, id, row)?;
     }
     tx.commit()?;
     summary(store, id)
@@ -364,16 +456,29 @@ struct Work {
     rows: Vec<BatchRow>,
 }
 
-fn pending_work(
-    store: &Store,
+fn counts_of(rows: &[BatchRow]) -> BatchCounts {
+    let mut c = BatchCounts {
+        rows: rows.len() as u32,
+        ..BatchCounts::default()
+    };
+    for r in rows {
+        match r.status {
+            RowStatus::Pending => c.pending += 1,
+            RowStatus::Done => c.done += 1,
+            RowStatus::Library => c.library += 1,
+            RowStatus::Error => c.error += 1,
+        }
+    }
+    c
+}
+
+/// Groups pending rows by request: those the library answers, and those
+/// that need a call (one per distinct request).
+fn group_pending(
+    conn: &rusqlite::Connection,
     profile: &Profile,
-    batch_id: u32,
-) -> Result<(BatchCounts, Vec<Work>, Vec<Work>)> {
-    let conn = store.connect()?;
-    let counts = store::batch::summary(&conn, batch_id)?
-        .ok_or_else(|| Error::not_found("batch", batch_id))?
-        .counts;
-    let pending = store::batch::pending(&conn, batch_id)?;
+    pending: Vec<BatchRow>,
+) -> Result<(Vec<Work>, Vec<Work>)> {
     let mut order: Vec<String> = Vec::new();
     let mut groups: HashMap<String, Vec<BatchRow>> = HashMap::new();
     for row in pending {
@@ -390,17 +495,36 @@ fn pending_work(
             key: key.clone(),
             rows,
         };
-        if store::links::by_key(&conn, &profile.id, &key)?.is_some() {
+        if store::links::by_key(conn, &profile.id, &key)?.is_some() {
             cached.push(work);
         } else {
             to_call.push(work);
         }
     }
+    Ok((cached, to_call))
+}
+
+fn pending_work(
+    store: &Store,
+    profile: &Profile,
+    batch_id: u32,
+) -> Result<(BatchCounts, Vec<Work>, Vec<Work>)> {
+    let conn = store.connect()?;
+    let counts = store::batch::summary(&conn, batch_id)?
+        .ok_or_else(|| Error::not_found("batch", batch_id))?
+        .counts;
+    let pending = store::batch::pending(&conn, batch_id)?;
+    let (cached, to_call) = group_pending(&conn, profile, pending)?;
     Ok((counts, cached, to_call))
 }
 
-pub fn plan(api: &Api, profile: &Profile, batch_id: u32) -> Result<BatchPlan> {
-    let (counts, cached, to_call) = pending_work(api.store(), profile, batch_id)?;
+fn plan_of(
+    api: &Api,
+    profile: &Profile,
+    counts: BatchCounts,
+    cached: &[Work],
+    to_call: &[Work],
+) -> Result<BatchPlan> {
     let status = api.ledger().status(profile)?;
     let calls_needed = to_call.len() as u32;
     Ok(BatchPlan {
@@ -410,6 +534,24 @@ pub fn plan(api: &Api, profile: &Profile, batch_id: u32) -> Result<BatchPlan> {
         remaining_today: status.remaining,
         fits: status.remaining.is_none_or(|r| calls_needed <= r),
     })
+}
+
+/// The plan of a parsed batch that is not stored: what [`create`] then
+/// [`plan`] would say, with nothing written (a dry run).
+pub fn plan_parsed(api: &Api, profile: &Profile, rows: &[ParsedRow]) -> Result<BatchPlan> {
+    let prepared = prepare(profile, rows)?;
+    let counts = counts_of(&prepared);
+    let pending = prepared
+        .into_iter()
+        .filter(|r| r.status == RowStatus::Pending)
+        .collect();
+    let (cached, to_call) = group_pending(&*api.store().connect()?, profile, pending)?;
+    plan_of(api, profile, counts, &cached, &to_call)
+}
+
+pub fn plan(api: &Api, profile: &Profile, batch_id: u32) -> Result<BatchPlan> {
+    let (counts, cached, to_call) = pending_work(api.store(), profile, batch_id)?;
+    plan_of(api, profile, counts, &cached, &to_call)
 }
 
 /// Failures that may go away by themselves (the network, the server, a
@@ -690,6 +832,39 @@ mod tests {
         let rows = parse("33\ts1\t2\n34\n", &BatchDefaults::default()).unwrap();
         assert!(matches!(&rows[0], ParsedRow::Ok(q) if q.sid == "s1" && q.link_types == vec![2]));
         assert!(matches!(&rows[1], ParsedRow::Bad { reason, .. } if reason.contains("sid")));
+    }
+}
+
+#[cfg(test)]
+mod quote_tests {
+    use super::*;
+
+    #[test]
+    fn finds_the_line_of_an_unclosed_quote() {
+        let q = |s: &str| unclosed_quote(s.as_bytes(), b',');
+        assert_eq!(q("a,b\n\"c,d\ne,f\n"), Some(2));
+        assert_eq!(
+            q("a,\"b\nc\"\n\"d\n"),
+            Some(3),
+            "a closed multi-line cell, then one open"
+        );
+        assert_eq!(q("\"a\"\"b\",c\n"), None, "a doubled quote inside a cell");
+        assert_eq!(q("ab\"c,d\n"), None, "a quote inside a cell is text");
+        assert_eq!(q("# \"comment\nx\n"), None);
+        assert_eq!(q("x\r\n\"y"), Some(2));
+        assert_eq!(q("\"x\"y,\"z\"\n"), None, "text after a closing quote");
+        assert_eq!(unclosed_quote(b"a\t\"b\n", b'\t'), Some(1));
+        let err = parse("33,s\n\"34,s\n35,s\n", &BatchDefaults::default()).unwrap_err();
+        assert!(err.to_string().contains("line 2:"), "{err}");
+    }
+
+    #[test]
+    fn bad_rows_name_their_line() {
+        let rows = parse("actId,sid\n33,a\n\n# c\n34\n", &BatchDefaults::default()).unwrap();
+        assert!(
+            matches!(&rows[1], ParsedRow::Bad { reason, .. } if reason.starts_with("line 5:")),
+            "{rows:?}"
+        );
     }
 }
 

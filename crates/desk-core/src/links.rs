@@ -209,6 +209,113 @@ pub fn lookup(store: &Store, profile: &Profile, req: &LinkRequest) -> Result<Opt
     store::links::by_key(&*store.connect()?, &profile.id, &canon.key())
 }
 
+/// What to do with a link besides storing it, checked with the request
+/// before any call is made.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LinkExtras {
+    /// A label to save with the link (empty: none).
+    pub label: Option<String>,
+    /// Write the link's QR code as a PNG file here.
+    pub qr_path: Option<std::path::PathBuf>,
+}
+
+/// Checks everything about a request that can be checked here, so a
+/// request that would fail locally never spends a call: the target, sid
+/// and link types for the profile's generation, the label and the QR
+/// code's file. ([`generate`] itself refuses an archived sid before its
+/// call.)
+pub fn check(
+    profile: &Profile,
+    req: &LinkRequest,
+    extras: &LinkExtras,
+) -> Result<CanonicalRequest> {
+    let canon = canonicalize(profile.generation, req)?;
+    if let Some(label) = &extras.label {
+        check_label(label)?;
+    }
+    if let Some(path) = &extras.qr_path {
+        check_output_file(path, "qr")?;
+    }
+    Ok(canon)
+}
+
+/// Generates a link (see [`generate`]), then saves its label and QR code,
+/// all of which are checked before the call.
+pub async fn generate_with(
+    api: &Api,
+    profile: &Profile,
+    req: &LinkRequest,
+    extras: &LinkExtras,
+) -> Result<Generated> {
+    check(profile, req, extras)?;
+    let mut generated = generate(api, profile, req).await?;
+    if let Some(label) = &extras.label {
+        generated.link = set_label(api.store(), generated.link.id, label)?;
+    }
+    if let Some(path) = &extras.qr_path {
+        save_qr(&generated.link.url, path)?;
+    }
+    Ok(generated)
+}
+
+/// Checks, before anything is spent, that a file the user named can be
+/// written: it names a file, its folder exists and takes new files, and it
+/// is a regular file if it exists (not a folder, link, device or pipe).
+/// `field` names the option in the refusal.
+pub fn check_output_file(path: &std::path::Path, field: &str) -> Result<()> {
+    let shown = path.display();
+    let refuse = |reason: String| Err(Error::invalid(field, reason));
+    let Some(name) = path.file_name() else {
+        return refuse(format!("{shown} names no file"));
+    };
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => std::path::Path::new("."),
+    };
+    match std::fs::metadata(dir) {
+        Ok(meta) if meta.is_dir() => {}
+        Ok(_) => return refuse(format!("{} is not a folder", dir.display())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return refuse(format!("the folder {} does not exist", dir.display()))
+        }
+        Err(e) => return refuse(format!("cannot use the folder {}: {e}", dir.display())),
+    }
+    match std::fs::symlink_metadata(path) {
+        Ok(meta) if meta.is_file() => {}
+        Ok(meta) => {
+            let what = if meta.file_type().is_symlink() {
+                "a symbolic link"
+            } else if meta.is_dir() {
+                "a folder"
+            } else {
+                "a special file (device, pipe or socket)"
+            };
+            return refuse(format!("{shown} is {what}, not a regular file"));
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return refuse(format!("cannot use {shown}: {e}")),
+    }
+    // The file is written beside its target and renamed over it: the
+    // folder must take a new file. Try one.
+    let probe = dir.join(format!(
+        ".{}.{:016x}.probe",
+        name.to_string_lossy().chars().take(40).collect::<String>(),
+        rand::random::<u64>()
+    ));
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&probe)
+    {
+        Ok(file) => {
+            drop(file);
+            let _ = std::fs::remove_file(&probe);
+            Ok(())
+        }
+        Err(e) => refuse(format!("cannot write in the folder {}: {e}", dir.display())),
+    }
+}
+
 /// Generates a link, or answers from the library (0 calls) when the same
 /// request was made before.
 pub async fn generate(api: &Api, profile: &Profile, req: &LinkRequest) -> Result<Generated> {
@@ -329,17 +436,32 @@ pub fn get(store: &Store, id: u32) -> Result<LinkEntry> {
     store::links::get(&*store.connect()?, id)?.ok_or_else(|| Error::not_found("link", id))
 }
 
-/// Saves (or clears, with an empty text) a link's label.
-pub fn set_label(store: &Store, id: u32, label: &str) -> Result<LinkEntry> {
+/// Longest label, in characters.
+pub const LABEL_MAX_CHARS: usize = 80;
+
+/// A label checked and trimmed; `None` for an empty one (no label).
+pub fn check_label(label: &str) -> Result<Option<String>> {
     let label = label.trim();
-    if label.chars().count() > 80 || label.chars().any(char::is_control) {
+    let chars = label.chars().count();
+    if chars > LABEL_MAX_CHARS {
         return Err(Error::invalid(
             "label",
-            "at most 80 characters, no control characters",
+            format!("is {chars} characters long; at most {LABEL_MAX_CHARS} are allowed"),
         ));
     }
-    let label = (!label.is_empty()).then_some(label);
-    if store::links::set_label(&*store.connect()?, id, label)? == 0 {
+    if label.chars().any(char::is_control) {
+        return Err(Error::invalid(
+            "label",
+            "must not contain control characters",
+        ));
+    }
+    Ok((!label.is_empty()).then(|| label.to_owned()))
+}
+
+/// Saves (or clears, with an empty text) a link's label.
+pub fn set_label(store: &Store, id: u32, label: &str) -> Result<LinkEntry> {
+    let label = check_label(label)?;
+    if store::links::set_label(&*store.connect()?, id, label.as_deref())? == 0 {
         return Err(Error::not_found("link", id));
     }
     get(store, id)

@@ -327,3 +327,197 @@ async fn a_killed_batch_resumes_without_repeating_finished_rows() {
     assert!(h.sandbox_calls() <= 9, "{} calls", h.sandbox_calls());
     assert_eq!(h.sandbox_calls(), u64::from(h.ledger_used()));
 }
+
+/// Issue 16 item 4: every local argument is checked before a call is
+/// counted. Each bad input below is refused with `invalid_input`, and the
+/// ledger, the call log and the sandbox's own counter stay where they were;
+/// the same request with good extras then costs exactly one call.
+#[tokio::test]
+async fn bad_local_arguments_are_refused_before_any_call() {
+    use desk_core::links::LinkExtras;
+    let h = harness(Generation::Legacy, Tier::T2000).await;
+    let dir = h.dir.path();
+    let call_log = || -> i64 {
+        h.store
+            .connect()
+            .unwrap()
+            .query_row("SELECT count(*) FROM call_log", [], |r| r.get(0))
+            .unwrap()
+    };
+    let good = act("33", "promo1", &[1], false);
+    std::fs::create_dir(dir.join("a-folder")).unwrap();
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(dir.join("victim.png"), dir.join("link.png")).unwrap();
+    let extras =
+        |label: Option<String>, qr: Option<std::path::PathBuf>| LinkExtras { label, qr_path: qr };
+    let mut cases: Vec<(&str, LinkRequest, LinkExtras)> = vec![
+        (
+            "label of 100 characters",
+            good.clone(),
+            extras(Some("x".repeat(100)), None),
+        ),
+        (
+            "label with a control character",
+            good.clone(),
+            extras(Some("a\u{7}b".into()), None),
+        ),
+        (
+            "QR in a folder that does not exist",
+            good.clone(),
+            extras(None, Some("/nonexistent/dir/x.png".into())),
+        ),
+        (
+            "QR onto a folder",
+            good.clone(),
+            extras(None, Some(dir.join("a-folder"))),
+        ),
+        (
+            "QR naming no file",
+            good.clone(),
+            extras(None, Some("/".into())),
+        ),
+        (
+            "sid with a space",
+            act("33", "a b", &[1], false),
+            LinkExtras::default(),
+        ),
+        (
+            "sid too long",
+            act("33", &"s".repeat(300), &[1], false),
+            LinkExtras::default(),
+        ),
+        (
+            "target not an actId",
+            act("x33", "promo1", &[1], false),
+            LinkExtras::default(),
+        ),
+        (
+            "no link type",
+            act("33", "promo1", &[], false),
+            LinkExtras::default(),
+        ),
+        (
+            "link type 9",
+            act("33", "promo1", &[9], false),
+            LinkExtras::default(),
+        ),
+    ];
+    #[cfg(unix)]
+    {
+        cases.push((
+            "QR onto a symbolic link",
+            good.clone(),
+            extras(None, Some(dir.join("link.png"))),
+        ));
+        cases.push((
+            "QR onto a device",
+            good.clone(),
+            extras(None, Some("/dev/null".into())),
+        ));
+    }
+    // A folder this user cannot write in (root writes anywhere: skip then).
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let ro = dir.join("read-only");
+        std::fs::create_dir(&ro).unwrap();
+        std::fs::set_permissions(&ro, std::fs::Permissions::from_mode(0o500)).unwrap();
+        if std::fs::File::create(ro.join("probe")).is_err() {
+            cases.push((
+                "QR in a read-only folder",
+                good.clone(),
+                extras(None, Some(ro.join("x.png"))),
+            ));
+        }
+    }
+    let (used, logged, served) = (h.ledger_used(), call_log(), h.sandbox_calls());
+    for (name, req, extras) in &cases {
+        let err = links::generate_with(&h.api, &h.profile, req, extras)
+            .await
+            .expect_err(name);
+        assert_eq!(err.code(), ErrorCode::InvalidInput, "{name}: {err}");
+        assert_eq!(h.ledger_used(), used, "{name}: the ledger counted a call");
+        assert_eq!(call_log(), logged, "{name}: the call log grew");
+        assert_eq!(
+            h.sandbox_calls(),
+            served,
+            "{name}: a call reached the sandbox"
+        );
+    }
+    assert!(
+        !dir.join("victim.png").exists(),
+        "the link was not followed"
+    );
+    let qr = dir.join("ok.png");
+    let label = "y".repeat(80);
+    let made = links::generate_with(
+        &h.api,
+        &h.profile,
+        &good,
+        &extras(Some(label.clone()), Some(qr.clone())),
+    )
+    .await
+    .unwrap();
+    assert!(!made.cached);
+    assert_eq!(made.link.label.as_deref(), Some(label.as_str()));
+    assert!(std::fs::read(&qr).unwrap().starts_with(b"\x89PNG"));
+    assert_eq!(h.ledger_used(), used + 1);
+    assert_eq!(h.sandbox_calls(), served + 1);
+    eprintln!(
+        "{} bad inputs refused with 0 calls counted or sent",
+        cases.len()
+    );
+}
+
+/// Issue 16 item 8: a dry run of a batch plans it without storing anything;
+/// an unclosed quote is refused naming its line.
+#[tokio::test]
+async fn batch_dry_run_writes_nothing_and_an_unclosed_quote_names_its_line() {
+    let h = harness(Generation::Legacy, Tier::T2000).await;
+    let batches = || -> i64 {
+        h.store
+            .connect()
+            .unwrap()
+            .query_row(
+                "SELECT (SELECT count(*) FROM link_batches) + (SELECT count(*) FROM link_batch_rows)",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap()
+    };
+    links::generate(&h.api, &h.profile, &act("33", "s1", &[1], false))
+        .await
+        .unwrap();
+    let defaults = BatchDefaults {
+        sid: Some("s1".into()),
+        link_types: vec![1],
+        short_link: false,
+    };
+    let parsed = batch::parse("33\n34\n34\nx\n35,s2,9\n", &defaults).unwrap();
+    let (used, before) = (h.ledger_used(), batches());
+    let plan = batch::plan_parsed(&h.api, &h.profile, &parsed).unwrap();
+    assert_eq!(batches(), before, "a dry run stored a batch");
+    assert_eq!(h.ledger_used(), used);
+    assert_eq!(
+        (plan.counts.rows, plan.counts.pending, plan.counts.error),
+        (5, 3, 2)
+    );
+    assert_eq!(plan.from_library, 1, "33 is in the library");
+    assert_eq!(plan.calls_needed, 1, "34 twice is one call");
+    // The stored batch plans the same.
+    let stored = batch::create(&h.store, h.clock.as_ref(), &h.profile, &parsed, "t").unwrap();
+    assert_eq!(batch::plan(&h.api, &h.profile, stored.id).unwrap(), plan);
+
+    let text = "33,s1,1\n\"34,s1,1\n35,s1,1\n36,s1,1\n";
+    let err = batch::parse(text, &defaults).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::InvalidInput);
+    let message = err.to_string();
+    assert!(
+        message.contains("line 2") && message.contains("never closed"),
+        "{message}"
+    );
+    // Closed quotes, quotes inside a cell and in comments are fine.
+    let fine = "# a \"comment\n\"33\",s1,1\n34,\"s\"\"1\",1\n35,s1\"x,1\n";
+    let rows = batch::parse(fine, &defaults).unwrap();
+    assert_eq!(rows.len(), 3, "{rows:?}");
+}
