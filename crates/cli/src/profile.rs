@@ -1,4 +1,4 @@
-//! `mtu profile add|list|remove|verify|set-secret`: accounts and their keys.
+//! `mtu profile add|list|edit|remove|verify|set-secret`: accounts and their keys.
 //! Secrets come from `MTU_SECRET` / `MTU_CALLBACK_SECRET`, a hidden prompt,
 //! or pasted console text on stdin — never from the command line, where
 //! `ps` and shell history would see them.
@@ -7,7 +7,9 @@ use crate::context::{runtime, Desk};
 use crate::Global;
 use anyhow::{bail, Context as _};
 use clap::{Args, Subcommand};
-use desk_core::profiles::{self, Endpoint, Generation, NewProfile, Profile, ProfileSummary, Tier};
+use desk_core::profiles::{
+    self, Endpoint, Generation, NewProfile, Profile, ProfileSummary, ProfileUpdate, Tier,
+};
 use desk_core::vault::SecretKind;
 use desk_core::verify::{self, VerifyReport};
 use meituan_union::Secret;
@@ -31,6 +33,9 @@ enum ProfileCommand {
     Add(AddArgs),
     /// List the profiles (secrets masked).
     List,
+    /// Change a profile's name, appkey, tier or server (what the app's edit
+    /// form changes). Secrets are changed with set-secret.
+    Edit(EditArgs),
     /// Remove a profile and its keychain entries.
     Remove {
         /// The profile's name.
@@ -69,6 +74,25 @@ struct AddArgs {
     /// Add the profile without an API secret (set it later with set-secret).
     #[arg(long, conflicts_with = "sandbox")]
     no_secret: bool,
+}
+
+#[derive(Args, Debug)]
+struct EditArgs {
+    /// The profile to change: its name or its id.
+    profile: String,
+    /// A new name (1–40 characters, unique).
+    #[arg(long)]
+    name: Option<String>,
+    /// A new appkey.
+    #[arg(long)]
+    appkey: Option<String>,
+    /// A new daily call limit: 2000, 3000, 6000, 15000 or unlimited.
+    #[arg(long, value_parser = parse_tier)]
+    tier: Option<Tier>,
+    /// Another server (https, or http to this computer); not for sandbox
+    /// profiles.
+    #[arg(long)]
+    base_url: Option<String>,
 }
 
 #[derive(Args, Debug)]
@@ -112,6 +136,7 @@ pub fn run(args: ProfileArgs, g: &Global) -> anyhow::Result<()> {
     match args.command {
         ProfileCommand::Add(a) => add(&desk, a, json),
         ProfileCommand::List => list(&desk, json),
+        ProfileCommand::Edit(a) => edit(&desk, a, json),
         ProfileCommand::Remove { name } => remove(&desk, &name, json),
         ProfileCommand::Verify => verify_cmd(&desk, g.profile(), json),
         ProfileCommand::SetSecret(a) => set_secret(&desk, a, g.profile(), json),
@@ -229,6 +254,44 @@ fn list(desk: &Desk, json: bool) -> anyhow::Result<()> {
         for p in &all {
             print_profile(p);
         }
+    }
+    Ok(())
+}
+
+fn edit(desk: &Desk, a: EditArgs, json: bool) -> anyhow::Result<()> {
+    let p = match profiles::select(&desk.store, Some(&a.profile)) {
+        Ok(p) => p,
+        Err(by_name) => match profiles::get(&desk.store, a.profile.trim()) {
+            Ok(p) => p,
+            Err(_) => return Err(by_name.into()),
+        },
+    };
+    if a.base_url.is_some() && p.sandbox {
+        bail!(
+            "{:?} uses the embedded sandbox: it has no server address to change",
+            p.name
+        );
+    }
+    let change = ProfileUpdate {
+        name: a.name,
+        appkey: a.appkey,
+        tier: a.tier,
+        base_url: a.base_url,
+    };
+    if change.name.is_none()
+        && change.appkey.is_none()
+        && change.tier.is_none()
+        && change.base_url.is_none()
+    {
+        bail!("nothing to change: give --name, --appkey, --tier or --base-url");
+    }
+    // The same core function as the app's edit form.
+    let p = profiles::update(&desk.store, &p.id, change)?;
+    if json {
+        println!("{}", serde_json::to_string(&p.summary())?);
+    } else {
+        println!("changed profile {:?}", p.name);
+        print_profile(&p.summary());
     }
     Ok(())
 }

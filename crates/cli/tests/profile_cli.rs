@@ -452,3 +452,113 @@ async fn secret_from_env_and_from_pasted_text() {
         );
     }
 }
+
+/// `mtu profile edit` changes what the app's edit form changes (name,
+/// appkey, tier, server) through the same core function; it finds the
+/// profile by name or id, refuses bad values and stores nothing then.
+/// Needs no keychain: no secret is involved.
+#[test]
+fn edit_changes_name_appkey_tier_and_server() {
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+    let added = ok_json(&mtu(
+        h,
+        &[
+            "profile",
+            "add",
+            "--name",
+            "main",
+            "--appkey",
+            "abc123",
+            "--no-secret",
+            "--json",
+        ],
+        &[],
+        None,
+    ));
+    let id = added["id"].as_str().unwrap().to_owned();
+    ok_json(&mtu(
+        h,
+        &[
+            "profile",
+            "add",
+            "--name",
+            "other",
+            "--appkey",
+            "k2",
+            "--no-secret",
+            "--json",
+        ],
+        &[],
+        None,
+    ));
+
+    let edited = ok_json(&mtu(
+        h,
+        &[
+            "profile",
+            "edit",
+            "main",
+            "--name",
+            "外卖推广",
+            "--tier",
+            "6000",
+            "--appkey",
+            "def456",
+            "--base-url",
+            "http://127.0.0.1:9",
+            "--json",
+        ],
+        &[],
+        None,
+    ));
+    assert_eq!(edited["id"], id.as_str());
+    assert_eq!(edited["name"], "外卖推广");
+    assert_eq!(edited["tier"], "6000");
+    assert_eq!(edited["appkey"], "def456");
+    assert_eq!(edited["base_url"], "http://127.0.0.1:9");
+    // By id, one field; the rest stays.
+    let edited = ok_json(&mtu(
+        h,
+        &["profile", "edit", &id, "--tier", "unlimited", "--json"],
+        &[],
+        None,
+    ));
+    assert_eq!(
+        (edited["name"].as_str(), edited["tier"].as_str()),
+        (Some("外卖推广"), Some("unlimited"))
+    );
+    let text = mtu(
+        h,
+        &["profile", "edit", "外卖推广", "--tier", "2000"],
+        &[],
+        None,
+    );
+    assert!(text.status.success(), "{}", stderr(&text));
+    assert!(String::from_utf8_lossy(&text.stdout).contains("changed profile"));
+
+    let before = ok_json(&mtu(h, &["profile", "list", "--json"], &[], None));
+    for (args, says) in [
+        (
+            &["profile", "edit", "外卖推广", "--name", "other"][..],
+            "name",
+        ),
+        (&["profile", "edit", "外卖推广", "--name", ""][..], "name"),
+        (&["profile", "edit", "外卖推广", "--tier", "12"][..], "tier"),
+        (
+            &["profile", "edit", "外卖推广", "--base-url", "ftp://x"][..],
+            "base_url",
+        ),
+        (&["profile", "edit", "外卖推广"][..], "nothing to change"),
+        (
+            &["profile", "edit", "nobody", "--tier", "3000"][..],
+            "nobody",
+        ),
+    ] {
+        let out = mtu(h, args, &[], None);
+        assert!(!out.status.success(), "{args:?} succeeded");
+        assert!(stderr(&out).contains(says), "{args:?}: {}", stderr(&out));
+    }
+    let after = ok_json(&mtu(h, &["profile", "list", "--json"], &[], None));
+    assert_eq!(before, after, "a refused edit changed something");
+}
