@@ -47,6 +47,31 @@ fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
+/// Whether the OS store itself (asked with the OS's own tool, not through
+/// our code) holds an entry of service `union-desk` for `user`.
+fn os_store_has(user: &str) -> bool {
+    let out = if cfg!(target_os = "macos") {
+        Command::new("security")
+            .args(["find-generic-password", "-s", "union-desk", "-a", user])
+            .output()
+            .unwrap()
+    } else if cfg!(windows) {
+        // keyring names a Credential Manager entry `user.service`.
+        let target = format!("{user}.union-desk");
+        let out = Command::new("cmdkey")
+            .arg(format!("/list:{target}"))
+            .output()
+            .unwrap();
+        return String::from_utf8_lossy(&out.stdout).contains(&target);
+    } else {
+        Command::new("secret-tool")
+            .args(["lookup", "service", "union-desk", "username", user])
+            .output()
+            .unwrap()
+    };
+    out.status.success()
+}
+
 fn in_session() -> bool {
     if std::env::var("UNION_DESK_TEST_SESSION").as_deref() == Ok("1") {
         return true;
@@ -428,23 +453,20 @@ async fn secret_from_env_and_from_pasted_text() {
     assert_eq!(running.admin().day_stats(&appkey).unwrap().refused_auth, 1);
 
     let id = updated["id"].as_str().unwrap().to_owned();
+    assert!(
+        os_store_has(&format!("profile-{id}-api-secret")),
+        "the OS keychain holds the entry before the removal"
+    );
     let h2 = h.clone();
     let out =
         tokio::task::spawn_blocking(move || mtu(&h2, &["profile", "remove", "remote"], &[], None))
             .await
             .unwrap();
     assert!(out.status.success());
-    let lookup = Command::new("secret-tool")
-        .args([
-            "lookup",
-            "service",
-            "union-desk",
-            "username",
-            &format!("profile-{id}-api-secret"),
-        ])
-        .output()
-        .unwrap();
-    assert!(!lookup.status.success(), "the keychain entry is gone");
+    assert!(
+        !os_store_has(&format!("profile-{id}-api-secret")),
+        "the keychain entry is gone"
+    );
     for (path, bytes) in all_files(&h) {
         assert!(
             !contains(&bytes, demo.secret.expose()),

@@ -1,13 +1,19 @@
 //! `mtu sandbox` prints exactly one JSON line when ready, serves signed
 //! requests, and stops cleanly on SIGTERM.
 
-use serde_json::Value;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
-use std::time::{Duration, Instant};
+use std::process::Command;
+#[cfg(unix)]
+use {
+    serde_json::Value,
+    std::io::{BufRead, BufReader, Read, Write},
+    std::net::TcpStream,
+    std::process::{Child, Stdio},
+    std::sync::mpsc,
+    std::time::{Duration, Instant},
+};
 
+// The serving tests stop the sandbox with SIGTERM, which Windows lacks.
+#[cfg(unix)]
 fn http_get(base_url: &str, path_and_query: &str) -> (u16, Value) {
     let addr = base_url.trim_start_matches("http://");
     let mut s = TcpStream::connect(addr).expect("connect");
@@ -25,6 +31,7 @@ fn http_get(base_url: &str, path_and_query: &str) -> (u16, Value) {
     (status, serde_json::from_str(body).unwrap_or(Value::Null))
 }
 
+#[cfg(unix)]
 fn wait(child: &mut Child, limit: Duration) -> Option<std::process::ExitStatus> {
     let start = Instant::now();
     while start.elapsed() < limit {

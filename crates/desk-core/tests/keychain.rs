@@ -106,10 +106,7 @@ fn os_store_lookup(user: &str) -> Option<String> {
     if !String::from_utf8_lossy(&out.stdout).contains(&target) {
         return None;
     }
-    keyring::Entry::new(SERVICE, user)
-        .ok()?
-        .get_password()
-        .ok()
+    keyring::Entry::new(SERVICE, user).ok()?.get_password().ok()
 }
 
 #[test]
@@ -143,10 +140,7 @@ fn the_secret_service_holds_the_entries_and_loses_them_with_the_profile() {
 
     // In the real store, under service union-desk, one entry per kind.
     assert_eq!(os_store_lookup(&api_user).as_deref(), Some(api_secret));
-    assert_eq!(
-        os_store_lookup(&cb_user).as_deref(),
-        Some(callback_secret)
-    );
+    assert_eq!(os_store_lookup(&cb_user).as_deref(), Some(callback_secret));
     let listing = os_store_listing();
     assert!(listing.contains(&api_user), "{listing}");
     assert!(listing.contains(&cb_user), "{listing}");

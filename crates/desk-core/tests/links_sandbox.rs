@@ -350,6 +350,7 @@ async fn bad_local_arguments_are_refused_before_any_call() {
     std::os::unix::fs::symlink(dir.join("victim.png"), dir.join("link.png")).unwrap();
     let extras =
         |label: Option<String>, qr: Option<std::path::PathBuf>| LinkExtras { label, qr_path: qr };
+    #[cfg_attr(not(unix), allow(unused_mut))]
     let mut cases: Vec<(&str, LinkRequest, LinkExtras)> = vec![
         (
             "label of 100 characters",
