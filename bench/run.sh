@@ -77,6 +77,20 @@ else
   row "monthly average / tier over 1,000,000 orders" "failed (see $out/tier.txt)" "<= 50 ms" "n/a"
 fi
 
+echo "== callback receiver under a flood (issue 16)" >&2
+# Two rounds of 1,000 half-sent 64 KiB bodies at the receiver, in release
+# mode; the test prints RSS and the latency of real pushes sent meanwhile.
+if cargo test --release -p desk-core --test receiver_limits flood -- --nocapture > "$out/receiver.txt" 2>&1; then
+  worst=$(sed -nE 's/.*\(worst ([0-9.]+)(µs|ms)\).*/\1 \2/p' "$out/receiver.txt" \
+    | awk '{v = ($2 == "ms") ? $1 : $1 / 1000; if (v > m) m = v} END {if (NR) printf "%.2f", m}')
+  add "callback push during a flood of 1,000 stalled bodies: worst latency" "${worst:-n/a}" "ms" "<=" 50
+  grow=$(sed -nE 's/.*RSS baseline ([0-9.]+) MB, peak [0-9.]+ MB, after ([0-9.]+) MB.*/\1 \2/p' "$out/receiver.txt" \
+    | awk '{d = $2 - $1; if (d > m) m = d} END {if (NR) printf "%.1f", m}')
+  add "receiver RSS after the flood, above its baseline" "${grow:-n/a}" "MB" "<=" 20
+else
+  row "callback receiver under a flood" "failed (see $out/receiver.txt)" "<= 50 ms" "n/a"
+fi
+
 app="$target/release/union-desk"
 [ -x "$app" ] || app="$target/debug/union-desk"
 if [ -z "${BENCH_SKIP_APP:-}" ] && [ -x "$app" ] && command -v xvfb-run >/dev/null; then
