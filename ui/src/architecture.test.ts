@@ -88,6 +88,48 @@ describe('the IPC seam', () => {
   })
 })
 
+/** Names of the types and interfaces a TypeScript file declares (exported or not). */
+export function declaredTypeNames(code: string): string[] {
+  const declaration = /^[ \t]*(?:export\s+)?(?:declare\s+)?(?:type|interface|enum)\s+([A-Za-z_$][\w$]*)/gm
+  return [...code.matchAll(declaration)].map((match) => match[1])
+}
+
+describe('one source of IPC types and command names', () => {
+  const bindingsCode = () => readFileSync(join(SRC, BINDINGS), 'utf8')
+  const ipcCode = () => readFileSync(join(SRC, IPC), 'utf8')
+
+  it('declares no type in ipc.ts that the bindings already export', () => {
+    const generated = new Set(declaredTypeNames(bindingsCode()))
+    // A parser that found nothing would let every duplicate through.
+    expect(generated.size).toBeGreaterThan(40)
+    expect(generated).toContain('ProfileSummary')
+    const twice = declaredTypeNames(ipcCode()).filter((name) => generated.has(name))
+    expect(twice, 'use the generated type (ipc.ts re-exports it) instead of declaring it again').toEqual([])
+  })
+
+  it('calls no command by a name in a string', () => {
+    // `commands[name]` or a cast to a record bypasses the generated signatures.
+    expect(ipcCode()).not.toMatch(/commands\s*\[|commands\s+as\s|\binvoke\s*\(/)
+  })
+
+  it('recognises every form of type declaration it guards against', () => {
+    // The module name is built at run time so this file itself imports nothing.
+    const generated = './' + 'bindings'
+    const code = [
+      'export type A = string',
+      'type B = { x: number }',
+      'export interface C { y: string }',
+      '  interface D {}',
+      'export declare type E = number',
+      'export enum F { One }',
+      `export type * from '${generated}'`,
+      `import type { G } from '${generated}'`,
+      'const type = 1',
+    ].join('\n')
+    expect(declaredTypeNames(code)).toEqual(['A', 'B', 'C', 'D', 'E', 'F'])
+  })
+})
+
 describe('webview lockdown', () => {
   it('never renders raw HTML', () => {
     const offenders = sourceFiles(SRC)
