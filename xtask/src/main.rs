@@ -536,15 +536,17 @@ fn test_all() -> Result {
     Ok(())
 }
 
-/// The Python that makes the tool venv: `python3`, or `python` where only
-/// that exists (Windows).
+/// The Python that makes the tool venv: `python3`, or on Windows `python`
+/// first (its `python3` may be the Microsoft Store's stub).
 fn python() -> Result<&'static str> {
-    ["python3", "python"]
-        .into_iter()
-        .find(|p| have(p))
-        .ok_or_else(|| {
-            "Python 3 is required for the workflow lint (zizmor from PyPI): install python3".into()
-        })
+    let order = if cfg!(windows) {
+        ["python", "python3"]
+    } else {
+        ["python3", "python"]
+    };
+    order.into_iter().find(|p| have(p)).ok_or_else(|| {
+        "Python 3 is required for the workflow lint (zizmor from PyPI): install python3".into()
+    })
 }
 
 /// actionlint and zizmor over every file in .github/workflows, failing on any
