@@ -1,6 +1,7 @@
 // Module-level rune state survives between tests in one file; put it back.
 
 import { setLocale } from '../lib/i18n/i18n.svelte'
+import { profiles } from '../lib/profiles.svelte'
 import { router } from '../lib/router.svelte'
 import { DEFAULT_SETTINGS, settingsState } from '../lib/settings.svelte'
 
@@ -11,4 +12,5 @@ export function resetAppState(): void {
   router.intent = null
   router.focusRequest = 0
   settingsState.current = { ...DEFAULT_SETTINGS }
+  profiles.reset()
 }
