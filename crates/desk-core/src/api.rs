@@ -352,15 +352,17 @@ fn expect_generation(profile: &Profile, wanted: Generation, path: &str) -> Resul
     Ok(())
 }
 
-/// Whether an API refusal says the account's authorization is not open.
-pub(crate) fn is_not_authorized(message: &str) -> bool {
-    message.contains("未开通") || message.contains("权限") || message.contains("未授权")
-}
-
 /// Maps a protocol error to the core's kinds. Server bodies stay out of the
 /// message: they are logged, not shown.
+///
+/// An API refusal is read from documented signals only
+/// ([`meituan_union::Error::api_kind`]): the media code table. Every legacy
+/// refusal, and a media code outside the table, stays [`Error::Api`] with
+/// Meituan's code and message as sent; no word in the message is read, so a
+/// real refusal is never misread as quota, signature or authorization.
 pub fn map_error(e: meituan_union::Error, clock: &dyn Clock) -> Error {
     use meituan_union::Error as M;
+    let kind = e.api_kind();
     match e {
         M::Network { message } => Error::Network(message),
         M::Timeout => Error::Timeout("no answer before the timeout".into()),
@@ -368,13 +370,12 @@ pub fn map_error(e: meituan_union::Error, clock: &dyn Clock) -> Error {
         M::Decode { reason, .. } => Error::Decode(reason),
         M::InvalidArgument { field, reason } => Error::invalid(field, reason),
         M::ClockSkew { offset_secs } => Error::ClockSkew { offset_secs },
-        M::Api { code, message } => match ApiErrorKind::classify(code, &message) {
-            ApiErrorKind::AuthFailed => Error::AuthFailed(message),
-            ApiErrorKind::TooFrequent => Error::TooFrequent,
-            ApiErrorKind::QuotaExceeded => Error::QuotaExhausted {
+        M::Api { code, message, .. } => match kind {
+            Some(ApiErrorKind::AuthFailed) => Error::AuthFailed(message),
+            Some(ApiErrorKind::TooFrequent) => Error::TooFrequent,
+            Some(ApiErrorKind::QuotaExceeded) => Error::QuotaExhausted {
                 resets_at: next_beijing_midnight(clock.now()).with_timezone(&beijing()),
             },
-            _ if is_not_authorized(&message) => Error::AuthNotOpen(message),
             _ => Error::Api {
                 code: code.to_string(),
                 message,
@@ -435,16 +436,23 @@ mod tests {
             m(M::ClockSkew { offset_secs: 300 }).code(),
             ErrorCode::ClockSkew
         );
-        let api = |code: i64, msg: &str| {
+        let media = |code: i64, msg: &str| {
             m(M::Api {
+                generation: meituan_union::ApiGeneration::Media,
                 code,
                 message: msg.into(),
             })
         };
+        let legacy = |code: i64, msg: &str| {
+            m(M::Api {
+                generation: meituan_union::ApiGeneration::Legacy,
+                code,
+                message: msg.into(),
+            })
+        };
+        let api = media;
         assert_eq!(api(400, "鉴权不通过").code(), ErrorCode::AuthFailed);
-        assert_eq!(api(1002, "签名错误").code(), ErrorCode::AuthFailed);
         assert_eq!(api(402, "请求过于频繁").code(), ErrorCode::TooFrequent);
-        assert_eq!(api(1004, "API权限未开通").code(), ErrorCode::AuthNotOpen);
         assert_eq!(api(999, "系统出现异常").code(), ErrorCode::Api);
         match api(403, "请求次数超过授权额度") {
             Error::QuotaExhausted { resets_at } => {
@@ -452,14 +460,28 @@ mod tests {
             }
             other => panic!("expected quota, got {other:?}"),
         }
-        // The legacy quota message, code outside the public table.
-        assert_eq!(
-            api(
+        // Legacy refusals have no documented codes: whatever their code or
+        // words, they stay a generic refusal with both kept as sent.
+        for (code, msg) in [
+            (
                 1006,
-                "请求次数超过授权额度（每日2000次，北京时间00:00重置）"
-            )
-            .code(),
-            ErrorCode::QuotaExhausted
-        );
+                "请求次数超过授权额度（每日2000次，北京时间00:00重置）",
+            ),
+            (403, "请求次数超过授权额度"),
+            (1002, "签名错误"),
+            (400, "鉴权不通过"),
+            (1004, "API权限未开通"),
+            (1007, "请求过于频繁，请稍后再试"),
+        ] {
+            match legacy(code, msg) {
+                Error::Api { code: c, message } => {
+                    assert_eq!((c, message.as_str()), (code.to_string(), msg))
+                }
+                other => panic!("legacy {code} {msg}: expected a generic refusal, got {other:?}"),
+            }
+        }
+        // A media code outside the table is not read by its words either.
+        assert_eq!(api(1004, "API权限未开通").code(), ErrorCode::Api);
+        assert_eq!(api(7, "签名错误").code(), ErrorCode::Api);
     }
 }

@@ -2,7 +2,7 @@
 //! network, appkey, secret, clock, authorization or quota is wrong. Success
 //! means the authorization is open (已开通), and the profile says so.
 
-use crate::api::{is_not_authorized, Api, CallError};
+use crate::api::{Api, CallError};
 use crate::clock::beijing_rfc3339;
 use crate::error::{Error, ErrorCode, Result};
 use crate::profiles::{self, AuthStatus, Generation, Profile};
@@ -203,50 +203,44 @@ fn diagnose(api: &Api, profile: &Profile, e: &CallError) -> (VerifyProblem, Stri
                     if *offset_secs > 0 { "behind" } else { "ahead of" }
                 ),
             ),
-            M::Api { code, message } => {
-                let lower = message.to_lowercase();
-                match ApiErrorKind::classify(*code, message) {
-                    ApiErrorKind::QuotaExceeded => {
-                        let resets = crate::clock::next_beijing_midnight(api.clock().now())
-                            .with_timezone(&crate::clock::beijing());
-                        (
-                            VerifyProblem::QuotaExhausted,
-                            format!(
-                                "Meituan says today's calls are used up. The quota resets at {} (Beijing time).",
-                                resets.format("%Y-%m-%d %H:%M")
-                            ),
-                        )
-                    }
-                    ApiErrorKind::TooFrequent => (
-                        VerifyProblem::TooFrequent,
-                        "Calls were too close together: wait a moment and verify again.".into(),
-                    ),
-                    _ if lower.contains("appkey") || lower.contains("app key") => (
-                        VerifyProblem::Appkey,
-                        format!("Meituan does not know the appkey {:?}: copy it again from the console.", profile.appkey),
-                    ),
-                    _ if message.contains("签名") || lower.contains("sign") => (
-                        VerifyProblem::Secret,
-                        "The signature was refused: the API secret (密钥) is wrong. Copy it again from the console.".into(),
-                    ),
-                    _ if message.contains("ts") && (message.contains("过期") || message.contains("时间")) => (
-                        VerifyProblem::Clock,
-                        "The request's time was refused: check that this computer's clock is right.".into(),
-                    ),
-                    _ if is_not_authorized(message) => (
-                        VerifyProblem::AuthorizationNotOpen,
-                        "The account's API authorization (API 授权) is not open yet: apply in the console (去开通) and wait for 已开通.".into(),
-                    ),
-                    ApiErrorKind::AuthFailed => (
-                        VerifyProblem::Credentials,
-                        "Meituan refused the appkey or the secret (鉴权不通过), or the authorization is not open yet: check both against the console.".into(),
-                    ),
-                    _ => (
-                        VerifyProblem::Server,
-                        format!("Meituan refused the call (code {code}): {message}"),
-                    ),
+            M::Api {
+                generation,
+                code,
+                message,
+            } => match remote.api_kind() {
+                // Documented signals only (the media code table); a legacy
+                // refusal has no documented code, so its words are shown,
+                // never read into a diagnosis.
+                Some(ApiErrorKind::QuotaExceeded) => {
+                    let resets = crate::clock::next_beijing_midnight(api.clock().now())
+                        .with_timezone(&crate::clock::beijing());
+                    (
+                        VerifyProblem::QuotaExhausted,
+                        format!(
+                            "Meituan says today's calls are used up. The quota resets at {} (Beijing time).",
+                            resets.format("%Y-%m-%d %H:%M")
+                        ),
+                    )
                 }
-            }
+                Some(ApiErrorKind::TooFrequent) => (
+                    VerifyProblem::TooFrequent,
+                    "Calls were too close together: wait a moment and verify again.".into(),
+                ),
+                Some(ApiErrorKind::AuthFailed) => (
+                    VerifyProblem::Credentials,
+                    "Meituan refused the appkey or the secret (鉴权不通过), or the authorization is not open yet: check both against the console.".into(),
+                ),
+                _ if *generation == meituan_union::ApiGeneration::Legacy => (
+                    VerifyProblem::Server,
+                    format!(
+                        "Meituan refused the call (code {code}): {message}. The legacy API publishes no error codes, so read Meituan's words: they may concern the appkey, the API secret (密钥), this computer's clock or the API authorization (API 授权)."
+                    ),
+                ),
+                _ => (
+                    VerifyProblem::Server,
+                    format!("Meituan refused the call (code {code}): {message}"),
+                ),
+            },
             M::Http { status, .. } => (
                 VerifyProblem::Server,
                 format!("The server answered HTTP {status}: check the base URL, or try again later."),

@@ -199,20 +199,45 @@ async fn verify_succeeds_and_marks_authorization_open() {
 #[tokio::test]
 async fn verify_names_a_wrong_secret() {
     let env = env().await;
-    for (generation, expected) in [
-        (Generation::Legacy, VerifyProblem::Secret),
-        // cps_open answers 鉴权不通过 without saying which.
-        (Generation::Media, VerifyProblem::Credentials),
-    ] {
-        let p = env.profile(generation).await;
-        env.vault
-            .put(&p.id, SecretKind::ApiSecret, &Secret::new("0".repeat(32)))
-            .unwrap();
-        let report = verify(&env.api, &p.id).await.unwrap();
-        assert!(!report.ok);
-        assert_eq!(report.problem, Some(expected), "{report:?}");
-        assert_eq!(report.code, Some(ErrorCode::AuthFailed));
-    }
+    // cps_open answers its documented 400 鉴权不通过 without saying which.
+    let p = env.profile(Generation::Media).await;
+    env.vault
+        .put(&p.id, SecretKind::ApiSecret, &Secret::new("0".repeat(32)))
+        .unwrap();
+    let report = verify(&env.api, &p.id).await.unwrap();
+    assert!(!report.ok);
+    assert_eq!(
+        report.problem,
+        Some(VerifyProblem::Credentials),
+        "{report:?}"
+    );
+    assert_eq!(report.code, Some(ErrorCode::AuthFailed));
+}
+
+/// No public source documents a legacy refusal code, so a legacy refusal is
+/// never diagnosed from its words (here the sandbox's own 1002 签名错误): the
+/// report shows Meituan's code and text as sent.
+#[tokio::test]
+async fn verify_shows_a_legacy_refusal_as_sent() {
+    let env = env().await;
+    let p = env.profile(Generation::Legacy).await;
+    env.vault
+        .put(&p.id, SecretKind::ApiSecret, &Secret::new("0".repeat(32)))
+        .unwrap();
+    let report = verify(&env.api, &p.id).await.unwrap();
+    assert!(!report.ok);
+    assert_eq!(report.problem, Some(VerifyProblem::Server), "{report:?}");
+    assert_eq!(report.code, Some(ErrorCode::Api));
+    assert!(
+        report.message.contains("(code 1002): 签名错误"),
+        "{report:?}"
+    );
+    let err = env.api.legacy(&p, &order_list()).await.unwrap_err();
+    let ipc: desk_core::IpcError = err.into();
+    assert_eq!(ipc.code, ErrorCode::Api);
+    let details = ipc.details.unwrap();
+    assert_eq!(details["api_code"], "1002");
+    assert_eq!(details["api_message"], "签名错误");
 }
 
 #[tokio::test]
@@ -228,9 +253,15 @@ async fn verify_names_an_unknown_appkey() {
         },
     )
     .unwrap();
+    // The legacy refusal is shown as sent (the sandbox's 1001 appkey不存在),
+    // not diagnosed from the word "appkey".
     let report = verify(&env.api, &p.id).await.unwrap();
-    assert_eq!(report.problem, Some(VerifyProblem::Appkey), "{report:?}");
-    assert!(report.message.contains("ffffffffffffffffffffffffffffffff"));
+    assert_eq!(report.problem, Some(VerifyProblem::Server), "{report:?}");
+    assert_eq!(report.code, Some(ErrorCode::Api));
+    assert!(
+        report.message.contains("(code 1001): appkey不存在"),
+        "{report:?}"
+    );
 }
 
 #[tokio::test]
@@ -250,22 +281,34 @@ async fn verify_names_the_clock_and_by_how_much() {
     }
 }
 
+/// Authorization not open: the media API answers its documented 400; the
+/// legacy refusal (the sandbox's own 1004 API权限未开通) is shown as sent and
+/// does not change the stored authorization status on the strength of words.
 #[tokio::test]
-async fn verify_names_authorization_not_open() {
+async fn verify_when_authorization_is_not_open() {
     let env = env_with(sandbox::SandboxConfig {
         demo_authorized: false,
         ..Default::default()
     })
     .await;
     let p = env.profile(Generation::Legacy).await;
+    let before = p.auth_status;
+    let report = verify(&env.api, &p.id).await.unwrap();
+    assert_eq!(report.problem, Some(VerifyProblem::Server), "{report:?}");
+    assert_eq!(report.code, Some(ErrorCode::Api));
+    assert!(
+        report.message.contains("(code 1004): API权限未开通"),
+        "{report:?}"
+    );
+    assert_eq!(report.auth_status, before);
+    let p = env.profile(Generation::Media).await;
     let report = verify(&env.api, &p.id).await.unwrap();
     assert_eq!(
         report.problem,
-        Some(VerifyProblem::AuthorizationNotOpen),
+        Some(VerifyProblem::Credentials),
         "{report:?}"
     );
-    assert_eq!(report.code, Some(ErrorCode::AuthNotOpen));
-    assert_eq!(report.auth_status, AuthStatus::NotOpen);
+    assert_eq!(report.code, Some(ErrorCode::AuthFailed));
 }
 
 #[tokio::test]
@@ -336,13 +379,14 @@ async fn local_quota_refusal_sends_nothing() {
         .ends_with("+08:00"));
 }
 
-/// Meituan's count is the truth: when it refuses for quota while the local
-/// ledger thinks there is room (here: the local tier says unlimited), the
-/// day is closed locally too.
+/// Meituan's count is the truth when it says so in a documented way: when
+/// the media API refuses with 403 请求次数超过授权额度 while the local ledger
+/// thinks there is room (here: the local tier says unlimited), the day is
+/// closed locally too.
 #[tokio::test]
 async fn a_server_quota_refusal_closes_the_day() {
     let env = env().await;
-    let p = env.profile(Generation::Legacy).await;
+    let p = env.profile(Generation::Media).await;
     let p = profiles::update(
         &env.store,
         &p.id,
@@ -354,7 +398,7 @@ async fn a_server_quota_refusal_closes_the_day() {
     .unwrap();
     let mut served = 0;
     let err = loop {
-        match env.api.legacy(&p, &order_list()).await {
+        match env.api.media(&p, &query_order()).await {
             Ok(_) => served += 1,
             Err(e) => break e,
         }
@@ -369,13 +413,70 @@ async fn a_server_quota_refusal_closes_the_day() {
     // The next call is refused here, before sending.
     let admin = env.sandbox.admin().await.unwrap();
     let refused_before = admin.day_stats(&p.appkey).unwrap().refused_quota;
-    let e = env.api.legacy(&p, &order_list()).await.unwrap_err();
+    let e = env.api.media(&p, &query_order()).await.unwrap_err();
     assert_eq!(e.code(), ErrorCode::QuotaExhausted);
     assert_eq!(
         admin.day_stats(&p.appkey).unwrap().refused_quota,
         refused_before
     );
     assert_eq!(env.api.ledger().status(&p).unwrap().used, 2001);
+}
+
+/// No source documents a legacy quota refusal, so the sandbox's own 1006
+/// (请求次数超过授权额度…) does not close the day: it is a generic refusal
+/// with its code and text kept, and the local ledger (here with the real
+/// tier of 2000) is what stops the calls, before sending.
+#[tokio::test]
+async fn a_legacy_refusal_is_not_taken_for_quota_and_the_ledger_guards() {
+    let env = env().await;
+    let p = env.profile(Generation::Legacy).await;
+    let unlimited = profiles::update(
+        &env.store,
+        &p.id,
+        profiles::ProfileUpdate {
+            tier: Some(Tier::Unlimited),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let mut served = 0;
+    let err = loop {
+        match env.api.legacy(&unlimited, &order_list()).await {
+            Ok(_) => served += 1,
+            Err(e) => break e,
+        }
+        assert!(served <= 2000, "the sandbox should refuse after 2000");
+    };
+    assert_eq!(served, 2000);
+    let ipc: desk_core::IpcError = err.into();
+    assert_eq!(ipc.code, ErrorCode::Api);
+    let details = ipc.details.unwrap();
+    assert_eq!(details["api_code"], "1006");
+    assert!(details["api_message"]
+        .as_str()
+        .unwrap()
+        .starts_with("请求次数超过授权额度"));
+    let status = env.api.ledger().status(&unlimited).unwrap();
+    assert!(!status.server_exhausted, "{status:?}");
+    assert_eq!(status.used, 2001);
+    // With its real tier (2000 a day) the ledger refuses before sending.
+    let limited = profiles::update(
+        &env.store,
+        &p.id,
+        profiles::ProfileUpdate {
+            tier: Some(Tier::T2000),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let admin = env.sandbox.admin().await.unwrap();
+    let refused_before = admin.day_stats(&p.appkey).unwrap().refused_quota;
+    let e = env.api.legacy(&limited, &order_list()).await.unwrap_err();
+    assert_eq!(e.code(), ErrorCode::QuotaExhausted);
+    assert_eq!(
+        admin.day_stats(&p.appkey).unwrap().refused_quota,
+        refused_before
+    );
 }
 
 #[tokio::test]

@@ -2,6 +2,8 @@
 //! requests are refused before signing, and server bodies are kept only as
 //! the server sent them.
 
+use crate::client::ApiGeneration;
+
 /// Longest server body kept in [`Error::Http`] and [`Error::Decode`].
 pub const MAX_KEPT_BODY: usize = 4096;
 
@@ -21,9 +23,15 @@ pub enum Error {
     Http { status: u16, body: String },
 
     /// The server refused the call: `status != 0` (legacy, with `des`) or
-    /// `code != 0` (media, with `message`). See [`Error::api_kind`].
+    /// `code != 0` (media, with `message`). `code` and `message` are kept
+    /// exactly as sent, for the user to read. See [`Error::api_kind`].
     #[error("Meituan refused the call (code {code}): {message}")]
-    Api { code: i64, message: String },
+    Api {
+        /// Which API answered: only the media API publishes its codes.
+        generation: ApiGeneration,
+        code: i64,
+        message: String,
+    },
 
     /// The answer was not the JSON the endpoint documents.
     #[error("could not read the answer: {reason}")]
@@ -55,10 +63,13 @@ impl Error {
         }
     }
 
-    /// The documented meaning of an [`Error::Api`] code, if this is one.
+    /// The documented meaning of an [`Error::Api`] code, if this is one
+    /// (see [`ApiErrorKind::classify`]).
     pub fn api_kind(&self) -> Option<ApiErrorKind> {
         match self {
-            Error::Api { code, message } => Some(ApiErrorKind::classify(*code, message)),
+            Error::Api {
+                generation, code, ..
+            } => Some(ApiErrorKind::classify(*generation, *code)),
             _ => None,
         }
     }
@@ -70,34 +81,46 @@ impl Error {
     }
 }
 
-/// The documented meanings of Meituan's public error codes ("API公共错误码",
-/// SPEC.md C.2). The legacy API publishes no codes (SPEC.md A.3); its
-/// `status` is read against the same table, and a few message words are
-/// recognised when the code is not in the table.
+/// The documented meanings of Meituan's public error codes: the media API's
+/// "API公共错误码" table (SPEC.md C.2; vinzhuu/logseq-learn
+/// `pages/美团联盟 - 接入 API.md:85-97`).
+///
+/// The legacy API publishes no codes: its sources document only `status`
+/// 0 for success, anything else an error with the text in `des`
+/// (dtapps/go-library `service/meituan/api.generate_link.go:11-12`; SPEC.md
+/// A.3). A legacy refusal is therefore always [`ApiErrorKind::Other`],
+/// whatever its code or words: reading it through the media table or by
+/// words such as 次数/签名 would turn a guess into a wrong diagnosis. The
+/// caller shows its code and message as sent; the local quota ledger, not
+/// the server's words, guards the daily limit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ApiErrorKind {
-    /// -1 接口不可用
+    /// media -1 接口不可用，请联系相关负责人
     Unavailable,
-    /// 1 参数错误
+    /// media 1 参数错误，请参考接口文档或联系相关负责人
     Param,
-    /// 2 请求处理异常
+    /// media 2 请求处理异常，请稍后再试
     Processing,
-    /// 400 鉴权不通过 (bad signature, expired timestamp, unknown appkey)
+    /// media 400 鉴权不通过 (bad signature, expired timestamp, unknown appkey)
     AuthFailed,
-    /// 401 不允许的请求方式
+    /// media 401 不允许的请求方式
     MethodNotAllowed,
-    /// 402 请求过于频繁
+    /// media 402 请求过于频繁，请稍后再试
     TooFrequent,
-    /// 403 请求次数超过授权额度 (the daily quota)
+    /// media 403 请求次数超过授权额度 (the daily quota; the only documented
+    /// quota signal)
     QuotaExceeded,
-    /// 999 系统出现异常
+    /// media 999 系统出现异常，请稍后再试
     System,
-    /// Anything else.
+    /// A code no public source documents for this API (every legacy code,
+    /// and media codes outside the table): a generic refusal, shown with
+    /// its raw code and message.
     Other,
 }
 
 impl ApiErrorKind {
-    pub fn from_code(code: i64) -> Self {
+    /// The media API's documented code table.
+    pub fn from_media_code(code: i64) -> Self {
         match code {
             -1 => ApiErrorKind::Unavailable,
             1 => ApiErrorKind::Param,
@@ -111,22 +134,13 @@ impl ApiErrorKind {
         }
     }
 
-    /// Code first; for codes outside the table, the message words Meituan's
-    /// console uses (签名/鉴权, 频繁, 额度/次数).
-    pub fn classify(code: i64, message: &str) -> Self {
-        match Self::from_code(code) {
-            ApiErrorKind::Other => {
-                if message.contains("签名") || message.contains("鉴权") {
-                    ApiErrorKind::AuthFailed
-                } else if message.contains("频繁") {
-                    ApiErrorKind::TooFrequent
-                } else if message.contains("额度") || message.contains("次数") {
-                    ApiErrorKind::QuotaExceeded
-                } else {
-                    ApiErrorKind::Other
-                }
-            }
-            known => known,
+    /// A refusal's kind from documented signals only: media codes through
+    /// their table; every legacy code is [`ApiErrorKind::Other`]. The
+    /// message is never read.
+    pub fn classify(generation: ApiGeneration, code: i64) -> Self {
+        match generation {
+            ApiGeneration::Media => Self::from_media_code(code),
+            ApiGeneration::Legacy => ApiErrorKind::Other,
         }
     }
 
@@ -160,24 +174,42 @@ mod tests {
 
     #[test]
     fn classification() {
-        assert_eq!(ApiErrorKind::from_code(400), ApiErrorKind::AuthFailed);
-        assert_eq!(ApiErrorKind::from_code(402), ApiErrorKind::TooFrequent);
-        assert_eq!(ApiErrorKind::from_code(403), ApiErrorKind::QuotaExceeded);
-        assert_eq!(ApiErrorKind::from_code(1), ApiErrorKind::Param);
+        use ApiGeneration::{Legacy, Media};
+        assert_eq!(ApiErrorKind::from_media_code(400), ApiErrorKind::AuthFailed);
         assert_eq!(
-            ApiErrorKind::classify(7, "签名错误"),
-            ApiErrorKind::AuthFailed
+            ApiErrorKind::from_media_code(402),
+            ApiErrorKind::TooFrequent
         );
         assert_eq!(
-            ApiErrorKind::classify(7, "调用次数超限"),
+            ApiErrorKind::from_media_code(403),
             ApiErrorKind::QuotaExceeded
         );
-        assert_eq!(ApiErrorKind::classify(7, "oops"), ApiErrorKind::Other);
-        let e = Error::Api {
+        assert_eq!(ApiErrorKind::from_media_code(1), ApiErrorKind::Param);
+        assert_eq!(ApiErrorKind::classify(Media, 405), ApiErrorKind::Other);
+        // Legacy codes are documented nowhere: never read through the media
+        // table, whatever they are.
+        for code in [-1, 1, 2, 400, 402, 403, 999, 1002, 1006, 7] {
+            assert_eq!(ApiErrorKind::classify(Legacy, code), ApiErrorKind::Other);
+        }
+        let media = Error::Api {
+            generation: Media,
             code: 403,
             message: "请求次数超过授权额度".into(),
         };
-        assert_eq!(e.api_kind(), Some(ApiErrorKind::QuotaExceeded));
+        assert_eq!(media.api_kind(), Some(ApiErrorKind::QuotaExceeded));
+        // The same words from the legacy API are not a quota signal.
+        let legacy = Error::Api {
+            generation: Legacy,
+            code: 403,
+            message: "请求次数超过授权额度".into(),
+        };
+        assert_eq!(legacy.api_kind(), Some(ApiErrorKind::Other));
+        let words = Error::Api {
+            generation: Media,
+            code: 7,
+            message: "签名错误，调用次数超限".into(),
+        };
+        assert_eq!(words.api_kind(), Some(ApiErrorKind::Other));
         assert_eq!(Error::Timeout.api_kind(), None);
     }
 

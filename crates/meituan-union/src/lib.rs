@@ -22,8 +22,9 @@ pub mod sign;
 pub mod validate;
 
 pub use client::{
-    prepare_legacy, prepare_media, ApiGeneration, Attempt, Client, ClientConfig, Credentials,
-    Outcome, PreparedRequest, LEGACY_BASE_URL, MEDIA_BASE_URL,
+    decode_legacy_answer, decode_media_answer, prepare_legacy, prepare_media, ApiGeneration,
+    Attempt, Client, ClientConfig, Credentials, Outcome, PreparedRequest, LEGACY_BASE_URL,
+    MEDIA_BASE_URL,
 };
 pub use enums::*;
 pub use error::{ApiErrorKind, Error};

@@ -322,6 +322,7 @@ async fn documented_api_codes_are_recognised() {
         assert_eq!(
             err,
             Error::Api {
+                generation: ApiGeneration::Media,
                 code,
                 message: format!("refused {code}")
             }
@@ -350,10 +351,39 @@ async fn legacy_status_with_des_is_an_api_error() {
     assert_eq!(
         out.result.unwrap_err(),
         Error::Api {
+            generation: ApiGeneration::Legacy,
             code: 1,
             message: "参数错误".into()
         }
     );
+}
+
+#[tokio::test]
+async fn legacy_refusals_are_never_read_as_quota_or_signature() {
+    // No public source documents a legacy error code (SPEC.md A.3): codes
+    // that mean something in the media table, and words like 次数/签名,
+    // stay a generic refusal with the code and text as sent.
+    let in_sync = NOW_MS / 1000;
+    for (code, des) in [
+        (403, "请求次数超过授权额度"),
+        (400, "鉴权不通过"),
+        (402, "请求过于频繁，请稍后再试"),
+        (1006, "调用次数超限"),
+        (1002, "签名错误"),
+    ] {
+        let body = format!(r#"{{"status":{code},"des":"{des}"}}"#);
+        let out = legacy_error(Canned::json(200, &body).with_date(in_sync)).await;
+        let err = out.result.unwrap_err();
+        assert_eq!(err.api_kind(), Some(ApiErrorKind::Other), "{code} {des}");
+        assert_eq!(
+            err,
+            Error::Api {
+                generation: ApiGeneration::Legacy,
+                code,
+                message: des.into()
+            }
+        );
+    }
 }
 
 #[tokio::test]

@@ -1,0 +1,168 @@
+//! "Real account" fixtures: response bodies in the shapes public sources
+//! document (`tests/data/real_account/cases.json` names the source of each),
+//! replayed through the client's decoders exactly as a call reads them. Each
+//! case states what a promoter should see: the decoded answer, or the typed
+//! refusal with Meituan's raw code and message kept, or an unreadable answer
+//! with its raw body kept.
+
+use meituan_union::*;
+use serde_json::Value;
+use std::path::PathBuf;
+
+fn data_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/real_account")
+}
+
+/// What a replayed body decoded to, reduced to what the user sees.
+#[derive(Debug, PartialEq)]
+enum Seen {
+    Url(String),
+    Orders { count: usize, total: Option<i64> },
+    Coupons(usize),
+    Refusal(ApiErrorKind, i64, String),
+    Unreadable(String),
+}
+
+fn seen<T>(result: Result<T, Error>, ok: impl FnOnce(T) -> Seen) -> Seen {
+    match result {
+        Ok(v) => ok(v),
+        Err(e @ Error::Api { .. }) => {
+            let kind = e.api_kind().expect("an API refusal has a kind");
+            let Error::Api { code, message, .. } = e else {
+                unreachable!()
+            };
+            Seen::Refusal(kind, code, message)
+        }
+        Err(Error::Decode { raw, .. }) => Seen::Unreadable(raw),
+        Err(other) => panic!("unexpected error kind {other:?}"),
+    }
+}
+
+fn replay(generation: &str, endpoint: &str, raw: &[u8]) -> Seen {
+    match (generation, endpoint) {
+        ("legacy", "generateLink") => seen(decode_legacy_answer::<GenerateLinkRequest>(raw), |r| {
+            Seen::Url(r.url)
+        }),
+        ("legacy", "miniCode") => seen(decode_legacy_answer::<MiniCodeRequest>(raw), |r| {
+            Seen::Url(r.url)
+        }),
+        ("legacy", "orderList") => seen(decode_legacy_answer::<OrderListRequest>(raw), |r| {
+            Seen::Orders {
+                count: r.orders.len(),
+                total: Some(r.total),
+            }
+        }),
+        ("media", "get_referral_link") => {
+            seen(decode_media_answer::<ReferralLinkRequest>(raw), |r| {
+                Seen::Url(r.link.expect("a link"))
+            })
+        }
+        ("media", "query_order") => seen(decode_media_answer::<QueryOrderRequest>(raw), |r| {
+            Seen::Orders {
+                count: r.orders.len(),
+                total: None,
+            }
+        }),
+        ("media", "query_coupon") => seen(decode_media_answer::<QueryCouponRequest>(raw), |r| {
+            Seen::Coupons(r.coupons.len())
+        }),
+        other => panic!("no decoder for {other:?}"),
+    }
+}
+
+fn kind_named(name: &str) -> ApiErrorKind {
+    match name {
+        "Unavailable" => ApiErrorKind::Unavailable,
+        "Param" => ApiErrorKind::Param,
+        "Processing" => ApiErrorKind::Processing,
+        "AuthFailed" => ApiErrorKind::AuthFailed,
+        "MethodNotAllowed" => ApiErrorKind::MethodNotAllowed,
+        "TooFrequent" => ApiErrorKind::TooFrequent,
+        "QuotaExceeded" => ApiErrorKind::QuotaExceeded,
+        "System" => ApiErrorKind::System,
+        "Other" => ApiErrorKind::Other,
+        other => panic!("unknown kind {other}"),
+    }
+}
+
+fn expected(expect: &Value, raw: &[u8]) -> Seen {
+    if let Some(ok) = expect.get("ok") {
+        if let Some(url) = ok.get("url") {
+            return Seen::Url(url.as_str().unwrap().to_owned());
+        }
+        if let Some(n) = ok.get("coupons") {
+            return Seen::Coupons(n.as_u64().unwrap() as usize);
+        }
+        return Seen::Orders {
+            count: ok["orders"].as_u64().unwrap() as usize,
+            total: ok.get("total").and_then(Value::as_i64),
+        };
+    }
+    if let Some(r) = expect.get("refusal") {
+        return Seen::Refusal(
+            kind_named(r["kind"].as_str().unwrap()),
+            r["code"].as_i64().unwrap(),
+            r["message"].as_str().unwrap().to_owned(),
+        );
+    }
+    assert_eq!(expect.get("unreadable"), Some(&Value::Bool(true)));
+    Seen::Unreadable(String::from_utf8(raw.to_vec()).unwrap())
+}
+
+#[test]
+fn documented_bodies_decode_to_what_a_promoter_should_see() {
+    let dir = data_dir();
+    let manifest: Value =
+        serde_json::from_slice(&std::fs::read(dir.join("cases.json")).unwrap()).unwrap();
+    let cases = manifest["cases"].as_array().unwrap();
+    assert!(cases.len() >= 29, "{} cases", cases.len());
+    let mut media_codes = std::collections::BTreeSet::new();
+    for case in cases {
+        let file = case["file"].as_str().unwrap();
+        assert!(
+            !case["source"].as_str().unwrap_or_default().is_empty(),
+            "{file} names no source"
+        );
+        let raw = std::fs::read(dir.join(file)).unwrap();
+        let generation = case["generation"].as_str().unwrap();
+        let got = replay(generation, case["endpoint"].as_str().unwrap(), &raw);
+        assert_eq!(got, expected(&case["expect"], &raw), "{file}");
+        if let (Seen::Refusal(kind, code, _), "media") = (&got, generation) {
+            if *kind != ApiErrorKind::Other {
+                media_codes.insert(*code);
+            }
+        }
+    }
+    // Every code of the media table, each in both envelopes.
+    assert_eq!(
+        media_codes.into_iter().collect::<Vec<_>>(),
+        vec![-1, 1, 2, 400, 401, 402, 403, 999]
+    );
+}
+
+#[test]
+fn only_the_documented_media_code_is_a_quota_signal() {
+    let dir = data_dir();
+    let manifest: Value =
+        serde_json::from_slice(&std::fs::read(dir.join("cases.json")).unwrap()).unwrap();
+    for case in manifest["cases"].as_array().unwrap() {
+        let raw = std::fs::read(dir.join(case["file"].as_str().unwrap())).unwrap();
+        let generation = case["generation"].as_str().unwrap();
+        if let Seen::Refusal(kind, code, message) =
+            replay(generation, case["endpoint"].as_str().unwrap(), &raw)
+        {
+            let quota = kind == ApiErrorKind::QuotaExceeded;
+            assert_eq!(
+                quota,
+                generation == "media" && code == 403,
+                "{generation} {code} {message}"
+            );
+            let auth = kind == ApiErrorKind::AuthFailed;
+            assert_eq!(
+                auth,
+                generation == "media" && code == 400,
+                "{generation} {code} {message}"
+            );
+        }
+    }
+}
