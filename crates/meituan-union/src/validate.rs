@@ -1,9 +1,12 @@
 //! Argument checks shared by both API generations. A failed check returns
 //! [`Error::InvalidArgument`] before anything is signed or sent.
 
+use crate::client::ApiGeneration;
 use crate::Error;
 
-/// Longest `sid` Meituan accepts (get_referral_link: 64).
+/// Longest `sid` Meituan accepts: legacy generateLink `长度不能超过64个字符`
+/// (bububa/meituan `model/generatelink.go:12`), media get_referral_link
+/// `限制64个字符` (bububa/meituan `model/get_referral_link.go:18`).
 pub const MAX_SID_CHARS: usize = 64;
 /// Longest legacy `orderList` window (SPEC.md A.2: “window ≤ 1 day”).
 pub const MAX_LEGACY_ORDER_WINDOW_SECS: i64 = 86_400;
@@ -12,8 +15,11 @@ pub const MAX_MEDIA_ORDER_WINDOW_SECS: i64 = 86_400;
 /// Largest page size of the order queries.
 pub const MAX_ORDER_LIMIT: u32 = 100;
 
-/// 1..=64 characters of `[A-Za-z0-9_-]` (SPEC.md E): with this alphabet
-/// every signing variant agrees and nothing needs escaping.
+/// What the client enforces on a `sid`: not empty and at most
+/// [`MAX_SID_CHARS`] characters, the only rules a source states as limits.
+/// Anything else is accepted (Meituan exempts sids created before its
+/// character rule, and vector L02 signs a Chinese sid); see
+/// [`sid_warnings`] for what the documentation recommends.
 pub fn sid(field: &'static str, sid: &str) -> Result<(), Error> {
     if sid.is_empty() {
         return Err(Error::invalid(field, "must not be empty"));
@@ -25,16 +31,84 @@ pub fn sid(field: &'static str, sid: &str) -> Result<(), Error> {
             format!("is {chars} characters long; at most {MAX_SID_CHARS} are allowed"),
         ));
     }
-    if let Some(bad) = sid
-        .chars()
-        .find(|c| !(c.is_ascii_alphanumeric() || *c == '_' || *c == '-'))
-    {
-        return Err(Error::invalid(
-            field,
-            format!("contains {bad:?}; only letters, digits, '_' and '-' are allowed"),
-        ));
-    }
     Ok(())
+}
+
+/// Something about an accepted `sid` worth telling the user: it lies
+/// outside the characters Meituan's documentation recommends. Not a refusal:
+/// Meituan may well accept it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SidWarning {
+    /// Legacy API: `支持小写字母和数字，历史已创建的推广位不受这个约束`
+    /// (bububa/meituan `model/generatelink.go:12-15`, `model/miniCode.go:12`):
+    /// lower-case letters and digits; sids created before the rule are
+    /// exempt.
+    LegacyCharacters {
+        /// The characters outside the recommendation, each once, in order
+        /// of appearance (at most 8).
+        found: Vec<char>,
+    },
+    /// Media API: `仅支持英文、数字和下划线`
+    /// (bububa/meituan `model/get_referral_link.go:18`,
+    /// `model/query_order.go:18`): English letters, digits and `_`.
+    MediaCharacters {
+        /// As in [`SidWarning::LegacyCharacters`].
+        found: Vec<char>,
+    },
+}
+
+impl SidWarning {
+    /// The public source of the recommendation, `owner/repo:path:line`.
+    pub fn source(&self) -> &'static str {
+        match self {
+            SidWarning::LegacyCharacters { .. } => "bububa/meituan:model/generatelink.go:12-15",
+            SidWarning::MediaCharacters { .. } => "bububa/meituan:model/get_referral_link.go:18",
+        }
+    }
+
+    /// One English sentence for logs and the terminal.
+    pub fn message(&self) -> String {
+        let list = |found: &[char]| {
+            found
+                .iter()
+                .map(|c| format!("{c:?}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        match self {
+            SidWarning::LegacyCharacters { found } => format!(
+                "contains {}; Meituan's documentation of the legacy API recommends lower-case letters and digits (sids created before that rule are exempt), so it may be refused",
+                list(found)
+            ),
+            SidWarning::MediaCharacters { found } => format!(
+                "contains {}; Meituan's documentation of the media API says letters, digits and '_' only, so it may be refused",
+                list(found)
+            ),
+        }
+    }
+}
+
+/// The documented recommendations an accepted `sid` does not follow, for
+/// the API generation it is used with. Empty when it follows them (and for
+/// an empty sid, which [`sid`] refuses).
+pub fn sid_warnings(generation: ApiGeneration, sid: &str) -> Vec<SidWarning> {
+    let recommended = |c: char| match generation {
+        ApiGeneration::Legacy => c.is_ascii_lowercase() || c.is_ascii_digit(),
+        ApiGeneration::Media => c.is_ascii_alphanumeric() || c == '_',
+    };
+    let mut found: Vec<char> = Vec::new();
+    for c in sid.chars().filter(|c| !recommended(*c)) {
+        if !found.contains(&c) && found.len() < 8 {
+            found.push(c);
+        }
+    }
+    if found.is_empty() {
+        return Vec::new();
+    }
+    vec![match generation {
+        ApiGeneration::Legacy => SidWarning::LegacyCharacters { found },
+        ApiGeneration::Media => SidWarning::MediaCharacters { found },
+    }]
 }
 
 /// A numeric id such as `actId` or an order id: 1..=32 ASCII digits.
@@ -141,8 +215,42 @@ mod tests {
         assert!(sid("sid", &"a".repeat(64)).is_ok());
         assert_eq!(field_of(sid("sid", &"a".repeat(65)).unwrap_err()), "sid");
         assert!(sid("sid", "").is_err());
-        assert!(sid("sid", "推广位").is_err());
-        assert!(sid("sid", "a b").is_err());
+        // Characters are counted, not bytes: 64 Chinese characters pass.
+        assert!(sid("sid", &"推".repeat(64)).is_ok());
+        assert!(sid("sid", &"推".repeat(65)).is_err());
+        // No source refuses these: accepted (vector L02 signs a Chinese sid).
+        for ok in ["推广位", "a b", "A:b", "user-1", "x.y"] {
+            assert!(sid("sid", ok).is_ok(), "{ok}");
+        }
+    }
+
+    #[test]
+    fn sid_warnings_say_the_documented_recommendation() {
+        use ApiGeneration::{Legacy, Media};
+        assert!(sid_warnings(Legacy, "wx01abc").is_empty());
+        assert!(sid_warnings(Media, "Wx_01").is_empty());
+        assert_eq!(
+            sid_warnings(Legacy, "Wx_01"),
+            vec![SidWarning::LegacyCharacters {
+                found: vec!['W', '_']
+            }]
+        );
+        assert_eq!(
+            sid_warnings(Media, "推广位-推"),
+            vec![SidWarning::MediaCharacters {
+                found: vec!['推', '广', '位', '-']
+            }]
+        );
+        let w = &sid_warnings(Legacy, "a:b")[0];
+        assert!(w.message().contains("':'"), "{}", w.message());
+        assert!(w.message().contains("exempt"));
+        assert!(w.source().starts_with("bububa/meituan:"));
+        assert!(sid_warnings(Media, "").is_empty());
+        // At most 8 distinct characters are named.
+        match &sid_warnings(Media, "!@#$%^&*()+=")[0] {
+            SidWarning::MediaCharacters { found } => assert_eq!(found.len(), 8),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

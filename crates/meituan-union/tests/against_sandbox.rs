@@ -879,6 +879,23 @@ fn assert_not_sent<T: std::fmt::Debug>(outcome: &Outcome<T>, field: &str, secret
     }
 }
 
+/// A sid outside the documented recommendation (vector L02 signs a Chinese
+/// one) is sent, signed and served in both generations: only an empty or
+/// over-long sid is refused locally, and the sandbox refuses no more.
+#[tokio::test]
+async fn unusual_sids_are_sent_and_served_in_both_generations() {
+    let env = start(60).await;
+    for sid in ["推广位", "Wx-01:a b", &"推".repeat(64)] {
+        let legacy = link_request(LegacyLinkType::H5, false, sid);
+        let outcome = env.client.legacy(&legacy, &env.creds, NOW_MS).await;
+        assert!(outcome.result.is_ok(), "legacy {sid}: {outcome:?}");
+        let media = ReferralLinkRequest::for_activity("33", sid, MediaLinkType::H5Long);
+        let outcome = env.client.media(&media, &env.creds, NOW_MS).await;
+        assert!(outcome.result.is_ok(), "media {sid}: {outcome:?}");
+    }
+    assert_eq!(env.today().calls, 6);
+}
+
 #[tokio::test]
 async fn invalid_arguments_never_reach_the_sandbox() {
     let env = start(60).await;
@@ -886,8 +903,8 @@ async fn invalid_arguments_never_reach_the_sandbox() {
 
     let long_sid = link_request(LegacyLinkType::H5, false, &"x".repeat(65));
     assert_not_sent(&c.legacy(&long_sid, k, NOW_MS).await, "sid", s);
-    let bad_sid = link_request(LegacyLinkType::H5, false, "推广位");
-    assert_not_sent(&c.legacy(&bad_sid, k, NOW_MS).await, "sid", s);
+    let empty_sid = link_request(LegacyLinkType::H5, false, "");
+    assert_not_sent(&c.legacy(&empty_sid, k, NOW_MS).await, "sid", s);
     let no_act = GenerateLinkRequest::new("", LegacyLinkType::H5);
     assert_not_sent(&c.legacy(&no_act, k, NOW_MS).await, "actId", s);
     let mini = MiniCodeRequest {
