@@ -58,12 +58,13 @@ fn is_numeric_id(t: &str) -> bool {
     (1..=32).contains(&t.len()) && t.bytes().all(|b| b.is_ascii_digit())
 }
 
-/// A link sid: letters, digits, '_' and '-'.
+/// A link sid: 1..=64 characters without spaces or control characters
+/// (the sid manager's rule; the protocol client refuses only empty or
+/// over-64 sids, since no source refuses other characters, issue 18 item 7).
 fn is_link_sid(t: &str) -> bool {
     !t.is_empty()
         && t.chars().count() <= 64
-        && t.chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        && !t.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
 /// An appkey or a secret: visible ASCII, no spaces (their form is not

@@ -166,6 +166,28 @@ async fn legacy_repeated_request_costs_no_call() {
     assert!(std::fs::read(&png).unwrap().starts_with(b"\x89PNG"));
 }
 
+/// The sid manager saves a Chinese sid (with a warning); a link for it is
+/// made too, in both generations: the protocol client refuses only an empty
+/// or over-64-character sid (issue 18 item 7; vector L02 signs a Chinese sid).
+#[tokio::test]
+async fn a_sid_the_sid_manager_saves_makes_a_link_in_both_generations() {
+    for generation in [Generation::Legacy, Generation::Media] {
+        let h = harness(generation, Tier::T2000).await;
+        let created =
+            sids::create(&h.store, h.clock.as_ref(), &h.profile.id, "推广位1", None).unwrap();
+        assert!(!created.warnings.is_empty());
+        let made = links::generate(&h.api, &h.profile, &act("33", "推广位1", &[1], false))
+            .await
+            .unwrap();
+        assert!(made.link.url.starts_with("https://"), "{}", made.link.url);
+        assert_eq!(
+            (h.sandbox_calls(), h.ledger_used()),
+            (1, 1),
+            "{generation:?}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn media_links_for_act_sku_text_and_lists() {
     let h = harness(Generation::Media, Tier::T2000).await;
