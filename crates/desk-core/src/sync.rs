@@ -24,7 +24,9 @@ use serde::{Deserialize, Serialize};
 
 /// Orders per page (the API's maximum).
 pub const PAGE_LIMIT: u32 = 100;
-/// The longest window either API accepts.
+/// The window of one sync step: the legacy `orderList` maximum of one day
+/// (bububa/meituan `model/orderList.go:21`), also used for media, where no
+/// maximum is documented, as the app's own paging.
 pub const WINDOW_SECS: i64 = 86_400;
 /// Share of the day's limit a sync leaves alone unless allowed.
 pub const DEFAULT_RESERVE_PERCENT: u32 = 20;

@@ -400,6 +400,10 @@ impl LegacyEndpoint for OrderRequest {
 // /api/getqualityscorebysid
 // ---------------------------------------------------------------------------
 
+/// Longest `getqualityscorebysid` range in days (`日期间隔最长为90天`,
+/// yzchan/meituan-union-php `src/request/traits/DateBetweenTrait.php:8`).
+pub const MAX_QUALITY_RANGE_DAYS: i64 = 90;
+
 /// `/api/getqualityscorebysid`: 优选 sid quality score and repurchase rate.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QualityScoreRequest {
@@ -407,9 +411,10 @@ pub struct QualityScoreRequest {
     pub score_type: QualityScoreType,
     /// Defaults to [`BusinessLine::Youxuan`] (the only one documented).
     pub business_line: BusinessLine,
-    /// `yyyy-mm-dd`; at most 31 days apart (the sandbox's documented rule; no
-    /// public source gives Meituan's, so the client stays on the safe side
-    /// and never spends a call on a range that may be refused).
+    /// `yyyy-mm-dd`; at most 90 days apart (`日期间隔最长为90天`,
+    /// yzchan/meituan-union-php `src/request/traits/DateBetweenTrait.php:8`).
+    /// `beginDate` must also be later than three months ago (`:7`); the
+    /// client has no clock here and leaves that check to Meituan.
     pub begin_date: NaiveDate,
     pub end_date: NaiveDate,
     pub city_id: Option<u64>,
@@ -454,8 +459,11 @@ impl LegacyEndpoint for QualityScoreRequest {
         if self.begin_date > self.end_date {
             return Err(Error::invalid("endDate", "must not be before beginDate"));
         }
-        if (self.end_date - self.begin_date).num_days() > 31 {
-            return Err(Error::invalid("endDate", "at most 31 days after beginDate"));
+        if (self.end_date - self.begin_date).num_days() > MAX_QUALITY_RANGE_DAYS {
+            return Err(Error::invalid(
+                "endDate",
+                format!("at most {MAX_QUALITY_RANGE_DAYS} days after beginDate"),
+            ));
         }
         validate::page("pageNo", self.page_no)?;
         validate::limit("pageSize", self.page_size, 100)
@@ -644,9 +652,9 @@ mod tests {
         };
         assert!(q.validate().is_ok());
         assert!(q.params().contains(&("beginDate", "2024-01-01".to_owned())));
-        q.end_date = d("2024-02-01");
-        assert!(q.validate().is_ok(), "31 days apart is the limit");
-        q.end_date = d("2024-02-02");
+        q.end_date = d("2024-03-31");
+        assert!(q.validate().is_ok(), "90 days apart is the limit");
+        q.end_date = d("2024-04-01");
         assert_eq!(invalid_field(q.validate()), "endDate");
     }
 }

@@ -40,6 +40,7 @@ pub use media::{
 pub use secret::Secret;
 pub use sign::{
     callback_canonical, content_md5, legacy_canonical, legacy_params_from_json, legacy_sign,
-    legacy_wire_query, mask_canonical, media_sign, sign_callback_fields, verify_callback,
-    CallbackCheck, CallbackError, LegacyParamError, LegacySign, MediaRequestParts, MediaSignature,
+    legacy_wire_query, mask_canonical, media_sign, media_sign_listing, sign_callback_fields,
+    verify_callback, CallbackCheck, CallbackError, LegacyParamError, LegacySign, MediaRequestParts,
+    MediaSignature,
 };

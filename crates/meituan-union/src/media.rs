@@ -323,12 +323,10 @@ impl MediaEndpoint for QueryOrderRequest {
 
     fn validate(&self) -> Result<(), Error> {
         match (self.start_time, self.end_time) {
-            // Meituan's limit on the window is not published; the sandbox
-            // (our reference server) refuses more than one day, so do we,
-            // rather than spend quota on a refusal.
-            (Some(s), Some(e)) => {
-                validate::window(s, e, Some(validate::MAX_MEDIA_ORDER_WINDOW_SECS))?
-            }
+            // No source limits the window (dtapps media.query_order.go
+            // @c37755e:70 says only 查询近3个月): any ordered window is sent.
+            // The app's own sync still asks one day at a time.
+            (Some(s), Some(e)) => validate::window(s, e, None)?,
             (None, None) => {
                 if self.order_id.is_none() {
                     return Err(Error::invalid(
@@ -479,8 +477,10 @@ pub struct QueryCouponResponse {
     pub search_id: Option<String>,
 }
 
-/// Largest `pageSize` of `query_coupon`.
-pub const MAX_COUPON_PAGE_SIZE: u32 = 20;
+/// `pageSize` of `query_coupon` when none is sent (bububa/meituan
+/// `model/query_coupon.go:34`: `不填返回默认分页20`). No source gives a
+/// maximum, so the client sends any size of at least 1.
+pub const DEFAULT_COUPON_PAGE_SIZE: u32 = 20;
 
 impl MediaEndpoint for QueryCouponRequest {
     type Response = QueryCouponResponse;
@@ -503,9 +503,12 @@ impl MediaEndpoint for QueryCouponRequest {
             validate::page("pageNo", page)?;
         }
         if let Some(size) = self.page_size {
-            // query_coupon pages hold at most 20 products (the sandbox
-            // refuses 21 with 参数错误: pageSize取值范围为1~20).
-            validate::limit("pageSize", size, MAX_COUPON_PAGE_SIZE)?;
+            if size == 0 {
+                return Err(Error::invalid(
+                    "pageSize",
+                    "must be at least 1 (leave it out for Meituan's default of 20)",
+                ));
+            }
         }
         if let Some(order) = self.asc_desc_order {
             if !(1..=2).contains(&order) {
@@ -635,8 +638,12 @@ mod tests {
         let mut r = ok.clone();
         r.page = Some(0);
         assert_eq!(invalid_field(r.validate()), "page");
+        // No source limits the window: a month is sent.
         let mut r = ok.clone();
-        r.end_time = Some(1_700_000_000 + 86_401);
+        r.end_time = Some(1_700_000_000 + 31 * 86_400);
+        assert!(r.validate().is_ok());
+        let mut r = ok.clone();
+        r.end_time = r.start_time;
         assert_eq!(invalid_field(r.validate()), "endTime");
         let mut r = ok.clone();
         r.end_time = None;
@@ -717,7 +724,10 @@ mod tests {
             ..Default::default()
         };
         assert!(q.validate().is_ok());
+        // No source gives a maximum page size (only the default of 20).
         q.page_size = Some(21);
+        assert!(q.validate().is_ok());
+        q.page_size = Some(0);
         assert_eq!(invalid_field(q.validate()), "pageSize");
         q.page_size = Some(20);
         q.vp_sku_view_ids = vec!["a".into(); 21];

@@ -601,6 +601,19 @@ pub struct MediaSignature {
 /// a bare key when the value is empty). Content-MD5 is empty for GET or when
 /// there is no body; an empty POST body hashes to `1B2M2Y8AsgTpgAmY7PhCfg==`.
 pub fn media_sign(secret: &str, parts: &MediaRequestParts) -> MediaSignature {
+    media_sign_listing(secret, parts, true)
+}
+
+/// [`media_sign`], with `S-Ca-App` among the signed headers only when
+/// `sign_app_header` is set. The docs require `S-Ca-Timestamp` in
+/// `S-Ca-Signature-Headers` and only recommend `S-Ca-App` (dtapps/go-library
+/// `service/meituan/media.sign.go:25`: `其中必须包括S-Ca-Timestamp，建议将S-Ca-App也添加进去`),
+/// so a server checks a list without it this way. Clients sign both.
+pub fn media_sign_listing(
+    secret: &str,
+    parts: &MediaRequestParts,
+    sign_app_header: bool,
+) -> MediaSignature {
     let method: Cow<'_, str> = if parts.method.bytes().any(|b| b.is_ascii_lowercase()) {
         Cow::Owned(parts.method.to_ascii_uppercase())
     } else {
@@ -619,10 +632,13 @@ pub fn media_sign(secret: &str, parts: &MediaRequestParts) -> MediaSignature {
                 .any(|u| name.eq_ignore_ascii_case(u))
     };
     let mut headers: Vec<(&str, &str)> = Vec::with_capacity(2 + parts.extra_signed_headers.len());
-    headers.push((MEDIA_APP_HEADER, parts.app_key));
+    if sign_app_header {
+        headers.push((MEDIA_APP_HEADER, parts.app_key));
+    }
     headers.push((MEDIA_TIMESTAMP_HEADER, parts.timestamp_ms));
+    let fixed = headers.len();
     headers.extend(parts.extra_signed_headers.iter().copied().filter(signable));
-    if headers.len() > 2 {
+    if headers.len() > fixed {
         headers.sort_unstable();
     }
 
@@ -1007,5 +1023,29 @@ mod tests {
         };
         assert_eq!(media_sign("s", &base), media_sign("s", &with));
         assert!(media_sign("s", &base).string_to_sign.starts_with("POST\n"));
+    }
+
+    #[test]
+    fn media_listing_without_the_app_header() {
+        let parts = MediaRequestParts {
+            method: "POST",
+            path: "/p",
+            query: None,
+            body: Some(b"{}"),
+            app_key: "k",
+            timestamp_ms: "1",
+            extra_signed_headers: &[("X-B", "b")],
+        };
+        assert_eq!(
+            media_sign_listing("s", &parts, true),
+            media_sign("s", &parts)
+        );
+        let without = media_sign_listing("s", &parts, false);
+        assert_eq!(without.signature_headers, "S-Ca-Timestamp,X-B");
+        assert_eq!(
+            without.string_to_sign,
+            format!("POST\n{}\nS-Ca-Timestamp:1\nX-B:b\n/p", content_md5(b"{}"))
+        );
+        assert_ne!(without.signature, media_sign("s", &parts).signature);
     }
 }

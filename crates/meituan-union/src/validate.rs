@@ -10,8 +10,6 @@ use crate::Error;
 pub const MAX_SID_CHARS: usize = 64;
 /// Longest legacy `orderList` window (SPEC.md A.2: “window ≤ 1 day”).
 pub const MAX_LEGACY_ORDER_WINDOW_SECS: i64 = 86_400;
-/// Longest media `query_order` window (not published; the sandbox's rule).
-pub const MAX_MEDIA_ORDER_WINDOW_SECS: i64 = 86_400;
 /// Largest page size of the order queries.
 pub const MAX_ORDER_LIMIT: u32 = 100;
 

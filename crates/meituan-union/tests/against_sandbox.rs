@@ -425,14 +425,16 @@ async fn legacy_quality_score_by_sid() {
     assert_eq!(env.endpoint_calls("/api/getqualityscorebysid"), 3);
 }
 
-/// Client and sandbox agree on `/api/getqualityscorebysid`: at most 31 days
-/// (refused by the client before any call) and both score types.
+/// Client and sandbox agree on `/api/getqualityscorebysid`: at most 90 days
+/// apart (`日期间隔最长为90天`, yzchan/meituan-union-php
+/// DateBetweenTrait.php:8; refused by the client before any call beyond
+/// that) and both score types.
 #[tokio::test]
 async fn legacy_quality_score_limits_agree() {
     let env = start(60).await;
     let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
     let base = QualityScoreRequest {
-        sid: None,
+        sid: Some("demo_wx01".into()),
         score_type: QualityScoreType::Estimated,
         business_line: BusinessLine::Youxuan,
         begin_date: d("2023-08-01"),
@@ -441,23 +443,39 @@ async fn legacy_quality_score_limits_agree() {
         category_id: None,
         promotion_type: None,
         page_no: 1,
-        page_size: 20,
+        page_size: 100,
     };
-    let mut actual = base.clone();
-    actual.end_date = d("2023-08-07");
-    actual.score_type = QualityScoreType::Actual;
-    // Two months: the client refuses it before sending (31 days at most,
-    // the sandbox's rule too), so no call is spent on it.
+    // Two months (61 days): the old 31-day rule had no source; served.
     let outcome = env.client.legacy(&base, &env.creds, NOW_MS).await;
+    assert!(outcome.result.is_ok(), "{:?}", outcome.result);
+    // 90 days apart: the documented limit, served.
+    let mut ninety = base.clone();
+    ninety.end_date = d("2023-10-30");
+    let outcome = env.client.legacy(&ninety, &env.creds, NOW_MS).await;
+    assert_eq!(outcome.result.expect("90 days").total, 91);
+    // 91 days apart: refused before sending, no call spent.
+    let mut wide = base.clone();
+    wide.end_date = d("2023-10-31");
+    let outcome = env.client.legacy(&wide, &env.creds, NOW_MS).await;
     assert!(
-        matches!(outcome.result, Err(Error::InvalidArgument { .. })),
+        matches!(
+            outcome.result,
+            Err(Error::InvalidArgument {
+                field: "endDate",
+                ..
+            })
+        ),
         "{:?}",
         outcome.result
     );
     assert!(!outcome.attempt.sent);
     // A week of actual (实际) scores: served.
+    let mut actual = base.clone();
+    actual.end_date = d("2023-08-07");
+    actual.score_type = QualityScoreType::Actual;
     let outcome = env.client.legacy(&actual, &env.creds, NOW_MS).await;
     assert!(outcome.result.is_ok(), "{:?}", outcome.result);
+    assert_eq!(env.endpoint_calls("/api/getqualityscorebysid"), 3);
 }
 
 // ---------------------------------------------------------------------------
@@ -879,6 +897,33 @@ fn assert_not_sent<T: std::fmt::Debug>(outcome: &Outcome<T>, field: &str, secret
     }
 }
 
+/// Limits no source states are not enforced by the client or the sandbox
+/// (issue 18 item 8): a media order window longer than a day (only "the
+/// last 3 months" is documented) and a coupon page larger than 20 (only the
+/// default of 20 is documented) are sent and served.
+#[tokio::test]
+async fn unsourced_limits_are_neither_refused_nor_enforced() {
+    let env = start(60).await;
+    let week = QueryOrderRequest::window(
+        NOW_S - 7 * 86_400,
+        NOW_S,
+        QueryTimeType::PayTime,
+        SearchType::Page,
+        100,
+    );
+    let outcome = env.client.media(&week, &env.creds, NOW_MS).await;
+    let page = outcome.result.expect("a week of orders");
+    assert!(!page.orders.is_empty());
+    let coupons = QueryCouponRequest {
+        page_size: Some(50),
+        ..Default::default()
+    };
+    let outcome = env.client.media(&coupons, &env.creds, NOW_MS).await;
+    let answer = outcome.result.expect("a page of 50");
+    assert!(answer.coupons.len() > 20, "{}", answer.coupons.len());
+    assert_eq!(env.today().calls, 2);
+}
+
 /// A sid outside the documented recommendation (vector L02 signs a Chinese
 /// one) is sent, signed and served in both generations: only an empty or
 /// over-long sid is refused locally, and the sandbox refuses no more.
@@ -945,14 +990,14 @@ async fn invalid_arguments_never_reach_the_sandbox() {
     let mut no_type = referral_request();
     no_type.link_type = None;
     assert_not_sent(&c.media(&no_type, k, NOW_MS).await, "linkType", s);
-    let wide = QueryOrderRequest::window(
+    let inverted = QueryOrderRequest::window(
+        WINDOW_END,
         WINDOW_START,
-        WINDOW_START + 86_401,
         QueryTimeType::PayTime,
         SearchType::Scroll,
         100,
     );
-    assert_not_sent(&c.media(&wide, k, NOW_MS).await, "endTime", s);
+    assert_not_sent(&c.media(&inverted, k, NOW_MS).await, "endTime", s);
     let mut stray_scroll = QueryOrderRequest::window(
         WINDOW_START,
         WINDOW_END,
@@ -963,7 +1008,7 @@ async fn invalid_arguments_never_reach_the_sandbox() {
     stray_scroll.scroll_id = Some("0-0".into());
     assert_not_sent(&c.media(&stray_scroll, k, NOW_MS).await, "scrollId", s);
     let coupons = QueryCouponRequest {
-        page_size: Some(21),
+        page_size: Some(0),
         ..Default::default()
     };
     assert_not_sent(&c.media(&coupons, k, NOW_MS).await, "pageSize", s);

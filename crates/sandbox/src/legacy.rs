@@ -178,15 +178,23 @@ pub(crate) async fn handle(
         .map(|(k, v)| (k.as_str(), v.as_str()))
         .collect();
     let expected = meituan_union::sign::legacy_sign(acct.secret.expose(), &signed);
+    // Every SDK sends lower-case hex, but no source says Meituan refuses
+    // upper case: compared case-insensitively.
+    let given = given.to_ascii_lowercase();
     if !bool::from(given.as_bytes().ct_eq(expected.as_bytes())) {
         shared.record(i, |d| d.refused_auth += 1);
         return refuse(code::SIGN, "签名错误", "sign mismatch");
     }
 
     // 3. ts (checked after the sign, which proves the client sent it).
+    //    Documented only on orderList and getqualityscorebysid (dtapps
+    //    api.orderList.go:55, api.getqualityscorebysid.go:41: `请求时刻10位
+    //    时间戳(秒级)，有效期60s`); elsewhere it is checked when sent.
     let window = shared.config.legacy_ts_window.as_secs();
     let server_now_s = shared.server_now_ms().div_euclid(1000);
+    let ts_required = matches!(*endpoint, "orderList" | "getqualityscorebysid");
     match params.get("ts") {
+        None if !ts_required => {}
         None => {
             shared.record(i, |d| d.refused_auth += 1);
             return refuse(code::TIMESTAMP, "缺少参数ts", "ts missing");
@@ -481,8 +489,10 @@ fn quality_score(
             earliest.format("%Y-%m-%d")
         )));
     }
-    if (end - begin).num_days() > 31 {
-        return Err(perr("查询日期范围不能超过31天"));
+    // `日期间隔最长为90天` (yzchan/meituan-union-php
+    // src/request/traits/DateBetweenTrait.php:8).
+    if (end - begin).num_days() > 90 {
+        return Err(perr("查询日期范围不能超过90天"));
     }
     let page_no = p.int_in("pageNo", 1, 1_000_000, Some(1))?;
     let page_size = p.int_in("pageSize", 1, 100, Some(20))?;
