@@ -188,6 +188,11 @@ async fn run_one(one: OneLink, profile: Option<&str>, json: bool) -> anyhow::Res
         label: one.label.clone(),
         qr_path: one.qr.clone(),
     };
+    // A sid outside the documented characters is sent anyway (Meituan may
+    // accept it); say what the documentation recommends.
+    for line in sid_warning_lines(ctx.profile.generation, &req.sid) {
+        eprintln!("{line}");
+    }
     // Everything here (the label, the QR file, the request) is checked
     // before the call: bad input never spends one.
     let result = links::generate_with(&ctx.api, &ctx.profile, &req, &extras).await;
@@ -214,6 +219,25 @@ async fn run_one(one: OneLink, profile: Option<&str>, json: bool) -> anyhow::Res
     }
     ctx.close().await;
     Ok(())
+}
+
+/// One stderr line per documented recommendation `sid` does not follow for
+/// the profile's API generation (`meituan_union::validate::sid_warnings`).
+fn sid_warning_lines(generation: profiles::Generation, sid: &str) -> Vec<String> {
+    let generation = match generation {
+        profiles::Generation::Legacy => meituan_union::ApiGeneration::Legacy,
+        profiles::Generation::Media => meituan_union::ApiGeneration::Media,
+    };
+    meituan_union::validate::sid_warnings(generation, sid)
+        .iter()
+        .map(|w| {
+            format!(
+                "warning: sid {sid:?} {} (source: {})",
+                w.message(),
+                w.source()
+            )
+        })
+        .collect()
 }
 
 fn parse_types(s: &str) -> anyhow::Result<Vec<u8>> {
@@ -347,4 +371,31 @@ async fn run_batch(b: BatchArgs, profile: Option<&str>, json: bool) -> anyhow::R
         .into());
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sid_warnings_name_the_recommendation_without_refusing() {
+        assert!(sid_warning_lines(profiles::Generation::Legacy, "wx01").is_empty());
+        assert!(sid_warning_lines(profiles::Generation::Media, "Wx_01").is_empty());
+        let legacy = sid_warning_lines(profiles::Generation::Legacy, "Wx_01");
+        assert_eq!(legacy.len(), 1);
+        assert!(
+            legacy[0].starts_with("warning: sid \"Wx_01\" contains 'W', '_'"),
+            "{legacy:?}"
+        );
+        assert!(
+            legacy[0].contains("lower-case letters and digits"),
+            "{legacy:?}"
+        );
+        assert!(
+            legacy[0].contains("bububa/meituan:model/generatelink.go"),
+            "{legacy:?}"
+        );
+        let media = sid_warning_lines(profiles::Generation::Media, "推广位");
+        assert!(media[0].contains("letters, digits and '_'"), "{media:?}");
+    }
 }
