@@ -3,8 +3,9 @@
 //! even across threads, processes (the GUI and `mtu` on one data folder) and
 //! crashes. Days are Beijing days; the limit is the profile's tier
 //! (unlimited still counts). At the limit a call is refused locally with
-//! [`Error::QuotaExhausted`]; a quota refusal from the server closes the day
-//! whatever the local count says.
+//! [`Error::QuotaExhausted`]; a documented quota refusal from the server
+//! (media 403 请求次数超过授权额度; the legacy API documents none) closes the
+//! day whatever the local count says.
 
 use crate::clock::{beijing, beijing_day, beijing_rfc3339, next_beijing_midnight, Clock};
 use crate::error::{Error, ErrorCode, Result};

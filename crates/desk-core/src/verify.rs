@@ -146,6 +146,8 @@ pub async fn verify(api: &Api, profile_id: &str) -> Result<VerifyReport> {
                 && profile.auth_status == AuthStatus::Open
             {
                 // The server says it is not open (any more): trust the server.
+                // No documented refusal says so today (a legacy refusal's
+                // words are not read), so `diagnose` does not produce this.
                 let updated = profiles::set_auth_status(
                     api.store(),
                     api.clock(),
