@@ -16,7 +16,26 @@ export function errorKey(thrown: unknown): string {
 }
 
 export function errorText(thrown: unknown): string {
+  const failure = toIpcFailure(thrown)
+  // Meituan's own refusal: its code and words, as it sent them (issue 18:
+  // an unknown code is shown raw, never guessed at).
+  const api = apiRefusal(failure.code, failure.error.details)
+  if (api) return translate('error.api_with_code', api)
   return translate(errorKey(thrown))
+}
+
+/** Meituan's code and message from an `api` failure's details, made safe to show. */
+function apiRefusal(code: string, details: unknown): { code: string; message: string } | null {
+  if (code !== 'api' || typeof details !== 'object' || details === null) return null
+  const { api_code, api_message } = details as { api_code?: unknown; api_message?: unknown }
+  if (typeof api_code !== 'string' && typeof api_code !== 'number') return null
+  const clean = (text: string, max: number) => {
+    // eslint-disable-next-line no-control-regex
+    const plain = text.replace(/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069]/g, ' ').trim()
+    return plain.length > max ? `${plain.slice(0, max)}…` : plain
+  }
+  const message = typeof api_message === 'string' ? clean(api_message, 200) : ''
+  return { code: clean(String(api_code), 32), message: message || '—' }
 }
 
 function fieldOf(details: unknown): string | null {

@@ -123,6 +123,23 @@ describe('error sentences', () => {
     expect(errorText(failure)).toContain('00:00 Beijing time')
   })
 
+  it("shows Meituan's own refusal code and words, cleaned, for an api failure", () => {
+    const refusal = new IpcFailure({
+      code: 'api',
+      message: 'the API refused the call: code 1234: 活动已下线',
+      details: { api_code: '1234', api_message: '活动已下线\u202e\u0007' },
+    })
+    setLocale('zh-CN')
+    expect(errorText(refusal)).toBe('美团联盟拒绝了这次请求（代码 1234：活动已下线）。')
+    setLocale('en')
+    expect(errorText(refusal)).toBe('Meituan Union refused the request (code 1234: 活动已下线).')
+    const long = new IpcFailure({ code: 'api', message: 'x', details: { api_code: 7, api_message: 'y'.repeat(500) } })
+    expect(errorText(long).length).toBeLessThan(300)
+    // Without Meituan's code the plain sentence stays.
+    expect(errorText(new IpcFailure({ code: 'api', message: 'x' }))).toBe('Meituan Union refused the request.')
+    setLocale('zh-CN')
+  })
+
   it('never shows the backend English message', () => {
     const failure = new IpcFailure({ code: 'storage', message: 'disk I/O error at /secret/path' })
     expect(errorText(failure)).not.toContain('/secret/path')
