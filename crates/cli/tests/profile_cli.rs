@@ -424,7 +424,11 @@ async fn secret_from_env_and_from_pasted_text() {
             .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(report["problem"], "secret");
+    // A legacy refusal is shown as Meituan sent it, never diagnosed from its
+    // words (issue 18): here the sandbox's own 1002 签名错误.
+    assert_eq!(report["problem"], "refused", "{report}");
+    assert_eq!(report["api_code"], "1002", "{report}");
+    assert_eq!(report["api_message"], "签名错误", "{report}");
 
     let pasted = format!(
         "API授权 已开通\nAppKey：{appkey}\n密钥：{}\n复制",

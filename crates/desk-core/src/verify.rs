@@ -40,6 +40,9 @@ pub enum VerifyProblem {
     Keychain,
     /// The server failed or answered something unreadable.
     Server,
+    /// Meituan refused with a code no public source explains (every legacy
+    /// refusal): its own code and words are in `api_code`/`api_message`.
+    Refused,
 }
 
 /// The outcome of a verify, for the UI and `mtu profile verify --json`.
@@ -56,6 +59,10 @@ pub struct VerifyReport {
     pub offset_secs: Option<i64>,
     /// When the quota comes back (RFC 3339, +08:00), when it is the problem.
     pub resets_at: Option<String>,
+    /// Meituan's own code and words when it refused the call (`Refused`),
+    /// as it sent them; never a secret.
+    pub api_code: Option<String>,
+    pub api_message: Option<String>,
     /// The endpoint called, when a call was made.
     pub endpoint: Option<String>,
     pub latency_ms: Option<u64>,
@@ -109,6 +116,8 @@ pub async fn verify(api: &Api, profile_id: &str) -> Result<VerifyReport> {
         message: String::new(),
         offset_secs: None,
         resets_at: None,
+        api_code: None,
+        api_message: None,
         endpoint: Some(endpoint.to_owned()),
         latency_ms: Some(latency_ms),
         auth_status: profile.auth_status,
@@ -130,6 +139,12 @@ pub async fn verify(api: &Api, profile_id: &str) -> Result<VerifyReport> {
                     | CallError::Remote(meituan_union::Error::InvalidArgument { .. })
             );
             let (problem, message) = diagnose(api, &profile, &e);
+            if problem == VerifyProblem::Refused {
+                if let CallError::Remote(meituan_union::Error::Api { code, message, .. }) = &e {
+                    report.api_code = Some(code.to_string());
+                    report.api_message = Some(message.chars().take(500).collect());
+                }
+            }
             let err = api.map_call_error(e);
             // Storage trouble is ours, not the account's: report it as an error.
             if err.code() == ErrorCode::Storage {
@@ -233,13 +248,13 @@ fn diagnose(api: &Api, profile: &Profile, e: &CallError) -> (VerifyProblem, Stri
                     "Meituan refused the appkey or the secret (鉴权不通过), or the authorization is not open yet: check both against the console.".into(),
                 ),
                 _ if *generation == meituan_union::ApiGeneration::Legacy => (
-                    VerifyProblem::Server,
+                    VerifyProblem::Refused,
                     format!(
                         "Meituan refused the call (code {code}): {message}. The legacy API publishes no error codes, so read Meituan's words: they may concern the appkey, the API secret (密钥), this computer's clock or the API authorization (API 授权)."
                     ),
                 ),
                 _ => (
-                    VerifyProblem::Server,
+                    VerifyProblem::Refused,
                     format!("Meituan refused the call (code {code}): {message}"),
                 ),
             },

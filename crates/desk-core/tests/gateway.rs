@@ -226,8 +226,10 @@ async fn verify_shows_a_legacy_refusal_as_sent() {
         .unwrap();
     let report = verify(&env.api, &p.id).await.unwrap();
     assert!(!report.ok);
-    assert_eq!(report.problem, Some(VerifyProblem::Server), "{report:?}");
+    assert_eq!(report.problem, Some(VerifyProblem::Refused), "{report:?}");
     assert_eq!(report.code, Some(ErrorCode::Api));
+    assert_eq!(report.api_code.as_deref(), Some("1002"));
+    assert_eq!(report.api_message.as_deref(), Some("签名错误"));
     assert!(
         report.message.contains("(code 1002): 签名错误"),
         "{report:?}"
@@ -256,8 +258,9 @@ async fn verify_names_an_unknown_appkey() {
     // The legacy refusal is shown as sent (the sandbox's 1001 appkey不存在),
     // not diagnosed from the word "appkey".
     let report = verify(&env.api, &p.id).await.unwrap();
-    assert_eq!(report.problem, Some(VerifyProblem::Server), "{report:?}");
+    assert_eq!(report.problem, Some(VerifyProblem::Refused), "{report:?}");
     assert_eq!(report.code, Some(ErrorCode::Api));
+    assert_eq!(report.api_code.as_deref(), Some("1001"));
     assert!(
         report.message.contains("(code 1001): appkey不存在"),
         "{report:?}"
@@ -294,8 +297,9 @@ async fn verify_when_authorization_is_not_open() {
     let p = env.profile(Generation::Legacy).await;
     let before = p.auth_status;
     let report = verify(&env.api, &p.id).await.unwrap();
-    assert_eq!(report.problem, Some(VerifyProblem::Server), "{report:?}");
+    assert_eq!(report.problem, Some(VerifyProblem::Refused), "{report:?}");
     assert_eq!(report.code, Some(ErrorCode::Api));
+    assert_eq!(report.api_message.as_deref(), Some("API权限未开通"));
     assert!(
         report.message.contains("(code 1004): API权限未开通"),
         "{report:?}"

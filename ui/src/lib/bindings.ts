@@ -1506,7 +1506,12 @@ export type VerifyProblem =
 /**
  * The server failed or answered something unreadable.
  */
-"server"
+"server" | 
+/**
+ * Meituan refused with a code no public source explains (every legacy
+ * refusal): its own code and words are in `api_code`/`api_message`.
+ */
+"refused"
 /**
  * The outcome of a verify, for the UI and `mtu profile verify --json`.
  */
@@ -1527,6 +1532,11 @@ offset_secs: number | null;
  * When the quota comes back (RFC 3339, +08:00), when it is the problem.
  */
 resets_at: string | null; 
+/**
+ * Meituan's own code and words when it refused the call (`Refused`),
+ * as it sent them; never a secret.
+ */
+api_code: string | null; api_message: string | null; 
 /**
  * The endpoint called, when a call was made.
  */

@@ -143,6 +143,8 @@ function resetAccountsBackend(profiles: ProfileSummary[]) {
     message: 'All good',
     offset_secs: null,
     resets_at: null,
+    api_code: null,
+    api_message: null,
     endpoint: '/api/orderList',
     latency_ms: 12,
     auth_status: 'open',

@@ -282,6 +282,8 @@ describe('verify', () => {
     message: 'english for logs',
     offset_secs: null,
     resets_at: null,
+    api_code: null,
+    api_message: null,
     endpoint: '/api/orderList',
     latency_ms: 40,
     auth_status: 'not_open',
@@ -304,6 +306,7 @@ describe('verify', () => {
     [{ problem: 'clock', offset_secs: -95 }, '相差 95 秒'],
     [{ problem: 'authorization_not_open' }, '还没有开通'],
     [{ problem: 'quota_exhausted', resets_at: '2026-12-01T00:00:00+08:00' }, '12-01 00:00 重置'],
+    [{ problem: 'refused', api_code: '1002', api_message: '签名错误' }, '代码 1002，“签名错误”'],
   ] as const)('explains %o in plain words', (partial, words) => {
     render(VerifyResult, { report: { ...base, ...partial } })
     const sentence = screen.getByTestId('verify-sentence').textContent ?? ''
