@@ -203,7 +203,48 @@ export class Session {
     writeFileSync(file, png);
     return file;
   }
-  /** Starts keeping the page's IPC replies (see IPC_RECORDER). */
+  /**
+   * How the page sits in its window: how far the document itself can scroll
+   * (down and sideways) and how far the main pane overflows sideways. A
+   * healthy shell has 0 for all three: only the main pane scrolls, and only
+   * downwards.
+   */
+  async layout() {
+    return this.exec(`
+      const d = document.scrollingElement || document.documentElement;
+      const m = document.querySelector('main');
+      return {
+        docY: d.scrollHeight - d.clientHeight,
+        docX: d.scrollWidth - d.clientWidth,
+        mainX: m ? m.scrollWidth - m.clientWidth : 0,
+        scrollY: window.scrollY,
+        width: window.innerWidth,
+        height: window.innerHeight,
+      };`);
+  }
+  /**
+   * Resizes the app window to width x height (its outer size) and waits
+   * until the page has seen the new size. WebDriver's Set Window Rect first;
+   * where the driver cannot, xdotool resizes the X window by its title.
+   */
+  async resize(width, height) {
+    const before = await this.exec('return [window.innerWidth, window.innerHeight]');
+    try {
+      await this.cmd('POST', '/window/rect', { width, height });
+    } catch {
+      execFileSync('xdotool', ['search', '--sync', '--name', 'Union Desk', 'windowsize', '%@', String(width), String(height)], {
+        timeout: 10000,
+      });
+    }
+    const until = Date.now() + 10000;
+    while (Date.now() < until) {
+      const now = await this.exec('return [window.innerWidth, window.innerHeight]');
+      if (now[0] !== before[0] || now[1] !== before[1] || (now[0] <= width && now[0] >= width - 40)) return now;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`the window did not resize to ${width}x${height}`);
+  }
+
   async recordIpc() {
     const until = Date.now() + 10000;
     let state = 'not-ready';
