@@ -45,10 +45,51 @@ test('generate a link, find it in the library, sync orders, see the totals', { t
     const orders = Number(await app.waitText('[data-testid="orders-total-orders"]', (t) => Number(t) > 0, 20000));
     assert.ok(orders > 0, 'no orders after the sync');
     const commission = await app.text('[data-testid="orders-total-commission"]');
-    assert.match(commission, /^\d+\.\d{2}$/);
+    assert.match(commission, /^¥\d+\.\d{2}$/);
     await app.find('[data-testid="orders-row"]', 10000);
     await app.find('[data-testid="orders-chart"]');
     await app.screenshot('orders-zh');
+
+    // The table fits, at the default size and at the 900x600 minimum, in
+    // both languages: no sideways overflow, the commission column on screen,
+    // one-line headers, amounts with ¥ (issue 19 item 2).
+    const tableFits = async (where) => {
+      const m = await app.exec(`
+        const main = document.querySelector('main');
+        const heads = [...document.querySelectorAll('.head > span')].filter((s) => s.offsetParent !== null);
+        const lastHead = heads[heads.length - 1].getBoundingClientRect();
+        const box = main.getBoundingClientRect();
+        const lineHeight = parseFloat(getComputedStyle(heads[0]).lineHeight) || 20;
+        return {
+          mainX: main.scrollWidth - main.clientWidth,
+          docX: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+          commissionRight: lastHead.right,
+          mainRight: box.right,
+          tallestHead: Math.max(...heads.map((s) => s.getBoundingClientRect().height)),
+          lineHeight,
+          firstCommission: document.querySelector('[data-testid="orders-row-commission"]').textContent,
+        };`);
+      assert.ok(m.mainX <= 1 && m.docX <= 0, `${where}: the page overflows sideways (${JSON.stringify(m)})`);
+      assert.ok(m.commissionRight <= m.mainRight, `${where}: the commission column is cut off (${JSON.stringify(m)})`);
+      assert.ok(m.tallestHead < m.lineHeight * 1.5, `${where}: a column header wraps (${JSON.stringify(m)})`);
+      assert.match(m.firstCommission, /^-?¥\d+\.\d{2}$/);
+    };
+    await tableFits('orders, zh, default size');
+    await app.resize(900, 600);
+    await tableFits('orders, zh, 900x600');
+    await app.exec("document.querySelector('[data-testid=\"orders-table\"]').scrollIntoView()");
+    await app.screenshot('orders-table-zh-900x600');
+    await app.click('[data-testid="nav-settings"]');
+    await app.click('[data-testid="lang-en"]');
+    await app.click('[data-testid="nav-orders"]');
+    await app.waitText('[data-testid="orders-total-orders"]', (t) => Number(t) > 0, 20000);
+    await app.find('[data-testid="orders-row"]', 10000);
+    await tableFits('orders, en, 900x600');
+    await app.exec("document.querySelector('[data-testid=\"orders-table\"]').scrollIntoView()");
+    await app.screenshot('orders-table-en-900x600');
+    await app.resize(1200, 780);
+    await tableFits('orders, en, default size');
+    await app.screenshot('orders-en');
   } finally {
     await app.close();
   }

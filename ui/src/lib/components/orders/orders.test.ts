@@ -1,0 +1,88 @@
+import { render, screen, within } from '@testing-library/svelte'
+import { beforeEach, describe, expect, it, vi } from 'vitest'
+import { setLocale } from '../../i18n/i18n.svelte'
+import type { OrderFilter, OrderRow } from '../../ipc'
+import OrderTable from './OrderTable.svelte'
+
+const rows: OrderRow[] = [
+  {
+    order_id: '1200300400500',
+    pay_time: 1_772_294_400,
+    mod_time: 1_772_294_400,
+    sid: 'wx01',
+    status: 'paid',
+    raw_status: 1,
+    business_line: 2,
+    act_id: '33',
+    product_name: '某某烤肉双人套餐（周末可用，含饮品两杯，赠送甜品一份）',
+    pay_price_cents: 12800,
+    profit_cents: 640,
+    cpa_profit_cents: 0,
+    refund_price_cents: 0,
+    refund_profit_cents: 0,
+  },
+  {
+    order_id: '1200300400501',
+    pay_time: 1_772_294_500,
+    mod_time: 1_772_294_500,
+    sid: 'unnamed',
+    status: 'refunded',
+    raw_status: 9,
+    business_line: null,
+    act_id: null,
+    product_name: null,
+    pay_price_cents: 990,
+    profit_cents: -50,
+    cpa_profit_cents: 0,
+    refund_price_cents: 990,
+    refund_profit_cents: 50,
+  },
+]
+
+const listOrders = vi.fn(async (_profile: string, _filter: OrderFilter, offset: number, limit: number) => ({
+  rows: rows.slice(offset, offset + limit),
+}))
+vi.mock('../../ipc', () => ({ listOrders: (...args: Parameters<typeof listOrders>) => listOrders(...args) }))
+
+const filter: OrderFilter = { from: null, to: null, sid: null, status: null, business_line: null }
+
+beforeEach(() => {
+  setLocale('zh-CN')
+  listOrders.mockClear()
+})
+
+describe('order table', () => {
+  it('shows amounts in yuan with ¥, sid names the user gave, and the full product name on hover', async () => {
+    render(OrderTable, { profileId: 'p1', filter, total: 2, version: 1, sidNames: { wx01: '微信群一' }, synced: true })
+    const found = await screen.findAllByTestId('orders-row-commission')
+    expect(found.map((c) => c.textContent)).toEqual(['¥6.40', '-¥0.50'])
+    const [first, second] = screen.getAllByTestId('orders-row')
+    expect(within(first).getByText('¥128.00')).toBeTruthy()
+    expect(within(first).getByTestId('orders-row-sid').textContent).toBe('微信群一')
+    // A sid without a name shows its code.
+    expect(within(second).getByTestId('orders-row-sid').textContent).toBe('unnamed')
+    // The row's tooltip keeps what the cell may cut or the narrow layout hides.
+    expect(first.getAttribute('title')).toContain(rows[0].product_name)
+    expect(first.getAttribute('title')).toContain('1200300400500')
+    expect(first.getAttribute('title')).toContain('sid wx01')
+    expect(listOrders).toHaveBeenCalledWith('p1', filter, 0, 200)
+  })
+
+  it('says to sync first when nothing was ever synced, and "no match" after a sync', () => {
+    const { unmount } = render(OrderTable, { profileId: 'p1', filter, total: 0, version: 1, synced: false })
+    expect(screen.getByTestId('orders-empty').textContent).toContain('立即同步')
+    unmount()
+    render(OrderTable, { profileId: 'p1', filter, total: 0, version: 1, synced: true })
+    expect(screen.getByTestId('orders-empty').textContent).toBe('没有符合条件的订单。')
+    expect(listOrders).not.toHaveBeenCalled()
+  })
+
+  it('labels its columns and the empty state in English too', () => {
+    setLocale('en')
+    render(OrderTable, { profileId: 'p1', filter, total: 0, version: 1, synced: false })
+    const head = document.querySelector('.head')?.textContent ?? ''
+    expect(head).toContain('Product')
+    expect(head).toContain('Commission')
+    expect(screen.getByTestId('orders-empty').textContent).toContain('Sync now')
+  })
+})
