@@ -161,6 +161,23 @@ describe('error sentences', () => {
     expect(errorKey(unknownField)).toBe('error.invalid_input')
   })
 
+  it.each(['sid', 'target', 'appkey', 'name', 'label'])(
+    'says what is wrong with the %s field in both languages, not the generic sentence',
+    (field) => {
+      const failure = new IpcFailure({ code: 'invalid_input', message: 'x', details: { field, reason: 'english reason' } })
+      expect(errorKey(failure)).toBe(`invalid.${field}`)
+      setLocale('zh-CN')
+      const zh = errorText(failure)
+      setLocale('en')
+      const en = errorText(failure)
+      setLocale('zh-CN')
+      expect(zh).not.toBe(translate('error.invalid_input'))
+      expect(zh).toMatch(/[\u4e00-\u9fff]/)
+      expect(en).not.toMatch(/[\u4e00-\u9fff]/)
+      expect(zh).not.toContain('english reason')
+    },
+  )
+
   it('treats a bare rejection as an internal error', () => {
     expect(errorKey(new TypeError('window.__TAURI_INTERNALS__ is undefined'))).toBe('error.internal')
     expect(errorKey('some string')).toBe('error.internal')

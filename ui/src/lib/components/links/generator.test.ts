@@ -1,0 +1,62 @@
+import { fireEvent, render, screen } from '@testing-library/svelte'
+import { beforeEach, describe, expect, it, vi } from 'vitest'
+import { IpcFailure } from '../../ipc-failure'
+import type { Generated } from '../../ipc'
+import { resetAppState } from '../../../test/reset'
+import LinkGenerator from './LinkGenerator.svelte'
+
+const api = vi.hoisted(() => ({
+  generateLink: vi.fn(),
+  linkQr: vi.fn(),
+  saveLinkQr: vi.fn(),
+  setLinkLabel: vi.fn(),
+}))
+vi.mock('../../ipc', () => api)
+
+const generated: Generated = {
+  cached: false,
+  link: {
+    id: 1,
+    target_kind: 'act',
+    target: '33',
+    sid: 'wx01',
+    link_types: [1],
+    short_link: false,
+    url: 'https://example.test/link/first',
+    links: {},
+    label: null,
+    created_at: '2026-12-05T10:00:00+08:00',
+    library_hits: 0,
+  },
+}
+
+beforeEach(() => {
+  resetAppState()
+  for (const f of Object.values(api)) f.mockReset()
+})
+
+describe('link generator', () => {
+  it('says what is wrong with a bad sid and no longer shows the previous link', async () => {
+    render(LinkGenerator, { profileId: 'p1', generation: 'legacy', sids: [] })
+    api.generateLink.mockResolvedValueOnce(generated)
+    await fireEvent.input(screen.getByTestId('links-target'), { target: { value: '33' } })
+    await fireEvent.input(screen.getByTestId('links-sid'), { target: { value: 'wx01' } })
+    await fireEvent.click(screen.getByTestId('links-generate'))
+    expect((await screen.findByTestId('links-result-url')).textContent).toBe('https://example.test/link/first')
+
+    api.generateLink.mockRejectedValueOnce(
+      new IpcFailure({
+        code: 'invalid_input',
+        message: "invalid sid: contains ' '",
+        details: { field: 'sid', reason: "contains ' '; spaces and control characters are not allowed" },
+      }),
+    )
+    await fireEvent.input(screen.getByTestId('links-sid'), { target: { value: 'a b 推广' } })
+    await fireEvent.click(screen.getByTestId('links-generate'))
+    const alert = await screen.findByText(/推广位（sid）不符合要求/)
+    expect(alert.textContent).toContain('空格')
+    expect(alert.textContent).not.toContain('contains')
+    expect(screen.queryByTestId('links-result')).toBeNull()
+    expect(screen.queryByText('https://example.test/link/first')).toBeNull()
+  })
+})
