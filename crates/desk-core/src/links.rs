@@ -82,6 +82,9 @@ pub struct Generated {
     pub link: LinkEntry,
     /// True when the library answered: no call was made, no quota spent.
     pub cached: bool,
+    /// Documented sid recommendations the request's sid does not follow
+    /// (told, not refused: the link was made).
+    pub sid_warnings: Vec<crate::sids::SidWarning>,
 }
 
 /// A request checked and put in canonical form for the profile's generation.
@@ -324,6 +327,7 @@ pub async fn generate(api: &Api, profile: &Profile, req: &LinkRequest) -> Result
     let store = api.store();
     if let Some(hit) = store::links::hit(&*store.connect()?, &profile.id, &key)? {
         return Ok(Generated {
+            sid_warnings: crate::sids::warnings(profile.generation, &hit.sid),
             link: hit,
             cached: true,
         });
@@ -344,6 +348,7 @@ pub async fn generate(api: &Api, profile: &Profile, req: &LinkRequest) -> Result
         &created_at,
     )?;
     Ok(Generated {
+        sid_warnings: crate::sids::warnings(profile.generation, &entry.sid),
         link: entry,
         cached: false,
     })

@@ -5,6 +5,7 @@
 
 use crate::clock::{beijing_rfc3339, Clock};
 use crate::error::{Error, Result};
+use crate::profiles::Generation;
 use crate::store::{self, Store};
 use serde::{Deserialize, Serialize};
 
@@ -26,13 +27,19 @@ pub struct Sid {
     pub created_at: String,
 }
 
-/// Something accepted but worth telling the user.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
-#[serde(rename_all = "snake_case")]
-pub enum SidWarning {
-    /// The sid has characters outside ASCII: Meituan's API documents only
-    /// letters, digits, `_` and `-`, and may refuse it.
-    NonAscii,
+/// A documented recommendation an accepted sid does not follow, for the
+/// API generation of its profile: Meituan may still accept the sid, so this
+/// is told, never refused. The recommendations and their sources are
+/// `meituan_union::validate::sid_warnings` (issue 18 item 7).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+pub struct SidWarning {
+    /// The generation whose documentation makes the recommendation.
+    pub generation: Generation,
+    /// The characters outside the recommendation, each once, in order of
+    /// appearance (at most 8).
+    pub found: Vec<String>,
+    /// The public source of the recommendation, `owner/repo:path:line`.
+    pub source: String,
 }
 
 /// A created sid plus the warnings about it.
@@ -42,9 +49,11 @@ pub struct SidCreated {
     pub warnings: Vec<SidWarning>,
 }
 
-/// Checks a sid code: 1–64 characters, no whitespace or control
-/// characters. Returns the warnings (non-ASCII) when it is accepted.
-pub fn validate_sid(sid: &str) -> Result<Vec<SidWarning>> {
+/// Checks a sid code: 1–64 characters, no whitespace or control characters
+/// (our own rule: such a sid is almost always a paste mistake, and a space
+/// cannot be told apart on screen). Everything else is accepted; see
+/// [`warnings`] for what is worth telling.
+pub fn validate_sid(sid: &str) -> Result<()> {
     if sid.is_empty() {
         return Err(Error::invalid("sid", "must not be empty"));
     }
@@ -61,11 +70,31 @@ pub fn validate_sid(sid: &str) -> Result<Vec<SidWarning>> {
             format!("contains {c:?}; spaces and control characters are not allowed"),
         ));
     }
-    Ok(if sid.is_ascii() {
-        Vec::new()
-    } else {
-        vec![SidWarning::NonAscii]
-    })
+    Ok(())
+}
+
+/// The documented recommendations `sid` does not follow for `generation`.
+pub fn warnings(generation: Generation, sid: &str) -> Vec<SidWarning> {
+    let api = match generation {
+        Generation::Legacy => meituan_union::ApiGeneration::Legacy,
+        Generation::Media => meituan_union::ApiGeneration::Media,
+    };
+    meituan_union::validate::sid_warnings(api, sid)
+        .into_iter()
+        .map(|w| {
+            let found = match &w {
+                meituan_union::validate::SidWarning::LegacyCharacters { found }
+                | meituan_union::validate::SidWarning::MediaCharacters { found } => {
+                    found.iter().map(char::to_string).collect()
+                }
+            };
+            SidWarning {
+                generation,
+                found,
+                source: w.source().to_owned(),
+            }
+        })
+        .collect()
 }
 
 fn validate_name(name: &str) -> Result<String> {
@@ -93,9 +122,13 @@ pub fn create(
     sid: &str,
     name: Option<&str>,
 ) -> Result<SidCreated> {
-    let warnings = validate_sid(sid)?;
+    validate_sid(sid)?;
     let name = validate_name(name.filter(|n| !n.trim().is_empty()).unwrap_or(sid))?;
     let conn = store.connect()?;
+    let generation = store::profiles::get(&conn, profile_id)?
+        .ok_or_else(|| Error::not_found("profile", profile_id))?
+        .generation;
+    let warnings = warnings(generation, sid);
     if store::sids::by_code(&conn, profile_id, sid)?.is_some() {
         return Err(Error::invalid("sid", "this profile already has this sid"));
     }
@@ -176,8 +209,8 @@ mod tests {
 
     #[test]
     fn sid_rules() {
-        assert_eq!(validate_sid("promo_01-a").unwrap(), vec![]);
-        assert_eq!(validate_sid("推广位1").unwrap(), vec![SidWarning::NonAscii]);
+        assert!(validate_sid("promo_01-a").is_ok());
+        assert!(validate_sid("推广位1").is_ok());
         assert!(validate_sid("").is_err());
         assert!(validate_sid("a b").is_err());
         assert!(validate_sid("a\tb").is_err());
@@ -187,5 +220,33 @@ mod tests {
         assert!(validate_sid(&"x".repeat(65)).is_err());
         // 64 Chinese characters are 64 characters, not 192 bytes.
         assert!(validate_sid(&"中".repeat(64)).is_ok());
+    }
+
+    /// Each generation warns by its own documented recommendation, naming
+    /// the characters outside it and the source; a sid that follows it
+    /// gets no warning.
+    #[test]
+    fn warnings_follow_the_generation_documentation() {
+        assert_eq!(warnings(Generation::Legacy, "promo01"), vec![]);
+        assert_eq!(warnings(Generation::Media, "Promo_01"), vec![]);
+        let legacy = warnings(Generation::Legacy, "Promo_推广1");
+        assert_eq!(legacy.len(), 1);
+        assert_eq!(legacy[0].generation, Generation::Legacy);
+        assert_eq!(legacy[0].found, vec!["P", "_", "推", "广"]);
+        assert!(
+            legacy[0].source.contains("generatelink.go"),
+            "{:?}",
+            legacy[0]
+        );
+        // Upper case and '_' follow the media recommendation; Chinese does not.
+        let media = warnings(Generation::Media, "Promo_推广1");
+        assert_eq!(media[0].generation, Generation::Media);
+        assert_eq!(media[0].found, vec!["推", "广"]);
+        assert!(
+            media[0].source.contains("get_referral_link.go"),
+            "{:?}",
+            media[0]
+        );
+        assert_eq!(warnings(Generation::Media, "a-b")[0].found, vec!["-"]);
     }
 }

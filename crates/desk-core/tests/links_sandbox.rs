@@ -180,6 +180,9 @@ async fn a_sid_the_sid_manager_saves_makes_a_link_in_both_generations() {
             .await
             .unwrap();
         assert!(made.link.url.starts_with("https://"), "{}", made.link.url);
+        // The link is made, and the documented recommendation is told.
+        assert_eq!(made.sid_warnings, created.warnings, "{generation:?}");
+        assert_eq!(made.sid_warnings[0].found, vec!["推", "广", "位"]);
         assert_eq!(
             (h.sandbox_calls(), h.ledger_used()),
             (1, 1),

@@ -956,7 +956,12 @@ export type Generated = { link: LinkEntry;
 /**
  * True when the library answered: no call was made, no quota spent.
  */
-cached: boolean }
+cached: boolean; 
+/**
+ * Documented sid recommendations the request's sid does not follow
+ * (told, not refused: the link was made).
+ */
+sid_warnings: SidWarning[] }
 /**
  * Which API generation (and signing scheme) a profile uses.
  */
@@ -1216,14 +1221,25 @@ name: string; archived: boolean; created_at: string }
  */
 export type SidCreated = { sid: Sid; warnings: SidWarning[] }
 /**
- * Something accepted but worth telling the user.
+ * A documented recommendation an accepted sid does not follow, for the
+ * API generation of its profile: Meituan may still accept the sid, so this
+ * is told, never refused. The recommendations and their sources are
+ * `meituan_union::validate::sid_warnings` (issue 18 item 7).
  */
-export type SidWarning = 
+export type SidWarning = { 
 /**
- * The sid has characters outside ASCII: Meituan's API documents only
- * letters, digits, `_` and `-`, and may refuse it.
+ * The generation whose documentation makes the recommendation.
  */
-"non_ascii"
+generation: Generation; 
+/**
+ * The characters outside the recommendation, each once, in order of
+ * appearance (at most 8).
+ */
+found: string[]; 
+/**
+ * The public source of the recommendation, `owner/repo:path:line`.
+ */
+source: string }
 export type SkippedDay = { date: string; kind: DayKind }
 /**
  * A justification the user edits and copies into the console.

@@ -15,6 +15,7 @@ vi.mock('../../ipc', () => api)
 
 const generated: Generated = {
   cached: false,
+  sid_warnings: [],
   link: {
     id: 1,
     target_kind: 'act',
@@ -58,5 +59,33 @@ describe('link generator', () => {
     expect(alert.textContent).not.toContain('contains')
     expect(screen.queryByTestId('links-result')).toBeNull()
     expect(screen.queryByText('https://example.test/link/first')).toBeNull()
+  })
+
+  it('makes the link for a sid outside the documented characters and tells why Meituan may refuse it, per generation', async () => {
+    render(LinkGenerator, { profileId: 'p1', generation: 'media', sids: [] })
+    api.generateLink.mockResolvedValueOnce({
+      ...generated,
+      sid_warnings: [{ generation: 'media', found: ['推', '广'], source: 'bububa/meituan:model/get_referral_link.go:18' }],
+    })
+    await fireEvent.input(screen.getByTestId('links-target'), { target: { value: '33' } })
+    await fireEvent.input(screen.getByTestId('links-sid'), { target: { value: '推广01' } })
+    await fireEvent.click(screen.getByTestId('links-generate'))
+    await screen.findByTestId('links-result-url')
+    const warning = screen.getByTestId('sid-warning')
+    expect(warning.dataset.generation).toBe('media')
+    expect(warning.textContent).toContain('“推”、“广”')
+    expect(warning.textContent).toContain('英文字母、数字和下划线')
+    expect(warning.textContent).toContain('可能不接受')
+    expect(screen.getByText(/get_referral_link\.go:18/)).toBeTruthy()
+  })
+
+  it('shows no warning for a sid that follows the recommendation', async () => {
+    render(LinkGenerator, { profileId: 'p1', generation: 'legacy', sids: [] })
+    api.generateLink.mockResolvedValueOnce(generated)
+    await fireEvent.input(screen.getByTestId('links-target'), { target: { value: '33' } })
+    await fireEvent.input(screen.getByTestId('links-sid'), { target: { value: 'wx01' } })
+    await fireEvent.click(screen.getByTestId('links-generate'))
+    await screen.findByTestId('links-result-url')
+    expect(screen.queryByTestId('sid-warning')).toBeNull()
   })
 })
