@@ -119,7 +119,8 @@ pub struct TierReport {
     /// The limit the average qualifies for (`None` = unlimited).
     pub eligible_limit: Option<u32>,
     pub eligible_tier: Tier,
-    /// The tier above the eligible one; `None` at the top.
+    /// The tier above both the eligible and the current one; `None` at
+    /// the top.
     pub next: Option<NextTier>,
     /// True when the average qualifies for more than the current limit: a
     /// frequency request (频次申请) is worth filing.
@@ -208,7 +209,15 @@ pub fn report_from_average(
     current_tier: Tier,
 ) -> TierReport {
     let eligible = tier_for_average(monthly_average);
-    let next = next_tier(eligible).map(|row| NextTier {
+    // The next tier worth speaking of is above both the one the average
+    // qualifies for and the one the profile already has (a granted request
+    // can put the current tier above the eligible one).
+    let base = if row_of(eligible) >= row_of(current_tier) {
+        eligible
+    } else {
+        current_tier
+    };
+    let next = next_tier(base).map(|row| NextTier {
         tier: row.tier,
         limit: row.daily_limit,
         min_monthly_orders: row.min_monthly_orders,

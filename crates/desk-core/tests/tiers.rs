@@ -69,6 +69,20 @@ fn report_at_each_boundary_names_the_next_tier_and_the_gap() {
     }
     assert_eq!(json["next"]["limit"], 15000);
     assert_eq!(json["next"]["orders_needed"], 2500);
+
+    // A request granted above the average (3000 with 98 orders a month):
+    // the advisor speaks of the tier above the one the profile has, never
+    // of one it already has.
+    let r = report_from_average(98, vec![], Tier::T3000);
+    assert_eq!(r.eligible_limit, Some(2000));
+    assert_eq!(r.current_limit, Some(3000));
+    assert!(!r.can_request);
+    let next = r.next.expect("a tier above 3000");
+    assert_eq!((next.limit, next.orders_needed), (Some(6000), 1902));
+    // At the top tier there is nothing above, whatever the average.
+    assert!(report_from_average(0, vec![], Tier::Unlimited)
+        .next
+        .is_none());
 }
 
 fn setup() -> (tempfile::TempDir, Store, Profile) {

@@ -1,4 +1,4 @@
-import { fireEvent, render, screen } from '@testing-library/svelte'
+import { fireEvent, render, screen, waitFor } from '@testing-library/svelte'
 import { beforeEach, describe, expect, it, vi } from 'vitest'
 import Callback from '../../../screens/Callback.svelte'
 import { IpcFailure } from '../../ipc-failure'
@@ -9,12 +9,16 @@ import {
   callbackValidateUrl,
   authorizationView,
   openConsole,
+  quotaStatus,
   resetBackend,
   specialCaseDraft,
   tierReport,
   TEST_TIER_REPORT,
   testProfile,
+  testQuota,
 } from '../../../test/ipc-mock'
+import Quota from '../../../screens/Quota.svelte'
+import { profiles } from '../../profiles.svelte'
 import RequestTracker from './RequestTracker.svelte'
 import TierAdvisor from './TierAdvisor.svelte'
 
@@ -36,6 +40,33 @@ describe('tier advisor', () => {
     const rows = screen.getByTestId('tier-months').querySelectorAll('tbody tr')
     expect(rows.length).toBe(TEST_TIER_REPORT.months.length)
     expect(rows[3].textContent).toContain('不计入')
+  })
+})
+
+describe('after a grant above the average', () => {
+  it('does not offer a lower tier, and speaks of the tier above the current one', async () => {
+    tierReport.mockResolvedValueOnce({
+      ...TEST_TIER_REPORT,
+      monthly_average: 98,
+      current_limit: 3000,
+      current_tier: '3000',
+      next: { tier: '6000', limit: 6000, min_monthly_orders: 2000, orders_needed: 1902 },
+    })
+    render(TierAdvisor, { profile: testProfile() })
+    const next = await screen.findByTestId('tier-next')
+    expect(next.textContent).toContain('1902')
+    expect(next.textContent).toContain('6000 次/天')
+    expect(screen.getByTestId('tier-current').textContent).toContain('3000')
+    expect(screen.getByTestId('tier-eligible').textContent).toContain('不高于当前上限')
+    expect(screen.getByTestId('tier-eligible').textContent).not.toContain('2000')
+  })
+
+  it('reloads today\'s limit on the quota screen as soon as a tier changes', async () => {
+    render(Quota)
+    expect((await screen.findByTestId('quota-limit')).textContent).toBe('2,000')
+    quotaStatus.mockResolvedValue(testQuota(120, 3000))
+    profiles.tierChanged()
+    await waitFor(() => expect(screen.getByTestId('quota-limit').textContent).toBe('3,000'))
   })
 })
 
