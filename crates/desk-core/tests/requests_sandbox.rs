@@ -295,3 +295,44 @@ async fn sandbox_pushes_arrive_at_the_local_receiver() {
     assert!(report.ok, "{report:?}");
     assert_eq!(report.forged_accepted, Some(false));
 }
+
+/// A real account: the user records a frequency request filed in the
+/// console. It waits for its answer (due by the working-day calendar, our
+/// assumption), and is not "overdue" the moment it is recorded (issue 19
+/// item 6); only after the due time has passed is the answer due.
+#[test]
+fn a_recorded_real_frequency_request_waits_before_it_is_due() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path().join("t.sqlite3")).unwrap();
+    // Friday 2026-12-04 16:00 Beijing: two working days on is Tuesday.
+    let filed = desk_core::workdays::parse_instant("2026-12-04T16:00:00+08:00").unwrap();
+    let clock = desk_core::clock::ManualClock::new(filed);
+    let profile = profiles::create(
+        &store,
+        &MemoryVault::new(),
+        &clock,
+        NewProfile {
+            name: "real".into(),
+            appkey: "ak_real_0001".into(),
+            generation: Generation::Legacy,
+            endpoint: Endpoint::Meituan,
+            tier: Tier::T2000,
+            api_secret: None,
+            callback_secret: None,
+        },
+    )
+    .unwrap();
+    let req = requests::file_frequency_manual(&store, &clock, &profile.id).unwrap();
+    assert_eq!(req.status, RequestStatus::Filed);
+    assert!(!req.answer_due, "overdue at once: {req:?}");
+    assert!(req.due_at > req.filed_at, "{req:?}");
+    assert_eq!(
+        req.due_at,
+        desk_core::clock::beijing_rfc3339(desk_core::workdays::due_instant(filed, 2))
+    );
+    // Still waiting on Monday; due once the time has passed.
+    clock.set(desk_core::workdays::parse_instant("2026-12-07T16:00:00+08:00").unwrap());
+    assert!(!requests::get(&store, &clock, req.id).unwrap().answer_due);
+    clock.set(desk_core::workdays::parse_instant("2026-12-09T09:00:00+08:00").unwrap());
+    assert!(requests::get(&store, &clock, req.id).unwrap().answer_due);
+}

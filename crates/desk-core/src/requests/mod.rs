@@ -249,8 +249,13 @@ pub fn record_outcome(
     get(store, clock, id)
 }
 
-/// Real Meituan: the user filed a frequency request in the console; the
-/// console answers at once, so the user records the outcome right after.
+/// Real Meituan: the user says they filed a frequency request in the
+/// console; they record the outcome the console shows. The seed says only
+/// that Meituan answers by the monthly average and that a grant shows at
+/// once (`shared/seed/000_0a499e18fb5d9012.txt:16-17`), not how long an
+/// answer takes, so the answer is expected within [`ANSWER_WORKING_DAYS`]
+/// working days: our assumption, from the other console answers. Before
+/// that the request is "waiting", never "overdue".
 pub fn file_frequency_manual(
     store: &Store,
     clock: &dyn Clock,
@@ -264,7 +269,7 @@ pub fn file_frequency_manual(
         &profile,
         RequestKind::Frequency,
         now,
-        now,
+        workdays::due_instant(now, ANSWER_WORKING_DAYS),
         Some(report.eligible_tier),
         Some(report.monthly_average),
         None,

@@ -10,6 +10,7 @@ import {
   authorizationView,
   openConsole,
   quotaStatus,
+  requestsHistory,
   resetBackend,
   specialCaseDraft,
   tierReport,
@@ -71,6 +72,47 @@ describe('after a grant above the average', () => {
 })
 
 describe('request tracker', () => {
+  it('for a real account, says it records what the user did in the console, and waits before calling an answer due', async () => {
+    requestsHistory.mockResolvedValueOnce([
+      {
+        id: 9,
+        profile_id: 'p1',
+        kind: 'frequency',
+        status: 'filed',
+        attempt: 1,
+        tier_before: '2000',
+        requested_tier: '2000',
+        tier_after: null,
+        monthly_average: 688,
+        justification: null,
+        filed_at: '2026-12-04T16:00:00+08:00',
+        due_at: '2026-12-08T16:00:00+08:00',
+        answered_at: null,
+        note: null,
+        via: 'manual',
+        answer_due: false,
+      },
+    ])
+    render(RequestTracker, { profile: testProfile() })
+    const file = await screen.findByTestId('frequency-file')
+    expect(file.textContent).toContain('我已在联盟后台提交频次申请')
+    // The average (688) does not qualify for more: the button is not the highlighted step.
+    await waitFor(() => expect(tierReport).toHaveBeenCalled())
+    expect(file.classList.contains('primary')).toBe(false)
+    const history = await screen.findByTestId('request-history')
+    expect(history.textContent).toContain('我们估计 2026-12-08 16:00:00 前有结果')
+    expect(history.textContent).not.toContain('应已')
+    expect(screen.getByTestId('auth-panel').textContent).not.toContain('去开通】')
+  })
+
+  it('highlights filing a frequency request when the average qualifies for more', async () => {
+    tierReport.mockResolvedValueOnce({ ...TEST_TIER_REPORT, monthly_average: 1200, eligible_tier: '3000', eligible_limit: 3000, can_request: true })
+    render(RequestTracker, { profile: testProfile({ sandbox: true }) })
+    const file = await screen.findByTestId('frequency-file')
+    await waitFor(() => expect(file.classList.contains('primary')).toBe(true))
+    expect(file.textContent?.trim()).toBe('提交频次申请')
+  })
+
   it('drafts an editable special-case justification from the figures', async () => {
     specialCaseDraft.mockResolvedValue({
       text: '您好，近三个完整自然月订单量持续增长',
