@@ -235,7 +235,11 @@ fn print_profile(p: &ProfileSummary) {
         p.appkey,
         where_to(p),
         p.tier,
-        p.auth_status.as_str(),
+        if p.auth_checked {
+            p.auth_status.as_str()
+        } else {
+            "unchecked"
+        },
         p.api_secret_hint.as_deref().unwrap_or("(none)"),
         p.callback_secret_hint.as_deref().unwrap_or("(none)"),
     );

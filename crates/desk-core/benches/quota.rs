@@ -44,6 +44,7 @@ fn profile() -> Profile {
         api_secret_hint: None,
         callback_secret_hint: None,
         created_at: String::new(),
+        auth_checked_at: None,
     }
 }
 

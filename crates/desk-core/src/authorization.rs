@@ -39,6 +39,8 @@ pub fn due_time(applied_at: DateTime<Utc>, attempt: u32) -> DateTime<Utc> {
 pub struct AuthorizationView {
     pub profile_id: String,
     pub status: AuthStatus,
+    /// False until a verify or an authorization step established `status`.
+    pub checked: bool,
     pub applications: u32,
     pub applied_at: Option<String>,
     /// When the current application's answer is due (while 申请中).
@@ -82,6 +84,7 @@ pub fn view(store: &Store, clock: &dyn Clock, profile_id: &str) -> Result<Author
     Ok(AuthorizationView {
         profile_id: profile.id.clone(),
         status: profile.auth_status,
+        checked: profile.auth_checked_at.is_some(),
         applications: profile.auth_applications,
         applied_at: profile.auth_applied_at.clone(),
         due_at,

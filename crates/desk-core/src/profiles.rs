@@ -193,6 +193,10 @@ pub struct Profile {
     pub callback_secret_hint: Option<String>,
     /// RFC 3339, +08:00.
     pub created_at: String,
+    /// When the app last established `auth_status` (RFC 3339, +08:00);
+    /// `None` until a verify or an authorization step says anything: the
+    /// default `NotOpen` is then not a fact.
+    pub auth_checked_at: Option<String>,
 }
 
 /// Where a new profile's calls go.
@@ -288,6 +292,9 @@ pub struct ProfileSummary {
     pub sandbox: bool,
     pub tier: Tier,
     pub auth_status: AuthStatus,
+    /// False until a verify or an authorization step established
+    /// `auth_status`: the screens then say 未检查, not 未开通.
+    pub auth_checked: bool,
     pub auth_applications: u32,
     pub auth_applied_at: Option<String>,
     pub has_api_secret: bool,
@@ -314,6 +321,7 @@ impl From<&Profile> for ProfileSummary {
             sandbox: p.sandbox,
             tier: p.tier,
             auth_status: p.auth_status,
+            auth_checked: p.auth_checked_at.is_some(),
             auth_applications: p.auth_applications,
             auth_applied_at: p.auth_applied_at.clone(),
             has_api_secret: p.api_secret_hint.is_some(),
@@ -495,6 +503,7 @@ pub fn create(
         api_secret_hint: None,
         callback_secret_hint: None,
         created_at: beijing_rfc3339(clock.now()),
+        auth_checked_at: None,
     };
     let conn = store.connect()?;
     if store::profiles::get_by_name(&conn, &profile.name)?.is_some() {
@@ -660,6 +669,7 @@ pub fn set_auth_status(
         profile.auth_applied_at = Some(beijing_rfc3339(clock.now()));
     }
     profile.auth_status = status;
+    profile.auth_checked_at = Some(beijing_rfc3339(clock.now()));
     store::profiles::update_auth(&*store.connect()?, &profile)?;
     get(store, id)
 }
@@ -1002,6 +1012,27 @@ mod tests {
         );
         let p = set_auth_status(&store, &clock, &p.id, AuthStatus::Open).unwrap();
         assert_eq!(p.auth_status, AuthStatus::Open);
+        assert_eq!(
+            p.auth_checked_at.as_deref(),
+            Some("2026-03-01T13:00:00+08:00")
+        );
+    }
+
+    /// A new profile's status is the default, not a fact: unchecked until a
+    /// step establishes it (issue 19 item 5).
+    #[test]
+    fn a_new_profile_is_unchecked_until_a_step_sets_its_status() {
+        let (_d, store, vault, clock) = setup();
+        let p = create(&store, &vault, &clock, new("a")).unwrap();
+        assert_eq!(p.auth_checked_at, None);
+        assert!(!p.summary().auth_checked);
+        assert!(!get(&store, &p.id).unwrap().summary().auth_checked);
+        let p = set_auth_status(&store, &clock, &p.id, AuthStatus::NotOpen).unwrap();
+        assert!(
+            p.summary().auth_checked,
+            "a check that found 未开通 is checked"
+        );
+        assert_eq!(p.auth_status, AuthStatus::NotOpen);
     }
 
     #[test]

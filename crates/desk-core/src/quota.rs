@@ -302,6 +302,7 @@ mod tests {
             api_secret_hint: None,
             callback_secret_hint: None,
             created_at: String::new(),
+            auth_checked_at: None,
         }
     }
 

@@ -68,6 +68,9 @@ pub struct VerifyReport {
     pub latency_ms: Option<u64>,
     /// The authorization status after the check.
     pub auth_status: AuthStatus,
+    /// Whether that status has been established (by this check or an
+    /// earlier step); false: still 未检查.
+    pub auth_checked: bool,
     /// RFC 3339, +08:00.
     pub checked_at: String,
 }
@@ -121,6 +124,7 @@ pub async fn verify(api: &Api, profile_id: &str) -> Result<VerifyReport> {
         endpoint: Some(endpoint.to_owned()),
         latency_ms: Some(latency_ms),
         auth_status: profile.auth_status,
+        auth_checked: profile.auth_checked_at.is_some(),
         checked_at: beijing_rfc3339(now),
     };
     match result {
@@ -131,6 +135,7 @@ pub async fn verify(api: &Api, profile_id: &str) -> Result<VerifyReport> {
             let updated =
                 profiles::set_auth_status(api.store(), api.clock(), &profile.id, AuthStatus::Open)?;
             report.auth_status = updated.auth_status;
+            report.auth_checked = updated.auth_checked_at.is_some();
         }
         Err(e) => {
             let nothing_sent = matches!(
@@ -170,6 +175,7 @@ pub async fn verify(api: &Api, profile_id: &str) -> Result<VerifyReport> {
                     AuthStatus::NotOpen,
                 )?;
                 report.auth_status = updated.auth_status;
+                report.auth_checked = updated.auth_checked_at.is_some();
             }
             if nothing_sent {
                 report.endpoint = None;

@@ -652,7 +652,11 @@ export type AuthStatus =
 /**
  * A profile's authorization as the UI shows it.
  */
-export type AuthorizationView = { profile_id: string; status: AuthStatus; applications: number; applied_at: string | null; 
+export type AuthorizationView = { profile_id: string; status: AuthStatus; 
+/**
+ * False until a verify or an authorization step established `status`.
+ */
+checked: boolean; applications: number; applied_at: string | null; 
 /**
  * When the current application's answer is due (while 申请中).
  */
@@ -1104,7 +1108,12 @@ export type ProfileSummary = { id: string; name: string; appkey: string; generat
 /**
  * Meituan's or a custom address; `null` for the embedded sandbox.
  */
-base_url: string | null; sandbox: boolean; tier: Tier; auth_status: AuthStatus; auth_applications: number; auth_applied_at: string | null; has_api_secret: boolean; has_callback_secret: boolean; 
+base_url: string | null; sandbox: boolean; tier: Tier; auth_status: AuthStatus; 
+/**
+ * False until a verify or an authorization step established
+ * `auth_status`: the screens then say 未检查, not 未开通.
+ */
+auth_checked: boolean; auth_applications: number; auth_applied_at: string | null; has_api_secret: boolean; has_callback_secret: boolean; 
 /**
  * `••••` + the last four characters, or `null`.
  */
@@ -1435,7 +1444,8 @@ current_limit: number | null; current_tier: Tier;
  */
 eligible_limit: number | null; eligible_tier: Tier; 
 /**
- * The tier above the eligible one; `None` at the top.
+ * The tier above both the eligible and the current one; `None` at
+ * the top.
  */
 next: NextTier | null; 
 /**
@@ -1561,6 +1571,11 @@ endpoint: string | null; latency_ms: number | null;
  * The authorization status after the check.
  */
 auth_status: AuthStatus; 
+/**
+ * Whether that status has been established (by this check or an
+ * earlier step); false: still 未检查.
+ */
+auth_checked: boolean; 
 /**
  * RFC 3339, +08:00.
  */

@@ -60,6 +60,7 @@ export function testProfile(partial: Partial<ProfileSummary> = {}): ProfileSumma
     sandbox: false,
     tier: '2000',
     auth_status: 'not_open',
+    auth_checked: true,
     auth_applications: 0,
     auth_applied_at: null,
     has_api_secret: true,
@@ -148,6 +149,7 @@ function resetAccountsBackend(profiles: ProfileSummary[]) {
     endpoint: '/api/orderList',
     latency_ms: 12,
     auth_status: 'open',
+    auth_checked: true,
     checked_at: '2026-11-30T10:00:00+08:00',
   }))
   revealSecret.mockReset().mockResolvedValue(TEST_SECRET_IMAGE)
@@ -185,6 +187,7 @@ export const TEST_TIER_REPORT: Real.TierReport = {
 const TEST_AUTH: Real.AuthorizationView = {
   profile_id: 'p1',
   status: 'open',
+  checked: true,
   applications: 1,
   applied_at: null,
   due_at: null,

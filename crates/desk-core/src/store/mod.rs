@@ -33,6 +33,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0007_callbacks.sql"),
     include_str!("../../migrations/0008_order_month_counts.sql"),
     include_str!("../../migrations/0009_sync_leases.sql"),
+    include_str!("../../migrations/0010_auth_checked.sql"),
 ];
 
 /// How long a writer waits for another (the GUI and `mtu` share the file).
@@ -294,6 +295,43 @@ mod tests {
         drop(conn);
         // Re-opening must not re-run migrations (they would fail on CREATE TABLE).
         Store::open(&path).unwrap();
+    }
+
+    /// Migration 10 on a database of schema 9: a profile whose status a
+    /// step had set counts as checked; one still at the default does not.
+    #[test]
+    fn migration_10_marks_only_profiles_with_a_set_status_as_checked() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        for sql in &MIGRATIONS[..9] {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.pragma_update(None, "user_version", 9).unwrap();
+        for (id, status) in [("a", "not_open"), ("b", "open"), ("c", "applying")] {
+            conn.execute(
+                "INSERT INTO profiles (id, name, appkey, generation, base_url, sandbox, tier, auth_status, created_at)
+                 VALUES (?1, ?1, ?1, 'legacy', 'https://openapi.meituan.com', 0, '2000', ?2,
+                         '2026-12-01T10:00:00+08:00')",
+                rusqlite::params![id, status],
+            )
+            .unwrap();
+        }
+        migrate(&mut conn).unwrap();
+        let checked: Vec<(String, Option<String>)> = conn
+            .prepare("SELECT id, auth_checked_at FROM profiles ORDER BY id")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        let stamp = Some("2026-12-01T10:00:00+08:00".to_owned());
+        assert_eq!(
+            checked,
+            vec![
+                ("a".to_owned(), None),
+                ("b".to_owned(), stamp.clone()),
+                ("c".to_owned(), stamp)
+            ]
+        );
     }
 
     #[test]

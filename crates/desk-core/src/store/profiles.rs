@@ -6,7 +6,8 @@ use crate::vault::SecretKind;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 const COLUMNS: &str = "id, name, appkey, generation, base_url, sandbox, tier, auth_status, \
-     auth_applications, auth_applied_at, api_secret_hint, callback_secret_hint, created_at";
+     auth_applications, auth_applied_at, api_secret_hint, callback_secret_hint, created_at, \
+     auth_checked_at";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Profile> {
     // Enum columns are CHECK-constrained, so a parse failure means a damaged file.
@@ -34,13 +35,14 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Profile> {
         api_secret_hint: r.get(10)?,
         callback_secret_hint: r.get(11)?,
         created_at: r.get(12)?,
+        auth_checked_at: r.get(13)?,
     })
 }
 
 pub fn insert(conn: &Connection, p: &Profile) -> Result<()> {
     conn.execute(
         &format!(
-            "INSERT INTO profiles ({COLUMNS}) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)"
+            "INSERT INTO profiles ({COLUMNS}) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14)"
         ),
         params![
             p.id,
@@ -56,6 +58,7 @@ pub fn insert(conn: &Connection, p: &Profile) -> Result<()> {
             p.api_secret_hint,
             p.callback_secret_hint,
             p.created_at,
+            p.auth_checked_at,
         ],
     )
     .map_err(|e| match e {
@@ -121,13 +124,14 @@ pub fn update_fields(conn: &Connection, p: &Profile) -> Result<()> {
 
 pub fn update_auth(conn: &Connection, p: &Profile) -> Result<()> {
     conn.execute(
-        "UPDATE profiles SET auth_status = ?2, auth_applications = ?3, auth_applied_at = ?4
-         WHERE id = ?1",
+        "UPDATE profiles SET auth_status = ?2, auth_applications = ?3, auth_applied_at = ?4,
+         auth_checked_at = ?5 WHERE id = ?1",
         params![
             p.id,
             p.auth_status.as_str(),
             p.auth_applications,
-            p.auth_applied_at
+            p.auth_applied_at,
+            p.auth_checked_at
         ],
     )?;
     Ok(())

@@ -74,6 +74,22 @@ describe('the accounts list', () => {
     expect(screen.getAllByTestId('profile-card')[1].textContent).toContain('two working days')
   })
 
+  it('says 未检查, not 未开通, until something has checked the authorization', async () => {
+    resetBackend({}, [
+      { id: 'a', name: '新账号', auth_status: 'not_open', auth_checked: false },
+      { id: 'b', name: '查过的', auth_status: 'not_open', auth_checked: true },
+    ])
+    render(Accounts)
+    const badges = await screen.findAllByTestId('auth-badge')
+    expect(badges.map((b) => b.dataset.status)).toEqual(['unchecked', 'not_open'])
+    expect(badges[0].textContent).toContain('未检查')
+    expect(badges[0].textContent).not.toContain('未开通')
+    const [fresh, checked] = screen.getAllByTestId('profile-card')
+    expect(fresh.textContent).toContain('点击【验证】')
+    expect(fresh.textContent).not.toContain('去开通')
+    expect(checked.textContent).toContain('去开通')
+  })
+
   it('says there is nothing yet, and creates a sandbox profile on request', async () => {
     resetBackend()
     render(Accounts)
@@ -287,8 +303,19 @@ describe('verify', () => {
     endpoint: '/api/orderList',
     latency_ms: 40,
     auth_status: 'not_open',
+    auth_checked: true,
     checked_at: '2026-11-30T10:00:00+08:00',
   }
+
+  it('turns 未检查 into 已开通 once a verify succeeds', async () => {
+    resetBackend({}, [{ id: 'p1', name: '新账号', auth_status: 'not_open', auth_checked: false }])
+    render(Accounts)
+    const card = await screen.findByTestId('profile-card')
+    expect(within(card).getByTestId('auth-badge').dataset.status).toBe('unchecked')
+    await fireEvent.click(within(card).getByTestId('verify'))
+    await vi.waitFor(() => expect(within(card).getByTestId('auth-badge').dataset.status).toBe('open'))
+    expect(within(card).getByTestId('auth-badge').textContent).toContain('已开通')
+  })
 
   it('marks the profile 已开通 on success', async () => {
     const card = await openAccounts()
