@@ -266,3 +266,13 @@ async fn an_authentic_push_nested_200_levels_deep_is_acknowledged_and_stored() {
     assert_eq!(fx.post(forged).await.1, ACK_ERR);
     assert_eq!(fx.stored(), 1);
 }
+
+/// The test push is a paid order in the documented values of a push's
+/// `status` (the order query's: 1 paid, 8 completed, 9 refunded or risk;
+/// provenance row 90), every value a string.
+#[test]
+fn the_test_push_is_a_paid_order_in_documented_values() {
+    let fields = test_order_fields("appkey-1", Utc::now());
+    assert_eq!(fields["status"], Value::String("1".into()));
+    assert!(fields.values().all(Value::is_string), "{fields:?}");
+}

@@ -88,7 +88,10 @@ pub fn test_order_fields(appkey: &str, now: DateTime<Utc>) -> Map<String, Value>
     m.insert("businessLine".into(), s("1"));
     m.insert("subBusinessLine".into(), s("0"));
     m.insert("type".into(), s("0"));
-    m.insert("status".into(), s("2"));
+    // 1 付款: a push's status takes the order query's values, 1 paid,
+    // 8 completed, 9 refunded or risk (dtapps `service_http.order.go:24`
+    // → `api.orderList.go:30`; docs/research/meituan-provenance.md row 90).
+    m.insert("status".into(), s("1"));
     m.insert("paytime".into(), s(&pay.to_string()));
     m.insert("ordertime".into(), s(&(pay - 60).to_string()));
     m.insert("modTime".into(), s(&pay.to_string()));

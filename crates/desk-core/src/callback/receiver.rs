@@ -102,7 +102,9 @@ pub struct FeedItem {
     pub outcome: FeedOutcome,
     pub reason: Option<String>,
     pub order_id: Option<String>,
-    /// Meituan's status code as pushed (2 paid, 3 completed, 4 cancelled/refunded, 5 risk, 6 settled).
+    /// Meituan's status code as pushed: the order query's values, 1 付款
+    /// (paid), 8 完成 (completed), 9 退款或风控 (refunded or risk control)
+    /// (provenance row 90). Kept as sent; anything else is shown raw.
     pub status: Option<String>,
     pub pay_price: Option<String>,
     pub sid: Option<String>,

@@ -5,6 +5,8 @@ import { IpcFailure } from '../../ipc-failure'
 import { resetAppState } from '../../../test/reset'
 import {
   callbackConfig,
+  callbackFeed,
+  callbackReceiverStatus,
   callbackTestPush,
   callbackValidateUrl,
   authorizationView,
@@ -188,5 +190,27 @@ describe('callback screen', () => {
     const report = await screen.findByTestId('callback-report')
     expect(report.getAttribute('data-diagnosis')).toBe('wrong_secret')
     expect(report.textContent).toContain('回调密钥与后台下发的不一致')
+  })
+
+  it('says what each pushed order status means, and shows an unknown one as sent', async () => {
+    const item = (seq: number, status: string) => ({
+      seq,
+      received_at: '2026-12-05T10:00:00+08:00',
+      outcome: 'stored' as const,
+      reason: null,
+      order_id: `90${seq}`,
+      status,
+      pay_price: '88.00',
+      sid: 'wx01',
+      event_id: seq,
+      bytes: 300,
+    })
+    callbackReceiverStatus.mockResolvedValue({ running: true, url: 'http://127.0.0.1:9/callback', port: 9, last_seq: 4 })
+    callbackFeed.mockResolvedValue([item(1, '1'), item(2, '8'), item(3, '9'), item(4, '42')])
+    render(Callback)
+    await waitFor(() => expect(screen.getAllByTestId('feed-status').length).toBe(4), { timeout: 5000 })
+    const shown = screen.getAllByTestId('feed-status').map((e) => e.textContent?.trim())
+    // Newest first.
+    expect(shown).toEqual(['状态 42', '状态 9（已退款或风控）', '状态 8（已完成）', '状态 1（已付款）'])
   })
 })
