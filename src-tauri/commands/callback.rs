@@ -4,7 +4,8 @@
 use crate::state::AppState;
 use desk_core::callback::Secret;
 use desk_core::callback::{
-    self, CallbackConfig, FeedItem, ReceiverConfig, ReceiverStatus, TestPushOptions, TestPushReport,
+    self, CallbackConfig, CheckedUrl, FeedItem, ReceiverConfig, ReceiverStatus, TestPushOptions,
+    TestPushReport,
 };
 use desk_core::profiles;
 use desk_core::requests::console::SandboxConsole;
@@ -22,11 +23,12 @@ pub fn callback_config(
     Ok(callback::config(&state.store, &profile_id)?)
 }
 
-/// The URL as it will be registered, or why it is refused.
+/// The URL as it will be registered with what is worth telling, or why it
+/// is refused.
 #[tauri::command]
 #[specta::specta]
-pub fn callback_validate_url(url: String) -> Result<String, IpcError> {
-    Ok(callback::validate_callback_url(&url)?.to_string())
+pub fn callback_validate_url(url: String) -> Result<CheckedUrl, IpcError> {
+    Ok(callback::check_callback_url(&url)?)
 }
 
 /// Sandbox: the console issues the secret. Real: `pasted_secret` is what the

@@ -170,10 +170,11 @@ fn callback_serve_and_test_push() {
     }
     assert_eq!(outcomes, ["stored", "rejected", "rejected"]);
 
-    // Plain http to a non-loopback host is refused before anything is sent.
+    // A URL that is no callback URL (not http or https) is refused before
+    // anything is sent.
     let bad = mtu(
         h,
-        &["callback", "test", "http://example.com/cb", "--json"],
+        &["callback", "test", "ftp://example.com/cb", "--json"],
         &[("MTU_CALLBACK_SECRET", SECRET)],
     );
     assert!(!bad.status.success());

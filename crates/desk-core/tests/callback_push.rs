@@ -3,8 +3,8 @@
 
 use chrono::Utc;
 use desk_core::callback::{
-    send_test_push, start_receiver, validate_callback_url, Diagnosis, ReceiverConfig,
-    TestPushOptions,
+    check_callback_url, send_test_push, start_receiver, validate_callback_url, Diagnosis,
+    ReceiverConfig, TestPushOptions, UrlWarning,
 };
 use desk_core::{ManualClock, Store};
 use meituan_union::Secret;
@@ -24,19 +24,36 @@ fn opts() -> TestPushOptions {
 
 #[test]
 fn url_validation() {
-    for ok in [
-        "https://example.com/cb",
-        "https://example.com:8443/meituan/callback?x=1",
-        "http://127.0.0.1:8080/callback",
-        "http://localhost/cb",
-        "http://[::1]:9000/cb",
+    // Accepted, with what is worth telling (no source says Meituan refuses
+    // http or any host: provenance row 83; issue 18 item 4).
+    for (ok, warnings) in [
+        ("https://example.com/cb", vec![]),
+        ("https://example.com:8443/meituan/callback?x=1", vec![]),
+        ("http://example.com/cb", vec![UrlWarning::PlainHttp]),
+        (
+            "http://127.0.0.1:8080/callback",
+            vec![UrlWarning::PlainHttp, UrlWarning::ThisComputer],
+        ),
+        ("https://localhost/cb", vec![UrlWarning::ThisComputer]),
+        (
+            "http://[::1]:9000/cb",
+            vec![UrlWarning::PlainHttp, UrlWarning::ThisComputer],
+        ),
+        (
+            "http://10.0.0.5/cb",
+            vec![UrlWarning::PlainHttp, UrlWarning::PrivateNetwork],
+        ),
+        ("https://192.168.1.20/cb", vec![UrlWarning::PrivateNetwork]),
+        ("https://172.16.0.1/cb", vec![UrlWarning::PrivateNetwork]),
+        ("https://[fd00::1]/cb", vec![UrlWarning::PrivateNetwork]),
+        ("https://printer.local/cb", vec![UrlWarning::PrivateNetwork]),
+        ("https://172.32.0.1/cb", vec![]),
     ] {
-        assert!(validate_callback_url(ok).is_ok(), "{ok}");
+        let checked = check_callback_url(ok).unwrap_or_else(|e| panic!("{ok}: {e}"));
+        assert_eq!(checked.warnings, warnings, "{ok}");
     }
     for bad in [
         "",
-        "http://example.com/cb",
-        "http://10.0.0.5/cb",
         "ftp://example.com/cb",
         "https://user:pass@example.com/cb",
         "https://user@example.com/cb",
@@ -216,7 +233,7 @@ async fn https_to_a_plain_http_server_is_a_tls_failure() {
 #[tokio::test]
 async fn an_invalid_url_is_reported_without_sending() {
     let r = send_test_push(
-        "http://example.com/cb",
+        "ftp://example.com/cb",
         &Secret::from(SECRET),
         "k",
         Utc::now(),

@@ -166,9 +166,10 @@ async callbackConfig(profileId: string) : Promise<Result<CallbackConfig, IpcErro
 }
 },
 /**
- * The URL as it will be registered, or why it is refused.
+ * The URL as it will be registered with what is worth telling, or why it
+ * is refused.
  */
-async callbackValidateUrl(url: string) : Promise<Result<string, IpcError>> {
+async callbackValidateUrl(url: string) : Promise<Result<CheckedUrl, IpcError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("callback_validate_url", { url }) };
 } catch (e) {
@@ -725,7 +726,16 @@ via: string | null; has_secret: boolean;
 /**
  * `••••1a2b`.
  */
-secret_masked: string | null }
+secret_masked: string | null; 
+/**
+ * What is worth telling about the registered URL (for a real account,
+ * a URL Meituan cannot reach is recorded, never shown as working).
+ */
+url_warnings: UrlWarning[] }
+/**
+ * A callback URL as it will be registered, with what is worth telling.
+ */
+export type CheckedUrl = { url: string; warnings: UrlWarning[] }
 /**
  * One tracked request, as the UI shows it.
  */
@@ -937,7 +947,9 @@ export type FeedItem = {
  */
 seq: number; received_at: string; outcome: FeedOutcome; reason: string | null; order_id: string | null; 
 /**
- * Meituan's status code as pushed (2 paid, 3 completed, 4 cancelled/refunded, 5 risk, 6 settled).
+ * Meituan's status code as pushed: the order query's values, 1 付款
+ * (paid), 8 完成 (completed), 9 退款或风控 (refunded or risk control)
+ * (provenance row 90). Kept as sent; anything else is shown raw.
  */
 status: string | null; pay_price: string | null; sid: string | null; event_id: number | null; bytes: number }
 export type FeedOutcome = 
@@ -1481,6 +1493,27 @@ commission_cents: number;
  * Commission of the orders that still earn (paid, completed, settled).
  */
 valid_commission_cents: number; refund_price_cents: number }
+/**
+ * Something about an accepted callback URL worth telling the user. No
+ * public source says Meituan requires https or refuses any host
+ * (docs/research/meituan-provenance.md row 83), so these are warnings,
+ * never refusals.
+ */
+export type UrlWarning = 
+/**
+ * Plain http: the pushes (with order details) travel unencrypted.
+ */
+"plain_http" | 
+/**
+ * This computer (127.0.0.0/8, ::1, localhost): only local tests reach
+ * it; Meituan's servers cannot.
+ */
+"this_computer" | 
+/**
+ * A private-network address (10/8, 172.16/12, 192.168/16, 169.254/16,
+ * fc00::/7, fe80::/10, `.local`): Meituan's servers cannot reach it.
+ */
+"private_network"
 /**
  * What verify found wrong; `None` in the report when all is well.
  */

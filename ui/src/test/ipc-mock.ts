@@ -218,8 +218,9 @@ export const callbackConfig = vi.fn<typeof Real.callbackConfig>(async (profileId
   via: null,
   has_secret: false,
   secret_masked: null,
+  url_warnings: [],
 }))
-export const callbackValidateUrl = vi.fn<typeof Real.callbackValidateUrl>(async (url) => url)
+export const callbackValidateUrl = vi.fn<typeof Real.callbackValidateUrl>(async (url) => ({ url, warnings: [] }))
 export const callbackRegister = vi.fn<typeof Real.callbackRegister>()
 export const callbackTestPush = vi.fn<typeof Real.callbackTestPush>()
 export const callbackReceiverStart = vi.fn<typeof Real.callbackReceiverStart>()

@@ -46,8 +46,70 @@ pub fn is_loopback_ip(ip: IpAddr) -> bool {
     ip.is_loopback()
 }
 
-/// Checks a callback URL: https (http only on loopback, for testing), a
-/// host, no user name or password in it, no fragment.
+/// Something about an accepted callback URL worth telling the user. No
+/// public source says Meituan requires https or refuses any host
+/// (docs/research/meituan-provenance.md row 83), so these are warnings,
+/// never refusals.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum UrlWarning {
+    /// Plain http: the pushes (with order details) travel unencrypted.
+    PlainHttp,
+    /// This computer (127.0.0.0/8, ::1, localhost): only local tests reach
+    /// it; Meituan's servers cannot.
+    ThisComputer,
+    /// A private-network address (10/8, 172.16/12, 192.168/16, 169.254/16,
+    /// fc00::/7, fe80::/10, `.local`): Meituan's servers cannot reach it.
+    PrivateNetwork,
+}
+
+/// A callback URL as it will be registered, with what is worth telling.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+pub struct CheckedUrl {
+    pub url: String,
+    pub warnings: Vec<UrlWarning>,
+}
+
+/// Whether `host` is a private-network address Meituan cannot reach.
+fn is_private_host(host: &Host<&str>) -> bool {
+    match host {
+        Host::Ipv4(ip) => ip.is_private() || ip.is_link_local(),
+        Host::Ipv6(ip) => {
+            let first = ip.segments()[0];
+            (first & 0xfe00) == 0xfc00 || (first & 0xffc0) == 0xfe80
+        }
+        Host::Domain(d) => d.to_ascii_lowercase().ends_with(".local"),
+    }
+}
+
+/// The warnings for an accepted callback URL.
+pub fn url_warnings(url: &Url) -> Vec<UrlWarning> {
+    let mut warnings = Vec::new();
+    if url.scheme() == "http" {
+        warnings.push(UrlWarning::PlainHttp);
+    }
+    if let Some(host) = url.host() {
+        if is_loopback_host(&host) {
+            warnings.push(UrlWarning::ThisComputer);
+        } else if is_private_host(&host) {
+            warnings.push(UrlWarning::PrivateNetwork);
+        }
+    }
+    warnings
+}
+
+/// Checks a callback URL and says what is worth telling about it.
+pub fn check_callback_url(raw: &str) -> Result<CheckedUrl> {
+    let url = validate_callback_url(raw)?;
+    Ok(CheckedUrl {
+        warnings: url_warnings(&url),
+        url: url.to_string(),
+    })
+}
+
+/// Checks a callback URL: http or https, a host, no user name or password
+/// in it, no fragment. Plain http and hosts Meituan cannot reach are
+/// accepted (see [`url_warnings`]): no source says Meituan refuses them.
 pub fn validate_callback_url(raw: &str) -> Result<Url> {
     let text = raw.trim();
     if text.is_empty() {
@@ -67,24 +129,17 @@ pub fn validate_callback_url(raw: &str) -> Result<Url> {
             "the URL must not contain a user name or password",
         ));
     }
-    let host = url
-        .host()
-        .ok_or_else(|| Error::invalid("url", "the URL has no host"))?;
     match url.scheme() {
-        "https" => {}
-        "http" if is_loopback_host(&host) => {}
-        "http" => {
-            return Err(Error::invalid(
-                "url",
-                "Meituan needs https; plain http is accepted only for this computer (127.0.0.1, localhost)",
-            ))
-        }
+        "https" | "http" => {}
         other => {
             return Err(Error::invalid(
                 "url",
-                format!("the scheme must be https, not {other}"),
+                format!("the scheme must be http or https, not {other}"),
             ))
         }
+    }
+    if url.host().is_none() {
+        return Err(Error::invalid("url", "the URL has no host"));
     }
     if url.fragment().is_some() {
         return Err(Error::invalid(
@@ -106,6 +161,9 @@ pub struct CallbackConfig {
     pub has_secret: bool,
     /// `••••1a2b`.
     pub secret_masked: Option<String>,
+    /// What is worth telling about the registered URL (for a real account,
+    /// a URL Meituan cannot reach is recorded, never shown as working).
+    pub url_warnings: Vec<UrlWarning>,
 }
 
 /// The callback setup of a profile.
@@ -119,6 +177,11 @@ pub fn config(store: &Store, profile_id: &str) -> Result<CallbackConfig> {
         via: row.as_ref().map(|r| r.via.clone()),
         has_secret: profile.callback_secret_hint.is_some(),
         secret_masked: profile.callback_secret_hint.as_deref().map(masked),
+        url_warnings: row
+            .as_ref()
+            .and_then(|r| Url::parse(&r.url).ok())
+            .map(|u| url_warnings(&u))
+            .unwrap_or_default(),
     })
 }
 

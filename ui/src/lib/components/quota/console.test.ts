@@ -167,6 +167,7 @@ describe('callback screen', () => {
       via: 'manual',
       has_secret: true,
       secret_masked: '••••cdef',
+      url_warnings: [],
     })
     callbackTestPush.mockResolvedValue({
       url: 'https://example.com/cb',
@@ -182,7 +183,7 @@ describe('callback screen', () => {
     render(Callback)
     const url = (await screen.findByTestId('callback-url')) as HTMLInputElement
     await screen.findByTestId('callback-registered')
-    await fireEvent.input(url, { target: { value: 'http://example.com/cb' } })
+    await fireEvent.input(url, { target: { value: 'ftp://example.com/cb' } })
     await fireEvent.click(screen.getByTestId('callback-check'))
     const hint = await screen.findByTestId('callback-url-hint')
     expect(hint.className).toContain('bad')
@@ -190,6 +191,31 @@ describe('callback screen', () => {
     const report = await screen.findByTestId('callback-report')
     expect(report.getAttribute('data-diagnosis')).toBe('wrong_secret')
     expect(report.textContent).toContain('回调密钥与后台下发的不一致')
+  })
+
+  it('accepts an http or unreachable URL with warnings, and never shows an unreachable one as working for a real account', async () => {
+    callbackValidateUrl.mockResolvedValueOnce({ url: 'http://192.168.1.20/cb', warnings: ['plain_http', 'private_network'] })
+    callbackConfig.mockResolvedValue({
+      profile_id: 'p1',
+      url: 'http://127.0.0.1:8080/cb',
+      registered_at: '2026-11-30T10:00:00+08:00',
+      via: 'manual',
+      has_secret: true,
+      secret_masked: '••••cdef',
+      url_warnings: ['plain_http', 'this_computer'],
+    })
+    render(Callback)
+    const registered = await screen.findByTestId('callback-registered')
+    expect(registered.dataset.reachable).toBe('false')
+    expect(registered.textContent).toContain('访问不到')
+    expect(registered.textContent).not.toMatch(/已于 .* 提交/)
+    const url = (await screen.findByTestId('callback-url')) as HTMLInputElement
+    await fireEvent.input(url, { target: { value: 'http://192.168.1.20/cb' } })
+    await fireEvent.click(screen.getByTestId('callback-check'))
+    await screen.findByTestId('callback-url-ok')
+    const warnings = screen.getAllByTestId('callback-url-warning').map((w) => w.dataset.warning)
+    expect(warnings).toEqual(['plain_http', 'private_network'])
+    expect(screen.getAllByTestId('callback-url-warning')[0].textContent).toContain('明文')
   })
 
   it('says what each pushed order status means, and shows an unknown one as sent', async () => {
