@@ -199,6 +199,11 @@ async fn a_refused_frequency_request_leads_to_a_special_case_request() {
 async fn a_refused_special_case_request_is_recorded() {
     let f = fx(300, true, sandbox::SpecialCaseOutcome::Refused).await;
     let clock = SystemClock;
+    // A special case follows a refused frequency request (seed `:18`).
+    let refused = requests::file_frequency_sandbox(&f.store, &clock, &f.console, &f.profile.id)
+        .await
+        .unwrap();
+    assert_eq!(refused.status, RequestStatus::Refused);
     requests::file_special_case_sandbox(&f.store, &clock, &f.console, &f.profile.id, "理由", None)
         .await
         .unwrap();
@@ -206,7 +211,11 @@ async fn a_refused_special_case_request_is_recorded() {
     let history = requests::refresh_sandbox(&f.store, &clock, &f.console, &f.profile.id)
         .await
         .unwrap();
-    assert_eq!(history[0].status, RequestStatus::Refused);
+    let special = history
+        .iter()
+        .find(|r| r.kind == RequestKind::SpecialCase)
+        .unwrap();
+    assert_eq!(special.status, RequestStatus::Refused);
     assert_eq!(
         profiles::get(&f.store, &f.profile.id).unwrap().tier,
         Tier::T2000

@@ -215,7 +215,10 @@ async fn request_frequency(
     let mut v = serde_json::to_value(&req).unwrap_or_default();
     v["limit"] = rt.tier.daily_limit().into();
     if !granted {
-        v["message"] = "非常抱歉，您的频次申请暂时没有通过（可提交特殊情况申请）".into();
+        // The console's words (seed `000_0a499e18fb5d9012.txt:74`); the way
+        // on is the 【问号图标】>【特殊情况申请】 path (`:18`), given apart.
+        v["message"] = "非常抱歉，您的频次申请暂时没有通过".into();
+        v["next_step"] = "【问号图标】>【特殊情况申请】".into();
     }
     ok(v)
 }
@@ -269,6 +272,15 @@ async fn request_special(
     let mut rt = shared.runtime(i);
     if !rt.is_authorized() {
         return error(StatusCode::CONFLICT, "not_authorized", "请先开通API权限");
+    }
+    // The seed offers 【特殊情况申请】 on the page of a refused frequency
+    // request (seed `:18`): without one there is nothing to appeal.
+    if !rt.frequency_requests.iter().any(|r| !r.granted) {
+        return error(
+            StatusCode::CONFLICT,
+            "no_refusal",
+            "特殊情况申请需在频次申请未通过后提交",
+        );
     }
     if rt.special_requests.iter().any(|r| !r.answered) {
         return error(

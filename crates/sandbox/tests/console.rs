@@ -129,8 +129,9 @@ async fn frequency_request_follows_the_tier_table() {
     let (_, v) = post_json(&url(&sb, "frequency"), &json!({})).await;
     assert_eq!(v["granted"], false, "{v}");
     assert_eq!(v["qualifies_for"], "2000");
+    assert_eq!(v["message"], "非常抱歉，您的频次申请暂时没有通过", "{v}");
     assert!(
-        v["message"].as_str().unwrap().contains("特殊情况申请"),
+        v["next_step"].as_str().unwrap().contains("特殊情况申请"),
         "{v}"
     );
     assert_eq!(
@@ -161,8 +162,19 @@ async fn special_case_request_outcome_is_configurable() {
     let (mut cfg, clock) = manual_config(VECTOR_MS);
     cfg.console_delays = delays();
     cfg.special_case_outcome = SpecialCaseOutcome::Granted;
+    cfg.orders_per_month = 300;
     let sb = start(cfg).await;
     let k = sb.demo_account().appkey;
+
+    // No refused frequency request yet: nothing to appeal (seed `:18`).
+    let (status, v) = post_json(&url(&sb, "special"), &json!({"reason": "大促"})).await;
+    assert_eq!(
+        (status.as_u16(), v["error"]["code"].as_str()),
+        (409, Some("no_refusal")),
+        "{v}"
+    );
+    let (_, v) = post_json(&url(&sb, "frequency"), &json!({})).await;
+    assert_eq!(v["granted"], false, "{v}");
 
     let (status, v) = post_json(&url(&sb, "special"), &json!({"reason": "  "})).await;
     assert_eq!(status, 400, "{v}");

@@ -48,7 +48,7 @@ pub fn alert_for(request: &ConsoleRequest, profile_name: &str, language: Languag
     let path = match request.kind {
         RequestKind::Authorization => "我要推广 → API 授权",
         RequestKind::Frequency => "我要推广 → API 授权 → 频次申请",
-        RequestKind::SpecialCase => "我要推广 → API 授权 → 特殊情况申请",
+        RequestKind::SpecialCase => "我要推广 → API 授权 → 【问号图标】 → 特殊情况申请",
     };
     let (title, body) = match language {
         Language::ZhCn => {
@@ -57,13 +57,29 @@ pub fn alert_for(request: &ConsoleRequest, profile_name: &str, language: Languag
                 RequestKind::Frequency => "频次申请",
                 RequestKind::SpecialCase => "特殊情况申请",
             };
-            (
-                format!("{what}的结果应已出来"),
-                format!(
-                    "{who}{filed} 提交的{what}已到预计答复时间。请刷新美团联盟后台（{path}）查看结果，再回到联盟助手记录。",
-                    who = if profile_name.is_empty() { String::new() } else { format!("「{profile_name}」") },
-                ),
-            )
+            let who = if profile_name.is_empty() {
+                String::new()
+            } else {
+                format!("「{profile_name}」")
+            };
+            if request.kind == RequestKind::SpecialCase {
+                // Meituan contacts the promoter within two working days
+                // (seed `000_0a499e18fb5d9012.txt:19`); no answer page is
+                // described, so none is promised.
+                (
+                    "特殊情况申请：两个工作日已过".to_owned(),
+                    format!(
+                        "{who}{filed} 提交的特殊情况申请已过两个工作日，美团会主动联系你。如果还没有联系，请到美团联盟后台（{path}）查看。"
+                    ),
+                )
+            } else {
+                (
+                    format!("{what}的结果应已出来"),
+                    format!(
+                        "{who}{filed} 提交的{what}已到预计答复时间。请刷新美团联盟后台（{path}）查看结果，再回到联盟助手记录。"
+                    ),
+                )
+            }
         }
         Language::En => {
             let what = match request.kind {
@@ -71,13 +87,26 @@ pub fn alert_for(request: &ConsoleRequest, profile_name: &str, language: Languag
                 RequestKind::Frequency => "call frequency request",
                 RequestKind::SpecialCase => "special-case request",
             };
-            (
-                format!("Your {what} should have an answer"),
-                format!(
-                    "The {what}{who} filed {filed} has reached its expected answer time. Refresh the Meituan Union console ({path}) to see the result, then record it in Union Desk.",
-                    who = if profile_name.is_empty() { String::new() } else { format!(" of “{profile_name}”") },
-                ),
-            )
+            let who = if profile_name.is_empty() {
+                String::new()
+            } else {
+                format!(" of “{profile_name}”")
+            };
+            if request.kind == RequestKind::SpecialCase {
+                (
+                    "Special-case request: two working days have passed".to_owned(),
+                    format!(
+                        "The {what}{who} filed {filed} is two working days old; Meituan contacts you about it. If it has not, check the Meituan Union console ({path})."
+                    ),
+                )
+            } else {
+                (
+                    format!("Your {what} should have an answer"),
+                    format!(
+                        "The {what}{who} filed {filed} has reached its expected answer time. Refresh the Meituan Union console ({path}) to see the result, then record it in Union Desk."
+                    ),
+                )
+            }
         }
     };
     DueAlert {
@@ -147,14 +176,14 @@ mod tests {
         let alerts = take_due_alerts(&store, &clock).unwrap();
         assert_eq!(alerts.len(), 1);
         assert_eq!(alerts[0].request_id, filed);
-        assert_eq!(alerts[0].title, "特殊情况申请的结果应已出来");
+        assert_eq!(alerts[0].title, "特殊情况申请：两个工作日已过");
         assert!(
             alerts[0].body.contains("「小店推广」2025-09-25 10:00"),
             "{}",
             alerts[0].body
         );
         assert!(
-            alerts[0].body.contains("刷新美团联盟后台"),
+            alerts[0].body.contains("美团会主动联系你"),
             "{}",
             alerts[0].body
         );
@@ -182,7 +211,7 @@ mod tests {
         assert_eq!(alerts.len(), 1);
         assert_eq!(
             alerts[0].title,
-            "Your special-case request should have an answer"
+            "Special-case request: two working days have passed"
         );
         assert!(
             alerts[0].body.contains("of “小店推广”"),

@@ -107,6 +107,58 @@ describe('request tracker', () => {
     expect(screen.getByTestId('auth-panel').textContent).not.toContain('去开通】')
   })
 
+  it('after a refusal offers the special-case path, and a filed one waits for Meituan to contact the user', async () => {
+    const base = {
+      profile_id: 'p1',
+      attempt: 1,
+      tier_before: '2000' as const,
+      tier_after: null,
+      monthly_average: 688,
+      answered_at: null,
+      note: null,
+      via: 'sandbox',
+      answer_due: false,
+    }
+    requestsHistory.mockResolvedValueOnce([
+      {
+        ...base,
+        id: 2,
+        kind: 'special_case',
+        status: 'filed',
+        requested_tier: '3000',
+        justification: '大促',
+        filed_at: '2026-12-04T16:00:00+08:00',
+        due_at: '2026-12-08T16:00:00+08:00',
+      },
+      {
+        ...base,
+        id: 1,
+        kind: 'frequency',
+        status: 'refused',
+        requested_tier: '2000',
+        justification: null,
+        filed_at: '2026-12-04T15:00:00+08:00',
+        due_at: '2026-12-04T15:00:00+08:00',
+      },
+    ])
+    render(RequestTracker, { profile: testProfile({ sandbox: true }) })
+    const offer = await screen.findByTestId('special-offer')
+    expect(offer.textContent).toContain('非常抱歉，您的频次申请暂时没有通过')
+    expect(offer.textContent).toContain('【问号图标】>【特殊情况申请】')
+    expect(screen.getByTestId('special-draft').classList.contains('primary')).toBe(true)
+    const special = screen.getByTestId('request-history').querySelector('[data-kind="special_case"]')!
+    expect(special.textContent).toContain('待美团联系')
+    expect(special.textContent).toContain('美团会在 2026-12-08 16:00:00 前跟你联系')
+    expect(special.textContent).not.toContain('应已答复')
+  })
+
+  it('before any refusal, says when a special-case request applies', async () => {
+    render(RequestTracker, { profile: testProfile() })
+    expect((await screen.findByTestId('special-when')).textContent).toContain('未通过后')
+    expect(screen.queryByTestId('special-offer')).toBeNull()
+    expect(screen.getByTestId('special-draft').classList.contains('primary')).toBe(false)
+  })
+
   it('highlights filing a frequency request when the average qualifies for more', async () => {
     tierReport.mockResolvedValueOnce({ ...TEST_TIER_REPORT, monthly_average: 1200, eligible_tier: '3000', eligible_limit: 3000, can_request: true })
     render(RequestTracker, { profile: testProfile({ sandbox: true }) })
