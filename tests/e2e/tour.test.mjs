@@ -3,7 +3,8 @@
 // that the document itself never scrolls (only the main pane does) and that
 // nothing overflows sideways, and saves a screenshot
 // (.e2e/screenshots/tour-<screen>-<lang>-<w>x<h>.png), so a layout
-// regression fails CI (issue 19).
+// regression fails CI (issue 19). On Chinese screens it also checks that
+// no run of 4 or more English words is shown.
 //
 // It starts where the shell once broke: the add-account form open and the
 // mouse wheel turned over the sidebar, which scrolled the whole app out of
@@ -76,6 +77,16 @@ test('tour: every screen, both languages, both sizes, no document scroll, no sid
           await app.click(`[data-testid="nav-${screen}"]`);
           await settle(app, screen);
           assertFits(await app.layout(), `${screen} (${lang}, ${w}x${h})`);
+          if (lang === 'zh') {
+            // No developer English in the Chinese UI: no run of 4 or more
+            // English words in what the screen shows (issue 19 item 3).
+            const english = await app.exec(
+              `const text = document.querySelector('main').innerText;
+               const m = text.match(/[A-Za-z]+(?:[ ,:'-]+[A-Za-z]+){3,}/);
+               return m ? m[0] : '';`,
+            );
+            assert.equal(english, '', `${screen} (zh) shows English: ${english}`);
+          }
           await app.screenshot(`tour-${screen}-${lang}-${w}x${h}`);
         }
       }

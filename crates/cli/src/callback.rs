@@ -265,6 +265,7 @@ mod tests {
             received_at: "2025-01-01T00:00:00+08:00".into(),
             outcome: FeedOutcome::Stored,
             reason: None,
+            reason_code: None,
             order_id: Some("12\u{0}34\u{202e}gnp.exe\u{1b}[2J\u{7f}\u{85}".into()),
             status: Some("2\\u{202e}".into()),
             pay_price: None,

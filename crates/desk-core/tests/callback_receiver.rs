@@ -3,7 +3,9 @@
 
 use chrono::Utc;
 use desk_core::callback::push::{signed_body, test_order_fields};
-use desk_core::callback::{start_receiver, FeedOutcome, ReceiverConfig, ACK_ERR, ACK_OK};
+use desk_core::callback::{
+    start_receiver, FeedOutcome, FeedReason, ReceiverConfig, ACK_ERR, ACK_OK,
+};
 use desk_core::store::callbacks::recent_events;
 use desk_core::{ManualClock, Store};
 use meituan_union::Secret;
@@ -107,6 +109,16 @@ async fn forged_push_is_refused_and_not_stored() {
     assert!(feed.iter().all(|i| i.outcome == FeedOutcome::Rejected));
     assert_eq!(feed[0].reason.as_deref(), Some("sign mismatch"));
     assert_eq!(feed[1].reason.as_deref(), Some("sign missing"));
+    // The screens get a code to translate, never the English words.
+    let codes: Vec<_> = feed.iter().map(|i| i.reason_code).collect();
+    assert_eq!(
+        codes,
+        [
+            Some(FeedReason::SignMismatch),
+            Some(FeedReason::SignMissing),
+            Some(FeedReason::Unreadable)
+        ]
+    );
 }
 
 #[tokio::test]

@@ -945,7 +945,15 @@ export type FeedItem = {
 /**
  * Increasing from 1 for the receiver's lifetime.
  */
-seq: number; received_at: string; outcome: FeedOutcome; reason: string | null; order_id: string | null; 
+seq: number; received_at: string; outcome: FeedOutcome; 
+/**
+ * English detail, for logs and the terminal.
+ */
+reason: string | null; 
+/**
+ * Why it was refused, for the screens.
+ */
+reason_code: FeedReason | null; order_id: string | null; 
 /**
  * Meituan's status code as pushed: the order query's values, 1 付款
  * (paid), 8 完成 (completed), 9 退款或风控 (refunded or risk control)
@@ -965,6 +973,47 @@ export type FeedOutcome =
  * Refused (`reason` says why); answered with the error body.
  */
 "rejected"
+/**
+ * Why a push was refused, as a code the screens translate (`reason`
+ * keeps the English detail for logs and the terminal).
+ */
+export type FeedReason = "body_too_large" | 
+/**
+ * Closed to make room for another (too many open connections).
+ */
+"evicted" | 
+/**
+ * The connection closed before the body was complete.
+ */
+"incomplete" | 
+/**
+ * The body did not arrive within the deadline.
+ */
+"timeout" | 
+/**
+ * No callback secret is set yet, so nothing can be verified.
+ */
+"no_secret" | 
+/**
+ * Not a JSON object, or unreadable.
+ */
+"unreadable" | 
+/**
+ * No `sign` field, or not a string.
+ */
+"sign_missing" | 
+/**
+ * The `sign` does not match: a wrong callback secret, or a forgery.
+ */
+"sign_mismatch" | 
+/**
+ * Authentic, but without an order id.
+ */
+"order_id_missing" | 
+/**
+ * Could not be stored (not acknowledged, so Meituan sends it again).
+ */
+"storage"
 /**
  * The answer to a generate request.
  */

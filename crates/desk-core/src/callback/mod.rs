@@ -21,8 +21,8 @@ use url::{Host, Url};
 
 pub use push::{send_test_push, test_order_fields, Diagnosis, TestPushOptions, TestPushReport};
 pub use receiver::{
-    start_receiver, FeedItem, FeedOutcome, ReceiverConfig, ReceiverHandle, ReceiverStatus,
-    Receivers, ACK_ERR, ACK_OK, BODY_TIMEOUT, HEADER_TIMEOUT, MAX_CONNECTIONS,
+    start_receiver, FeedItem, FeedOutcome, FeedReason, ReceiverConfig, ReceiverHandle,
+    ReceiverStatus, Receivers, ACK_ERR, ACK_OK, BODY_TIMEOUT, HEADER_TIMEOUT, MAX_CONNECTIONS,
 };
 
 /// Longest callback URL accepted (the console's own limit is not known;

@@ -93,6 +93,32 @@ pub enum FeedOutcome {
     Rejected,
 }
 
+/// Why a push was refused, as a code the screens translate (`reason`
+/// keeps the English detail for logs and the terminal).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum FeedReason {
+    BodyTooLarge,
+    /// Closed to make room for another (too many open connections).
+    Evicted,
+    /// The connection closed before the body was complete.
+    Incomplete,
+    /// The body did not arrive within the deadline.
+    Timeout,
+    /// No callback secret is set yet, so nothing can be verified.
+    NoSecret,
+    /// Not a JSON object, or unreadable.
+    Unreadable,
+    /// No `sign` field, or not a string.
+    SignMissing,
+    /// The `sign` does not match: a wrong callback secret, or a forgery.
+    SignMismatch,
+    /// Authentic, but without an order id.
+    OrderIdMissing,
+    /// Could not be stored (not acknowledged, so Meituan sends it again).
+    Storage,
+}
+
 /// One push as the live feed shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
 pub struct FeedItem {
@@ -100,7 +126,10 @@ pub struct FeedItem {
     pub seq: u32,
     pub received_at: String,
     pub outcome: FeedOutcome,
+    /// English detail, for logs and the terminal.
     pub reason: Option<String>,
+    /// Why it was refused, for the screens.
+    pub reason_code: Option<FeedReason>,
     pub order_id: Option<String>,
     /// Meituan's status code as pushed: the order query's values, 1 付款
     /// (paid), 8 完成 (completed), 9 退款或风控 (refunded or risk control)
@@ -351,6 +380,7 @@ impl Inner {
             received_at: beijing_rfc3339(self.clock.now()),
             outcome,
             reason: reason.map(str::to_owned),
+            reason_code: None,
             order_id: None,
             status: None,
             pay_price: None,
@@ -360,8 +390,10 @@ impl Inner {
         }
     }
 
-    fn reject(&self, status: StatusCode, reason: &str, bytes: usize) -> Response {
-        self.record(self.item(FeedOutcome::Rejected, Some(reason), bytes));
+    fn reject(&self, status: StatusCode, code: FeedReason, reason: &str, bytes: usize) -> Response {
+        let mut item = self.item(FeedOutcome::Rejected, Some(reason), bytes);
+        item.reason_code = Some(code);
+        self.record(item);
         reply(status, ACK_ERR)
     }
 }
@@ -390,6 +422,7 @@ async fn handle_request(inner: &Inner, conn: &Conn, request: Request<Body>) -> R
     if declared.is_some_and(|n| n > inner.max_body) {
         return inner.reject(
             StatusCode::PAYLOAD_TOO_LARGE,
+            FeedReason::BodyTooLarge,
             "body too large",
             declared.unwrap_or(0),
         );
@@ -399,11 +432,17 @@ async fn handle_request(inner: &Inner, conn: &Conn, request: Request<Body>) -> R
     let bytes = match tokio::time::timeout(inner.body_timeout, read).await {
         Ok(Ok(b)) => b,
         Ok(Err(BodyError::TooLarge)) => {
-            return inner.reject(StatusCode::PAYLOAD_TOO_LARGE, "body too large", received)
+            return inner.reject(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                FeedReason::BodyTooLarge,
+                "body too large",
+                received,
+            )
         }
         Ok(Err(BodyError::Broken)) if conn.0.evicted() => {
             return inner.reject(
                 StatusCode::SERVICE_UNAVAILABLE,
+                FeedReason::Evicted,
                 "connection closed to make room for another (too many open connections)",
                 received,
             )
@@ -411,6 +450,7 @@ async fn handle_request(inner: &Inner, conn: &Conn, request: Request<Body>) -> R
         Ok(Err(BodyError::Broken)) => {
             return inner.reject(
                 StatusCode::BAD_REQUEST,
+                FeedReason::Incomplete,
                 "connection closed before the body was complete",
                 received,
             )
@@ -420,7 +460,12 @@ async fn handle_request(inner: &Inner, conn: &Conn, request: Request<Body>) -> R
                 "body not complete within {} ms",
                 inner.body_timeout.as_millis()
             );
-            return inner.reject(StatusCode::REQUEST_TIMEOUT, &reason, received);
+            return inner.reject(
+                StatusCode::REQUEST_TIMEOUT,
+                FeedReason::Timeout,
+                &reason,
+                received,
+            );
         }
     };
     // Complete: from here on the connection is never cut off.
@@ -433,17 +478,30 @@ async fn handle_request(inner: &Inner, conn: &Conn, request: Request<Body>) -> R
     if secret.is_empty() {
         return inner.reject(
             StatusCode::BAD_REQUEST,
+            FeedReason::NoSecret,
             "no callback secret set yet",
             bytes.len(),
         );
     }
     let check = match verify_callback(secret.expose(), &bytes) {
         Ok(c) => c,
-        Err(e) => return inner.reject(StatusCode::BAD_REQUEST, &e.to_string(), bytes.len()),
+        Err(e) => {
+            return inner.reject(
+                StatusCode::BAD_REQUEST,
+                FeedReason::Unreadable,
+                &e.to_string(),
+                bytes.len(),
+            )
+        }
     };
     if !check.valid {
         let reason = check.reason.as_deref().unwrap_or("sign mismatch");
-        return inner.reject(StatusCode::BAD_REQUEST, reason, bytes.len());
+        let code = if reason == "sign mismatch" {
+            FeedReason::SignMismatch
+        } else {
+            FeedReason::SignMissing
+        };
+        return inner.reject(StatusCode::BAD_REQUEST, code, reason, bytes.len());
     }
     drop(secret);
     // The same top-level parse the signature check made, so it cannot fail
@@ -452,14 +510,29 @@ async fn handle_request(inner: &Inner, conn: &Conn, request: Request<Body>) -> R
         Ok(f) => f,
         Err(e) => {
             tracing::warn!(error = %e, "an authentic push could not be read");
-            return inner.reject(StatusCode::BAD_REQUEST, "unreadable body", bytes.len());
+            return inner.reject(
+                StatusCode::BAD_REQUEST,
+                FeedReason::Unreadable,
+                "unreadable body",
+                bytes.len(),
+            );
         }
     };
     let Some(order_id) = text_field(&fields, "orderid").filter(|s| !s.is_empty()) else {
-        return inner.reject(StatusCode::BAD_REQUEST, "orderid missing", bytes.len());
+        return inner.reject(
+            StatusCode::BAD_REQUEST,
+            FeedReason::OrderIdMissing,
+            "orderid missing",
+            bytes.len(),
+        );
     };
     let Some(key) = event_key(&bytes) else {
-        return inner.reject(StatusCode::BAD_REQUEST, "unreadable body", bytes.len());
+        return inner.reject(
+            StatusCode::BAD_REQUEST,
+            FeedReason::Unreadable,
+            "unreadable body",
+            bytes.len(),
+        );
     };
     let received_at = beijing_rfc3339(inner.clock.now());
     let row = store::callbacks::EventRow {
@@ -508,6 +581,7 @@ async fn handle_request(inner: &Inner, conn: &Conn, request: Request<Body>) -> R
             // Not acknowledged, so Meituan pushes it again later.
             inner.reject(
                 StatusCode::INTERNAL_SERVER_ERROR,
+                FeedReason::Storage,
                 "storage error",
                 bytes.len(),
             )
@@ -516,6 +590,7 @@ async fn handle_request(inner: &Inner, conn: &Conn, request: Request<Body>) -> R
             tracing::warn!(error = %e, "callback store task failed");
             inner.reject(
                 StatusCode::INTERNAL_SERVER_ERROR,
+                FeedReason::Storage,
                 "internal error",
                 bytes.len(),
             )

@@ -29,15 +29,20 @@ function placeholders(text: unknown): string[] {
 
 /** The members of `export type ErrorCode = "a" | "b"` in the generated bindings. */
 function errorCodesFromBindings(): string[] {
+  return unionFromBindings('ErrorCode')
+}
+
+/** The members of the string union `export type NAME = "a" | "b"` in the generated bindings. */
+function unionFromBindings(name: string): string[] {
   const path = join(HERE, '..', 'bindings.ts')
   expect(existsSync(path), 'src/lib/bindings.ts is missing').toBe(true)
   // Doc comments sit between the members and may hold quotes or semicolons.
   const source = readFileSync(path, 'utf8')
     .replace(/\/\*[\s\S]*?\*\//g, '')
     .replace(/^\s*\/\/.*$/gm, '')
-  const decl = source.match(/export type ErrorCode\s*=\s*((?:\|?\s*"[a-z_]+"\s*)+)/)
-  expect(decl, 'bindings.ts declares no ErrorCode').not.toBeNull()
-  return [...decl![1].matchAll(/"([a-z_]+)"/g)].map((m) => m[1])
+  const decl = source.match(new RegExp(`export type ${name}\\s*=\\s*((?:\\|?\\s*"[a-z_0-9]+"\\s*)+)`))
+  expect(decl, `bindings.ts declares no ${name}`).not.toBeNull()
+  return [...decl![1].matchAll(/"([a-z_0-9]+)"/g)].map((m) => m[1])
 }
 
 afterEach(() => setLocale('zh-CN'))
@@ -71,6 +76,20 @@ describe('message catalogues', () => {
     expect(codes).toContain('internal')
     expect(codes).toContain('quota_exhausted')
     const missing = codes.filter((c) => !zh.has(`error.${c}`) || !english.has(`error.${c}`))
+    expect(missing).toEqual([])
+  })
+})
+
+describe('codes the backend sends for the screens to word', () => {
+  const zh = leaves(zhCN)
+  const english = leaves(en)
+  it.each([
+    ['FeedReason', 'console.callback.reason', 'sign_mismatch'],
+    ['UrlWarning', 'console.callback.urlWarning', 'plain_http'],
+  ])('every %s has a sentence in both languages', (type, prefix, known) => {
+    const codes = unionFromBindings(type)
+    expect(codes).toContain(known)
+    const missing = codes.filter((c) => !zh.has(`${prefix}.${c}`) || !english.has(`${prefix}.${c}`))
     expect(missing).toEqual([])
   })
 })

@@ -276,6 +276,7 @@ describe('callback screen', () => {
       received_at: '2026-12-05T10:00:00+08:00',
       outcome: 'stored' as const,
       reason: null,
+      reason_code: null,
       order_id: `90${seq}`,
       status,
       pay_price: '88.00',
@@ -284,9 +285,21 @@ describe('callback screen', () => {
       bytes: 300,
     })
     callbackReceiverStatus.mockResolvedValue({ running: true, url: 'http://127.0.0.1:9/callback', port: 9, last_seq: 4 })
-    callbackFeed.mockResolvedValue([item(1, '1'), item(2, '8'), item(3, '9'), item(4, '42')])
+    const forged = {
+      ...item(5, ''),
+      outcome: 'rejected' as const,
+      reason: 'sign mismatch',
+      reason_code: 'sign_mismatch' as const,
+      order_id: null,
+      status: null,
+    }
+    callbackFeed.mockResolvedValue([item(1, '1'), item(2, '8'), item(3, '9'), item(4, '42'), forged])
     render(Callback)
     await waitFor(() => expect(screen.getAllByTestId('feed-status').length).toBe(4), { timeout: 5000 })
+    // A refusal is worded, never the receiver's English.
+    const reason = screen.getByTestId('feed-reason')
+    expect(reason.textContent).toContain('签名不符')
+    expect(screen.getByTestId('callback-feed').textContent).not.toContain('sign mismatch')
     const shown = screen.getAllByTestId('feed-status').map((e) => e.textContent?.trim())
     // Newest first.
     expect(shown).toEqual(['状态 42', '状态 9（已退款或风控）', '状态 8（已完成）', '状态 1（已付款）'])
