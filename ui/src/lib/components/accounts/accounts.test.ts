@@ -162,8 +162,37 @@ describe('adding a profile', () => {
     await fireEvent.input(screen.getByLabelText('名称'), { target: { value: 'x' } })
     await fireEvent.input(screen.getByLabelText('appkey'), { target: { value: 'nope' } })
     await fireEvent.submit(screen.getByTestId('add-form'))
-    expect((await screen.findByTestId('add-error')).textContent).toContain('appkey 不符合要求')
+    // Next to its field, the field marked, focus on it.
+    const error = await screen.findByTestId('add-appkey-error')
+    expect(error.textContent).toContain('appkey 不符合要求')
+    const input = screen.getByTestId('add-appkey')
+    expect(input.getAttribute('aria-invalid')).toBe('true')
+    expect(input.getAttribute('aria-describedby')).toContain('add-appkey-error')
+    expect(document.activeElement).toBe(input)
+    expect(screen.queryByTestId('add-error')).toBeNull()
     expect(screen.getByTestId('add-form')).toBeTruthy()
+  })
+
+  it('shows every empty required field at once, next to it, without asking the backend or the browser', async () => {
+    render(Accounts)
+    await fireEvent.click(await screen.findByTestId('add-profile'))
+    const form = screen.getByTestId('add-form') as HTMLFormElement
+    // No browser-native bubbles ("Fill out this field"): the form validates itself.
+    expect(form.noValidate).toBe(true)
+    await fireEvent.click(screen.getByTestId('add-server-custom'))
+    await fireEvent.submit(form)
+    for (const id of ['add-name', 'add-appkey', 'add-base-url']) {
+      expect(screen.getByTestId(`${id}-error`).textContent).toMatch(/^请填写/)
+      expect(screen.getByTestId(id).getAttribute('aria-invalid')).toBe('true')
+    }
+    expect(document.activeElement).toBe(screen.getByTestId('add-name'))
+    expect(createProfile).not.toHaveBeenCalled()
+    // Fixed fields lose their mark at the next try.
+    await fireEvent.input(screen.getByTestId('add-name'), { target: { value: '主账号' } })
+    await fireEvent.submit(form)
+    expect(screen.queryByTestId('add-name-error')).toBeNull()
+    expect(screen.getByTestId('add-name').getAttribute('aria-invalid')).toBeNull()
+    expect(screen.getByTestId('add-appkey-error')).toBeTruthy()
   })
 })
 

@@ -105,7 +105,7 @@ describe('editing a profile', () => {
     const url = within(form).getByLabelText('服务器地址') as HTMLInputElement
     await fireEvent.input(url, { target: { value: 'http://example.com' } })
     await fireEvent.click(within(form).getByTestId('edit-save'))
-    expect((await within(form).findByTestId('edit-error')).textContent).toContain('服务器地址要以')
+    expect((await within(form).findByTestId('edit-error')).textContent).toContain('服务器地址不正确')
     expect(url.value).toBe('http://example.com')
   })
 
