@@ -91,11 +91,12 @@ int_enum! {
 }
 
 int_enum! {
-    /// Legacy `businessLine`.
+    /// Legacy `businessLine` (bububa/meituan `enum/businessLine.go:9-25`;
+    /// names and the media codes are in [`crate::lines`]).
     pub enum BusinessLine {
-        /// 平台
+        /// 平台: campaigns not attributable to one line.
         Platform = 1,
-        /// 外卖/闪购 (see [`SubBusinessLine`])
+        /// 外卖/闪购/美团电商 (see [`SubBusinessLine`])
         WaimaiShangou = 2,
         /// 酒店
         Hotel = 3,
@@ -104,21 +105,26 @@ int_enum! {
         /// 地推
         Ditui = 5,
         /// 到餐
-        Daocan = 9,
+        Daocan = 6,
         /// 到综
-        Daozong = 10,
+        Daozong = 7,
     }
 }
 
 int_enum! {
-    /// Legacy `subBusinessLine` under [`BusinessLine::WaimaiShangou`].
+    /// Legacy `subBusinessLine` under [`BusinessLine::WaimaiShangou`]
+    /// (bububa/meituan `enum/businessLine.go:31-41`).
     pub enum SubBusinessLine {
         /// 外卖
         Waimai = 1,
         /// 闪购
         Shangou = 2,
-        /// 团好货
+        /// 团好货 (美团电商)
         TuanHaohuo = 3,
+        /// 拼好饭
+        Pinhaofan = 4,
+        /// 虚拟券包
+        CouponPack = 5,
     }
 }
 
@@ -218,8 +224,10 @@ mod tests {
         }
         assert_eq!(LegacyLinkType::ALL.len(), 8);
         assert_eq!(MediaLinkType::ALL.len(), 6);
-        assert_eq!(BusinessLine::from_code(9), Some(BusinessLine::Daocan));
-        assert_eq!(BusinessLine::from_code(6), None);
+        assert_eq!(BusinessLine::from_code(6), Some(BusinessLine::Daocan));
+        assert_eq!(BusinessLine::from_code(7), Some(BusinessLine::Daozong));
+        // 9 and 10 (once attributed to yzchan) are in no stored source.
+        assert_eq!(BusinessLine::from_code(9), None);
         assert_eq!(
             MediaOrderStatus::from_code(6),
             Some(MediaOrderStatus::Settled)

@@ -16,6 +16,7 @@ pub mod enums;
 pub mod error;
 pub mod http;
 pub mod legacy;
+pub mod lines;
 pub mod media;
 pub mod secret;
 pub mod sign;
@@ -28,6 +29,7 @@ pub use client::{
 };
 pub use enums::*;
 pub use error::{ApiErrorKind, Error};
+pub use lines::{LineName, OrderLine};
 pub use legacy::{
     GenerateLinkRequest, LegacyEndpoint, LegacyOrder, LinkResponse, MiniCodeRequest,
     OrderListRequest, OrderListResponse, OrderRequest, QualityScore, QualityScoreRequest,

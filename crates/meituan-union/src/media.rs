@@ -293,7 +293,25 @@ pub struct MediaOrder {
     pub act_id: Option<String>,
     #[serde(default, deserialize_with = "lenient_string")]
     pub appkey: Option<String>,
-    #[serde(default)]
+    /// Refund instant as sent (epoch s in bububa, text in dtapps; only for
+    /// lines other than 到餐/到综/酒店).
+    #[serde(default, deserialize_with = "lenient_string")]
+    pub refund_time: Option<String>,
+    /// 规格 (D `media.query_order.go@c37755e:29`).
+    #[serde(default, deserialize_with = "lenient_string")]
+    pub specification_name: Option<String>,
+    /// Items bought (团好货 and coupon packs only, D `@c37755e:53`).
+    #[serde(default, deserialize_with = "lenient_i64")]
+    pub sku_count: Option<i64>,
+    #[serde(default, deserialize_with = "lenient_string")]
+    pub city_name: Option<String>,
+    #[serde(default, deserialize_with = "lenient_i64")]
+    pub category_id: Option<i64>,
+    #[serde(default, deserialize_with = "lenient_string")]
+    pub category_name: Option<String>,
+    /// Per coupon or sub-order lines: an array, or one object as some
+    /// clients type it.
+    #[serde(default, deserialize_with = "crate::de::object_or_list")]
     pub order_detail: Vec<Map<String, Value>>,
     /// Every other field, as sent.
     #[serde(flatten)]
@@ -708,6 +726,16 @@ mod tests {
         assert_eq!(o.orders[0].status(), Some(MediaOrderStatus::Settled));
         assert_eq!(o.orders[0].order_detail.len(), 1);
         assert_eq!(o.scroll_id.as_deref(), Some("n"));
+        // bububa types orderDetail as one object; the newer fields decode.
+        let o = QueryOrderRequest::decode(json!({"code":0,"data":{"dataList":[{"orderId":"2","payTime":1,"orderDetail":{"couponStatus":"3"},"skuCount":"2","cityName":"北京","categoryId":12,"categoryName":"便利店","specificationName":"大份","refundTime":"1700000000"}]}})).unwrap();
+        let first = &o.orders[0];
+        assert_eq!(first.order_detail.len(), 1);
+        assert_eq!(first.sku_count, Some(2));
+        assert_eq!(first.city_name.as_deref(), Some("北京"));
+        assert_eq!(first.category_id, Some(12));
+        assert_eq!(first.specification_name.as_deref(), Some("大份"));
+        assert_eq!(first.refund_time.as_deref(), Some("1700000000"));
+        assert!(first.extra.get("cityName").is_none());
 
         let c = QueryCouponRequest::decode(json!({"code":0,"data":[{"couponPackDetail":{"skuViewId":"v1"},"commissionInfo":{"commissionPercent":300}}],"hasNext":true,"searchId":"s"})).unwrap();
         assert_eq!(c.coupons[0].sku_view_id().as_deref(), Some("v1"));
