@@ -54,6 +54,7 @@ const COMMANDS: &[&str] = &[
     "orders_sync_status",
     "orders_list",
     "orders_stats",
+    "orders_lines",
     "orders_export",
     "orders_reserve_percent",
     "orders_set_reserve_percent",

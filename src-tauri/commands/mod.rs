@@ -65,6 +65,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
         orders::orders_sync_status,
         orders::orders_list,
         orders::orders_stats,
+        orders::orders_lines,
         orders::orders_export,
         orders::orders_reserve_percent,
         orders::orders_set_reserve_percent,

@@ -3,7 +3,7 @@
 
 use crate::state::AppState;
 use desk_core::export::ExportFormat;
-use desk_core::orders::{self, OrderFilter, OrderPage, OrderStats};
+use desk_core::orders::{self, LineOption, OrderFilter, OrderPage, OrderStats};
 use desk_core::profiles;
 use desk_core::sync::{self, SyncOptions, SyncPlan, SyncReport, SyncStatus};
 use desk_core::{Error, IpcError};
@@ -88,6 +88,16 @@ pub fn orders_stats(
     filter: OrderFilter,
 ) -> Result<OrderStats, IpcError> {
     Ok(orders::stats(&state.store, &profile_id, &filter)?)
+}
+
+/// The business lines the profile has stored orders in, with their names.
+#[tauri::command]
+#[specta::specta]
+pub fn orders_lines(
+    state: State<'_, AppState>,
+    profile_id: String,
+) -> Result<Vec<LineOption>, IpcError> {
+    Ok(orders::lines(&state.store, &profile_id)?)
 }
 
 /// Writes the filtered orders to the exports folder; returns the file's path.

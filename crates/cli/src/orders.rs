@@ -1,4 +1,4 @@
-//! `mtu orders sync|list|stats|export`: the local order database from the
+//! `mtu orders sync|list|stats|lines|export`: the local order database from the
 //! terminal; `sync` goes through the same gateway and ledger as the app.
 
 use crate::link::Ctx;
@@ -24,6 +24,8 @@ pub enum OrdersCommand {
     List(ListArgs),
     /// Totals per sid and per day.
     Stats(FilterArgs),
+    /// The business lines of the stored orders, with their keys for --line.
+    Lines,
     /// Write the orders to a CSV (UTF-8 with BOM) or XLSX file.
     Export(ExportArgs),
 }
@@ -57,9 +59,13 @@ pub struct FilterArgs {
     /// paid, completed, refunded, cancelled, risk or settled.
     #[arg(long)]
     pub status: Option<String>,
-    /// Business line code.
+    /// A businessLine code in any generation or platform (see --line).
     #[arg(long)]
     pub business_line: Option<i32>,
+    /// One business line by key, as `mtu orders lines` shows it
+    /// (legacy:2:1, media:1:7, …).
+    #[arg(long)]
+    pub line: Option<String>,
 }
 
 impl FilterArgs {
@@ -70,6 +76,7 @@ impl FilterArgs {
             sid: self.sid.clone(),
             status: self.status.as_deref().map(OrderStatus::parse).transpose()?,
             business_line: self.business_line,
+            line: self.line.clone(),
         })
     }
 }
@@ -105,6 +112,7 @@ pub fn run(args: OrdersArgs, g: &Global) -> anyhow::Result<()> {
         }
         OrdersCommand::List(a) => list(a, g.profile(), json),
         OrdersCommand::Stats(a) => stats(a, g.profile(), json),
+        OrdersCommand::Lines => lines(g.profile(), json),
         OrdersCommand::Export(a) => export(a, g.profile(), json),
     }
 }
@@ -198,13 +206,14 @@ fn list(a: ListArgs, profile: Option<&str>, json: bool) -> anyhow::Result<()> {
     }
     for o in &page.rows {
         println!(
-            "{}\t{}\t{}\t{}\t{}\t{}",
+            "{}\t{}\t{}\t{}\t{}\t{}\t{}",
             o.order_id,
             orders::beijing_date_of(o.pay_time),
             o.sid,
             o.status.as_str(),
             format_cents(o.pay_price_cents),
-            format_cents(o.commission_cents())
+            format_cents(o.commission_cents()),
+            line_label(o)
         );
     }
     let shown = page.rows.len() as u32;
@@ -212,6 +221,36 @@ fn list(a: ListArgs, profile: Option<&str>, json: bool) -> anyhow::Result<()> {
         eprintln!("0 of {}", page.total);
     } else {
         eprintln!("{}–{} of {}", a.offset + 1, a.offset + shown, page.total);
+    }
+    Ok(())
+}
+
+/// The line's English name, or its key when no source names it.
+fn line_label(o: &orders::OrderRow) -> String {
+    match o.line() {
+        Some(l) => l
+            .name()
+            .map_or_else(|| l.key(), |n| format!("{} ({})", n.en, n.zh)),
+        None => String::new(),
+    }
+}
+
+fn lines(profile: Option<&str>, json: bool) -> anyhow::Result<()> {
+    let (store, profile_id) = open_store(profile)?;
+    let lines = orders::lines(&store, &profile_id)?;
+    if json {
+        println!("{}", serde_json::to_string(&lines)?);
+        return Ok(());
+    }
+    for l in &lines {
+        let name = match (&l.name_en, &l.name_zh) {
+            (Some(en), Some(zh)) => format!("{en} ({zh})"),
+            _ => "(not named by any public source)".to_owned(),
+        };
+        println!("{}\t{} orders\t{name}", l.key, l.orders);
+    }
+    if lines.is_empty() {
+        eprintln!("no stored orders (run `mtu orders sync` first)");
     }
     Ok(())
 }

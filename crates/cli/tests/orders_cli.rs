@@ -35,7 +35,11 @@ fn order(i: i64) -> OrderRow {
         sid: "s1".into(),
         status: OrderStatus::Paid,
         raw_status: 1,
-        business_line: Some(1),
+        // Even orders 外卖 (media 1/1), odd ones 商品超值券包 (media 1/7).
+        business_line: Some(if i % 2 == 0 { 1 } else { 7 }),
+        platform: Some(1),
+        sub_business_line: None,
+        line_key: Some(if i % 2 == 0 { "media:1:1" } else { "media:1:7" }.into()),
         act_id: Some("33".into()),
         product_name: Some("外卖".into()),
         pay_price_cents: 1000 + i,
@@ -90,6 +94,53 @@ fn list_limit_zero_shows_no_rows_only_the_count() {
     let out = mtu(home.path(), &["orders", "list", "--limit", "2"]);
     assert_eq!(ok(&out).lines().count(), 2);
     assert_eq!(String::from_utf8_lossy(&out.stderr).trim(), "1–2 of 3");
+}
+
+#[test]
+fn lines_are_named_and_filter_by_key() {
+    let home = home_with_orders(5);
+
+    let lines: Value =
+        serde_json::from_str(&ok(&mtu(home.path(), &["orders", "lines", "--json"]))).unwrap();
+    let lines = lines.as_array().unwrap();
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert_eq!(lines[0]["key"], "media:1:1");
+    assert_eq!(lines[0]["name_zh"], "外卖");
+    assert_eq!(lines[0]["orders"], 3);
+    assert_eq!(lines[1]["key"], "media:1:7");
+    assert_eq!(lines[1]["name_zh"], "商品超值券包");
+    assert_eq!(lines[1]["platform_zh"], "到家及其他");
+    assert_eq!(lines[1]["orders"], 2);
+
+    let page: Value = serde_json::from_str(&ok(&mtu(
+        home.path(),
+        &["orders", "list", "--line", "media:1:7", "--json"],
+    )))
+    .unwrap();
+    assert_eq!(page["total"], 2, "{page}");
+    assert!(page["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|r| r["line_key"] == "media:1:7"));
+
+    let text = ok(&mtu(
+        home.path(),
+        &["orders", "list", "--line", "media:1:1"],
+    ));
+    assert_eq!(text.lines().count(), 3);
+    assert!(
+        text.lines().all(|l| l.ends_with("Takeaway (外卖)")),
+        "{text}"
+    );
+
+    let bad = mtu(home.path(), &["orders", "list", "--line", "外卖"]);
+    assert!(!bad.status.success());
+    assert!(
+        String::from_utf8_lossy(&bad.stderr).contains("line"),
+        "{}",
+        String::from_utf8_lossy(&bad.stderr)
+    );
 }
 
 #[cfg(unix)]

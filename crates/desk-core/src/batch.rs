@@ -34,7 +34,79 @@ pub struct BatchDefaults {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ParsedRow {
     Ok(LinkRequest),
-    Bad { line: String, reason: String },
+    Bad {
+        line: String,
+        /// English detail, for the terminal and exports.
+        reason: String,
+        /// The same as a code the screens translate.
+        problem: RowProblem,
+    },
+}
+
+/// What is wrong with a batch row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum RowProblemKind {
+    /// The file line has no actId, skuViewId or text.
+    NoTarget,
+    /// No sid in the line and no default sid.
+    NoSid,
+    /// The type cell is not a link type (`value`).
+    BadLinkType,
+    /// The core refused a field (`field`; the screens word it as
+    /// `invalid.<field>`).
+    Invalid,
+    /// Meituan refused the call: its code (`value`) and words (`message`).
+    Api,
+}
+
+/// Why a batch row failed, as a code and its parameters (issue 19 item 3:
+/// no English developer text on the screens). Rows that failed for another
+/// reason carry only `BatchRow::error_code`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+pub struct RowProblem {
+    pub kind: RowProblemKind,
+    /// The line of the pasted text or file (from 1).
+    pub line: Option<u32>,
+    pub field: Option<String>,
+    pub value: Option<String>,
+    pub message: Option<String>,
+}
+
+impl RowProblem {
+    fn at(kind: RowProblemKind, line: usize) -> Self {
+        RowProblem {
+            kind,
+            line: u32::try_from(line).ok(),
+            field: None,
+            value: None,
+            message: None,
+        }
+    }
+
+    /// The problem an error stands for, when the screens can say more
+    /// than its code.
+    pub fn of(e: &Error) -> Option<Self> {
+        let blank = |kind| RowProblem {
+            kind,
+            line: None,
+            field: None,
+            value: None,
+            message: None,
+        };
+        match e {
+            Error::InvalidInput { field, .. } => Some(RowProblem {
+                field: Some(field.clone()),
+                ..blank(RowProblemKind::Invalid)
+            }),
+            Error::Api { code, message } => Some(RowProblem {
+                value: Some(code.clone()),
+                message: Some(message.clone()),
+                ..blank(RowProblemKind::Api)
+            }),
+            _ => None,
+        }
+    }
 }
 
 /// Reads a target cell: `act:`/`sku:`/`text:` prefixes say what it is;
@@ -184,6 +256,7 @@ pub fn parse(input: &str, defaults: &BatchDefaults) -> Result<Vec<ParsedRow>> {
             rows.push(ParsedRow::Bad {
                 line,
                 reason: format!("line {at}: no actId, skuViewId or text"),
+                problem: RowProblem::at(RowProblemKind::NoTarget, at),
             });
             continue;
         };
@@ -191,6 +264,7 @@ pub fn parse(input: &str, defaults: &BatchDefaults) -> Result<Vec<ParsedRow>> {
             rows.push(ParsedRow::Bad {
                 line,
                 reason: format!("line {at}: no sid (and no default sid)"),
+                problem: RowProblem::at(RowProblemKind::NoSid, at),
             });
             continue;
         };
@@ -201,6 +275,10 @@ pub fn parse(input: &str, defaults: &BatchDefaults) -> Result<Vec<ParsedRow>> {
                     rows.push(ParsedRow::Bad {
                         line,
                         reason: format!("line {at}: {t:?} is not a link type"),
+                        problem: RowProblem {
+                            value: Some(t.clone()),
+                            ..RowProblem::at(RowProblemKind::BadLinkType, at)
+                        },
                     });
                     continue;
                 }
@@ -310,7 +388,10 @@ pub struct BatchRow {
     pub status: RowStatus,
     pub url: Option<String>,
     pub error_code: Option<ErrorCode>,
+    /// English detail, for the terminal and exports; screens show
+    /// `problem` or `error_code` instead.
     pub error: Option<String>,
+    pub problem: Option<RowProblem>,
 }
 
 impl BatchRow {
@@ -368,10 +449,15 @@ fn prepare(profile: &Profile, rows: &[ParsedRow]) -> Result<Vec<BatchRow>> {
                         url: None,
                         error_code: None,
                         error: None,
+                        problem: None,
                     },
                     Err(e) => error_row(row_no, req, &e),
                 },
-                ParsedRow::Bad { line, reason } => BatchRow {
+                ParsedRow::Bad {
+                    line,
+                    reason,
+                    problem,
+                } => BatchRow {
                     row_no,
                     target_kind: TargetKind::Text,
                     target: line.clone(),
@@ -382,6 +468,7 @@ fn prepare(profile: &Profile, rows: &[ParsedRow]) -> Result<Vec<BatchRow>> {
                     url: None,
                     error_code: Some(ErrorCode::InvalidInput),
                     error: Some(reason.clone()),
+                    problem: Some(problem.clone()),
                 },
             }
         })
@@ -420,6 +507,7 @@ fn error_row(row_no: u32, req: &LinkRequest, e: &Error) -> BatchRow {
         url: None,
         error_code: Some(e.code()),
         error: Some(e.to_string()),
+        problem: RowProblem::of(e),
     }
 }
 
@@ -815,6 +903,26 @@ mod tests {
     }
 
     #[test]
+    fn problems_of_errors_keep_the_field_or_meituans_code() {
+        let p = RowProblem::of(&Error::invalid("sid", "contains ' '")).unwrap();
+        assert_eq!(
+            (p.kind, p.field.as_deref()),
+            (RowProblemKind::Invalid, Some("sid"))
+        );
+        let p = RowProblem::of(&Error::Api {
+            code: "1005".into(),
+            message: "参数错误".into(),
+        })
+        .unwrap();
+        assert_eq!(
+            (p.kind, p.value.as_deref(), p.message.as_deref()),
+            (RowProblemKind::Api, Some("1005"), Some("参数错误"))
+        );
+        // Codes alone say enough for the rest.
+        assert_eq!(RowProblem::of(&Error::TooFrequent), None);
+    }
+
+    #[test]
     fn parses_a_csv_with_header_bom_and_reports_bad_lines() {
         let csv = "\u{feff}actId,sid,linkType,short\n33,a,1,1\n,b,1,0\n40,c,x,0\n";
         let rows = parse(csv, &BatchDefaults::default()).unwrap();
@@ -828,6 +936,24 @@ mod tests {
         }
         assert!(matches!(&rows[1], ParsedRow::Bad { reason, .. } if reason.contains("actId")));
         assert!(matches!(&rows[2], ParsedRow::Bad { reason, .. } if reason.contains("link type")));
+        // The same as codes the screens translate, with the file's line.
+        let problems: Vec<_> = rows
+            .iter()
+            .filter_map(|r| match r {
+                ParsedRow::Bad { problem, .. } => Some(problem.clone()),
+                ParsedRow::Ok(_) => None,
+            })
+            .collect();
+        assert_eq!(
+            problems
+                .iter()
+                .map(|p| (p.kind, p.line, p.value.as_deref()))
+                .collect::<Vec<_>>(),
+            vec![
+                (RowProblemKind::NoTarget, Some(3), None),
+                (RowProblemKind::BadLinkType, Some(4), Some("x")),
+            ]
+        );
         // Tab-separated (pasted from a spreadsheet), no default sid.
         let rows = parse("33\ts1\t2\n34\n", &BatchDefaults::default()).unwrap();
         assert!(matches!(&rows[0], ParsedRow::Ok(q) if q.sid == "s1" && q.link_types == vec![2]));

@@ -7,7 +7,7 @@ use crate::clock::beijing;
 use crate::error::{Error, Result};
 use crate::store::{self, Store};
 use chrono::{NaiveDate, TimeZone};
-use meituan_union::{LegacyOrder, MediaOrder};
+use meituan_union::{LegacyOrder, MediaOrder, OrderLine};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -144,7 +144,15 @@ pub struct OrderRow {
     pub sid: String,
     pub status: OrderStatus,
     pub raw_status: i32,
+    /// Meituan's `businessLine` code, as sent.
     pub business_line: Option<i32>,
+    /// Media `platform` (1 到家及其他, 2 到店); `None` for legacy orders.
+    pub platform: Option<i32>,
+    /// Legacy `subBusinessLine` (under line 2), when one was sent.
+    pub sub_business_line: Option<i32>,
+    /// The line with its generation and platform
+    /// ([`meituan_union::OrderLine::key`]); names come from [`lines`].
+    pub line_key: Option<String>,
     pub act_id: Option<String>,
     pub product_name: Option<String>,
     #[specta(type = f64)]
@@ -163,6 +171,11 @@ pub struct OrderRow {
 }
 
 impl OrderRow {
+    /// The order's line, when Meituan sent one.
+    pub fn line(&self) -> Option<OrderLine> {
+        self.line_key.as_deref().and_then(OrderLine::parse)
+    }
+
     /// Commission of the order (CPS + CPA), before refunds.
     pub fn commission_cents(&self) -> i64 {
         self.profit_cents + self.cpa_profit_cents
@@ -241,14 +254,32 @@ pub fn from_legacy(o: &LegacyOrder) -> Result<OrderRow> {
         status,
         raw_status: i32::try_from(raw_status).unwrap_or(0),
         business_line: o.business_line_code.and_then(|b| i32::try_from(b).ok()),
+        platform: None,
+        sub_business_line: o
+            .sub_business_line_code
+            .filter(|s| *s > 0)
+            .and_then(|s| i32::try_from(s).ok()),
+        line_key: o
+            .business_line_code
+            .map(|b| OrderLine::legacy(b, o.sub_business_line_code).key()),
         act_id: o.act_id.clone().filter(|s| !s.is_empty()),
         product_name: o.product_name.clone().filter(|s| !s.is_empty()),
         raw_json: Value::Object(raw).to_string(),
     })
 }
 
+/// What a media `query_order` asked for, to place an order whose answer
+/// leaves out its platform or line.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MediaAsked {
+    /// The `platform` sent; Meituan's default when none was is 1.
+    pub platform: Option<i64>,
+    /// The only `businessLine` asked for, when the list had exactly one.
+    pub line: Option<i64>,
+}
+
 /// Normalizes one media `query_order` item.
-pub fn from_media(o: &MediaOrder) -> Result<OrderRow> {
+pub fn from_media(o: &MediaOrder, asked: MediaAsked) -> Result<OrderRow> {
     let order_id = o
         .order_id
         .clone()
@@ -265,12 +296,21 @@ pub fn from_media(o: &MediaOrder) -> Result<OrderRow> {
         6 => OrderStatus::Settled,
         _ => OrderStatus::Paid,
     };
+    // Absent `platform` means 1 (bububa model/query_order.go:10).
+    let platform = o.platform.or(asked.platform).unwrap_or(1);
+    let line = o.business_line.or(asked.line);
     let mut raw = o.extra.clone();
     let s = |v: &Option<String>| v.clone().map(Value::String);
     let n = |v: Option<i64>| v.map(Value::from);
     put(&mut raw, "orderId", Some(Value::String(order_id.clone())));
     put(&mut raw, "platform", n(o.platform));
     put(&mut raw, "businessLine", n(o.business_line));
+    put(&mut raw, "specificationName", s(&o.specification_name));
+    put(&mut raw, "skuCount", n(o.sku_count));
+    put(&mut raw, "cityName", s(&o.city_name));
+    put(&mut raw, "categoryId", n(o.category_id));
+    put(&mut raw, "categoryName", s(&o.category_name));
+    put(&mut raw, "refundTime", s(&o.refund_time));
     put(&mut raw, "payTime", n(o.pay_time));
     put(&mut raw, "payPrice", s(&o.pay_price));
     put(&mut raw, "updateTime", n(o.update_time));
@@ -306,7 +346,10 @@ pub fn from_media(o: &MediaOrder) -> Result<OrderRow> {
         sid: o.sid.clone().unwrap_or_default(),
         status,
         raw_status: i32::try_from(raw_status).unwrap_or(0),
-        business_line: o.business_line.and_then(|b| i32::try_from(b).ok()),
+        business_line: line.and_then(|b| i32::try_from(b).ok()),
+        platform: i32::try_from(platform).ok(),
+        sub_business_line: None,
+        line_key: line.map(|l| OrderLine::media(platform, l).key()),
         act_id: o.act_id.clone().filter(|s| !s.is_empty()),
         product_name: o.product_name.clone().filter(|s| !s.is_empty()),
         raw_json: Value::Object(raw).to_string(),
@@ -339,7 +382,12 @@ pub struct OrderFilter {
     pub to: Option<String>,
     pub sid: Option<String>,
     pub status: Option<OrderStatus>,
+    /// A `businessLine` code in any generation or platform (`mtu orders
+    /// --business-line`); prefer `line`.
     pub business_line: Option<i32>,
+    /// One line by its key ([`LineOption::key`]).
+    #[serde(default)]
+    pub line: Option<String>,
 }
 
 /// The filter in epoch seconds, checked.
@@ -350,6 +398,7 @@ pub struct ResolvedFilter {
     pub sid: Option<String>,
     pub status: Option<OrderStatus>,
     pub business_line: Option<i32>,
+    pub line_key: Option<String>,
 }
 
 fn parse_day(field: &str, s: &str) -> Result<NaiveDate> {
@@ -390,12 +439,28 @@ impl OrderFilter {
                 return Err(Error::invalid("to", "is before the start date"));
             }
         }
+        let line_key = match self
+            .line
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            None => None,
+            Some(key) => Some(
+                OrderLine::parse(key)
+                    .ok_or_else(|| {
+                        Error::invalid("line", "must be a line such as legacy:2:1 or media:1:7")
+                    })?
+                    .key(),
+            ),
+        };
         Ok(ResolvedFilter {
             from_s: from.map(beijing_day_start),
             to_s: to.map(|t| beijing_day_start(t) + 86_399),
             sid: self.sid.clone().filter(|s| !s.is_empty()),
             status: self.status,
             business_line: self.business_line,
+            line_key,
         })
     }
 }
@@ -464,6 +529,64 @@ pub fn stats(store: &Store, profile_id: &str, filter: &OrderFilter) -> Result<Or
     store::orders::stats(&conn, profile_id, &f)
 }
 
+/// A business line the profile has orders in, with its names.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+pub struct LineOption {
+    /// [`meituan_union::OrderLine::key`]: `legacy:2:1`, `media:1:7`.
+    pub key: String,
+    /// Media platform; `None` for legacy lines.
+    pub platform: Option<i32>,
+    /// Meituan's `businessLine` code.
+    pub code: i32,
+    pub sub: Option<i32>,
+    /// Meituan's name and ours in English, when a public source documents
+    /// the line; `None`: shown as its code.
+    pub name_zh: Option<String>,
+    pub name_en: Option<String>,
+    pub platform_zh: Option<String>,
+    pub platform_en: Option<String>,
+    /// Stored orders of the line.
+    pub orders: u32,
+}
+
+impl LineOption {
+    fn of(line: OrderLine, orders: u32) -> Self {
+        let name = line.name();
+        let platform = line
+            .platform()
+            .and_then(meituan_union::lines::platform_name);
+        LineOption {
+            key: line.key(),
+            platform: line.platform().and_then(|p| i32::try_from(p).ok()),
+            code: i32::try_from(line.code()).unwrap_or(i32::MAX),
+            sub: match line {
+                OrderLine::Legacy { sub, .. } => sub.and_then(|s| i32::try_from(s).ok()),
+                OrderLine::Media { .. } => None,
+            },
+            name_zh: name.map(|n| n.zh.to_owned()),
+            name_en: name.map(|n| n.en.to_owned()),
+            platform_zh: platform.map(|n| n.zh.to_owned()),
+            platform_en: platform.map(|n| n.en.to_owned()),
+            orders,
+        }
+    }
+}
+
+/// The lines a profile has stored orders in (platform, then code order),
+/// for the filter and for naming rows.
+pub fn lines(store: &Store, profile_id: &str) -> Result<Vec<LineOption>> {
+    let conn = store.connect()?;
+    let mut found: Vec<(OrderLine, u32)> = store::orders::line_counts(&conn, profile_id)?
+        .into_iter()
+        .filter_map(|(key, n)| OrderLine::parse(&key).map(|l| (l, n)))
+        .collect();
+    found.sort_by_key(|(l, _)| *l);
+    Ok(found
+        .into_iter()
+        .map(|(l, n)| LineOption::of(l, n))
+        .collect())
+}
+
 /// Every order matching the filter, for export (newest first).
 pub fn all(store: &Store, profile_id: &str, filter: &OrderFilter) -> Result<Vec<OrderRow>> {
     let f = filter.resolve()?;
@@ -472,14 +595,17 @@ pub fn all(store: &Store, profile_id: &str, filter: &OrderFilter) -> Result<Vec<
 }
 
 /// The columns of an order export, in order.
-pub const EXPORT_HEADERS: [&str; 14] = [
+pub const EXPORT_HEADERS: [&str; 17] = [
     "order_id",
     "pay_time",
     "mod_time",
     "sid",
     "status",
     "raw_status",
+    "platform",
     "business_line",
+    "sub_business_line",
+    "business_line_name",
     "act_id",
     "product_name",
     "pay_price",
@@ -507,8 +633,15 @@ pub fn export_cells(o: &OrderRow) -> Vec<crate::export::Cell> {
         Cell::Text(o.sid.clone()),
         Cell::Text(o.status.as_str().to_owned()),
         Cell::Int(i64::from(o.raw_status)),
+        o.platform.map_or(Cell::Empty, |p| Cell::Int(i64::from(p))),
         o.business_line
             .map_or(Cell::Empty, |b| Cell::Int(i64::from(b))),
+        o.sub_business_line
+            .map_or(Cell::Empty, |b| Cell::Int(i64::from(b))),
+        // Meituan's own (Chinese) name; empty when no source names the line.
+        o.line()
+            .and_then(|l| l.name())
+            .map_or(Cell::Empty, |n| Cell::Text(n.zh.to_owned())),
         o.act_id.clone().map_or(Cell::Empty, Cell::Text),
         o.product_name.clone().map_or(Cell::Empty, Cell::Text),
         Cell::Money(o.pay_price_cents),
@@ -584,6 +717,99 @@ mod tests {
         );
         let raw: Value = serde_json::from_str(&row.raw_json).unwrap();
         assert_eq!(raw["payprice"], "30.50");
+        // Line 2 without a sub-line.
+        assert_eq!(row.line_key.as_deref(), Some("legacy:2"));
+        assert_eq!(row.platform, None);
+        let mut sub = base.clone();
+        sub.sub_business_line_code = Some(3);
+        let row = from_legacy(&sub).unwrap();
+        assert_eq!(row.line_key.as_deref(), Some("legacy:2:3"));
+        assert_eq!(
+            row.line().and_then(|l| l.name()).map(|n| n.zh),
+            Some("团好货")
+        );
+    }
+
+    #[test]
+    fn media_lines_keep_their_platform_and_the_question_fills_gaps() {
+        let order = |v: Value| -> MediaOrder { serde_json::from_value(v).unwrap() };
+        let base = serde_json::json!({"orderId": "9", "payTime": 1700000000});
+        // As sent: 到家 4 is 团好货 (legacy 4 would be 优选).
+        let mut v = base.clone();
+        v["platform"] = 1.into();
+        v["businessLine"] = 4.into();
+        let row = from_media(&order(v), MediaAsked::default()).unwrap();
+        assert_eq!(row.line_key.as_deref(), Some("media:1:4"));
+        assert_eq!(
+            row.line().and_then(|l| l.name()).map(|n| n.zh),
+            Some("团好货")
+        );
+        // 到店 1 is 到餐.
+        let mut v = base.clone();
+        v["platform"] = 2.into();
+        v["businessLine"] = 1.into();
+        let row = from_media(&order(v), MediaAsked::default()).unwrap();
+        assert_eq!(row.line_key.as_deref(), Some("media:2:1"));
+        // No platform in the answer: the one asked for, else Meituan's default 1.
+        let mut v = base.clone();
+        v["businessLine"] = 2.into();
+        let asked = MediaAsked {
+            platform: Some(2),
+            line: None,
+        };
+        assert_eq!(
+            from_media(&order(v.clone()), asked)
+                .unwrap()
+                .line_key
+                .as_deref(),
+            Some("media:2:2")
+        );
+        assert_eq!(
+            from_media(&order(v), MediaAsked::default())
+                .unwrap()
+                .platform,
+            Some(1)
+        );
+        // No line in the answer to a question for 券包 alone: it is 券包.
+        let asked = MediaAsked {
+            platform: Some(1),
+            line: Some(7),
+        };
+        let row = from_media(&order(base.clone()), asked).unwrap();
+        assert_eq!(row.line_key.as_deref(), Some("media:1:7"));
+        // Nothing known: no line.
+        let row = from_media(&order(base), MediaAsked::default()).unwrap();
+        assert_eq!(row.line_key, None);
+        // Fields newer clients document are kept for export and detail.
+        let row = from_media(
+            &order(serde_json::json!({"orderId": "8", "payTime": 1700000000,
+                "platform": 1, "businessLine": 7, "skuCount": 3, "cityName": "北京"})),
+            MediaAsked::default(),
+        )
+        .unwrap();
+        let raw: Value = serde_json::from_str(&row.raw_json).unwrap();
+        assert_eq!(raw["skuCount"], 3);
+        assert_eq!(raw["cityName"], "北京");
+    }
+
+    #[test]
+    fn a_line_filter_needs_a_line_key() {
+        let f = OrderFilter {
+            line: Some(" media:1:7 ".into()),
+            ..Default::default()
+        };
+        assert_eq!(f.resolve().unwrap().line_key.as_deref(), Some("media:1:7"));
+        for bad in ["7", "外卖", "media:1", "legacy:2:0"] {
+            let f = OrderFilter {
+                line: Some(bad.into()),
+                ..Default::default()
+            };
+            let err = f.resolve().unwrap_err();
+            assert!(
+                matches!(&err, Error::InvalidInput { field, .. } if field == "line"),
+                "{bad}: {err:?}"
+            );
+        }
     }
 
     #[test]
@@ -600,7 +826,7 @@ mod tests {
                 "profit": "0.60", "status": code, "updateTime": 1700000500
             }))
             .unwrap();
-            let row = from_media(&o).unwrap();
+            let row = from_media(&o, MediaAsked::default()).unwrap();
             assert_eq!(row.status, st);
             assert_eq!(row.mod_time, 1_700_000_500);
             assert_eq!(row.commission_cents(), 60);

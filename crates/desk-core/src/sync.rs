@@ -2,7 +2,9 @@
 //!
 //! Legacy: `/api/orderList` by modification time (queryTimeType 2) in windows
 //! of at most one day, 100 per page, for each business line (the endpoint
-//! needs one). Media: `query_order` by update time with scroll paging. Every
+//! needs one). Media: `query_order` by update time with scroll paging, once
+//! for each of [`meituan_union::lines::MEDIA_ORDER_PASSES`] (到家 without a
+//! line list, which leaves out 商品超值券包; 到家 券包 alone; 到店). Every
 //! page is one call through the gateway (so the quota ledger counts it), and
 //! its orders are upserted in the same transaction that moves the cursor to
 //! the next page: a sync killed anywhere resumes at the first page it had
@@ -19,6 +21,7 @@ use crate::orders::{self, UpsertCounts};
 use crate::profiles::{Generation, Profile};
 use crate::store::sync::{RunCursor, SyncState};
 use crate::store::{self, Store};
+use meituan_union::lines::MEDIA_ORDER_PASSES;
 use meituan_union::{BusinessLine, OrderListRequest, QueryOrderRequest, QueryTimeType, SearchType};
 use serde::{Deserialize, Serialize};
 
@@ -144,7 +147,7 @@ pub fn legacy_lines() -> &'static [BusinessLine] {
 fn lines_per_window(generation: Generation) -> u32 {
     match generation {
         Generation::Legacy => legacy_lines().len() as u32,
-        Generation::Media => 1,
+        Generation::Media => MEDIA_ORDER_PASSES.len() as u32,
     }
 }
 
@@ -203,16 +206,15 @@ fn run_for(
 fn min_calls_left(run: &RunCursor, generation: Generation) -> u32 {
     let lines = lines_per_window(generation);
     let windows_left = windows_between(run.window_start, run.to);
-    match generation {
-        Generation::Legacy => {
-            let in_window = lines.saturating_sub(run.line_index)
-                + run
-                    .total_pages
-                    .map_or(0, |t| t.saturating_sub(run.next_page));
-            windows_left.saturating_sub(1) * lines + in_window
-        }
-        Generation::Media => windows_left,
-    }
+    let more_pages = match generation {
+        Generation::Legacy => run
+            .total_pages
+            .map_or(0, |t| t.saturating_sub(run.next_page)),
+        // Scroll paging tells no total.
+        Generation::Media => 0,
+    };
+    let in_window = lines.saturating_sub(run.line_index) + more_pages;
+    windows_left.saturating_sub(1) * lines + in_window
 }
 
 /// The estimate and quota check shown before a sync.
@@ -691,6 +693,8 @@ async fn fetch_page(
             }
         }
         Generation::Media => {
+            let (platform, lines) =
+                MEDIA_ORDER_PASSES[(run.line_index as usize).min(MEDIA_ORDER_PASSES.len() - 1)];
             let mut req = QueryOrderRequest::window(
                 run.window_start,
                 window_end,
@@ -698,10 +702,19 @@ async fn fetch_page(
                 SearchType::Scroll,
                 PAGE_LIMIT,
             );
+            req.platform = Some(platform);
+            req.business_line = lines.to_vec();
             req.scroll_id = run.scroll_id.clone();
             let answer = api.media(profile, &req).await?;
+            let asked = orders::MediaAsked {
+                platform: Some(platform.code()),
+                line: match lines {
+                    [only] => Some(*only),
+                    _ => None,
+                },
+            };
             for o in &answer.orders {
-                match orders::from_media(o) {
+                match orders::from_media(o, asked) {
                     Ok(r) => rows.push(r),
                     Err(e) => {
                         tracing::warn!(error = %e, "skipped an unreadable order");
@@ -713,7 +726,11 @@ async fn fetch_page(
                 Some(after) => next.scroll_id = after.scroll_id,
                 None => {
                     next.scroll_id = None;
-                    next.window_start = run.window_start + WINDOW_SECS;
+                    next.line_index = run.line_index + 1;
+                    if next.line_index as usize >= MEDIA_ORDER_PASSES.len() {
+                        next.line_index = 0;
+                        next.window_start = run.window_start + WINDOW_SECS;
+                    }
                 }
             }
         }
@@ -770,7 +787,11 @@ mod tests {
         assert_eq!(run.to, now);
         assert_eq!(windows_between(run.from, run.to), 2);
         assert_eq!(min_calls_left(&run, Generation::Legacy), 14);
-        assert_eq!(min_calls_left(&run, Generation::Media), 2);
+        // Media: three questions per window (到家, 到家 券包, 到店).
+        assert_eq!(min_calls_left(&run, Generation::Media), 6);
+        let mut media_mid = run.clone();
+        media_mid.line_index = 2;
+        assert_eq!(min_calls_left(&media_mid, Generation::Media), 4);
         let mut mid = run.clone();
         mid.line_index = 3;
         mid.next_page = 2;

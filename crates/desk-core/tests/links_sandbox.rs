@@ -282,6 +282,10 @@ async fn batch_plans_runs_resumes_and_repeats_for_free() {
         .all(|r| r.url.as_deref().is_some_and(|u| !u.is_empty())));
     let bad = rows.iter().find(|r| r.status == RowStatus::Error).unwrap();
     assert_eq!(bad.error_code, Some(ErrorCode::InvalidInput));
+    // Stored with the code and field the screens translate.
+    let problem = bad.problem.as_ref().expect("a problem code");
+    assert_eq!(problem.kind, batch::RowProblemKind::Invalid);
+    assert_eq!(problem.field.as_deref(), Some("target"));
 
     // Running it again does nothing; the same list again costs 0 calls.
     let again = batch::run(h.api.clone(), &h.profile, b.id, 3, None)

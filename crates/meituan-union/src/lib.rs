@@ -29,12 +29,12 @@ pub use client::{
 };
 pub use enums::*;
 pub use error::{ApiErrorKind, Error};
-pub use lines::{LineName, OrderLine};
 pub use legacy::{
     GenerateLinkRequest, LegacyEndpoint, LegacyOrder, LinkResponse, MiniCodeRequest,
     OrderListRequest, OrderListResponse, OrderRequest, QualityScore, QualityScoreRequest,
     QualityScoreResponse,
 };
+pub use lines::{LineName, OrderLine};
 pub use media::{
     Coupon, MediaEndpoint, MediaOrder, QueryCouponRequest, QueryCouponResponse, QueryOrderRequest,
     QueryOrderResponse, ReferralLinkRequest, ReferralLinkResponse,

@@ -49,23 +49,47 @@ const fn name(zh: &'static str, en: &'static str, source: &'static str) -> LineN
 /// Legacy lines: `(businessLine, subBusinessLine, name)`.
 const LEGACY: &[(i64, Option<i64>, LineName)] = &[
     (1, None, name("平台", "Platform-wide campaigns", B_LEGACY)),
-    (2, None, name("外卖/闪购", "Takeaway / Flash delivery", B_LEGACY)),
+    (
+        2,
+        None,
+        name("外卖/闪购", "Takeaway / Flash delivery", B_LEGACY),
+    ),
     (2, Some(1), name("外卖", "Takeaway", B_LEGACY)),
     (2, Some(2), name("闪购", "Flash delivery", B_LEGACY)),
-    (2, Some(3), name("团好货", "Tuanhaohuo (e-commerce)", B_LEGACY)),
-    (2, Some(4), name("拼好饭", "Pinhaofan (group meals)", B_LEGACY)),
-    (2, Some(5), name("虚拟券包", "Virtual coupon packs", B_LEGACY)),
+    (
+        2,
+        Some(3),
+        name("团好货", "Tuanhaohuo (e-commerce)", B_LEGACY),
+    ),
+    (
+        2,
+        Some(4),
+        name("拼好饭", "Pinhaofan (group meals)", B_LEGACY),
+    ),
+    (
+        2,
+        Some(5),
+        name("虚拟券包", "Virtual coupon packs", B_LEGACY),
+    ),
     (3, None, name("酒店", "Hotels", B_LEGACY)),
     (4, None, name("优选", "Meituan Select", B_LEGACY)),
     (5, None, name("地推", "Offline promotion", B_LEGACY)),
     (6, None, name("到餐", "Dining in store", B_LEGACY)),
-    (7, None, name("到综", "Leisure & services in store", B_LEGACY)),
+    (
+        7,
+        None,
+        name("到综", "Leisure & services in store", B_LEGACY),
+    ),
 ];
 
 /// Media lines: `(platform, businessLine, name)`.
 const MEDIA: &[(i64, i64, LineName)] = &[
     (1, 1, name("外卖", "Takeaway", D_MEDIA)),
-    (1, 2, name("闪购红包", "Flash-delivery red packets", D_MEDIA)),
+    (
+        1,
+        2,
+        name("闪购红包", "Flash-delivery red packets", D_MEDIA),
+    ),
     (1, 3, name("酒旅", "Hotels & travel", D_MEDIA)),
     (1, 4, name("团好货", "Tuanhaohuo (e-commerce)", D_MEDIA)),
     (1, 5, name("医药", "Pharmacy", D_MEDIA)),
@@ -186,7 +210,10 @@ impl OrderLine {
     /// Every documented line of one generation.
     pub fn known(media: bool) -> Vec<OrderLine> {
         if media {
-            MEDIA.iter().map(|(p, l, _)| OrderLine::media(*p, *l)).collect()
+            MEDIA
+                .iter()
+                .map(|(p, l, _)| OrderLine::media(*p, *l))
+                .collect()
         } else {
             LEGACY
                 .iter()

@@ -452,6 +452,17 @@ async ordersStats(profileId: string, filter: OrderFilter) : Promise<Result<Order
 }
 },
 /**
+ * The business lines the profile has stored orders in, with their names.
+ */
+async ordersLines(profileId: string) : Promise<Result<LineOption[], IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("orders_lines", { profileId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
  * Writes the filtered orders to the exports folder; returns the file's path.
  */
 async ordersExport(profileId: string, filter: OrderFilter, format: ExportFormat) : Promise<Result<string, IpcError>> {
@@ -710,7 +721,12 @@ interrupted: boolean }
 /**
  * One row of a batch.
  */
-export type BatchRow = { row_no: number; target_kind: TargetKind; target: string; sid: string; link_types: number[]; short_link: boolean; status: RowStatus; url: string | null; error_code: ErrorCode | null; error: string | null }
+export type BatchRow = { row_no: number; target_kind: TargetKind; target: string; sid: string; link_types: number[]; short_link: boolean; status: RowStatus; url: string | null; error_code: ErrorCode | null; 
+/**
+ * English detail, for the terminal and exports; screens show
+ * `problem` or `error_code` instead.
+ */
+error: string | null; problem: RowProblem | null }
 /**
  * A stored batch.
  */
@@ -1070,6 +1086,31 @@ act_id: string | null;
  */
 link_type: number | null }
 /**
+ * A business line the profile has orders in, with its names.
+ */
+export type LineOption = { 
+/**
+ * [`meituan_union::OrderLine::key`]: `legacy:2:1`, `media:1:7`.
+ */
+key: string; 
+/**
+ * Media platform; `None` for legacy lines.
+ */
+platform: number | null; 
+/**
+ * Meituan's `businessLine` code.
+ */
+code: number; sub: number | null; 
+/**
+ * Meituan's name and ours in English, when a public source documents
+ * the line; `None`: shown as its code.
+ */
+name_zh: string | null; name_en: string | null; platform_zh: string | null; platform_en: string | null; 
+/**
+ * Stored orders of the line.
+ */
+orders: number }
+/**
  * A link in the library.
  */
 export type LinkEntry = { id: number; target_kind: TargetKind; target: string; sid: string; link_types: number[]; short_link: boolean; 
@@ -1127,7 +1168,16 @@ export type OrderFilter = {
 /**
  * `YYYY-MM-DD`, Beijing.
  */
-from: string | null; to: string | null; sid: string | null; status: OrderStatus | null; business_line: number | null }
+from: string | null; to: string | null; sid: string | null; status: OrderStatus | null; 
+/**
+ * A `businessLine` code in any generation or platform (`mtu orders
+ * --business-line`); prefer `line`.
+ */
+business_line: number | null; 
+/**
+ * One line by its key ([`LineOption::key`]).
+ */
+line?: string | null }
 /**
  * One page of the table.
  */
@@ -1143,7 +1193,24 @@ export type OrderRow = { order_id: string;
 /**
  * Epoch seconds.
  */
-pay_time: number; mod_time: number; sid: string; status: OrderStatus; raw_status: number; business_line: number | null; act_id: string | null; product_name: string | null; pay_price_cents: number; profit_cents: number; cpa_profit_cents: number; refund_price_cents: number; refund_profit_cents: number }
+pay_time: number; mod_time: number; sid: string; status: OrderStatus; raw_status: number; 
+/**
+ * Meituan's `businessLine` code, as sent.
+ */
+business_line: number | null; 
+/**
+ * Media `platform` (1 到家及其他, 2 到店); `None` for legacy orders.
+ */
+platform: number | null; 
+/**
+ * Legacy `subBusinessLine` (under line 2), when one was sent.
+ */
+sub_business_line: number | null; 
+/**
+ * The line with its generation and platform
+ * ([`meituan_union::OrderLine::key`]); names come from [`lines`].
+ */
+line_key: string | null; act_id: string | null; product_name: string | null; pay_price_cents: number; profit_cents: number; cpa_profit_cents: number; refund_price_cents: number; refund_profit_cents: number }
 export type OrderStats = { total: Totals; by_sid: Totals[]; 
 /**
  * Oldest day first.
@@ -1241,6 +1308,41 @@ export type RequestStatus =
  * Waiting for Meituan's answer.
  */
 "filed" | "granted" | "refused"
+/**
+ * Why a batch row failed, as a code and its parameters (issue 19 item 3:
+ * no English developer text on the screens). Rows that failed for another
+ * reason carry only `BatchRow::error_code`.
+ */
+export type RowProblem = { kind: RowProblemKind; 
+/**
+ * The line of the pasted text or file (from 1).
+ */
+line: number | null; field: string | null; value: string | null; message: string | null }
+/**
+ * What is wrong with a batch row.
+ */
+export type RowProblemKind = 
+/**
+ * The file line has no actId, skuViewId or text.
+ */
+"no_target" | 
+/**
+ * No sid in the line and no default sid.
+ */
+"no_sid" | 
+/**
+ * The type cell is not a link type (`value`).
+ */
+"bad_link_type" | 
+/**
+ * The core refused a field (`field`; the screens word it as
+ * `invalid.<field>`).
+ */
+"invalid" | 
+/**
+ * Meituan refused the call: its code (`value`) and words (`message`).
+ */
+"api"
 /**
  * A row's state.
  */

@@ -122,6 +122,7 @@ export const syncOrders = unwrapped(commands.ordersSync)
 export const syncStatus = unwrapped(commands.ordersSyncStatus)
 export const listOrders = unwrapped(commands.ordersList)
 export const orderStats = unwrapped(commands.ordersStats)
+export const orderLines = unwrapped(commands.ordersLines)
 export const exportOrders = unwrapped(commands.ordersExport)
 
 // ---------------------------------------------------------------------------

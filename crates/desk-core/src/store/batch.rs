@@ -1,6 +1,6 @@
 //! Queries for `link_batches` and `link_batch_rows`.
 
-use crate::batch::{BatchCounts, BatchRow, BatchSummary, RowStatus};
+use crate::batch::{BatchCounts, BatchRow, BatchSummary, RowProblem, RowStatus};
 use crate::error::{Error, ErrorCode, Result};
 use crate::links::{parse_types, types_text, TargetKind};
 use rusqlite::{params, Connection, OptionalExtension, Row};
@@ -32,8 +32,8 @@ fn code_of(s: &str) -> Option<ErrorCode> {
 pub fn insert_row(conn: &Connection, batch_id: u32, r: &BatchRow) -> Result<()> {
     conn.execute(
         "INSERT INTO link_batch_rows (batch_id, row_no, target_kind, target, sid, link_types,
-                short_link, status, url, error_code, error)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                short_link, status, url, error_code, error, problem)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
         params![
             batch_id,
             r.row_no,
@@ -45,7 +45,8 @@ pub fn insert_row(conn: &Connection, batch_id: u32, r: &BatchRow) -> Result<()> 
             r.status.as_str(),
             r.url,
             r.error_code.map(code_str),
-            r.error
+            r.error,
+            problem_text(r.problem.as_ref())
         ],
     )?;
     Ok(())
@@ -61,7 +62,8 @@ pub fn finish_row(
     error: Option<&Error>,
 ) -> Result<()> {
     conn.execute(
-        "UPDATE link_batch_rows SET status = ?3, url = ?4, error_code = ?5, error = ?6
+        "UPDATE link_batch_rows SET status = ?3, url = ?4, error_code = ?5, error = ?6,
+                problem = ?7
          WHERE batch_id = ?1 AND row_no = ?2",
         params![
             batch_id,
@@ -69,7 +71,8 @@ pub fn finish_row(
             status.as_str(),
             url,
             error.map(|e| code_str(e.code())),
-            error.map(|e| e.to_string())
+            error.map(|e| e.to_string()),
+            problem_text(error.and_then(RowProblem::of).as_ref())
         ],
     )?;
     Ok(())
@@ -80,7 +83,8 @@ pub fn finish_row(
 pub fn reset_errors(conn: &Connection, batch_id: u32, codes: &[ErrorCode]) -> Result<u32> {
     let mut n = 0;
     let mut stmt = conn.prepare_cached(
-        "UPDATE link_batch_rows SET status = 'pending', url = NULL, error_code = NULL, error = NULL
+        "UPDATE link_batch_rows SET status = 'pending', url = NULL, error_code = NULL, error = NULL,
+                problem = NULL
          WHERE batch_id = ?1 AND status = 'error' AND error_code = ?2",
     )?;
     for code in codes {
@@ -89,8 +93,12 @@ pub fn reset_errors(conn: &Connection, batch_id: u32, codes: &[ErrorCode]) -> Re
     Ok(n as u32)
 }
 
-const COLUMNS: &str =
-    "row_no, target_kind, target, sid, link_types, short_link, status, url, error_code, error";
+const COLUMNS: &str = "row_no, target_kind, target, sid, link_types, short_link, status, url,
+    error_code, error, problem";
+
+fn problem_text(p: Option<&RowProblem>) -> Option<String> {
+    p.and_then(|p| serde_json::to_string(p).ok())
+}
 
 fn read(r: &Row<'_>) -> rusqlite::Result<BatchRow> {
     let kind: String = r.get(1)?;
@@ -108,6 +116,9 @@ fn read(r: &Row<'_>) -> rusqlite::Result<BatchRow> {
         url: r.get(7)?,
         error_code: code.as_deref().and_then(code_of),
         error: r.get(9)?,
+        problem: r
+            .get::<_, Option<String>>(10)?
+            .and_then(|t| serde_json::from_str(&t).ok()),
     })
 }
 

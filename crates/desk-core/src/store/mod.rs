@@ -34,6 +34,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0008_order_month_counts.sql"),
     include_str!("../../migrations/0009_sync_leases.sql"),
     include_str!("../../migrations/0010_auth_checked.sql"),
+    include_str!("../../migrations/0011_order_lines.sql"),
+    include_str!("../../migrations/0012_batch_row_problems.sql"),
 ];
 
 /// How long a writer waits for another (the GUI and `mtu` share the file).
@@ -330,6 +332,77 @@ mod tests {
                 ("a".to_owned(), None),
                 ("b".to_owned(), stamp.clone()),
                 ("c".to_owned(), stamp)
+            ]
+        );
+    }
+
+    /// Migration 11 on a database of schema 10: each stored order gets its
+    /// generation's line key from the order as Meituan sent it.
+    #[test]
+    fn migration_11_keys_stored_orders_by_generation_and_platform() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        for sql in &MIGRATIONS[..10] {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.pragma_update(None, "user_version", 10).unwrap();
+        conn.execute(
+            "INSERT INTO profiles (id, name, appkey, generation, base_url, sandbox, tier, auth_status, created_at)
+             VALUES ('p', 'p', 'k', 'legacy', 'https://openapi.meituan.com', 0, '2000', 'open',
+                     '2026-12-01T10:00:00+08:00')",
+            [],
+        )
+        .unwrap();
+        let orders = [
+            (
+                "l1",
+                Some(2),
+                r#"{"orderid":"l1","businessLine":2,"subBusinessLine":1}"#,
+            ),
+            (
+                "l2",
+                Some(4),
+                r#"{"orderid":"l2","businessLine":4,"subBusinessLine":0}"#,
+            ),
+            (
+                "m1",
+                Some(4),
+                r#"{"orderId":"m1","platform":1,"businessLine":4}"#,
+            ),
+            (
+                "m2",
+                Some(1),
+                r#"{"orderId":"m2","platform":2,"businessLine":1}"#,
+            ),
+            ("m3", Some(7), r#"{"orderId":"m3","businessLine":7}"#),
+            ("m4", None, r#"{"orderId":"m4"}"#),
+        ];
+        for (id, line, raw) in orders {
+            conn.execute(
+                "INSERT INTO orders (profile_id, order_id, pay_time, mod_time, status, raw_status,
+                        business_line, pay_price_cents, profit_cents, raw_json, pay_day)
+                 VALUES ('p', ?1, 0, 0, 'paid', 1, ?2, 0, 0, ?3, '1970-01-01')",
+                rusqlite::params![id, line, raw],
+            )
+            .unwrap();
+        }
+        migrate(&mut conn).unwrap();
+        let keys: Vec<(String, Option<String>)> = conn
+            .prepare("SELECT order_id, line_key FROM orders ORDER BY order_id")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        let want = |id: &str, key: Option<&str>| (id.to_owned(), key.map(str::to_owned));
+        assert_eq!(
+            keys,
+            vec![
+                want("l1", Some("legacy:2:1")),
+                want("l2", Some("legacy:4")),
+                want("m1", Some("media:1:4")),
+                want("m2", Some("media:2:1")),
+                want("m3", Some("media:1:7")),
+                want("m4", None),
             ]
         );
     }

@@ -12,13 +12,15 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 pub fn upsert(conn: &Connection, profile_id: &str, rows: &[OrderRow]) -> Result<UpsertCounts> {
     let mut counts = UpsertCounts::default();
     let mut existing = conn.prepare_cached(
-        "SELECT mod_time, raw_status, raw_json FROM orders WHERE profile_id = ?1 AND order_id = ?2",
+        "SELECT mod_time, line_key, raw_json FROM orders WHERE profile_id = ?1 AND order_id = ?2",
     )?;
     let mut write = conn.prepare_cached(
         "INSERT INTO orders (profile_id, order_id, pay_time, mod_time, sid, status, raw_status,
                 business_line, act_id, product_name, pay_price_cents, profit_cents,
-                cpa_profit_cents, refund_price_cents, refund_profit_cents, raw_json, pay_day)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
+                cpa_profit_cents, refund_price_cents, refund_profit_cents, raw_json, pay_day,
+                platform, sub_business_line, line_key)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
+                 ?18, ?19, ?20)
          ON CONFLICT(profile_id, order_id) DO UPDATE SET
                 pay_time = excluded.pay_time, mod_time = excluded.mod_time, sid = excluded.sid,
                 status = excluded.status, raw_status = excluded.raw_status,
@@ -27,10 +29,12 @@ pub fn upsert(conn: &Connection, profile_id: &str, rows: &[OrderRow]) -> Result<
                 profit_cents = excluded.profit_cents, cpa_profit_cents = excluded.cpa_profit_cents,
                 refund_price_cents = excluded.refund_price_cents,
                 refund_profit_cents = excluded.refund_profit_cents,
-                raw_json = excluded.raw_json, pay_day = excluded.pay_day",
+                raw_json = excluded.raw_json, pay_day = excluded.pay_day,
+                platform = excluded.platform, sub_business_line = excluded.sub_business_line,
+                line_key = excluded.line_key",
     )?;
     for o in rows {
-        let before: Option<(i64, i64, String)> = existing
+        let before: Option<(i64, Option<String>, String)> = existing
             .query_row(params![profile_id, o.order_id], |r| {
                 Ok((r.get(0)?, r.get(1)?, r.get(2)?))
             })
@@ -42,7 +46,9 @@ pub fn upsert(conn: &Connection, profile_id: &str, rows: &[OrderRow]) -> Result<
                 counts.unchanged += 1;
                 continue;
             }
-            Some((_, _, raw)) if raw == o.raw_json => {
+            // Unchanged, unless the line key is new (an order stored before
+            // keys existed, or placed by a different question).
+            Some((_, key, raw)) if raw == o.raw_json && key == o.line_key => {
                 counts.unchanged += 1;
                 continue;
             }
@@ -67,9 +73,22 @@ pub fn upsert(conn: &Connection, profile_id: &str, rows: &[OrderRow]) -> Result<
             o.refund_profit_cents,
             o.raw_json,
             beijing_date_of(o.pay_time),
+            o.platform,
+            o.sub_business_line,
+            o.line_key,
         ])?;
     }
     Ok(counts)
+}
+
+/// Stored orders per line key (orders without a line left out).
+pub fn line_counts(conn: &Connection, profile_id: &str) -> Result<Vec<(String, u32)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT line_key, count(*) FROM orders
+         WHERE profile_id = ?1 AND line_key IS NOT NULL GROUP BY line_key",
+    )?;
+    let rows = stmt.query_map(params![profile_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
 
 fn where_clause(profile_id: &str, f: &ResolvedFilter) -> (String, Vec<SqlValue>) {
@@ -95,6 +114,10 @@ fn where_clause(profile_id: &str, f: &ResolvedFilter) -> (String, Vec<SqlValue>)
         sql.push_str(" AND business_line = ?");
         args.push(SqlValue::Integer(i64::from(bl)));
     }
+    if let Some(key) = &f.line_key {
+        sql.push_str(" AND line_key = ?");
+        args.push(SqlValue::Text(key.clone()));
+    }
     (sql, args)
 }
 
@@ -117,6 +140,9 @@ fn read_row(r: &Row<'_>) -> rusqlite::Result<OrderRow> {
         status: OrderStatus::parse(&status).unwrap_or(OrderStatus::Paid),
         raw_status: r.get(5)?,
         business_line: r.get(6)?,
+        platform: r.get(15)?,
+        sub_business_line: r.get(16)?,
+        line_key: r.get(17)?,
         act_id: r.get(7)?,
         product_name: r.get(8)?,
         pay_price_cents: r.get(9)?,
@@ -142,7 +168,8 @@ pub fn page(
     let mut stmt = conn.prepare(&format!(
         "SELECT order_id, pay_time, mod_time, sid, status, raw_status, business_line, act_id,
                 product_name, pay_price_cents, profit_cents, cpa_profit_cents,
-                refund_price_cents, refund_profit_cents, raw_json
+                refund_price_cents, refund_profit_cents, raw_json,
+                platform, sub_business_line, line_key
          FROM orders WHERE {w} ORDER BY pay_time DESC, order_id DESC LIMIT ? OFFSET ?"
     ))?;
     let rows = stmt.query_map(rusqlite::params_from_iter(args), read_row)?;

@@ -86,6 +86,7 @@ describe('codes the backend sends for the screens to word', () => {
   it.each([
     ['FeedReason', 'console.callback.reason', 'sign_mismatch'],
     ['UrlWarning', 'console.callback.urlWarning', 'plain_http'],
+    ['RowProblemKind', 'links.batch.problem', 'no_sid'],
   ])('every %s has a sentence in both languages', (type, prefix, known) => {
     const codes = unionFromBindings(type)
     expect(codes).toContain(known)

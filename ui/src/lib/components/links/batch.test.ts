@@ -29,6 +29,7 @@ const row = (row_no: number, status: BatchRow['status']): BatchRow => ({
   url: status === 'done' ? `https://sandbox.invalid/${row_no}` : null,
   error_code: status === 'error' ? 'http' : null,
   error: status === 'error' ? 'the server answered HTTP 503' : null,
+  problem: null,
 })
 const plan = (pending: number, calls: number, remaining = 100): BatchPlan => ({
   counts: counts({ pending }),
@@ -90,5 +91,35 @@ describe('batch panel', () => {
     expect(screen.getByTestId('batch-plan-text').textContent).toContain('需要 1 次调用')
     expect(screen.queryByTestId('batch-retry')).toBeNull()
     expect((screen.getByTestId('batch-run') as HTMLButtonElement).disabled).toBe(false)
+  })
+
+  it('words every row error from its code in both languages, never the English detail', async () => {
+    api.planBatch.mockResolvedValue(plan(0, 0))
+    const failed = (over: Partial<BatchRow>): BatchRow => ({ ...row(1, 'error'), error: 'line 2: no sid (and no default sid)', ...over })
+    const problem = (kind: NonNullable<BatchRow['problem']>['kind'], p: Partial<NonNullable<BatchRow['problem']>> = {}) => ({
+      kind,
+      line: null,
+      field: null,
+      value: null,
+      message: null,
+      ...p,
+    })
+    api.batchRows.mockResolvedValue([
+      failed({ row_no: 1, error_code: 'invalid_input', problem: problem('no_sid', { line: 2 }) }),
+      failed({ row_no: 2, error_code: 'invalid_input', problem: problem('invalid', { field: 'target_kind' }) }),
+      failed({ row_no: 3, error_code: 'invalid_input', problem: problem('bad_link_type', { line: 4, value: 'x' }) }),
+      failed({ row_no: 4, error_code: 'api', problem: problem('api', { value: '1005', message: '参数错误' }) }),
+      failed({ row_no: 5, error_code: 'http', problem: null }),
+    ])
+    await planned()
+    const cells = (await screen.findAllByTestId('batch-row-result')).map((c) => c.textContent ?? '')
+    expect(cells).toEqual([
+      '第 2 行：没有填写推广位（sid），也没有设置默认 sid。',
+      '老版接口只能为活动（actId）生成链接；商品（skuViewId）和文本需要新版（媒体）账号。',
+      '第 4 行：“x” 不是链接类型。请填写数字，例如 1，多个用 | 分开。',
+      '美团拒绝了这一行（代码 1005）：参数错误',
+      expect.stringMatching(/[\u4e00-\u9fff]/),
+    ])
+    for (const c of cells) expect(c).not.toMatch(/no sid|HTTP 503/)
   })
 })

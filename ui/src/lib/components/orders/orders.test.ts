@@ -12,7 +12,10 @@ const rows: OrderRow[] = [
     sid: 'wx01',
     status: 'paid',
     raw_status: 1,
-    business_line: 2,
+    business_line: 4,
+    platform: 1,
+    sub_business_line: null,
+    line_key: 'media:1:4',
     act_id: '33',
     product_name: '某某烤肉双人套餐（周末可用，含饮品两杯，赠送甜品一份）',
     pay_price_cents: 12800,
@@ -28,7 +31,10 @@ const rows: OrderRow[] = [
     sid: 'unnamed',
     status: 'refunded',
     raw_status: 9,
-    business_line: null,
+    business_line: 10,
+    platform: 1,
+    sub_business_line: null,
+    line_key: 'media:1:10',
     act_id: null,
     product_name: null,
     pay_price_cents: 990,
@@ -44,7 +50,7 @@ const listOrders = vi.fn(async (_profile: string, _filter: OrderFilter, offset: 
 }))
 vi.mock('../../ipc', () => ({ listOrders: (...args: Parameters<typeof listOrders>) => listOrders(...args) }))
 
-const filter: OrderFilter = { from: null, to: null, sid: null, status: null, business_line: null }
+const filter: OrderFilter = { from: null, to: null, sid: null, status: null, business_line: null, line: null }
 
 beforeEach(() => {
   setLocale('zh-CN')
@@ -66,6 +72,20 @@ describe('order table', () => {
     expect(first.getAttribute('title')).toContain('1200300400500')
     expect(first.getAttribute('title')).toContain('sid wx01')
     expect(listOrders).toHaveBeenCalledWith('p1', filter, 0, 200)
+  })
+
+  it('names each row\'s business line by its key, and shows an unnamed one as its code', async () => {
+    render(OrderTable, {
+      profileId: 'p1',
+      filter,
+      total: 2,
+      version: 1,
+      lineNames: { 'media:1:4': '团好货' },
+      synced: true,
+    })
+    const lines = await screen.findAllByTestId('orders-row-line')
+    // Media 1/4 is 团好货, never the legacy name 优选 for code 4.
+    expect(lines.map((c) => c.textContent)).toEqual(['团好货', '业务线 10'])
   })
 
   it('says to sync first when nothing was ever synced, and "no match" after a sync', () => {

@@ -11,6 +11,7 @@ const orders = vi.hoisted(() => ({
   syncStatus: vi.fn(),
   listSids: vi.fn(),
   orderStats: vi.fn(),
+  orderLines: vi.fn(),
   syncOrders: vi.fn(),
   listOrders: vi.fn(),
   exportOrders: vi.fn(),
@@ -40,6 +41,7 @@ beforeEach(() => {
   orders.syncStatus.mockResolvedValue({ synced_until: null, interrupted: false, pages_done: 0 })
   orders.listSids.mockResolvedValue([])
   orders.orderStats.mockResolvedValue(stats)
+  orders.orderLines.mockResolvedValue([])
   orders.listOrders.mockResolvedValue({ rows: [] })
 })
 
