@@ -533,49 +533,89 @@ async fn media_query_order_scrolls_to_the_end() {
         .unwrap();
     assert!(truth.len() > 200, "the window holds {} orders", truth.len());
 
-    let mut req = QueryOrderRequest::window(
-        WINDOW_START,
-        WINDOW_END,
-        QueryTimeType::PayTime,
-        SearchType::Scroll,
-        100,
-    );
-    let mut ids = Vec::new();
+    // Without `businessLine` Meituan leaves out 商品超值券包 (7) and serves
+    // platform 1 only (`platform` absent = 1), so the window takes the
+    // app's three questions (`lines::MEDIA_ORDER_PASSES`). Each scrolls to
+    // its end, in the window's order; together they are the window.
+    let mut ids_by_pass: Vec<Vec<String>> = Vec::new();
     let mut requests = 0u64;
-    loop {
-        let outcome = env.client.media(&req, &env.creds, NOW_MS).await;
-        requests += 1;
-        assert_no_secret(&outcome, &env.secret);
-        let answer = outcome.into_result().expect("an order page");
-        assert_eq!(answer.sku_count, Some(answer.orders.len() as i64));
-        for o in &answer.orders {
-            let paid = o.pay_time.expect("payTime");
-            assert!((WINDOW_START..=WINDOW_END).contains(&paid), "{o:?}");
-            assert_eq!(o.appkey.as_deref(), Some(env.appkey()));
-            assert!(o.status().is_some(), "{o:?}");
-            ids.push(o.order_id.clone().unwrap());
+    let mut expected_requests = 0u64;
+    for (platform, asked) in lines::MEDIA_ORDER_PASSES {
+        let mut req = QueryOrderRequest::window(
+            WINDOW_START,
+            WINDOW_END,
+            QueryTimeType::PayTime,
+            SearchType::Scroll,
+            100,
+        );
+        req.platform = Some(platform);
+        req.business_line = asked.to_vec();
+        let mut ids = Vec::new();
+        let mut pass_requests = 0u64;
+        loop {
+            let outcome = env.client.media(&req, &env.creds, NOW_MS).await;
+            pass_requests += 1;
+            assert_no_secret(&outcome, &env.secret);
+            let answer = outcome.into_result().expect("an order page");
+            assert_eq!(answer.sku_count, Some(answer.orders.len() as i64));
+            for o in &answer.orders {
+                let paid = o.pay_time.expect("payTime");
+                assert!((WINDOW_START..=WINDOW_END).contains(&paid), "{o:?}");
+                assert_eq!(o.appkey.as_deref(), Some(env.appkey()));
+                assert!(o.status().is_some(), "{o:?}");
+                assert_eq!(o.platform, Some(platform.code()), "{o:?}");
+                let line = o.business_line.expect("businessLine");
+                if asked.is_empty() {
+                    assert_ne!(line, lines::MEDIA_COUPON_PACK, "{o:?}");
+                } else {
+                    assert!(asked.contains(&line), "{o:?}");
+                }
+                let known = lines::OrderLine::media(platform.code(), line).name();
+                assert!(known.is_some(), "{o:?}");
+                ids.push(o.order_id.clone().unwrap());
+            }
+            match req.next_scroll_page(&answer) {
+                Some(next) => req = next,
+                None => break,
+            }
+            assert!(pass_requests < 100, "scrolling does not end");
         }
-        match req.next_scroll_page(&answer) {
-            Some(next) => req = next,
-            None => break,
-        }
-        assert!(requests < 100, "scrolling does not end");
+        assert!(!ids.is_empty(), "{platform:?} {asked:?} holds orders");
+        // Full pages, then one short (or empty) page ends the scroll.
+        assert_eq!(pass_requests, ids.len() as u64 / 100 + 1);
+        let mine: HashSet<&String> = ids.iter().collect();
+        let in_order: Vec<String> = truth
+            .iter()
+            .filter(|id| mine.contains(id))
+            .cloned()
+            .collect();
+        assert_eq!(ids, in_order, "the window's order");
+        requests += pass_requests;
+        expected_requests += ids.len() as u64 / 100 + 1;
+        ids_by_pass.push(ids);
     }
-    let unique: HashSet<&String> = ids.iter().collect();
-    assert_eq!(unique.len(), ids.len(), "no order twice");
-    assert_eq!(ids, truth, "the same orders in the same order");
-    // Full pages, then one short (or empty) page ends the scroll.
-    assert_eq!(requests, truth.len() as u64 / 100 + 1);
+    let all: Vec<&String> = ids_by_pass.iter().flatten().collect();
+    let unique: HashSet<&String> = all.iter().copied().collect();
+    assert_eq!(unique.len(), all.len(), "no order twice");
+    assert_eq!(
+        unique,
+        truth.iter().collect::<HashSet<_>>(),
+        "exactly the window"
+    );
+    assert_eq!(requests, expected_requests);
     assert_eq!(env.endpoint_calls(QUERY_ORDER), requests);
 
-    // Numbered pages give the same orders.
+    // Numbered pages give the same orders (the first question).
+    let first = &ids_by_pass[0];
+    assert!(first.len() > 100, "{} orders", first.len());
     let mut paged = QueryOrderRequest::window(
         WINDOW_START,
         WINDOW_END,
         QueryTimeType::PayTime,
         SearchType::Page,
-        100,
+        50,
     );
+    paged.platform = Some(lines::MEDIA_ORDER_PASSES[0].0);
     paged.page = Some(2);
     let page2 = env
         .client
@@ -588,7 +628,7 @@ async fn media_query_order_scrolls_to_the_end() {
         .iter()
         .map(|o| o.order_id.clone().unwrap())
         .collect();
-    assert_eq!(page2_ids, truth[100..200]);
+    assert_eq!(page2_ids, first[50..100]);
     assert_eq!(page2.scroll_id, None);
 }
 

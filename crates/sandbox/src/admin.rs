@@ -26,8 +26,15 @@ pub struct NewOrder {
     /// Defaults to the demo account.
     #[serde(default)]
     pub appkey: Option<String>,
+    /// A legacy `businessLine` code (2, 3, 4, 6, 7; default 2). Without
+    /// `sub_business_line` the first sandbox line of the code is taken
+    /// (2 → 外卖); a code no sandbox line has is refused.
     #[serde(default)]
     pub business_line: Option<u8>,
+    /// A legacy `subBusinessLine` under line 2 (1 外卖, 2 闪购, 3 团好货,
+    /// 4 拼好饭, 5 虚拟券包).
+    #[serde(default)]
+    pub sub_business_line: Option<u8>,
     #[serde(default)]
     pub payprice_cents: Option<i64>,
     #[serde(default)]
@@ -129,6 +136,31 @@ impl AdminHandle {
         )
     }
 
+    /// The order ids a media `query_order` window returns now for
+    /// `platform` (absent = 1) and a `businessLine` list (empty = the
+    /// documented default of that platform), in the API's order, with no
+    /// other filter.
+    pub fn media_order_ids_in_range(
+        &self,
+        appkey: &str,
+        start_s: i64,
+        end_s: i64,
+        time_type: TimeType,
+        platform: Option<i64>,
+        lines: &[i64],
+    ) -> Option<Vec<String>> {
+        let (_, acct) = self.shared.account(appkey)?;
+        let now_s = self.shared.now_ms().div_euclid(1000);
+        let scope = crate::media::MediaScope::new(platform, lines);
+        let book = read(&acct.book);
+        Some(
+            book.select(now_s, start_s, end_s, time_type, |o| scope.matches(o))
+                .into_iter()
+                .map(|(o, _)| o.orderid.clone())
+                .collect(),
+        )
+    }
+
     /// The monthly average order volume the frequency request uses.
     pub fn monthly_average(&self, appkey: &str) -> Option<f64> {
         let (_, acct) = self.shared.account(appkey)?;
@@ -179,16 +211,34 @@ fn inject(shared: &Shared, new: &NewOrder) -> Result<String, String> {
     };
     let acct = &shared.accounts[i];
     let now_s = shared.now_ms().div_euclid(1000);
-    let line = new.business_line.unwrap_or(2);
+    let code = new.business_line.unwrap_or(2);
+    let line = data::line_for_legacy(code, new.sub_business_line).ok_or_else(|| {
+        match new.sub_business_line {
+            Some(sub) => {
+                format!("no sandbox line has legacy businessLine {code} / subBusinessLine {sub}")
+            }
+            None => format!("no sandbox line has legacy businessLine {code}"),
+        }
+    })?;
     let serial = lock(&acct.rt).injected_orders.len() as u64 + 1;
     let order = {
         let book = read(&acct.book);
-        let template = book
+        // A synthetic order of the line, else any order turned into one.
+        let same_line = book
             .orders
             .iter()
-            .find(|o| o.business_line == line)
+            .find(|o| o.media_platform == line.media.0 && o.media_line == line.media.1);
+        let mut template = same_line
             .or_else(|| book.orders.first())
-            .ok_or("no template order")?;
+            .ok_or("no template order")?
+            .clone();
+        if same_line.is_none() {
+            template.set_line(line);
+            template.act_id = line.act_id;
+            template.trade_types = vec![2];
+            template.cpa_profit = 0;
+            template.smstitle = format!("【{}】{}", line.name, template.product_name);
+        }
         let payprice = new.payprice_cents.unwrap_or(template.payprice).max(1);
         let salt = data::fnv1a(acct.appkey.as_bytes()) % 1000;
         Order {
@@ -200,7 +250,7 @@ fn inject(shared: &Shared, new: &NewOrder) -> Result<String, String> {
             payprice,
             profit: (payprice * i64::from(template.commission_rate) + 5_000) / 10_000,
             sid: new.sid.clone().unwrap_or_else(|| template.sid.clone()),
-            ..template.clone()
+            ..template
         }
     };
     let orderid = order.orderid.clone();

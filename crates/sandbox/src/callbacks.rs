@@ -12,13 +12,15 @@ use tokio::sync::watch;
 const MAX_LOG: usize = 2000;
 
 /// Legacy `type` of an order push (retired enumeration, still in pushes):
-/// 0 团购, 2 酒店, 4 外卖, 5 团好货, 6 闪购, 8 优选.
+/// 0 团购, 2 酒店, 4 外卖, 5 团好货, 6 闪购, 8 优选. The retired list names
+/// no 拼好饭, 虚拟券包, 到餐 or 到综: 拼好饭 and the coupon packs (used on
+/// takeaway) are sent as 4 外卖, 到餐/到综 as 0 团购 — our assumption.
 fn legacy_type(o: &Order) -> &'static str {
-    match (o.business_line, o.sub_business_line) {
-        (2, 1) => "4",
+    match (o.legacy_line, o.legacy_sub) {
+        (2, 1 | 4 | 5) => "4",
         (2, 2) => "6",
         (2, 3) => "5",
-        (4, _) => "8",
+        (data::LEGACY_YOUXUAN, _) => "8",
         (3, _) => "2",
         _ => "0",
     }
@@ -33,8 +35,8 @@ pub(crate) fn push_fields(o: &Order, st: &OrderState, appkey: &str) -> Map<Strin
     m.insert("sid".into(), s(o.sid.clone()));
     m.insert("appkey".into(), s(appkey.to_owned()));
     m.insert("actId".into(), s(o.act_id.to_string()));
-    m.insert("businessLine".into(), s(o.business_line.to_string()));
-    m.insert("subBusinessLine".into(), s(o.sub_business_line.to_string()));
+    m.insert("businessLine".into(), s(o.legacy_line.to_string()));
+    m.insert("subBusinessLine".into(), s(o.legacy_sub.to_string()));
     m.insert("type".into(), s(legacy_type(o).to_owned()));
     m.insert("status".into(), s((st.status as i64).to_string()));
     m.insert("paytime".into(), s(o.paytime.to_string()));
@@ -52,7 +54,7 @@ pub(crate) fn push_fields(o: &Order, st: &OrderState, appkey: &str) -> Map<Strin
     m.insert("dealid".into(), s(o.product_id.clone()));
     m.insert("productId".into(), s(o.product_id.clone()));
     m.insert("productName".into(), s(o.product_name.clone()));
-    if o.business_line == 4 {
+    if o.legacy_line == data::LEGACY_YOUXUAN {
         // 优选 pushes carry the list as a JSON array (SPEC B, vector C02).
         m.insert("tradeTypeList".into(), json!(o.trade_types));
     }
@@ -244,7 +246,7 @@ mod tests {
             orders_per_month: 20,
         })
         .into_iter()
-        .find(|o| o.business_line == 4)
+        .find(|o| o.legacy_line == crate::data::LEGACY_YOUXUAN)
         .expect("an 优选 order");
         let st = o.state_at(o.paytime).unwrap();
         let body = signed_body("cb-secret", &push_fields(&o, &st, "k"));

@@ -67,8 +67,22 @@ pub struct Order {
     pub commission_rate: u32,
     pub sid: String,
     pub act_id: u32,
-    pub business_line: u8,
-    pub sub_business_line: u8,
+    /// Legacy `businessLine` (bububa/meituan enum/businessLine.go:9-25).
+    /// Read under its old name from state files written before the media
+    /// codes existed (see [`Order::upgrade_codes`]).
+    #[serde(alias = "business_line")]
+    pub legacy_line: u8,
+    /// Legacy `subBusinessLine` under line 2, 0 for none (`:31-41`).
+    #[serde(alias = "sub_business_line")]
+    pub legacy_sub: u8,
+    /// Media `platform`: 1 到家及其他, 2 到店 (dtapps
+    /// service/meituan/media.query_order.go@c37755e:17). 0 only in an
+    /// order restored from an older state file, until upgraded.
+    #[serde(default)]
+    pub media_platform: u8,
+    /// Media `businessLine` within the platform (`@c37755e:18`).
+    #[serde(default)]
+    pub media_line: u8,
     pub smstitle: String,
     pub product_id: String,
     pub product_name: String,
@@ -96,6 +110,35 @@ pub struct OrderState {
 }
 
 impl Order {
+    /// The sandbox line the order belongs to (by its media pair, which is
+    /// unique per line; two lines share legacy 2/2).
+    pub fn line(&self) -> Option<&'static Line> {
+        line_for_media(self.media_platform, self.media_line)
+    }
+
+    /// Sets the codes of `line` (both generations).
+    pub fn set_line(&mut self, line: &Line) {
+        (self.legacy_line, self.legacy_sub) = line.legacy;
+        (self.media_platform, self.media_line) = line.media;
+    }
+
+    /// An order restored from a state file written before the sandbox had
+    /// media codes carries legacy codes only, with 到餐/到综 as 9/10 (codes
+    /// no source has): gives it the codes of its line (6/7 for those two,
+    /// 外卖 for a line the sandbox no longer has).
+    pub fn upgrade_codes(&mut self) {
+        if self.media_platform != 0 {
+            return;
+        }
+        let (line, sub) = match (self.legacy_line, self.legacy_sub) {
+            (9, _) => (6, 0),
+            (10, _) => (7, 0),
+            pair => pair,
+        };
+        let line = line_for_legacy(line, (sub != 0).then_some(sub)).unwrap_or(&LINES[0]);
+        self.set_line(line);
+    }
+
     /// The order at `now_s`, or `None` if it has not been paid yet.
     pub fn state_at(&self, now_s: i64) -> Option<OrderState> {
         if self.paytime > now_s {
@@ -171,6 +214,10 @@ pub struct OrderTotals {
     pub profit_cents: i64,
     pub cpa_profit_cents: i64,
     pub refund_cents: i64,
+    /// The part of `refund_cents` a media `query_order` reports at order
+    /// level (`refundPrice`): coupon packs (media line 7) return no refund
+    /// data (dtapps media.query_order.go@c37755e:43).
+    pub media_refund_cents: i64,
     pub paid: u64,
     pub completed: u64,
     pub refunded_or_risk: u64,
@@ -335,6 +382,9 @@ impl OrderBook {
             t.cpa_profit_cents += o.cpa_profit;
             if st.status == LegacyStatus::RefundedOrRisk && st.refunded {
                 t.refund_cents += o.payprice;
+                if (o.media_platform, o.media_line) != (1, MEDIA_COUPON_PACK) {
+                    t.media_refund_cents += o.payprice;
+                }
             }
             match st.status {
                 LegacyStatus::Paid => t.paid += 1,
@@ -394,10 +444,34 @@ pub const SIDS: [&str; 5] = [
     "demo_site05",
 ];
 
-struct Line {
-    business_line: u8,
-    sub: u8,
-    act_id: u32,
+/// Legacy `businessLine` 4 优选, the line with CPA rewards and a
+/// `tradeTypeList` in its pushes (bububa/meituan enum/businessLine.go:9-25).
+pub const LEGACY_YOUXUAN: u8 = 4;
+
+/// Media platform-1 line 7 商品超值券包: left out of a `query_order` without
+/// `businessLine`, the only line returned when the list holds it (dtapps
+/// service/meituan/media.query_order.go@c37755e:18).
+pub const MEDIA_COUPON_PACK: u8 = 7;
+
+/// One synthetic business line, with its codes in both API generations.
+///
+/// The generations number their lines independently (the protocol crate's
+/// `meituan_union::lines`): legacy `businessLine` with `subBusinessLine`
+/// under line 2 (bububa/meituan enum/businessLine.go:9-41), media
+/// `platform` with a `businessLine` inside it (dtapps
+/// service/meituan/media.query_order.go@c37755e:17-18, bububa
+/// model/query_order.go:10-12). No source says which legacy line an order
+/// of a media line is: the pairing in [`LINES`] is the sandbox's own
+/// assumption (README, provenance table).
+#[derive(Debug)]
+pub struct Line {
+    /// Meituan's name of the line; also the tag of product titles.
+    pub name: &'static str,
+    /// Legacy `(businessLine, subBusinessLine)`; sub 0 = none.
+    pub legacy: (u8, u8),
+    /// Media `(platform, businessLine)`.
+    pub media: (u8, u8),
+    pub act_id: u32,
     weight: u32,
     /// Pay price range in yuan.
     price: (u32, u32),
@@ -407,28 +481,55 @@ struct Line {
     complete_min: (i64, i64),
 }
 
-const LINES: [Line; 8] = [
+/// The sandbox's lines. The first line of a legacy code is the one the
+/// admin API picks for that code alone (2 → 外卖).
+pub static LINES: [Line; 10] = [
     Line {
-        business_line: 2,
-        sub: 1,
+        name: "外卖",
+        legacy: (2, 1),
+        media: (1, 1),
         act_id: 33,
-        weight: 40,
+        weight: 34,
         price: (15, 90),
         rate: (300, 600),
         complete_min: (30, 180),
     },
     Line {
-        business_line: 2,
-        sub: 2,
+        name: "拼好饭",
+        legacy: (2, 4),
+        media: (1, 6),
+        act_id: 35,
+        weight: 8,
+        price: (8, 30),
+        rate: (300, 600),
+        complete_min: (30, 150),
+    },
+    Line {
+        // Media 11 闪购商品 (not 2 闪购红包).
+        name: "闪购",
+        legacy: (2, 2),
+        media: (1, 11),
         act_id: 38,
-        weight: 12,
+        weight: 8,
         price: (20, 200),
         rate: (200, 500),
         complete_min: (40, 240),
     },
     Line {
-        business_line: 2,
-        sub: 3,
+        // Legacy has no 医药 line; delivered like 闪购, so under it.
+        name: "医药",
+        legacy: (2, 2),
+        media: (1, 5),
+        act_id: 39,
+        weight: 4,
+        price: (15, 150),
+        rate: (200, 600),
+        complete_min: (40, 240),
+    },
+    Line {
+        name: "团好货",
+        legacy: (2, 3),
+        media: (1, 4),
         act_id: 40,
         weight: 6,
         price: (10, 99),
@@ -436,8 +537,21 @@ const LINES: [Line; 8] = [
         complete_min: (1440, 7200),
     },
     Line {
-        business_line: 4,
-        sub: 0,
+        // Legacy 5 虚拟券包, media 7 商品超值券包.
+        name: "券包",
+        legacy: (2, 5),
+        media: (1, MEDIA_COUPON_PACK),
+        act_id: 45,
+        weight: 5,
+        price: (10, 60),
+        rate: (500, 1500),
+        complete_min: (60, 10080),
+    },
+    Line {
+        // Media 8 买菜.
+        name: "优选",
+        legacy: (LEGACY_YOUXUAN, 0),
+        media: (1, 8),
         act_id: 42,
         weight: 12,
         price: (5, 60),
@@ -445,17 +559,10 @@ const LINES: [Line; 8] = [
         complete_min: (1440, 4320),
     },
     Line {
-        business_line: 1,
-        sub: 0,
-        act_id: 2,
-        weight: 8,
-        price: (20, 200),
-        rate: (200, 500),
-        complete_min: (120, 28800),
-    },
-    Line {
-        business_line: 3,
-        sub: 0,
+        // Media 1/3 酒旅.
+        name: "酒店",
+        legacy: (3, 0),
+        media: (1, 3),
         act_id: 7,
         weight: 6,
         price: (150, 800),
@@ -463,17 +570,19 @@ const LINES: [Line; 8] = [
         complete_min: (1440, 20160),
     },
     Line {
-        business_line: 9,
-        sub: 0,
+        name: "到餐",
+        legacy: (6, 0),
+        media: (2, 1),
         act_id: 21,
-        weight: 10,
+        weight: 11,
         price: (30, 300),
         rate: (200, 800),
         complete_min: (120, 28800),
     },
     Line {
-        business_line: 10,
-        sub: 0,
+        name: "到综",
+        legacy: (7, 0),
+        media: (2, 2),
         act_id: 22,
         weight: 6,
         price: (50, 500),
@@ -481,6 +590,19 @@ const LINES: [Line; 8] = [
         complete_min: (120, 28800),
     },
 ];
+
+/// The line of a legacy code: with `sub`, the line with exactly that pair;
+/// without, the first line of `line` (2 → 外卖).
+pub fn line_for_legacy(line: u8, sub: Option<u8>) -> Option<&'static Line> {
+    LINES
+        .iter()
+        .find(|l| l.legacy.0 == line && sub.is_none_or(|s| l.legacy.1 == s))
+}
+
+/// The line of a media `(platform, businessLine)` pair.
+pub fn line_for_media(platform: u8, line: u8) -> Option<&'static Line> {
+    LINES.iter().find(|l| l.media == (platform, line))
+}
 
 const SHOP_HEAD: [&str; 8] = [
     "老王", "小李", "阿香", "川味", "粤式", "湘村", "北方", "江南",
@@ -508,6 +630,8 @@ const GOODS: [&str; 8] = [
 const HOTELS: [&str; 4] = ["示例大酒店", "样板快捷酒店", "演示精品民宿", "沙盒假日酒店"];
 const VENUES: [&str; 4] = ["示例KTV", "样板足疗", "演示健身房", "沙盒密室逃脱"];
 
+const DRUGS: [&str; 4] = ["布洛芬缓释胶囊", "维生素C片", "医用外科口罩", "感冒灵颗粒"];
+
 /// Relative weight of each hour of the day (lunch and dinner peaks).
 const HOUR_WEIGHTS: [u32; 24] = [
     2, 1, 1, 1, 1, 1, 2, 4, 6, 5, 6, 12, 14, 8, 5, 5, 6, 10, 14, 12, 8, 6, 4, 3,
@@ -525,52 +649,32 @@ fn pick_weighted(rng: &mut ChaCha8Rng, weights: impl Iterator<Item = u32> + Clon
     0
 }
 
+/// `(smstitle, productId, productName)` of a new order of `line`; titles
+/// are tagged with the line's name (【外卖】…, 【拼好饭】…, 【医药】…).
 fn titles(rng: &mut ChaCha8Rng, line: &Line) -> (String, String, String) {
     let shop = format!(
         "{}{}",
         SHOP_HEAD[rng.gen_range(0..SHOP_HEAD.len())],
         SHOP_TAIL[rng.gen_range(0..SHOP_TAIL.len())]
     );
-    let product_id = || -> String { String::new() };
-    match (line.business_line, line.sub) {
-        (2, 1) => (format!("【外卖】{shop}"), product_id(), shop),
-        (2, 2) => {
-            let goods = GOODS[rng.gen_range(0..GOODS.len())];
-            (format!("【闪购】{goods}"), product_id(), goods.to_owned())
-        }
-        (2, 3) | (4, _) => {
-            let goods = GOODS[rng.gen_range(0..GOODS.len())];
-            let tag = if line.business_line == 4 {
-                "优选"
-            } else {
-                "团好货"
-            };
-            let id = rng.gen_range(100_000_000u64..999_999_999).to_string();
-            (format!("【{tag}】{goods}"), id, goods.to_owned())
-        }
-        (3, _) => {
-            let h = HOTELS[rng.gen_range(0..HOTELS.len())];
-            (format!("【酒店】{h}"), product_id(), h.to_owned())
-        }
-        (9, _) => {
-            let id = rng.gen_range(100_000_000u64..999_999_999).to_string();
-            (
-                format!("【到店美食】{shop}双人套餐"),
-                id,
-                format!("{shop}双人套餐"),
-            )
-        }
-        (10, _) => {
-            let v = VENUES[rng.gen_range(0..VENUES.len())];
-            let id = rng.gen_range(100_000_000u64..999_999_999).to_string();
-            (format!("【休闲娱乐】{v}"), id, v.to_owned())
-        }
-        _ => (
-            format!("【美团】{shop}代金券"),
-            product_id(),
-            format!("{shop}代金券"),
-        ),
-    }
+    let tag = line.name;
+    let (name, with_id) = match line.media {
+        (1, 1) => (shop, false),
+        (1, 6) => (format!("{shop}单人餐"), false),
+        (1, 4) | (1, 8) | (1, 11) => (GOODS[rng.gen_range(0..GOODS.len())].to_owned(), true),
+        (1, 5) => (DRUGS[rng.gen_range(0..DRUGS.len())].to_owned(), true),
+        (1, 7) => (format!("{shop}超值券包"), true),
+        (1, 3) => (HOTELS[rng.gen_range(0..HOTELS.len())].to_owned(), false),
+        (2, 1) => (format!("{shop}双人套餐"), true),
+        (2, 2) => (VENUES[rng.gen_range(0..VENUES.len())].to_owned(), true),
+        _ => (format!("{shop}代金券"), false),
+    };
+    let id = if with_id {
+        rng.gen_range(100_000_000u64..999_999_999).to_string()
+    } else {
+        String::new()
+    };
+    (format!("【{tag}】{name}"), id, name)
 }
 
 /// Inputs of [`generate`].
@@ -619,7 +723,7 @@ pub fn generate(p: GenParams<'_>) -> Vec<Order> {
             let payprice = (yuan_cents / 10) * 10 + if rng.gen_bool(0.3) { 9 } else { 0 };
             let rate = rng.gen_range(line.rate.0..=line.rate.1);
             let profit = (payprice * rate as i64 + 5_000) / 10_000;
-            let trade_types: Vec<u8> = if line.business_line == 4 {
+            let trade_types: Vec<u8> = if line.legacy.0 == LEGACY_YOUXUAN {
                 match rng.gen_range(0..3) {
                     0 => vec![2],
                     1 => vec![2, 3],
@@ -662,8 +766,10 @@ pub fn generate(p: GenParams<'_>) -> Vec<Order> {
                 commission_rate: rate,
                 sid,
                 act_id: line.act_id,
-                business_line: line.business_line,
-                sub_business_line: line.sub,
+                legacy_line: line.legacy.0,
+                legacy_sub: line.legacy.1,
+                media_platform: line.media.0,
+                media_line: line.media.1,
                 smstitle,
                 product_id,
                 product_name,
@@ -887,6 +993,103 @@ mod tests {
             }
         }
         assert!(checked > 0, "no window held any order");
+    }
+
+    /// Every line has its own media pair, and every code it carries is a
+    /// documented one of its generation (the protocol crate's catalogue):
+    /// no legacy 9/10, no invented platform mapping.
+    #[test]
+    fn line_codes_are_documented_in_both_generations() {
+        use meituan_union::lines::OrderLine;
+        let mut media: Vec<(u8, u8)> = LINES.iter().map(|l| l.media).collect();
+        media.sort_unstable();
+        media.dedup();
+        assert_eq!(media.len(), LINES.len(), "one media pair per line");
+        for l in &LINES {
+            let sub = (l.legacy.1 != 0).then_some(i64::from(l.legacy.1));
+            let legacy = OrderLine::legacy(i64::from(l.legacy.0), sub);
+            assert!(
+                OrderLine::known(false).contains(&legacy),
+                "{} legacy {:?}",
+                l.name,
+                l.legacy
+            );
+            let m = OrderLine::media(i64::from(l.media.0), i64::from(l.media.1));
+            assert!(
+                OrderLine::known(true).contains(&m),
+                "{} media {:?}",
+                l.name,
+                l.media
+            );
+            assert!(sub.is_none() || l.legacy.0 == 2, "sub-lines only under 2");
+        }
+        let name = |legacy: (u8, u8)| LINES.iter().find(|l| l.legacy == legacy).map(|l| l.media);
+        assert_eq!(name((6, 0)), Some((2, 1)), "到餐");
+        assert_eq!(name((7, 0)), Some((2, 2)), "到综");
+        assert_eq!(name((2, 5)), Some((1, MEDIA_COUPON_PACK)), "券包");
+        assert!(LINES.iter().all(|l| l.legacy.0 != 9 && l.legacy.0 != 10));
+        assert_eq!(line_for_legacy(2, None).map(|l| l.name), Some("外卖"));
+        assert_eq!(line_for_legacy(2, Some(4)).map(|l| l.name), Some("拼好饭"));
+        assert_eq!(line_for_legacy(4, None).map(|l| l.name), Some("优选"));
+        assert!(line_for_legacy(9, None).is_none());
+        assert!(line_for_legacy(2, Some(9)).is_none());
+    }
+
+    #[test]
+    fn generated_orders_cover_every_line_with_its_codes_and_title() {
+        let b = book(4, 600);
+        for l in &LINES {
+            let of_line: Vec<&Order> = b
+                .orders
+                .iter()
+                .filter(|o| o.line().is_some_and(|x| x.media == l.media))
+                .collect();
+            assert!(!of_line.is_empty(), "no {} order", l.name);
+            for o in of_line {
+                assert_eq!((o.legacy_line, o.legacy_sub), l.legacy);
+                assert_eq!(o.act_id, l.act_id);
+                assert!(
+                    o.smstitle.starts_with(&format!("【{}】", l.name)),
+                    "{}",
+                    o.smstitle
+                );
+                // Only 优选 has CPA rewards.
+                let youxuan = l.legacy.0 == LEGACY_YOUXUAN;
+                assert!(youxuan || (o.trade_types == [2] && o.cpa_profit == 0));
+            }
+        }
+        assert!(b.orders.iter().all(|o| o.line().is_some()));
+    }
+
+    /// Injected orders in a state file written before the media codes
+    /// existed (legacy field names, 到餐/到综 as 9/10) load and get the
+    /// codes of their line.
+    #[test]
+    fn orders_of_an_older_state_file_are_upgraded() {
+        let o = book(5, 10).orders[0].clone();
+        let mut old = serde_json::to_value(&o).unwrap();
+        let m = old.as_object_mut().unwrap();
+        for k in ["legacy_line", "legacy_sub", "media_platform", "media_line"] {
+            m.remove(k);
+        }
+        for (line, sub, want_legacy, want_media) in [
+            (9, 0, (6, 0), (2, 1)),
+            (10, 0, (7, 0), (2, 2)),
+            (2, 3, (2, 3), (1, 4)),
+            (4, 0, (4, 0), (1, 8)),
+            (1, 0, (2, 1), (1, 1)),
+        ] {
+            m.insert("business_line".into(), line.into());
+            m.insert("sub_business_line".into(), sub.into());
+            let mut back: Order = serde_json::from_value(serde_json::Value::Object(m.clone()))
+                .expect("an old order decodes");
+            assert_eq!(back.media_platform, 0);
+            back.upgrade_codes();
+            assert_eq!((back.legacy_line, back.legacy_sub), want_legacy);
+            assert_eq!((back.media_platform, back.media_line), want_media);
+            back.upgrade_codes();
+            assert_eq!((back.media_platform, back.media_line), want_media);
+        }
     }
 
     #[test]

@@ -301,8 +301,8 @@ pub(crate) fn list_item(o: &Order, st: &OrderState, appkey: &str) -> Value {
     m.insert("tradeTypeList".into(), json!(o.trade_types));
     m.insert("riskOrder".into(), i64::from(st.risk).into());
     m.insert("actId".into(), o.act_id.into());
-    m.insert("businessLine".into(), o.business_line.into());
-    m.insert("subBusinessLine".into(), o.sub_business_line.into());
+    m.insert("businessLine".into(), o.legacy_line.into());
+    m.insert("subBusinessLine".into(), o.legacy_sub.into());
     m.insert("modTime".into(), st.mod_time.to_string().into());
     m.insert("extra".into(), "".into());
     m.insert("tradeTypeBusinessTypeMapStr".into(), "".into());
@@ -331,7 +331,7 @@ fn order_list(shared: &Shared, i: usize, p: &Params, now_ms: i64) -> Result<Resp
     let book = read(&acct.book);
     let act: Option<u32> = act_id.and_then(|a| a.parse().ok());
     let rows = book.select(now_ms.div_euclid(1000), start, end, time_type, |o| {
-        business_line.is_none_or(|b| i64::from(o.business_line) == b)
+        business_line.is_none_or(|b| i64::from(o.legacy_line) == b)
             && act.is_none_or(|a| o.act_id == a)
     });
     let total = rows.len();
@@ -358,7 +358,7 @@ fn order(shared: &Shared, i: usize, p: &Params, now_ms: i64) -> Result<Response,
     let book = read(&acct.book);
     let found = book.get(order_id).and_then(|o| {
         let st = o.state_at(now_ms.div_euclid(1000))?;
-        let bl_ok = business_line.is_none_or(|b| i64::from(o.business_line) == b);
+        let bl_ok = business_line.is_none_or(|b| i64::from(o.legacy_line) == b);
         let act_ok = act_id.is_none_or(|a| a == o.act_id.to_string());
         (bl_ok && act_ok).then_some((o, st))
     });
@@ -367,8 +367,8 @@ fn order(shared: &Shared, i: usize, p: &Params, now_ms: i64) -> Result<Response,
     };
     let mut m = Map::new();
     m.insert("actId".into(), o.act_id.into());
-    m.insert("businessLine".into(), o.business_line.into());
-    m.insert("subBusinessLine".into(), o.sub_business_line.into());
+    m.insert("businessLine".into(), o.legacy_line.into());
+    m.insert("subBusinessLine".into(), o.legacy_sub.into());
     m.insert("quantity".into(), o.quantity.into());
     m.insert("orderId".into(), o.orderid.clone().into());
     m.insert("paytime".into(), o.paytime.to_string().into());

@@ -3,7 +3,7 @@
 //! 400 鉴权不通过, 401 不允许的请求方式, 402 请求过于频繁, 403 请求次数超过授权额度,
 //! 1 参数错误.
 
-use crate::data::{self, Order, OrderState, TimeType};
+use crate::data::{self, Order, OrderState, TimeType, MEDIA_COUPON_PACK};
 use crate::legacy::ParamError;
 use crate::links::{self, LinkSubject};
 use crate::server::json_reply;
@@ -331,14 +331,6 @@ fn referral_link(appkey: &str, b: &Body) -> Result<Response, ParamError> {
     ))
 }
 
-/// 1 到家 (takeaway, 闪购, 优选), 2 到店 (everything else).
-fn platform_of(o: &Order) -> i64 {
-    match o.business_line {
-        2 | 4 => 1,
-        _ => 2,
-    }
-}
-
 fn trade_type_of(o: &Order) -> i64 {
     if o.trade_types == [3] {
         2
@@ -347,10 +339,190 @@ fn trade_type_of(o: &Order) -> i64 {
     }
 }
 
+/// Which orders a `query_order` asks for, by media `(platform,
+/// businessLine)`. "D" is dtapps/go-library
+/// `service/meituan/media.query_order.go@c37755e`, "B" bububa/meituan
+/// `model/query_order.go`:
+/// - `platform` absent → 1 (B `:10` `不填则默认1`);
+/// - platform 1 without `businessLine` (absent or `[]`) → every line except
+///   7 商品超值券包 and 12 省钱包 (D `:18` `不传则默认传空表示返回除类型7以外的全部类型查询`;
+///   B `:12` also leaves out 省钱包);
+/// - platform 1 with 7 in the list → type 7 only (D `:18`
+///   `若输入参数含7 商品超值券包，则只返回商品超值券包订单`);
+/// - platform 2 without `businessLine` → 1 到餐 only (B `:12` `不填则默认传1`);
+/// - otherwise the listed lines of the platform: a code the sandbox has no
+///   orders of is accepted and matches nothing.
+///
+/// An `orderId` lookup goes through the same scope (B `:20`: without
+/// `businessLine` only orders that are not coupon packs).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct MediaScope {
+    platform: i64,
+    lines: LineScope,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum LineScope {
+    AllExcept(&'static [i64]),
+    Only(Vec<i64>),
+}
+
+/// Platform-1 lines a query without `businessLine` leaves out: 7
+/// 商品超值券包 (D `:18`) and 12 省钱包 (B `:12`).
+const NOT_BY_DEFAULT: &[i64] = &[MEDIA_COUPON_PACK as i64, 12];
+
+impl MediaScope {
+    pub(crate) fn new(platform: Option<i64>, lines: &[i64]) -> MediaScope {
+        let platform = platform.unwrap_or(1);
+        let coupon_pack = i64::from(MEDIA_COUPON_PACK);
+        let lines = match (platform, lines) {
+            (1, []) => LineScope::AllExcept(NOT_BY_DEFAULT),
+            (1, l) if l.contains(&coupon_pack) => LineScope::Only(vec![coupon_pack]),
+            (2, []) => LineScope::Only(vec![1]),
+            (_, l) => LineScope::Only(l.to_vec()),
+        };
+        MediaScope { platform, lines }
+    }
+
+    pub(crate) fn matches(&self, o: &Order) -> bool {
+        let line = i64::from(o.media_line);
+        i64::from(o.media_platform) == self.platform
+            && match &self.lines {
+                LineScope::AllExcept(out) => !out.contains(&line),
+                LineScope::Only(only) => only.contains(&line),
+            }
+    }
+}
+
+/// Lines whose items carry `orderDetail` (D `:42`
+/// `只支持到家外卖商品券、到家医药、到家闪购商品业务、到店到餐、到综、酒店类型`): every 到店
+/// line, 医药 (1/5), 闪购商品 (1/11), and 商品超值券包 (1/7) read as the
+/// 到家外卖商品券 (our reading: no source pairs the two names).
+fn has_order_detail(o: &Order) -> bool {
+    matches!(
+        (o.media_platform, o.media_line),
+        (2, _) | (1, 5) | (1, 11) | (1, MEDIA_COUPON_PACK)
+    )
+}
+
+/// Lines whose coupon lines carry `refundAmount`/`refundFee`/`refundTime`
+/// (D `:37-39`: 到店到餐、到综、酒店子订单、到家闪购商品、到家医药).
+fn has_detail_refunds(o: &Order) -> bool {
+    matches!((o.media_platform, o.media_line), (2, _) | (1, 5) | (1, 11))
+}
+
+fn is_coupon_pack(o: &Order) -> bool {
+    (o.media_platform, o.media_line) == (1, MEDIA_COUPON_PACK)
+}
+
+/// A stable pick for an order (same order, same answer).
+fn pick<'a>(o: &Order, salt: &str, from: &[&'a str]) -> &'a str {
+    let h = data::fnv1a(format!("{salt}:{}", o.orderid).as_bytes());
+    from[(h % from.len() as u64) as usize]
+}
+
+/// `specificationName` (D `:29` `规格信息`), where a line has one.
+fn specification(o: &Order) -> &'static str {
+    match (o.media_platform, o.media_line) {
+        (1, 4) | (1, 8) | (1, 11) => pick(o, "spec", &["标准装", "家庭装", "组合装"]),
+        (1, 5) => pick(o, "spec", &["1盒", "2盒装", "3盒装"]),
+        (1, 6) => "单人份",
+        (1, MEDIA_COUPON_PACK) => pick(o, "spec", &["4张装", "6张装", "8张装"]),
+        (2, 1) => pick(o, "spec", &["工作日可用", "周末通用"]),
+        _ => "",
+    }
+}
+
+/// `categoryId`/`categoryName` (D `:53-54`) from the category lists of B
+/// `:14` (闪购商品 and 到综 ones), chosen by product name.
+fn category(o: &Order) -> Option<(i64, &'static str)> {
+    let name = o.product_name.as_str();
+    let has = |w: &str| name.contains(w);
+    match (o.media_platform, o.media_line) {
+        (1, 11) => Some(if has("水果") {
+            (15, "水果")
+        } else if has("坚果") {
+            (25, "休闲食品")
+        } else if has("水饺") || has("鸡蛋") {
+            (24, "生鲜食材")
+        } else if has("洗衣") {
+            (107, "美妆日化")
+        } else {
+            (12, "大型连锁商超便利店")
+        }),
+        (2, 2) => Some(if has("KTV") {
+            (1853, "K歌")
+        } else if has("健身") {
+            (206, "运动健身")
+        } else {
+            (3, "休闲娱乐")
+        }),
+        _ => None,
+    }
+}
+
+const CITIES: [&str; 8] = [
+    "北京", "上海", "广州", "深圳", "成都", "杭州", "武汉", "西安",
+];
+
+/// Splits `total` over `n` parts, the remainder on the first ones.
+fn share(total: i64, n: i64, k: i64) -> i64 {
+    total / n + i64::from(k < total % n)
+}
+
+/// One line per coupon / sub-order (as many as the order's quantity), all
+/// in the order's state: `couponStatus` 1 付款, 2 完成, 4 失效 (D `:31`;
+/// 3 结算 is not modelled).
+fn order_detail(o: &Order, st: &OrderState) -> Value {
+    let n = i64::from(o.quantity.max(1));
+    let completed = st.status == data::LegacyStatus::Completed;
+    let coupon_status = match st.status {
+        data::LegacyStatus::Paid => "1",
+        data::LegacyStatus::Completed => "2",
+        data::LegacyStatus::RefundedOrRisk => "4",
+    };
+    let lines = (0..n)
+        .map(|k| {
+            let basic = share(o.payprice, n, k);
+            let fee = share(o.profit, n, k);
+            let mut d = Map::new();
+            d.insert("couponStatus".into(), coupon_status.into());
+            if o.media_platform == 2 {
+                // 子订单号 of 到店 coupons only (D `:32`).
+                d.insert(
+                    "itemOrderId".into(),
+                    format!("{}{:02}", o.orderid, k + 1).into(),
+                );
+            }
+            if completed {
+                d.insert("finishTime".into(), o.fate_at.to_string().into());
+                if is_coupon_pack(o) {
+                    // The takeaway order the coupon was used on (D `:36`).
+                    let h = data::fnv1a(format!("view:{}:{k}", o.orderid).as_bytes());
+                    let id = 6_000_000_000_000_000u64 + h % 1_000_000_000_000_000;
+                    d.insert("orderViewId".into(), id.to_string().into());
+                }
+            }
+            d.insert("basicAmount".into(), data::yuan(basic).into());
+            let fee = if coupon_status == "4" { 0 } else { fee };
+            d.insert("couponFee".into(), data::yuan(fee).into());
+            if st.refunded && has_detail_refunds(o) {
+                d.insert("refundAmount".into(), data::yuan(basic).into());
+                d.insert("refundFee".into(), data::yuan(share(o.profit, n, k)).into());
+                d.insert("refundTime".into(), o.fate_at.to_string().into());
+            }
+            d.insert("updateTime".into(), st.mod_time.to_string().into());
+            Value::Object(d)
+        })
+        .collect();
+    Value::Array(lines)
+}
+
+/// An order as a media `query_order` item, with its media codes.
 pub(crate) fn media_item(o: &Order, st: &OrderState, appkey: &str) -> Value {
     let mut m = Map::new();
-    m.insert("platform".into(), platform_of(o).into());
-    m.insert("businessLine".into(), o.business_line.into());
+    m.insert("platform".into(), o.media_platform.into());
+    m.insert("businessLine".into(), o.media_line.into());
     m.insert("orderId".into(), o.orderid.clone().into());
     m.insert("payTime".into(), o.paytime.into());
     m.insert("payPrice".into(), data::yuan(o.payprice).into());
@@ -364,41 +536,46 @@ pub(crate) fn media_item(o: &Order, st: &OrderState, appkey: &str) -> Value {
     m.insert("sid".into(), o.sid.clone().into());
     m.insert("productId".into(), o.product_id.clone().into());
     m.insert("productName".into(), o.product_name.clone().into());
-    let (rp, rt, rprof, rcpa) = if st.refunded {
-        (
-            data::yuan(o.payprice),
-            o.fate_at.to_string(),
-            data::yuan(o.profit),
-            data::yuan(o.cpa_profit),
-        )
-    } else {
-        Default::default()
-    };
-    m.insert("refundPrice".into(), rp.into());
-    m.insert("refundTime".into(), rt.into());
-    m.insert("refundProfit".into(), rprof.into());
-    m.insert("cpaRefundProfit".into(), rcpa.into());
+    m.insert("specificationName".into(), specification(o).into());
+    // 超值券包订单本期不返回退款数据 (D `:43-45`): no refund fields at all.
+    if !is_coupon_pack(o) {
+        let (rp, rt, rprof, rcpa) = if st.refunded {
+            (
+                data::yuan(o.payprice),
+                o.fate_at.to_string(),
+                data::yuan(o.profit),
+                data::yuan(o.cpa_profit),
+            )
+        } else {
+            Default::default()
+        };
+        m.insert("refundPrice".into(), rp.into());
+        m.insert("refundTime".into(), rt.into());
+        m.insert("refundProfit".into(), rprof.into());
+        m.insert("cpaRefundProfit".into(), rcpa.into());
+    }
     m.insert("status".into(), Order::media_status(st).into());
     m.insert("tradeType".into(), trade_type_of(o).into());
     m.insert("actId".into(), o.act_id.into());
     m.insert("appkey".into(), appkey.into());
-    if platform_of(o) == 2 {
-        let coupon_status = match Order::media_status(st) {
-            "2" => "1",
-            "3" => "2",
-            _ => "4",
-        };
-        m.insert(
-            "orderDetail".into(),
-            json!([{
-                "couponStatus": coupon_status,
-                "itemOrderId": format!("{}01", o.orderid),
-                "finishTime": if st.status == data::LegacyStatus::Completed { o.fate_at.to_string() } else { String::new() },
-                "basicAmount": data::yuan(o.payprice),
-                "couponFee": if coupon_status == "4" { "0.00".to_owned() } else { data::yuan(o.profit) },
-                "updateTime": st.mod_time.to_string(),
-            }]),
-        );
+    // 团好货 and coupon-pack CPS orders only (D `:51`).
+    let sku_lines = matches!(
+        (o.media_platform, o.media_line),
+        (1, 4) | (1, MEDIA_COUPON_PACK)
+    );
+    if sku_lines && trade_type_of(o) == 1 {
+        m.insert("skuCount".into(), o.quantity.max(1).into());
+    }
+    // Coupon packs (D `:52`) and 到店 lines (B `:107`).
+    if is_coupon_pack(o) || o.media_platform == 2 {
+        m.insert("cityName".into(), pick(o, "city", &CITIES).into());
+    }
+    if let Some((id, name)) = category(o) {
+        m.insert("categoryId".into(), id.into());
+        m.insert("categoryName".into(), name.into());
+    }
+    if has_order_detail(o) {
+        m.insert("orderDetail".into(), order_detail(o, st));
     }
     Value::Object(m)
 }
@@ -454,11 +631,9 @@ fn query_order(shared: &Shared, i: usize, b: &Body, now_ms: i64) -> Result<Respo
 
     let acct = &shared.accounts[i];
     let book = read(&acct.book);
+    let scope = MediaScope::new(platform, lines.as_deref().unwrap_or_default());
     let rows = book.select(now_s, start, end, time_type, |o| {
-        platform.is_none_or(|p| platform_of(o) == p)
-            && lines
-                .as_ref()
-                .is_none_or(|l| l.is_empty() || l.contains(&i64::from(o.business_line)))
+        scope.matches(o)
             && order_id.as_ref().is_none_or(|id| *id == o.orderid)
             && (sid.is_empty() || o.sid == sid)
             && trade_type.is_none_or(|t| trade_type_of(o) == t)
@@ -620,4 +795,137 @@ fn query_coupon(shared: &Shared, b: &Body) -> Result<Response, ParamError> {
         );
     }
     Ok(ok(extra, Value::Array(page)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::{generate, GenParams, LINES};
+
+    fn orders() -> Vec<Order> {
+        generate(GenParams {
+            seed: 3,
+            appkey: "k",
+            anchor_ms: 1_700_000_000_000,
+            orders_per_month: 400,
+        })
+    }
+
+    fn pairs(scope: &MediaScope) -> Vec<(u8, u8)> {
+        let mut v: Vec<(u8, u8)> = LINES
+            .iter()
+            .filter(|l| {
+                let mut o = orders()[0].clone();
+                o.set_line(l);
+                scope.matches(&o)
+            })
+            .map(|l| l.media)
+            .collect();
+        v.sort_unstable();
+        v
+    }
+
+    #[test]
+    fn scope_follows_the_documented_defaults() {
+        // Absent platform = 1; no lines = every 到家 line but 7.
+        let default = vec![(1, 1), (1, 3), (1, 4), (1, 5), (1, 6), (1, 8), (1, 11)];
+        assert_eq!(pairs(&MediaScope::new(None, &[])), default);
+        assert_eq!(pairs(&MediaScope::new(Some(1), &[])), default);
+        // 7 in the list: only 7, whatever else is listed.
+        assert_eq!(pairs(&MediaScope::new(None, &[7])), vec![(1, 7)]);
+        assert_eq!(pairs(&MediaScope::new(Some(1), &[1, 7, 11])), vec![(1, 7)]);
+        // Platform 2 without lines: 到餐 only.
+        assert_eq!(pairs(&MediaScope::new(Some(2), &[])), vec![(2, 1)]);
+        assert_eq!(
+            pairs(&MediaScope::new(Some(2), &[1, 2, 3, 15])),
+            vec![(2, 1), (2, 2)]
+        );
+        // The list is read within the platform: 2 is 闪购红包 on 1 (none
+        // here), 到综 on 2; legacy-only codes match nothing.
+        assert_eq!(pairs(&MediaScope::new(Some(1), &[2])), vec![]);
+        assert_eq!(pairs(&MediaScope::new(Some(2), &[9, 10, 7])), vec![]);
+        assert_eq!(pairs(&MediaScope::new(None, &[1, 4])), vec![(1, 1), (1, 4)]);
+        // Every line is in exactly one of the app's three passes.
+        let passes = [
+            MediaScope::new(Some(1), &[]),
+            MediaScope::new(Some(1), &[7]),
+            MediaScope::new(Some(2), &[1, 2, 3, 4, 5, 6, 15]),
+        ];
+        for l in &LINES {
+            let mut o = orders()[0].clone();
+            o.set_line(l);
+            assert_eq!(passes.iter().filter(|p| p.matches(&o)).count(), 1, "{l:?}");
+        }
+    }
+
+    #[test]
+    fn items_carry_media_codes_and_the_fields_of_their_line() {
+        let all = orders();
+        let mut seen = std::collections::BTreeSet::new();
+        for o in &all {
+            let Some(st) = o.state_at(o.fate_at) else {
+                continue;
+            };
+            let v = media_item(o, &st, "k");
+            let pair = (
+                v["platform"].as_u64().unwrap() as u8,
+                v["businessLine"].as_u64().unwrap() as u8,
+            );
+            assert_eq!(pair, o.line().unwrap().media);
+            seen.insert(pair);
+            let detail = v.get("orderDetail").and_then(Value::as_array);
+            match pair {
+                (1, 7) => {
+                    for k in [
+                        "refundPrice",
+                        "refundTime",
+                        "refundProfit",
+                        "cpaRefundProfit",
+                    ] {
+                        assert!(v.get(k).is_none(), "{k} on a coupon pack: {v}");
+                    }
+                    assert!(v["cityName"].is_string(), "{v}");
+                    assert_eq!(v["skuCount"], o.quantity, "{v}");
+                    assert_eq!(detail.unwrap().len(), o.quantity as usize);
+                }
+                (2, _) => {
+                    let d = detail.expect("到店 orderDetail");
+                    assert!(d.iter().all(|x| x["itemOrderId"].is_string()));
+                    assert!(v["refundPrice"].is_string());
+                }
+                (1, 5) | (1, 11) => {
+                    let d = detail.expect("医药/闪购商品 orderDetail");
+                    assert!(d.iter().all(|x| x.get("itemOrderId").is_none()));
+                    if st.refunded {
+                        assert!(d.iter().all(|x| x["refundAmount"].is_string()));
+                    }
+                }
+                _ => assert!(detail.is_none(), "{v}"),
+            }
+            if pair == (1, 11) {
+                assert!(v["categoryId"].is_i64() && v["categoryName"].is_string());
+            }
+            if let Some(d) = detail {
+                // The coupon lines add up to the order.
+                let cents = |x: &Value| {
+                    let s = x.as_str().unwrap();
+                    let (y, f) = s.split_once('.').unwrap();
+                    y.parse::<i64>().unwrap() * 100 + f.parse::<i64>().unwrap()
+                };
+                let sum: i64 = d.iter().map(|x| cents(&x["basicAmount"])).sum();
+                assert_eq!(sum, o.payprice);
+                let status = match st.status {
+                    data::LegacyStatus::Paid => "1",
+                    data::LegacyStatus::Completed => "2",
+                    data::LegacyStatus::RefundedOrRisk => "4",
+                };
+                assert!(d.iter().all(|x| x["couponStatus"] == status));
+            }
+        }
+        assert_eq!(seen.len(), LINES.len(), "{seen:?}");
+        // Same order, same item.
+        let o = &all[17];
+        let st = o.state_at(o.paytime).unwrap();
+        assert_eq!(media_item(o, &st, "k"), media_item(o, &st, "k"));
+    }
 }

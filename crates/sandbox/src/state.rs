@@ -354,11 +354,12 @@ impl Shared {
         Ok(shared)
     }
 
-    fn restore_runtime(&self, i: usize, rt: AccountRuntime) {
+    fn restore_runtime(&self, i: usize, mut rt: AccountRuntime) {
         let acct = &self.accounts[i];
         {
             let mut book = write(&acct.book);
-            for o in &rt.injected_orders {
+            for o in &mut rt.injected_orders {
+                o.upgrade_codes();
                 book.insert(o.clone());
             }
             for (id, fate, at) in &rt.fate_changes {

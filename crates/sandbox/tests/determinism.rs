@@ -122,7 +122,8 @@ async fn orders_carry_the_spec_fields() {
     let mut statuses = std::collections::BTreeSet::new();
     let mut lines = std::collections::BTreeSet::new();
     let mut risk = false;
-    for bl in ["1", "2", "3", "4", "9", "10"] {
+    let mut subs = std::collections::BTreeSet::new();
+    for bl in ["1", "2", "3", "4", "5", "6", "7"] {
         let v = legacy(
             sb.base_url(),
             ORDER_LIST,
@@ -165,6 +166,10 @@ async fn orders_carry_the_spec_fields() {
             assert!(o["payprice"].as_str().unwrap().contains('.'));
             statuses.insert(o["status"].as_i64().unwrap());
             lines.insert(o["businessLine"].as_i64().unwrap());
+            subs.insert((
+                o["businessLine"].as_i64().unwrap(),
+                o["subBusinessLine"].as_i64().unwrap(),
+            ));
             if o["status"] == 9 && o["riskOrder"] == 0 {
                 assert!(o.get("refundprice").is_some(), "{o}");
             }
@@ -172,6 +177,23 @@ async fn orders_carry_the_spec_fields() {
         }
     }
     assert_eq!(statuses.into_iter().collect::<Vec<_>>(), vec![1, 8, 9]);
-    assert!(lines.len() >= 5, "{lines:?}");
+    // Every sandbox line, by its legacy codes (bububa/meituan
+    // enum/businessLine.go:9-41): 2 with sub-lines 1–5, 3 酒店, 4 优选,
+    // 6 到餐, 7 到综; no 1 平台 or 5 地推 orders.
+    assert_eq!(lines.into_iter().collect::<Vec<_>>(), vec![2, 3, 4, 6, 7]);
+    assert_eq!(
+        subs.into_iter().collect::<Vec<_>>(),
+        vec![
+            (2, 1),
+            (2, 2),
+            (2, 3),
+            (2, 4),
+            (2, 5),
+            (3, 0),
+            (4, 0),
+            (6, 0),
+            (7, 0)
+        ]
+    );
     assert!(risk, "some risk orders");
 }

@@ -520,11 +520,20 @@ async fn media_parameter_rules_and_scroll_paging() {
     }
     assert!(by_page.len() > 37, "{}", by_page.len());
     assert_eq!(by_page, by_scroll);
+    // Without platform or businessLine: platform 1 without coupon packs,
+    // a part of the window's orders in the window's order.
     let expected = sb
+        .admin()
+        .media_order_ids_in_range(&k, ts - 86_400, ts, sandbox::TimeType::Pay, None, &[])
+        .unwrap();
+    assert_eq!(by_page, expected);
+    let all = sb
         .admin()
         .order_ids_in_range(&k, ts - 86_400, ts, sandbox::TimeType::Pay)
         .unwrap();
-    assert_eq!(by_page, expected);
+    let in_all: Vec<&String> = all.iter().filter(|id| by_page.contains(id)).collect();
+    assert_eq!(in_all.len(), by_page.len());
+    assert!(by_page.len() < all.len());
     // A scrollId from another query is refused.
     let mut b = json!({"startTime": ts - 3600, "endTime": ts, "searchType": 2});
     b["scrollId"] = scroll.unwrap().into();
