@@ -738,22 +738,46 @@ async fn fetch_page(
     Ok((rows, skipped, next))
 }
 
-/// Where a profile's sync stands, for the UI.
+/// Where a profile's sync stands, for the UI: polled while a sync runs to
+/// draw its progress (pages done of pages planned, windows, time left).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
 pub struct SyncStatus {
     #[specta(type = Option<f64>)]
     pub synced_until: Option<i64>,
     /// An interrupted sync will resume.
     pub interrupted: bool,
+    /// Pages (one call each) fetched so far by the current run.
     pub pages_done: u32,
+    /// Pages the run still needs at least: one per remaining question of
+    /// each window, plus the known further pages of the current one. A
+    /// window with more than a page of orders adds pages as it is read.
+    pub pages_left_min: u32,
+    /// Day windows of the run, and how many are done.
+    pub windows: u32,
+    pub windows_done: u32,
 }
 
 pub fn status(store: &Store, profile_id: &str) -> Result<SyncStatus> {
     let state = store::sync::load(&*store.connect()?, profile_id)?;
+    let (pages_left_min, windows, windows_done) = match &state.run {
+        Some(run) => {
+            let generation = crate::profiles::get(store, profile_id)?.generation;
+            let windows = windows_between(run.from, run.to);
+            (
+                min_calls_left(run, generation),
+                windows,
+                windows.saturating_sub(windows_between(run.window_start, run.to)),
+            )
+        }
+        None => (0, 0, 0),
+    };
     Ok(SyncStatus {
         synced_until: state.synced_until,
         interrupted: state.run.is_some(),
         pages_done: state.run.map_or(0, |r| r.pages_done),
+        pages_left_min,
+        windows,
+        windows_done,
     })
 }
 

@@ -144,11 +144,12 @@ async fn full_then_incremental(generation: Generation) {
         .unwrap();
     assert!(second.complete);
     // Only the calls the changes need: one window, one page per business
-    // line (legacy) or one scroll page (media) while under 100 changes.
+    // line (legacy) or per question (media: 到家, 到家 券包, 到店) while
+    // under 100 changes.
     assert!(changed.len() < 100);
     let lines = match generation {
         Generation::Legacy => sync::legacy_lines().len() as u32,
-        Generation::Media => 1,
+        Generation::Media => meituan_union::lines::MEDIA_ORDER_PASSES.len() as u32,
     };
     assert_eq!(second.calls, lines);
     assert_eq!(u64::from(second.calls), h.sandbox_calls() - before_calls);
@@ -192,6 +193,10 @@ async fn interrupted_resumes_without_repeating(generation: Generation) {
     let st = sync::status(&h2.store, &h2.profile.id).unwrap();
     assert!(st.interrupted);
     assert_eq!(st.pages_done, 5);
+    // The progress the screen draws: 5 windows, some done, pages still due.
+    assert_eq!(st.windows, 5);
+    assert!(st.windows_done < st.windows, "{st:?}");
+    assert!(st.pages_left_min > 0, "{st:?}");
     stopped.max_pages = Some(4);
     let b = sync::sync(&h2.api, &h2.profile, &stopped, None)
         .await
@@ -211,7 +216,9 @@ async fn interrupted_resumes_without_repeating(generation: Generation) {
     assert_eq!(u64::from(reference.pages), h2.sandbox_calls() - before);
     assert_eq!(h2.ledger_used(), reference.pages);
     assert_eq!(a.new + b.new + c.new, reference.new);
-    assert!(!sync::status(&h2.store, &h2.profile.id).unwrap().interrupted);
+    let done = sync::status(&h2.store, &h2.profile.id).unwrap();
+    assert!(!done.interrupted);
+    assert_eq!((done.pages_left_min, done.windows), (0, 0));
     assert_eq!(
         h2.stored_ids(),
         h.stored_ids(),
@@ -322,8 +329,9 @@ async fn the_reserve_is_kept_unless_allowed() {
 async fn a_sync_stops_at_the_reserve_and_resumes_later() {
     let h = harness(Generation::Media, 6000, Tier::T2000).await;
     sync::set_reserve_percent(&h.store, 20).unwrap();
-    // 1,595 used: the estimate (5 windows) fits in 5 calls, but the first
-    // windows need more pages than that.
+    // 1,585 used: the estimate (5 windows × 3 questions) fits in the 15
+    // calls left outside the reserve, but the first windows need more
+    // pages than that.
     let day = desk_core::clock::beijing_day(h.clock.now())
         .format("%Y-%m-%d")
         .to_string();
@@ -331,7 +339,7 @@ async fn a_sync_stops_at_the_reserve_and_resumes_later() {
         .connect()
         .unwrap()
         .execute(
-            "INSERT INTO quota_days (appkey, day, used) VALUES (?1, ?2, 1595)",
+            "INSERT INTO quota_days (appkey, day, used) VALUES (?1, ?2, 1585)",
             rusqlite::params![h.profile.appkey, day],
         )
         .unwrap();
@@ -339,7 +347,7 @@ async fn a_sync_stops_at_the_reserve_and_resumes_later() {
         .await
         .unwrap();
     assert_eq!(r.stopped, Some(StopReason::Reserve));
-    assert_eq!(r.calls, 5);
+    assert_eq!(r.calls, 15);
     assert_eq!(h.ledger_used(), 1600);
     let mut allowed = opts(5);
     allowed.allow_reserve = true;

@@ -98,6 +98,25 @@ pub(crate) fn lenient_i64_list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<i6
     d.deserialize_any(ListVisitor)
 }
 
+/// A list of JSON objects given as an array, as a single object (bububa
+/// types `orderDetail` as one object, dtapps as an array), or `null`.
+/// Anything else in the array is dropped rather than failing the page.
+pub(crate) fn object_or_list<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Vec<serde_json::Map<String, Value>>, D::Error> {
+    Ok(match Option::<Value>::deserialize(d)? {
+        Some(Value::Object(m)) => vec![m],
+        Some(Value::Array(items)) => items
+            .into_iter()
+            .filter_map(|v| match v {
+                Value::Object(m) => Some(m),
+                _ => None,
+            })
+            .collect(),
+        _ => Vec::new(),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -137,23 +156,4 @@ mod tests {
         assert!(serde_json::from_str::<T>(r#"{"n":"x"}"#).is_err());
         assert!(serde_json::from_str::<T>(r#"{"n":1.5}"#).is_err());
     }
-}
-
-/// A list of JSON objects given as an array, as a single object (bububa
-/// types `orderDetail` as one object, dtapps as an array), or `null`.
-/// Anything else in the array is dropped rather than failing the page.
-pub(crate) fn object_or_list<'de, D: Deserializer<'de>>(
-    d: D,
-) -> Result<Vec<serde_json::Map<String, Value>>, D::Error> {
-    Ok(match Option::<Value>::deserialize(d)? {
-        Some(Value::Object(m)) => vec![m],
-        Some(Value::Array(items)) => items
-            .into_iter()
-            .filter_map(|v| match v {
-                Value::Object(m) => Some(m),
-                _ => None,
-            })
-            .collect(),
-        _ => Vec::new(),
-    })
 }

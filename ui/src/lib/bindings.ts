@@ -1538,13 +1538,28 @@ complete: boolean; stopped: StopReason | null;
  */
 synced_until: number | null }
 /**
- * Where a profile's sync stands, for the UI.
+ * Where a profile's sync stands, for the UI: polled while a sync runs to
+ * draw its progress (pages done of pages planned, windows, time left).
  */
 export type SyncStatus = { synced_until: number | null; 
 /**
  * An interrupted sync will resume.
  */
-interrupted: boolean; pages_done: number }
+interrupted: boolean; 
+/**
+ * Pages (one call each) fetched so far by the current run.
+ */
+pages_done: number; 
+/**
+ * Pages the run still needs at least: one per remaining question of
+ * each window, plus the known further pages of the current one. A
+ * window with more than a page of orders adds pages as it is read.
+ */
+pages_left_min: number; 
+/**
+ * Day windows of the run, and how many are done.
+ */
+windows: number; windows_done: number }
 /**
  * What a link points to.
  */

@@ -17,7 +17,8 @@ pub struct RunCursor {
     pub from: i64,
     pub to: i64,
     pub window_start: i64,
-    /// Legacy: index into the business lines.
+    /// Legacy: index into the business lines; media: into
+    /// `meituan_union::lines::MEDIA_ORDER_PASSES`.
     pub line_index: u32,
     /// Legacy: next page number (from 1).
     pub next_page: u32,

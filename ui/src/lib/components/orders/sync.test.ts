@@ -38,7 +38,7 @@ beforeEach(() => {
   resetBackend({}, [{ id: 'p1', name: '主账号' }])
   for (const f of Object.values(orders)) f.mockReset()
   orders.planSync.mockResolvedValue(plan(false))
-  orders.syncStatus.mockResolvedValue({ synced_until: null, interrupted: false, pages_done: 0 })
+  orders.syncStatus.mockResolvedValue({ synced_until: null, interrupted: false, pages_done: 0, pages_left_min: 0, windows: 0, windows_done: 0 })
   orders.listSids.mockResolvedValue([])
   orders.orderStats.mockResolvedValue(stats)
   orders.orderLines.mockResolvedValue([])
