@@ -68,7 +68,13 @@ impl Harness {
         assert_eq!(sum(|o| o.pay_price_cents), want.payprice_cents);
         assert_eq!(sum(|o| o.profit_cents), want.profit_cents);
         assert_eq!(sum(|o| o.cpa_profit_cents), want.cpa_profit_cents);
-        assert_eq!(sum(|o| o.refund_price_cents), want.refund_cents);
+        // Media coupon packs report no refunds (dtapps
+        // media.query_order.go@c37755e:43), so the media view sums less.
+        let refunds = match self.profile.generation {
+            Generation::Legacy => want.refund_cents,
+            Generation::Media => want.media_refund_cents,
+        };
+        assert_eq!(sum(|o| o.refund_price_cents), refunds);
         let count =
             |st: &[OrderStatus]| rows.iter().filter(|o| st.contains(&o.status)).count() as u64;
         assert_eq!(count(&[OrderStatus::Paid]), want.paid);
