@@ -54,3 +54,19 @@ export function presetRange(preset: DatePreset, nowMs: number): { from: string; 
 
 export const LEGACY_TYPES = [1, 2, 3, 4, 5, 6, 7, 8] as const
 export const MEDIA_TYPES = [1, 2, 3, 4, 5, 6] as const
+
+/**
+ * A day typed by hand as `YYYY-MM-DD`: also `2026/12/5`, `2026.12.05`,
+ * `2026年12月5日` and `20261205`. `''` for an empty field, `null` when it is
+ * not a real date.
+ */
+export function parseDay(text: string): string | null {
+  const s = text.trim()
+  if (!s) return ''
+  const m = /^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$/.exec(s) ?? /^(\d{4})(\d{2})(\d{2})$/.exec(s)
+  if (!m) return null
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])]
+  const date = new Date(Date.UTC(y, mo - 1, d))
+  if (date.getUTCFullYear() !== y || date.getUTCMonth() !== mo - 1 || date.getUTCDate() !== d) return null
+  return `${m[1]}-${String(mo).padStart(2, '0')}-${String(d).padStart(2, '0')}`
+}
