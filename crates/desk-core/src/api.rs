@@ -311,6 +311,11 @@ impl Api {
         error: Option<&meituan_union::Error>,
     ) -> Result<()> {
         if !attempt.sent {
+            // Refused before sending, or no connection could be made: the
+            // server never saw it, so it is not one of the day's calls.
+            if let Some(e) = error {
+                tracing::info!(endpoint = attempt.endpoint, error = %e, "call not sent; not counted");
+            }
             return self.ledger.cancel(reservation);
         }
         let outcome = match error {

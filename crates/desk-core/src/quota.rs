@@ -5,7 +5,11 @@
 //! (unlimited still counts). At the limit a call is refused locally with
 //! [`Error::QuotaExhausted`]; a documented quota refusal from the server
 //! (media 403 请求次数超过授权额度; the legacy API documents none) closes the
-//! day whatever the local count says.
+//! day whatever the local count says. A call that provably never reached
+//! a server (refused before sending, or no connection could be made: DNS,
+//! refused, connect timeout, TLS handshake) gives its reservation back; a
+//! call that may have arrived (a reset or timeout after sending) stays
+//! counted.
 
 use crate::clock::{beijing, beijing_day, beijing_rfc3339, next_beijing_midnight, Clock};
 use crate::error::{Error, ErrorCode, Result};

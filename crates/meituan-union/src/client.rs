@@ -218,7 +218,10 @@ pub fn prepare_media<E: MediaEndpoint>(
 pub struct Attempt {
     pub generation: ApiGeneration,
     pub endpoint: &'static str,
-    /// False when the request was refused before sending (validation).
+    /// False when the request was refused before sending (validation), or
+    /// when no connection could be made (DNS failure, connection refused,
+    /// connect timeout, TLS handshake): the server never saw it, so it
+    /// costs no call.
     pub sent: bool,
     /// The HTTP status, when an answer arrived.
     pub http_status: Option<u16>,
@@ -384,8 +387,14 @@ impl Client {
         }
 
         let started = Instant::now();
+        let mut no_connection = false;
         let result = async {
-            let response = builder.send().await.map_err(transport_error)?;
+            let response = builder.send().await.map_err(|e| {
+                // reqwest tells a failure to connect apart from one after
+                // the request went out (a reset, a hang-up, a read timeout).
+                no_connection = e.is_connect();
+                transport_error(e)
+            })?;
             let status = response.status().as_u16();
             attempt.http_status = Some(status);
             attempt.server_time = response
@@ -399,6 +408,9 @@ impl Client {
         .await;
         let elapsed = started.elapsed();
         attempt.latency = Some(elapsed);
+        if no_connection {
+            attempt.sent = false;
+        }
 
         let result = result.and_then(|(status, raw)| {
             // Our clock when the answer arrived, to compare with `Date`.

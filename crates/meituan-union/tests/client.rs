@@ -533,6 +533,8 @@ async fn refused_connection_and_hang_up_are_network_errors() {
         other => panic!("expected Network, got {other:?}"),
     }
     assert_eq!(outcome.attempt.http_status, None);
+    // Nothing reached a server: the call is not one of the day's.
+    assert!(!outcome.attempt.sent);
 
     let mut canned = Canned::json(200, "");
     canned.hang_up = true;
@@ -542,6 +544,8 @@ async fn refused_connection_and_hang_up_are_network_errors() {
         "{:?}",
         out.result
     );
+    // A hang-up after the request went out may have been counted there.
+    assert!(out.attempt.sent);
 }
 
 #[tokio::test]
