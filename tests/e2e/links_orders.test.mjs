@@ -48,6 +48,17 @@ test('generate a link, find it in the library, sync orders, see the totals', { t
     assert.match(commission, /^¥\d+\.\d{2}$/);
     await app.find('[data-testid="orders-row"]', 10000);
     await app.find('[data-testid="orders-chart"]');
+    // Business lines by name, never as bare codes (issue 19 item 2, issue
+    // 18 item 1), in the rows and in the filter.
+    const lines = await app.exec(`
+      return {
+        cells: [...document.querySelectorAll('[data-testid="orders-row-line"]')].slice(0, 20).map((c) => c.textContent.trim()),
+        options: [...document.querySelectorAll('[data-testid="orders-line"] option')].slice(1).map((o) => o.textContent.trim()),
+      };`);
+    assert.ok(lines.cells.length > 0, 'no business line cells');
+    for (const c of lines.cells) assert.match(c, /^[\u4e00-\u9fff/]+$/, `a line cell is not a name: ${JSON.stringify(lines)}`);
+    assert.ok(lines.options.length >= 3, `too few line options: ${JSON.stringify(lines)}`);
+    for (const o of lines.options) assert.match(o, /^[\u4e00-\u9fff/]+ \(\d+\)$/, `a line option is not a name: ${JSON.stringify(lines)}`);
     await app.screenshot('orders-zh');
 
     // The table fits, at the default size and at the 900x600 minimum, in

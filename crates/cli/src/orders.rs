@@ -35,7 +35,9 @@ pub struct SyncArgs {
     /// Use the reserved part of today's calls if needed.
     #[arg(long)]
     pub allow_reserve: bool,
-    /// First sync: how many days back (default 30).
+    /// How many days back the stored history should reach: the first sync
+    /// goes this far back (default 30); a later one fetches the missing
+    /// earlier days too (media: at most 90).
     #[arg(long)]
     pub days: Option<u32>,
     /// Stop after this many pages (the sync stays resumable).

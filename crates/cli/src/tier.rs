@@ -9,7 +9,15 @@ use desk_core::Clock as _;
 use serde_json::json;
 
 #[derive(Args, Debug)]
-pub struct TierArgs {}
+pub struct TierArgs {
+    /// Use this monthly average, read in the console's 数据中心, instead of
+    /// the estimate from synced orders (kept until cleared).
+    #[arg(long, value_name = "ORDERS")]
+    pub console_average: Option<u32>,
+    /// Forget the console figure: back to the estimate.
+    #[arg(long, conflicts_with = "console_average")]
+    pub clear_console_average: bool,
+}
 
 fn limit_text(limit: Option<u32>) -> String {
     limit.map_or_else(|| "unlimited".into(), |l| format!("{l}/day"))
@@ -26,26 +34,48 @@ pub fn report_json(r: &TierReport) -> serde_json::Value {
     })
 }
 
-pub fn run(_args: TierArgs, g: &Global) -> anyhow::Result<()> {
+pub fn run(args: TierArgs, g: &Global) -> anyhow::Result<()> {
     let json = g.json;
     let desk = Desk::open()?;
     let profile = desk.profile(g.profile())?;
-    let report = tiers::report(&*desk.store.connect()?, &profile, desk.clock.now())?;
+    let conn = desk.store.connect()?;
+    if args.console_average.is_some() || args.clear_console_average {
+        tiers::set_console_figure(
+            &conn,
+            &profile.id,
+            args.console_average.map(u64::from),
+            &desk_core::clock::beijing_rfc3339(desk.clock.now()),
+        )?;
+    }
+    let report = tiers::report(&conn, &profile, desk.clock.now())?;
     if json {
         println!("{}", report_json(&report));
         return Ok(());
     }
-    println!(
-        "{}: monthly average {} orders",
-        profile.name, report.monthly_average
-    );
+    match report.source {
+        tiers::AverageSource::Console => println!(
+            "{}: monthly average {} orders (the console figure you entered; our estimate: {})",
+            profile.name, report.monthly_average, report.estimated_average
+        ),
+        tiers::AverageSource::Estimate => println!(
+            "{}: monthly average about {} orders (our estimate from {} synced orders; \
+             the console's 数据中心 has Meituan's figure: --console-average N uses it)",
+            profile.name, report.monthly_average, report.counted_orders
+        ),
+    }
     for m in &report.months {
-        let mark = if m.counted {
-            ""
-        } else {
-            "  (current month, not counted)"
+        let mark = match (m.counted, m.complete) {
+            (false, _) => "  (current month, not counted)",
+            (true, false) => "  (not fully synced: too low)",
+            (true, true) => "",
         };
         println!("  {}  {:>7}{mark}", m.month, m.orders);
+    }
+    if !report.history_complete {
+        println!(
+            "the synced history does not cover the counted months: `mtu orders sync --days {}` fetches them",
+            report.history_days_needed
+        );
     }
     println!("current limit:  {}", limit_text(report.current_limit));
     println!("qualifies for:  {}", limit_text(report.eligible_limit));

@@ -66,7 +66,11 @@ pub struct SyncOptions {
     /// Let the sync use the reserved part of today's calls.
     #[serde(default)]
     pub allow_reserve: bool,
-    /// First sync of a profile: how many days back (by modification time).
+    /// How many days back (by modification time) the stored history should
+    /// reach: the first sync goes this far back ([`DEFAULT_INITIAL_DAYS`]
+    /// when `None`); a later one reaches back this far too when the stored
+    /// history starts later (fetching the days in between again), so the
+    /// monthly-average estimate can be made complete.
     #[serde(default)]
     pub initial_days: Option<u32>,
     /// Stop after this many pages (the run stays resumable).
@@ -177,6 +181,7 @@ fn new_run(from: i64, to: i64) -> RunCursor {
 /// last synced instant (less the overlap) to `now`.
 fn run_for(
     state: &SyncState,
+    synced_from: Option<i64>,
     generation: Generation,
     now: i64,
     options: &SyncOptions,
@@ -188,17 +193,22 @@ fn run_for(
         Generation::Media => MEDIA_HORIZON_DAYS,
         Generation::Legacy => u32::MAX,
     };
-    let from = match state.synced_until {
-        Some(until) => (until + 1 - DEFAULT_OVERLAP_SECS).min(now),
-        None => {
-            let days = options
-                .initial_days
-                .unwrap_or(DEFAULT_INITIAL_DAYS)
-                .clamp(1, horizon_days.min(3650));
-            now - i64::from(days) * WINDOW_SECS + 1
-        }
-    };
+    let back = |days: u32| now - i64::from(days.clamp(1, horizon_days.min(3650))) * WINDOW_SECS + 1;
     let oldest = now - i64::from(horizon_days.min(3650)) * WINDOW_SECS + 1;
+    let from = match state.synced_until {
+        Some(until) => {
+            let next = (until + 1 - DEFAULT_OVERLAP_SECS).min(now);
+            // Asked to reach further back than the stored history does:
+            // one run from there to now.
+            match (options.initial_days, synced_from) {
+                (Some(days), Some(stored_from)) if back(days).max(oldest) < stored_from => {
+                    back(days).min(next)
+                }
+                _ => next,
+            }
+        }
+        None => back(options.initial_days.unwrap_or(DEFAULT_INITIAL_DAYS)),
+    };
     new_run(from.max(oldest), now)
 }
 
@@ -223,7 +233,8 @@ pub fn plan(api: &Api, profile: &Profile, options: &SyncOptions) -> Result<SyncP
     let conn = store.connect()?;
     let state = store::sync::load(&conn, &profile.id)?;
     let now = api.clock().now().timestamp();
-    let run = run_for(&state, profile.generation, now, options);
+    let synced_from = store::sync::synced_range(&conn, &profile.id)?.map(|(f, _)| f);
+    let run = run_for(&state, synced_from, profile.generation, now, options);
     let windows = windows_between(run.window_start, run.to);
     let min_calls = min_calls_left(&run, profile.generation);
     // Extra pages: the local rate of changes over the last week suggests how
@@ -565,7 +576,8 @@ async fn sync_holding_lease(
     let mut conn = store.connect()?;
     let mut state = store::sync::load(&conn, &profile.id)?;
     let now = api.clock().now().timestamp();
-    let mut run = run_for(&state, profile.generation, now, options);
+    let synced_from = store::sync::synced_range(&conn, &profile.id)?.map(|(f, _)| f);
+    let mut run = run_for(&state, synced_from, profile.generation, now, options);
     let percent = reserve_percent(store)?;
     let windows = windows_between(run.from, run.to);
     let mut report = SyncReport {
@@ -621,6 +633,9 @@ async fn sync_holding_lease(
             &state,
             &beijing_rfc3339(api.clock().now()),
         )?;
+        if finished {
+            store::sync::extend_synced_from(&tx, &profile.id, run.from)?;
+        }
         tx.commit()?;
         report.new += counts.new;
         report.updated += counts.updated;
@@ -807,7 +822,7 @@ mod tests {
             initial_days: Some(2),
             ..Default::default()
         };
-        let run = run_for(&state, Generation::Legacy, now, &opts);
+        let run = run_for(&state, None, Generation::Legacy, now, &opts);
         assert_eq!(run.to, now);
         assert_eq!(windows_between(run.from, run.to), 2);
         assert_eq!(min_calls_left(&run, Generation::Legacy), 14);
@@ -825,6 +840,7 @@ mod tests {
                 synced_until: None,
                 run: Some(mid.clone()),
             },
+            None,
             Generation::Legacy,
             now + 999,
             &opts,
@@ -833,17 +849,50 @@ mod tests {
         // Pages 2..4 of line 3, lines 4..6 of this window, 7 of the next.
         assert_eq!(min_calls_left(&mid, Generation::Legacy), 4 + 2 + 7);
         // A later run starts at the last synced instant, less the overlap.
+        let synced = SyncState {
+            synced_until: Some(now),
+            run: None,
+        };
         let later = run_for(
-            &SyncState {
-                synced_until: Some(now),
-                run: None,
-            },
+            &synced,
+            Some(run.from),
             Generation::Media,
             now + 3600,
             &opts,
         );
         assert_eq!(later.from, now + 1 - DEFAULT_OVERLAP_SECS);
         assert_eq!(windows_between(later.from, later.to), 1);
+        // Asked for more history than is stored: one run from there to now.
+        let longer = SyncOptions {
+            initial_days: Some(60),
+            ..Default::default()
+        };
+        let back = run_for(
+            &synced,
+            Some(run.from),
+            Generation::Legacy,
+            now + 3600,
+            &longer,
+        );
+        assert_eq!(back.from, now + 3600 - 60 * WINDOW_SECS + 1);
+        assert_eq!(back.to, now + 3600);
+        // Media cannot reach beyond its horizon: the stored 2 days are
+        // extended to 90, not 400.
+        let far = SyncOptions {
+            initial_days: Some(400),
+            ..Default::default()
+        };
+        let capped = run_for(&synced, Some(run.from), Generation::Media, now + 3600, &far);
+        assert_eq!(windows_between(capped.from, capped.to), MEDIA_HORIZON_DAYS);
+        // Already stored that far back: incremental.
+        let shorter = run_for(
+            &synced,
+            Some(run.from),
+            Generation::Legacy,
+            now + 3600,
+            &opts,
+        );
+        assert_eq!(shorter.from, later.from);
     }
 
     #[test]
@@ -875,6 +924,7 @@ mod tests {
         let now = 1_772_300_000;
         let run = run_for(
             &SyncState::default(),
+            None,
             Generation::Media,
             now,
             &SyncOptions {

@@ -11,11 +11,15 @@
 //!   the current, partial month is shown but not counted;
 //! - average = total of those months / 3, rounded down.
 //!
-//! A month with no synced orders counts as 0, so a user who synced only one
-//! month sees a low average: the screen shows the months so that is visible.
+//! This is our estimate, not Meituan's figure: the seed says only
+//! 我们会根据您的月均订单量反馈结果. So the report says which months and how
+//! many orders it counted and whether the synced history covers each month
+//! completely (a month before the first synced day counts 0 and makes the
+//! estimate too low), and a figure the user read in the console (数据中心)
+//! and typed in is preferred to it.
 
 use crate::clock::beijing;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::profiles::{Profile, Tier};
 use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
 use rusqlite::Connection;
@@ -95,7 +99,31 @@ pub struct MonthCount {
     pub orders: u64,
     /// False for the current, partial month (shown, not averaged).
     pub counted: bool,
+    /// The synced history covers the whole month (up to now for the
+    /// current one); otherwise its count is too low.
+    pub complete: bool,
 }
+
+/// Where the report's `monthly_average` comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum AverageSource {
+    /// The figure the user read in the Meituan Union console and typed in.
+    Console,
+    /// Our estimate from the synced orders.
+    Estimate,
+}
+
+/// A monthly average the user typed in from the console (数据中心).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+pub struct ConsoleFigure {
+    pub monthly_orders: u64,
+    /// When it was typed in (RFC 3339, Beijing).
+    pub entered_at: String,
+}
+
+/// The largest figure accepted as a monthly order count.
+pub const MAX_CONSOLE_FIGURE: u64 = 100_000_000;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
 pub struct NextTier {
@@ -110,7 +138,23 @@ pub struct NextTier {
 /// What `mtu tier --json` prints and the quota screen shows.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
 pub struct TierReport {
+    /// The figure the tiers are read from: the console figure when the
+    /// user typed one in, else the estimate.
     pub monthly_average: u64,
+    pub source: AverageSource,
+    /// Our estimate from the synced orders, whatever the source.
+    pub estimated_average: u64,
+    /// Orders of the counted months (the estimate is this / 3).
+    pub counted_orders: u64,
+    pub console_figure: Option<ConsoleFigure>,
+    /// The first instant (epoch s) of the synced history; `None` before a
+    /// complete sync.
+    #[specta(type = Option<f64>)]
+    pub history_from: Option<i64>,
+    /// Every counted month is covered by the synced history.
+    pub history_complete: bool,
+    /// Days back a sync must reach for every counted month to be covered.
+    pub history_days_needed: u32,
     /// Oldest first: the counted months, then the current partial month.
     pub months: Vec<MonthCount>,
     /// The profile's limit now (`None` = unlimited).
@@ -177,29 +221,53 @@ pub fn report_months(now: DateTime<Utc>) -> Vec<(NaiveDate, bool)> {
 
 /// Builds the report from per-month counts (`count(first_day)` gives the
 /// orders of that Beijing month).
+/// `history` is the synced range `[from, until]` (epoch s), `console` the
+/// figure the user typed in.
 pub fn build_report(
     now: DateTime<Utc>,
     current_tier: Tier,
+    history: Option<(i64, i64)>,
+    console: Option<ConsoleFigure>,
     mut count: impl FnMut(NaiveDate) -> Result<u64>,
 ) -> Result<TierReport> {
+    let now_s = now.timestamp();
     let mut months = Vec::new();
     let mut total = 0u64;
+    let mut first_counted = None;
     for (first, counted) in report_months(now) {
         let orders = count(first)?;
         if counted {
             total += orders;
+            first_counted.get_or_insert(first);
         }
+        let (start, end) = (
+            epoch_of(first),
+            (epoch_of(next_month(first)) - 1).min(now_s),
+        );
         months.push(MonthCount {
             month: month_key(first),
             orders,
             counted,
+            complete: history.is_some_and(|(from, until)| from <= start && until >= end),
         });
     }
-    Ok(report_from_average(
-        total / u64::from(COUNTED_MONTHS),
+    let estimate = total / u64::from(COUNTED_MONTHS);
+    let mut report = report_from_average(
+        console.as_ref().map_or(estimate, |c| c.monthly_orders),
         months,
         current_tier,
-    ))
+    );
+    report.estimated_average = estimate;
+    report.counted_orders = total;
+    if console.is_some() {
+        report.source = AverageSource::Console;
+    }
+    report.console_figure = console;
+    report.history_from = history.map(|(from, _)| from);
+    report.history_days_needed = first_counted.map_or(0, |first| {
+        u32::try_from((now_s - epoch_of(first)) / 86_400 + 1).unwrap_or(u32::MAX)
+    });
+    Ok(report)
 }
 
 /// The report for a known average (the months as given).
@@ -223,8 +291,16 @@ pub fn report_from_average(
         min_monthly_orders: row.min_monthly_orders,
         orders_needed: u64::from(row.min_monthly_orders).saturating_sub(monthly_average),
     });
+    let history_complete = months.iter().filter(|m| m.counted).all(|m| m.complete);
     TierReport {
         monthly_average,
+        source: AverageSource::Estimate,
+        estimated_average: monthly_average,
+        counted_orders: 0,
+        console_figure: None,
+        history_from: None,
+        history_complete,
+        history_days_needed: 0,
         months,
         current_limit: current_tier.daily_limit(),
         current_tier,
@@ -275,9 +351,64 @@ pub fn count_month_by_scan(conn: &Connection, profile_id: &str, first: NaiveDate
     Ok(n.max(0) as u64)
 }
 
-/// The tier report of a profile from its synced orders.
+/// The tier report of a profile from its synced orders (and the console
+/// figure, when the user typed one in).
 pub fn report(conn: &Connection, profile: &Profile, now: DateTime<Utc>) -> Result<TierReport> {
-    build_report(now, profile.tier, |first| {
-        count_month(conn, &profile.id, first)
-    })
+    let history = crate::store::sync::synced_range(conn, &profile.id)?;
+    build_report(
+        now,
+        profile.tier,
+        history,
+        console_figure(conn, &profile.id)?,
+        |first| count_month(conn, &profile.id, first),
+    )
+}
+
+/// The monthly average the user typed in from the console, if any.
+pub fn console_figure(conn: &Connection, profile_id: &str) -> Result<Option<ConsoleFigure>> {
+    use rusqlite::OptionalExtension;
+    Ok(conn
+        .query_row(
+            "SELECT monthly_orders, entered_at FROM tier_figures WHERE profile_id = ?1",
+            [profile_id],
+            |r| {
+                Ok(ConsoleFigure {
+                    monthly_orders: r.get::<_, i64>(0)?.max(0) as u64,
+                    entered_at: r.get(1)?,
+                })
+            },
+        )
+        .optional()?)
+}
+
+/// Stores (or with `None` forgets) the monthly average the user read in
+/// the console's 数据中心.
+pub fn set_console_figure(
+    conn: &Connection,
+    profile_id: &str,
+    monthly_orders: Option<u64>,
+    at: &str,
+) -> Result<()> {
+    match monthly_orders {
+        Some(n) if n > MAX_CONSOLE_FIGURE => Err(Error::invalid(
+            "monthly_orders",
+            format!("at most {MAX_CONSOLE_FIGURE} orders a month"),
+        )),
+        Some(n) => {
+            conn.execute(
+                "INSERT INTO tier_figures (profile_id, monthly_orders, entered_at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT(profile_id) DO UPDATE SET monthly_orders = excluded.monthly_orders,
+                        entered_at = excluded.entered_at",
+                rusqlite::params![profile_id, n as i64, at],
+            )?;
+            Ok(())
+        }
+        None => {
+            conn.execute(
+                "DELETE FROM tier_figures WHERE profile_id = ?1",
+                [profile_id],
+            )?;
+            Ok(())
+        }
+    }
 }

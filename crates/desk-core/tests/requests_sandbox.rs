@@ -163,6 +163,25 @@ async fn a_refused_frequency_request_leads_to_a_special_case_request() {
     );
     assert_eq!(draft.figures.requested_tier, Some(Tier::T3000));
     assert_eq!(draft.figures.tier.months.len(), 4);
+    // Nothing synced: the draft states no monthly figure at all (an
+    // estimate from missing months would be too low and is not Meituan's).
+    assert!(!draft.figures.tier.history_complete);
+    assert!(!draft.text.contains("月均"), "{}", draft.text);
+    // With the console's own figure typed in, the draft quotes it as such.
+    desk_core::tiers::set_console_figure(
+        &*f.store.connect().unwrap(),
+        &f.profile.id,
+        Some(1200),
+        "2026-12-05T10:00:00+08:00",
+    )
+    .unwrap();
+    let quoted =
+        requests::draft_special_case(&f.store, &ledger, clock.as_ref(), &f.profile.id).unwrap();
+    assert!(
+        quoted.text.contains("联盟后台数据中心显示月均订单量1200单"),
+        "{}",
+        quoted.text
+    );
     // The user edits the draft before sending it.
     let edited = format!("{}（补充：近期新增推广位较多）", draft.text);
     let req = requests::file_special_case_sandbox(

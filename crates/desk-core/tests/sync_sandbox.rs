@@ -133,6 +133,11 @@ async fn full_then_incremental(generation: Generation) {
     assert_eq!(first.updated, 0);
     h.assert_equals_sandbox(plan.from, plan.to);
     assert_eq!(first.synced_until, Some(plan.to));
+    // The stored range the tier report reads.
+    let range = |h: &Harness| {
+        desk_core::store::sync::synced_range(&h.store.connect().unwrap(), &h.profile.id).unwrap()
+    };
+    assert_eq!(range(&h), Some((plan.from, plan.to)));
 
     // Three hours later: new orders, completions, refunds.
     h.clock.advance(chrono::Duration::hours(3));
@@ -163,6 +168,18 @@ async fn full_then_incremental(generation: Generation) {
     assert!(second.updated > 0, "no status change was picked up");
     h.assert_equals_sandbox(plan.from, now);
     assert_eq!(first.calls + second.calls, h.ledger_used());
+    // Incremental runs keep where the history starts.
+    assert_eq!(range(&h), Some((plan.from, now)));
+    // Asked for 10 days while 7 are stored: one run reaches back to them.
+    let longer = sync::plan(&h.api, &h.profile, &opts(10)).unwrap();
+    assert_eq!(longer.from, now - 10 * 86_400 + 1);
+    assert_eq!(longer.windows, 10);
+    let back = sync::sync(&h.api, &h.profile, &opts(10), None)
+        .await
+        .unwrap();
+    assert!(back.complete);
+    assert_eq!(range(&h), Some((longer.from, now)));
+    h.assert_equals_sandbox(longer.from, now);
 }
 
 #[tokio::test]

@@ -384,3 +384,119 @@ fn kept_month_counts_always_equal_a_count_of_the_orders() {
         .unwrap();
     assert_eq!(left, 0);
 }
+
+/// Sets the synced range the way a finished sync leaves it.
+fn synced(store: &Store, profile: &Profile, from: DateTime<Utc>, until: DateTime<Utc>) {
+    store
+        .connect()
+        .unwrap()
+        .execute(
+            "INSERT INTO order_sync_state (profile_id, synced_until, synced_from) VALUES (?1, ?2, ?3)",
+            rusqlite::params![profile.id, until.timestamp(), from.timestamp()],
+        )
+        .unwrap();
+}
+
+#[test]
+fn the_report_says_which_months_the_synced_history_covers() {
+    let (_dir, store, profile) = setup();
+    let now = bj(2026, 3, 10, 12, 0, 0);
+    orders(
+        &store,
+        &profile,
+        bj(2026, 1, 20, 9, 0, 0),
+        "paid",
+        900,
+        "jan",
+    );
+    orders(
+        &store,
+        &profile,
+        bj(2026, 2, 20, 9, 0, 0),
+        "paid",
+        1200,
+        "feb",
+    );
+    let conn = store.connect().unwrap();
+
+    // Never synced: nothing is covered; the estimate says so.
+    let r = tiers::report(&conn, &profile, now).unwrap();
+    assert!(!r.history_complete);
+    assert_eq!(r.history_from, None);
+    assert_eq!(r.source, tiers::AverageSource::Estimate);
+    assert_eq!(r.counted_orders, 2100);
+    // From 2025-12-01 00:00 Beijing to 03-10 12:00: 99 days and a half.
+    assert_eq!(r.history_days_needed, 100);
+
+    // Synced from mid-January: December and January are incomplete (too
+    // low), February and the current month are covered.
+    synced(&store, &profile, bj(2026, 1, 15, 0, 0, 0), now);
+    let r = tiers::report(&conn, &profile, now).unwrap();
+    let complete: Vec<(String, bool)> = r
+        .months
+        .iter()
+        .map(|m| (m.month.clone(), m.complete))
+        .collect();
+    assert_eq!(
+        complete,
+        vec![
+            ("2025-12".into(), false),
+            ("2026-01".into(), false),
+            ("2026-02".into(), true),
+            ("2026-03".into(), true),
+        ]
+    );
+    assert!(!r.history_complete);
+
+    // Synced back to December: the estimate covers all three months.
+    conn.execute(
+        "UPDATE order_sync_state SET synced_from = ?2 WHERE profile_id = ?1",
+        rusqlite::params![profile.id, bj(2025, 12, 1, 0, 0, 0).timestamp()],
+    )
+    .unwrap();
+    let r = tiers::report(&conn, &profile, now).unwrap();
+    assert!(r.history_complete);
+    assert_eq!(r.monthly_average, 700);
+}
+
+#[test]
+fn a_figure_typed_in_from_the_console_is_preferred_to_the_estimate() {
+    let (_dir, store, profile) = setup();
+    let now = bj(2026, 3, 10, 12, 0, 0);
+    orders(
+        &store,
+        &profile,
+        bj(2026, 2, 20, 9, 0, 0),
+        "paid",
+        600,
+        "feb",
+    );
+    let conn = store.connect().unwrap();
+    tiers::set_console_figure(&conn, &profile.id, Some(2300), "2026-03-10T12:00:00+08:00").unwrap();
+    let r = tiers::report(&conn, &profile, now).unwrap();
+    assert_eq!(r.source, tiers::AverageSource::Console);
+    assert_eq!(r.monthly_average, 2300);
+    assert_eq!(r.estimated_average, 200);
+    assert_eq!(r.eligible_tier, Tier::T6000);
+    assert!(r.can_request);
+    assert_eq!(
+        r.console_figure.as_ref().map(|c| c.monthly_orders),
+        Some(2300)
+    );
+    // Too large a figure is refused and the stored one stays.
+    let err =
+        tiers::set_console_figure(&conn, &profile.id, Some(tiers::MAX_CONSOLE_FIGURE + 1), "x")
+            .unwrap_err();
+    assert_eq!(err.code(), desk_core::ErrorCode::InvalidInput);
+    assert_eq!(
+        tiers::report(&conn, &profile, now).unwrap().monthly_average,
+        2300
+    );
+    // Cleared: back to the estimate.
+    tiers::set_console_figure(&conn, &profile.id, None, "x").unwrap();
+    let r = tiers::report(&conn, &profile, now).unwrap();
+    assert_eq!(
+        (r.source, r.monthly_average),
+        (tiers::AverageSource::Estimate, 200)
+    );
+}

@@ -14,7 +14,7 @@ use crate::error::{Error, Result};
 use crate::profiles::{self, Profile, ProfileUpdate, Tier};
 use crate::quota::QuotaLedger;
 use crate::store::{self, requests::RequestRow, Store};
-use crate::tiers::{self, TierReport};
+use crate::tiers::{self, AverageSource, TierReport};
 use crate::workdays;
 use chrono::{DateTime, Utc};
 use console::SandboxConsole;
@@ -438,12 +438,33 @@ pub fn draft_text(profile: &Profile, f: &SpecialCaseFigures) -> String {
         .requested_tier
         .map(|t| limit_zh(t.daily_limit()))
         .unwrap_or_else(|| "更高".into());
+    // Never state our estimate as Meituan's figure: the console's own
+    // figure when the user typed it in; an estimate only when the synced
+    // history covers the months, and said to be one; else no figure.
+    let volume = match f.tier.source {
+        AverageSource::Console => format!(
+            "联盟后台数据中心显示月均订单量{}单。",
+            f.tier.monthly_average
+        ),
+        AverageSource::Estimate if f.tier.history_complete => format!(
+            "按我同步的订单统计，近三个完整自然月{direction}：{trend}，估算月均约{}单（以联盟后台数据为准）。",
+            f.tier.estimated_average
+        ),
+        AverageSource::Estimate => String::new(),
+    };
     format!(
-        "您好，我是推广账号（appkey 尾号{tail}）的使用者。近三个完整自然月{direction}：{trend}，月均{avg}单。\
+        "您好，我是推广账号（appkey 尾号{tail}）的使用者。{volume}\
 目前API调用频次为{cur}，近{days}天日均调用约{avgc}次，单日最高{peak}次，其中有{hit}天触达频次上限，\
 影响了订单同步和推广链接生成。为保证正常推广，特申请将调用频次提升至{wanted}。谢谢！",
-        tail = profile.appkey.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect::<String>(),
-        avg = f.tier.monthly_average,
+        tail = profile
+            .appkey
+            .chars()
+            .rev()
+            .take(4)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect::<String>(),
         cur = limit_zh(f.current_limit),
         days = f.days_considered,
         avgc = f.average_calls,

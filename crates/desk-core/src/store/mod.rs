@@ -36,6 +36,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0010_auth_checked.sql"),
     include_str!("../../migrations/0011_order_lines.sql"),
     include_str!("../../migrations/0012_batch_row_problems.sql"),
+    include_str!("../../migrations/0013_tier_figures.sql"),
 ];
 
 /// How long a writer waits for another (the GUI and `mtu` share the file).

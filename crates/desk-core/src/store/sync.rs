@@ -114,6 +114,33 @@ pub fn save(conn: &Connection, profile_id: &str, state: &SyncState, at: &str) ->
     Ok(())
 }
 
+/// The stored range `[synced_from, synced_until]` of a profile: every change
+/// inside it is stored. `None` before the first complete sync.
+pub fn synced_range(conn: &Connection, profile_id: &str) -> Result<Option<(i64, i64)>> {
+    let row: Option<(Option<i64>, Option<i64>)> = conn
+        .query_row(
+            "SELECT synced_from, synced_until FROM order_sync_state WHERE profile_id = ?1",
+            [profile_id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    Ok(match row {
+        Some((Some(from), Some(until))) => Some((from, until)),
+        _ => None,
+    })
+}
+
+/// A run over `[from, …]` finished: the stored range now reaches back to
+/// `from` (runs are contiguous with what was stored before).
+pub fn extend_synced_from(conn: &Connection, profile_id: &str, from: i64) -> Result<()> {
+    conn.execute(
+        "UPDATE order_sync_state SET synced_from = min(coalesce(synced_from, ?2), ?2)
+         WHERE profile_id = ?1",
+        params![profile_id, from],
+    )?;
+    Ok(())
+}
+
 /// Forgets the cursor and the synced range (the next sync starts afresh).
 pub fn reset(conn: &Connection, profile_id: &str) -> Result<()> {
     conn.execute(
