@@ -9,6 +9,7 @@ const COMMANDS: &[&str] = &[
     "startup_painted",
     "get_settings",
     "save_settings",
+    "reveal_export",
     "workdays_due",
     "tier_report",
     "authorization_view",

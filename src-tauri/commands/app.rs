@@ -54,3 +54,24 @@ pub fn save_settings(state: State<'_, AppState>, settings: Settings) -> Result<S
     settings.save(&state.store)?;
     Ok(Settings::load(&state.store)?)
 }
+
+/// Shows a file the app exported (CSV, XLSX, QR code PNG) selected in the
+/// system's file manager. The path comes from the webview, so only a file
+/// directly in the data folder's `exports` folder is shown; anything else
+/// is refused before the file manager is asked.
+#[tauri::command]
+#[specta::specta]
+pub fn reveal_export(
+    app: tauri::AppHandle,
+    state: State<'_, AppState>,
+    path: String,
+) -> Result<(), IpcError> {
+    use tauri_plugin_opener::OpenerExt;
+    let file = desk_core::paths::export_file(&state.data_dir, std::path::Path::new(&path))?;
+    app.opener().reveal_item_in_dir(&file).map_err(|e| {
+        tracing::warn!(error = %e, "could not show the export in the file manager");
+        IpcError::from(desk_core::Error::Storage(format!(
+            "the file manager could not be opened: {e}"
+        )))
+    })
+}

@@ -20,6 +20,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
         app::startup_painted,
         app::get_settings,
         app::save_settings,
+        app::reveal_export,
         console::workdays_due,
         console::tier_report,
         console::authorization_view,

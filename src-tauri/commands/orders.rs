@@ -12,7 +12,7 @@ use tauri::State;
 
 /// A new file in `<data folder>/exports`, named after `stem` and the time.
 pub(crate) fn export_path(state: &AppState, stem: &str, ext: &str) -> Result<PathBuf, Error> {
-    let dir = state.data_dir.join("exports");
+    let dir = desk_core::paths::exports_dir(&state.data_dir);
     std::fs::create_dir_all(&dir)
         .map_err(|e| Error::Storage(format!("cannot create {}: {e}", dir.display())))?;
     let at = state

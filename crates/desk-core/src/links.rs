@@ -407,7 +407,8 @@ async fn call(
 /// Library search and filters.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 pub struct LibraryQuery {
-    /// Matches the target, the link, the label or the sid (substring).
+    /// Matches the target, the sid, the sid's name or the label (substring,
+    /// any case); the link itself only when the search starts with `http`.
     pub search: Option<String>,
     pub sid: Option<String>,
     pub target_kind: Option<TargetKind>,

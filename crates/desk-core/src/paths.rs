@@ -147,3 +147,82 @@ pub fn database_path(data_dir: &Path) -> PathBuf {
 pub fn log_dir(data_dir: &Path) -> PathBuf {
     data_dir.join("logs")
 }
+
+/// The exports folder inside a data folder: CSV and XLSX exports and saved
+/// QR code PNGs.
+pub fn exports_dir(data_dir: &Path) -> PathBuf {
+    data_dir.join("exports")
+}
+
+/// `path` checked to be an existing file directly in the data folder's
+/// exports folder (links and `..` resolved), for "show in folder": a path
+/// from the webview names nothing else. Returns the file's path under
+/// [`exports_dir`].
+pub fn export_file(data_dir: &Path, path: &Path) -> Result<PathBuf> {
+    let refuse = || {
+        Error::invalid(
+            "path",
+            "only a file in the app's exports folder can be shown",
+        )
+    };
+    let dir = exports_dir(data_dir);
+    let real_dir = dir.canonicalize().map_err(|_| refuse())?;
+    let real = path.canonicalize().map_err(|_| refuse())?;
+    match real.file_name() {
+        Some(name) if real.parent() == Some(real_dir.as_path()) && real.is_file() => {
+            Ok(dir.join(name))
+        }
+        _ => Err(refuse()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_file_in_the_exports_folder_is_an_export() {
+        let data = tempfile::tempdir().unwrap();
+        let exports = exports_dir(data.path());
+        assert!(
+            export_file(data.path(), &exports.join("links.csv")).is_err(),
+            "no folder yet"
+        );
+        std::fs::create_dir_all(exports.join("sub")).unwrap();
+        std::fs::write(exports.join("links.csv"), "x").unwrap();
+        std::fs::write(exports.join("sub/inner.csv"), "x").unwrap();
+        std::fs::write(data.path().join("outside.csv"), "x").unwrap();
+
+        let ok = export_file(data.path(), &exports.join("links.csv")).unwrap();
+        assert_eq!(ok, exports.join("links.csv"));
+        let dotted = exports.join("sub").join("..").join("links.csv");
+        assert_eq!(export_file(data.path(), &dotted).unwrap(), ok);
+
+        for bad in [
+            exports.join("missing.csv"),
+            exports.join("sub"),
+            exports.join("sub/inner.csv"),
+            exports.clone(),
+            exports.join("..").join("outside.csv"),
+            data.path().join("outside.csv"),
+            database_path(data.path()),
+            PathBuf::from("links.csv"),
+            PathBuf::new(),
+        ] {
+            let err = export_file(data.path(), &bad).unwrap_err();
+            assert_eq!(
+                err.code(),
+                crate::ErrorCode::InvalidInput,
+                "{}",
+                bad.display()
+            );
+        }
+        #[cfg(unix)]
+        {
+            // A link in the exports folder to a file elsewhere is refused.
+            let link = exports.join("link.csv");
+            std::os::unix::fs::symlink(data.path().join("outside.csv"), &link).unwrap();
+            assert!(export_file(data.path(), &link).is_err());
+        }
+    }
+}

@@ -35,6 +35,20 @@ async saveSettings(settings: Settings) : Promise<Result<Settings, IpcError>> {
     else return { status: "error", error: e  as any };
 }
 },
+/**
+ * Shows a file the app exported (CSV, XLSX, QR code PNG) selected in the
+ * system's file manager. The path comes from the webview, so only a file
+ * directly in the data folder's `exports` folder is shown; anything else
+ * is refused before the file manager is asked.
+ */
+async revealExport(path: string) : Promise<Result<null, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("reveal_export", { path }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
 async workdaysDue(from: string, days: number) : Promise<Result<DueTime, IpcError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("workdays_due", { from, days }) };
@@ -1074,7 +1088,8 @@ export type LibraryPage = { total: number; entries: LinkEntry[] }
  */
 export type LibraryQuery = { 
 /**
- * Matches the target, the link, the label or the sid (substring).
+ * Matches the target, the sid, the sid's name or the label (substring,
+ * any case); the link itself only when the search starts with `http`.
  */
 search: string | null; sid: string | null; target_kind: TargetKind | null; 
 /**

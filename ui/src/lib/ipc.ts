@@ -108,6 +108,8 @@ export const deleteLink = unwrapped(commands.linkDelete)
 export const linkQr = unwrapped(commands.linkQr)
 export const saveLinkQr = unwrapped(commands.linkSaveQr)
 export const exportLinks = unwrapped(commands.linkExport)
+/** Shows an exported file in the file manager; refused for a path outside the exports folder. */
+export const revealExport = unwrapped(commands.revealExport)
 export const createBatch = unwrapped(commands.batchCreate)
 export const planBatch = unwrapped(commands.batchPlan)
 export const runBatch = unwrapped(commands.batchRun)

@@ -114,6 +114,12 @@ fn escape_like(s: &str) -> String {
         .replace('_', "\\_")
 }
 
+/// A search that is itself a link (`http…`), so it may match inside URLs.
+fn looks_like_url(s: &str) -> bool {
+    s.get(..4)
+        .is_some_and(|head| head.eq_ignore_ascii_case("http"))
+}
+
 /// Entries matching the query, newest first, and how many match in all.
 pub fn search(
     conn: &Connection,
@@ -125,12 +131,24 @@ pub fn search(
     let mut w = String::from("profile_id = ?");
     let mut args: Vec<SqlValue> = vec![SqlValue::Text(profile_id.to_owned())];
     if let Some(s) = q.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        // What the user names a link by: its target (actId, skuViewId or
+        // text), its sid, the sid's name and its label. Not the URL: its
+        // digits would match an actId search ("33" is in many links), so the
+        // URL is searched only for a query that is itself a URL.
         w.push_str(
-            " AND (target LIKE ? ESCAPE '\\' OR url LIKE ? ESCAPE '\\'
-                   OR coalesce(label, '') LIKE ? ESCAPE '\\' OR sid LIKE ? ESCAPE '\\')",
+            " AND (target LIKE ? ESCAPE '\\' OR sid LIKE ? ESCAPE '\\'
+                   OR coalesce(label, '') LIKE ? ESCAPE '\\'
+                   OR EXISTS (SELECT 1 FROM sids s WHERE s.profile_id = links.profile_id
+                              AND s.sid = links.sid AND s.name LIKE ? ESCAPE '\\')",
         );
+        let mut patterns = 4;
+        if looks_like_url(s) {
+            w.push_str(" OR url LIKE ? ESCAPE '\\'");
+            patterns += 1;
+        }
+        w.push(')');
         let pat = format!("%{}%", escape_like(s));
-        for _ in 0..4 {
+        for _ in 0..patterns {
             args.push(SqlValue::Text(pat.clone()));
         }
     }
@@ -164,4 +182,75 @@ pub fn search(
         .query_map(rusqlite::params_from_iter(args), read)?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     Ok((total, rows))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::profiles::Generation;
+
+    fn add(conn: &Connection, target: &str, sid: &str, url: &str) -> LinkEntry {
+        let req = CanonicalRequest {
+            generation: Generation::Legacy,
+            target_kind: TargetKind::Act,
+            target: target.into(),
+            sid: sid.into(),
+            link_types: vec![1],
+            short_link: false,
+        };
+        let at = "2026-12-05T10:00:00+08:00";
+        insert(conn, "p1", &req.key(), &req, url, &BTreeMap::new(), at).unwrap()
+    }
+
+    fn found(conn: &Connection, search: &str) -> Vec<String> {
+        let q = LibraryQuery {
+            search: Some(search.into()),
+            ..Default::default()
+        };
+        let (total, rows) = super::search(conn, "p1", &q, 0, 100).unwrap();
+        assert_eq!(total as usize, rows.len());
+        let mut targets: Vec<String> = rows.into_iter().map(|e| e.target).collect();
+        targets.sort();
+        targets
+    }
+
+    /// An actId search finds that activity, not every link whose URL holds
+    /// the same digits; the sid's name and the label are searched too, and
+    /// the URL only by a query that is a URL.
+    #[test]
+    fn search_matches_what_names_a_link_not_digits_inside_its_url() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = crate::Store::open(dir.path().join("db")).unwrap();
+        let conn = store.connect().unwrap();
+        conn.execute(
+            "INSERT INTO profiles (id, name, appkey, generation, sandbox, tier, created_at)
+             VALUES ('p1', 'main', 'k', 'legacy', 1, '2000', '2026-12-05T10:00:00+08:00')",
+            [],
+        )
+        .unwrap();
+        crate::store::sids::insert(&conn, "p1", "wx01", "公众号推文", "2026-12-05").unwrap();
+        add(
+            &conn,
+            "33",
+            "wx01",
+            "https://i.meituan.invalid/a?actId=33&k=1",
+        );
+        let other = add(
+            &conn,
+            "108",
+            "web",
+            "https://i.meituan.invalid/u/x33y?actId=108",
+        );
+        set_label(&conn, other.id, Some("双十一主会场")).unwrap();
+
+        assert_eq!(found(&conn, "33"), ["33"], "the URL of 108 holds 33");
+        assert_eq!(found(&conn, "公众号"), ["33"], "the sid's name");
+        assert_eq!(found(&conn, "双十一"), ["108"], "the label");
+        assert_eq!(found(&conn, "WEB"), ["108"], "the sid, any case");
+        assert_eq!(found(&conn, "x33y"), Vec::<String>::new());
+        assert_eq!(found(&conn, "https://i.meituan.invalid/u/"), ["108"]);
+        assert_eq!(found(&conn, "HTTPS://I.MEITUAN"), ["108", "33"]);
+        // LIKE wildcards are plain characters.
+        assert_eq!(found(&conn, "%"), Vec::<String>::new());
+    }
 }

@@ -1,5 +1,5 @@
-import { fireEvent, render, screen } from '@testing-library/svelte'
-import { beforeEach, describe, expect, it, vi } from 'vitest'
+import { fireEvent, render, screen, within } from '@testing-library/svelte'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { BatchCounts, BatchPlan, BatchRow, BatchSummary } from '../../ipc'
 import { resetAppState } from '../../../test/reset'
 import BatchPanel from './BatchPanel.svelte'
@@ -13,6 +13,9 @@ const api = vi.hoisted(() => ({
   batchRows: vi.fn(),
   exportBatch: vi.fn(),
   retryBatchErrors: vi.fn(),
+  listBatches: vi.fn(),
+  linkQr: vi.fn(),
+  revealExport: vi.fn(),
 }))
 vi.mock('../../ipc', () => api)
 
@@ -39,15 +42,22 @@ const plan = (pending: number, calls: number, remaining = 100): BatchPlan => ({
   fits: calls <= remaining,
 })
 
+const writeText = vi.fn(async (_text: string) => {})
+
 beforeEach(() => {
   resetAppState()
   for (const f of Object.values(api)) f.mockReset()
   api.createBatch.mockResolvedValue(summary({ pending: 3 }))
   api.batchSummary.mockResolvedValue(summary({ pending: 3 }))
+  api.listBatches.mockResolvedValue([])
+  writeText.mockClear()
+  Object.defineProperty(navigator, 'clipboard', { value: { writeText }, configurable: true })
 })
 
+afterEach(() => vi.useRealTimers())
+
 async function planned(text = '33,s1,1\n33,s2,1\n33,s3,1') {
-  render(BatchPanel, { profileId: 'p1' })
+  render(BatchPanel, { profileId: 'p1', generation: 'legacy' })
   await fireEvent.input(screen.getByTestId('batch-input'), { target: { value: text } })
   await fireEvent.click(screen.getByTestId('batch-plan'))
   return screen.findByTestId('batch-plan-text')
@@ -121,5 +131,119 @@ describe('batch panel', () => {
       expect.stringMatching(/[\u4e00-\u9fff]/),
     ])
     for (const c of cells) expect(c).not.toMatch(/no sid|HTTP 503/)
+  })
+
+  it('labels the default sid and offers the link types of the generation by name', async () => {
+    api.planBatch.mockResolvedValue(plan(3, 3))
+    api.batchRows.mockResolvedValue([])
+    const { unmount } = render(BatchPanel, { profileId: 'p1', generation: 'media' })
+    expect(screen.getByLabelText('默认 sid')).toBe(screen.getByTestId('batch-sid'))
+    const type = screen.getByLabelText('默认链接类型') as HTMLSelectElement
+    expect(type.tagName).toBe('SELECT')
+    expect([...type.options].map((o) => o.textContent)).toEqual([
+      '1 · H5 长链',
+      '2 · H5 短链',
+      '3 · Deeplink',
+      '4 · 小程序路径',
+      '5 · 团口令',
+      '6 · 小程序码',
+    ])
+    expect(type.getAttribute('aria-describedby')).toBeTruthy()
+    await fireEvent.input(screen.getByTestId('batch-input'), { target: { value: '33' } })
+    await fireEvent.input(screen.getByLabelText('默认 sid'), { target: { value: ' wx01 ' } })
+    await fireEvent.change(type, { target: { value: '3' } })
+    await fireEvent.click(screen.getByTestId('batch-plan'))
+    await vi.waitFor(() =>
+      expect(api.createBatch).toHaveBeenCalledWith('p1', '33', { sid: 'wx01', link_types: [3], short_link: false }),
+    )
+    unmount()
+
+    render(BatchPanel, { profileId: 'p1', generation: 'legacy' })
+    const legacy = screen.getByLabelText('默认链接类型') as HTMLSelectElement
+    expect(legacy.options).toHaveLength(8)
+    expect(legacy.options[0].textContent).toBe('1 · H5')
+    expect(legacy.value).toBe('1')
+  })
+
+  it('opens a CSV with its own translated button and shows the chosen file name', async () => {
+    render(BatchPanel, { profileId: 'p1', generation: 'legacy' })
+    const input = screen.getByLabelText('打开 CSV 文件') as HTMLInputElement
+    expect(input.type).toBe('file')
+    expect(input.classList.contains('visually-hidden')).toBe(true)
+    expect(input.tabIndex).not.toBe(-1)
+    expect(screen.getByText('打开 CSV 文件').tagName).toBe('LABEL')
+    expect(screen.getByTestId('batch-file-name').textContent).toBe('未选择文件')
+    // jsdom's File has no text(): the panel needs only its name and text.
+    const file = { name: '活动列表.csv', text: async () => '33,wx01,1\n' }
+    await fireEvent.change(input, { target: { files: [file] } })
+    await vi.waitFor(() => expect((screen.getByTestId('batch-input') as HTMLTextAreaElement).value).toBe('33,wx01,1\n'))
+    expect(screen.getByTestId('batch-file-name').textContent).toBe('活动列表.csv')
+  })
+
+  it('heads the result columns, copies every link or one, and shows a row QR code', async () => {
+    api.planBatch.mockResolvedValue(plan(0, 0))
+    api.batchRows.mockResolvedValue([row(1, 'done'), row(2, 'error'), { ...row(3, 'library'), url: 'https://sandbox.invalid/3' }])
+    await planned()
+    const table = await screen.findByTestId('batch-rows')
+    const heads = within(table).getAllByRole('columnheader')
+    expect(heads.map((h) => h.textContent)).toEqual(['行', '目标', 'sid', '状态', '链接/原因', '操作'])
+    for (const h of heads) expect(h.getAttribute('scope')).toBe('col')
+
+    await fireEvent.click(screen.getByTestId('batch-copy-all'))
+    await vi.waitFor(() => expect(writeText).toHaveBeenCalledWith('https://sandbox.invalid/1\nhttps://sandbox.invalid/3'))
+    expect((await screen.findByTestId('batch-note')).textContent).toBe('已复制 2 条')
+
+    // Only rows with a link have copy and QR buttons, named by their row.
+    const copies = screen.getAllByTestId('batch-row-copy')
+    expect(copies.map((b) => b.getAttribute('aria-label'))).toEqual(['复制第 1 行的链接', '复制第 3 行的链接'])
+    vi.useFakeTimers()
+    await fireEvent.click(copies[1])
+    await vi.waitFor(() => expect(writeText).toHaveBeenLastCalledWith('https://sandbox.invalid/3'))
+    await vi.waitFor(() => expect(copies[1].textContent?.trim()).toBe('已复制'))
+    await vi.advanceTimersByTimeAsync(2100)
+    expect(copies[1].textContent?.trim()).toBe('复制')
+    vi.useRealTimers()
+
+    api.linkQr.mockResolvedValue('data:image/png;base64,QR')
+    const qr = screen.getAllByTestId('batch-row-qr')[0]
+    expect(qr.getAttribute('aria-label')).toBe('第 1 行的二维码')
+    await fireEvent.click(qr)
+    const image = (await screen.findByTestId('batch-row-qr-image')) as HTMLImageElement
+    expect(api.linkQr).toHaveBeenCalledWith('https://sandbox.invalid/1')
+    expect(image.src).toBe('data:image/png;base64,QR')
+    expect(qr.getAttribute('aria-expanded')).toBe('true')
+    await fireEvent.click(qr)
+    expect(screen.queryByTestId('batch-row-qr-image')).toBeNull()
+  })
+
+  it('shows the last batch and its rows again when the panel comes back', async () => {
+    api.listBatches.mockResolvedValue([summary({ done: 2, error: 1 }), { ...summary({ done: 1 }), id: 3 }])
+    api.batchRows.mockResolvedValue([row(1, 'done'), row(2, 'error'), row(3, 'done')])
+    api.planBatch.mockResolvedValue(plan(0, 0))
+    render(BatchPanel, { profileId: 'p1', generation: 'legacy' })
+    expect(await screen.findAllByTestId('batch-row-result')).toHaveLength(3)
+    expect(api.listBatches).toHaveBeenCalledWith('p1')
+    expect(api.batchRows).toHaveBeenCalledWith(7, 0, 1000)
+    expect(screen.getByTestId('batch-restored').textContent).toContain('2026-11-30 10:00')
+    expect(screen.getByTestId('batch-retry')).toBeTruthy()
+    expect(screen.getByTestId('batch-copy-all')).toBeTruthy()
+    // Nothing is pending: there is nothing to start.
+    expect((screen.getByTestId('batch-run') as HTMLButtonElement).disabled).toBe(true)
+  })
+
+  it('offers to open the folder of an export, and says so when it cannot', async () => {
+    api.planBatch.mockResolvedValue(plan(0, 0))
+    api.batchRows.mockResolvedValue([row(1, 'done')])
+    api.exportBatch.mockResolvedValue('/data/exports/batch-7.csv')
+    await planned()
+    await fireEvent.click(screen.getByTestId('batch-export'))
+    expect((await screen.findByTestId('links-saved-path')).textContent).toBe('已写入 /data/exports/batch-7.csv')
+    api.revealExport.mockResolvedValueOnce(null).mockRejectedValueOnce(new Error('no file manager'))
+    const reveal = screen.getByRole('button', { name: '打开所在文件夹' })
+    await fireEvent.click(reveal)
+    expect(api.revealExport).toHaveBeenCalledWith('/data/exports/batch-7.csv')
+    expect(screen.queryByRole('alert')).toBeNull()
+    await fireEvent.click(reveal)
+    expect((await screen.findByRole('alert')).textContent).toContain('无法打开文件夹')
   })
 })

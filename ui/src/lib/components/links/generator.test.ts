@@ -10,6 +10,7 @@ const api = vi.hoisted(() => ({
   linkQr: vi.fn(),
   saveLinkQr: vi.fn(),
   setLinkLabel: vi.fn(),
+  revealExport: vi.fn(),
 }))
 vi.mock('../../ipc', () => api)
 
@@ -87,5 +88,25 @@ describe('link generator', () => {
     await fireEvent.click(screen.getByTestId('links-generate'))
     await screen.findByTestId('links-result-url')
     expect(screen.queryByTestId('sid-warning')).toBeNull()
+  })
+
+  it('offers to open the folder of a saved QR code, and only for the link it was saved for', async () => {
+    render(LinkGenerator, { profileId: 'p1', generation: 'legacy', sids: [] })
+    api.generateLink.mockResolvedValue(generated)
+    api.saveLinkQr.mockResolvedValue('/data/exports/qr-1-20261205-100000.png')
+    api.revealExport.mockResolvedValue(null)
+    await fireEvent.input(screen.getByTestId('links-target'), { target: { value: '33' } })
+    await fireEvent.input(screen.getByTestId('links-sid'), { target: { value: 'wx01' } })
+    await fireEvent.click(screen.getByTestId('links-generate'))
+    await screen.findByTestId('links-result-url')
+    await fireEvent.click(screen.getByRole('button', { name: '保存二维码 PNG' }))
+    expect((await screen.findByTestId('links-saved-path')).textContent).toBe(
+      '已保存到 /data/exports/qr-1-20261205-100000.png',
+    )
+    await fireEvent.click(screen.getByRole('button', { name: '打开所在文件夹' }))
+    expect(api.revealExport).toHaveBeenCalledWith('/data/exports/qr-1-20261205-100000.png')
+    // A new link: the saved file was the previous link's.
+    await fireEvent.click(screen.getByTestId('links-generate'))
+    await vi.waitFor(() => expect(screen.queryByTestId('links-reveal')).toBeNull())
   })
 })

@@ -4,7 +4,7 @@ import type { LinkEntry } from '../../ipc'
 import { resetAppState } from '../../../test/reset'
 import LinkLibrary from './LinkLibrary.svelte'
 
-const api = vi.hoisted(() => ({ linkLibrary: vi.fn(), linkQr: vi.fn(), exportLinks: vi.fn() }))
+const api = vi.hoisted(() => ({ linkLibrary: vi.fn(), linkQr: vi.fn(), exportLinks: vi.fn(), revealExport: vi.fn() }))
 vi.mock('../../ipc', () => api)
 
 const entry: LinkEntry = {
@@ -45,5 +45,18 @@ describe('link library', () => {
     expect(screen.getByRole('status').textContent).toBe('已复制')
     await vi.advanceTimersByTimeAsync(2100)
     expect(button.textContent?.trim()).toBe('复制')
+  })
+
+  it('labels its search and offers to open the folder of an export', async () => {
+    render(LinkLibrary, { profileId: 'p1', sids: [], refresh: 0 })
+    expect(screen.getByLabelText('搜索链接库')).toBe(screen.getByTestId('links-library-search'))
+    api.exportLinks.mockResolvedValue('/data/exports/links-20261205-100000.csv')
+    api.revealExport.mockResolvedValue(null)
+    await fireEvent.click(screen.getByTestId('links-export'))
+    expect((await screen.findByTestId('links-saved-path')).textContent).toBe(
+      '已写入 /data/exports/links-20261205-100000.csv',
+    )
+    await fireEvent.click(screen.getByRole('button', { name: '打开所在文件夹' }))
+    expect(api.revealExport).toHaveBeenCalledWith('/data/exports/links-20261205-100000.csv')
   })
 })
