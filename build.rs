@@ -31,6 +31,7 @@ const COMMANDS: &[&str] = &[
     "callback_receiver_stop",
     "callback_receiver_status",
     "callback_feed",
+    "debugger_check",
     "sids_list",
     "sid_create",
     "sid_rename",

@@ -6,6 +6,7 @@ pub mod app;
 // Console workflows and the callback (issue 7).
 pub mod callback;
 pub mod console;
+pub mod debugger;
 pub mod links;
 pub mod orders;
 pub mod profiles;
@@ -42,6 +43,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
         callback::callback_receiver_stop,
         callback::callback_receiver_status,
         callback::callback_feed,
+        debugger::debugger_check,
         links::sids_list,
         links::sid_create,
         links::sid_rename,

@@ -1,11 +1,14 @@
 //! `mtu sign`: the signature debugger from a terminal. One JSON object in
 //! on stdin, one JSON object out on stdout; all the work is done by
-//! `meituan_union::sign`, the same code the app and the sandbox use.
+//! `meituan_union::sign`, the same code the app and the sandbox use, and the
+//! masking by `desk_core::debugger`, as on the app's 签名调试 screen.
 
+use desk_core::debugger;
 use meituan_union::sign::{
-    legacy_canonical, legacy_params_from_json, legacy_sign, mask_canonical, media_sign,
-    verify_callback, MediaRequestParts,
+    legacy_canonical, legacy_params_from_json, legacy_sign, media_sign, verify_callback,
+    MediaRequestParts,
 };
+use meituan_union::Secret;
 use serde_json::{json, Map, Value};
 use std::fmt;
 use std::io::{Read, Write};
@@ -199,7 +202,7 @@ fn legacy(obj: &Map<String, Value>, mask_secret: bool) -> Result<Value, SignInpu
     let pairs = as_refs(&owned);
     let canonical = legacy_canonical(secret, &pairs);
     let canonical = if mask_secret {
-        mask_canonical(&canonical, secret)
+        debugger::masked(&canonical, &Secret::from(secret))
     } else {
         canonical
     };
@@ -362,6 +365,10 @@ mod tests {
         let plain = sign_json(input, false).unwrap();
         assert_eq!(plain["canonical"], "seka1sek");
         assert_eq!(out["sign"], plain["sign"]);
+        // A secret pasted as a value is hidden too.
+        let echoed = r#"{"scheme":"legacy-md5","secret":"sek","params":{"a":"sek"}}"#;
+        let out = sign_json(echoed, true).unwrap();
+        assert_eq!(out["canonical"], "<secret>a<secret><secret>");
     }
 
     #[test]

@@ -31,6 +31,8 @@ pub mod links;
 pub mod orders;
 pub mod sids;
 pub mod sync;
+// The signature debugger (issue 19 item 12).
+pub mod debugger;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{Error, ErrorCode, IpcError, Result};

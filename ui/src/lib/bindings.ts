@@ -253,6 +253,18 @@ async callbackFeed(profileId: string, after: number) : Promise<Result<FeedItem[]
     else return { status: "error", error: e  as any };
 }
 },
+/**
+ * Checks a pasted legacy request, media request or callback body against
+ * the profile's API secret (requests) or callback secret (callbacks).
+ */
+async debuggerCheck(profileId: string, input: DebugInput) : Promise<Result<DebugCheck, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("debugger_check", { profileId, input }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
 async sidsList(profileId: string, includeArchived: boolean) : Promise<Result<Sid[], IpcError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("sids_list", { profileId, includeArchived }) };
@@ -832,6 +844,129 @@ export type DayKind =
  */
 export type DayUsage = { day: string; used: number; server_exhausted: boolean }
 /**
+ * What [`check`] answers.
+ */
+export type DebugCheck = { status: "checked"; report: DebugReport } | 
+/**
+ * The pasted text could not be read.
+ */
+{ status: "unreadable"; problem: InputProblem } | 
+/**
+ * The profile has no secret of this kind in the keychain.
+ */
+{ status: "no_secret"; secret: SecretKind }
+/**
+ * The pasted request or body, as the UI (or another front end) sends it.
+ */
+export type DebugInput = 
+/**
+ * A full URL or just its query string.
+ */
+{ kind: "legacy"; request: string } | 
+/**
+ * The parts of a media request. `path` may be a full URL and may carry
+ * the query; `headers` is one `Name: value` per line.
+ */
+{ kind: "media"; method: string; path: string; query: string; headers: string; body: string } | 
+/**
+ * The raw JSON text of the push.
+ */
+{ kind: "callback"; body: string }
+/**
+ * What was pasted.
+ */
+export type DebugKind = 
+/**
+ * An openapi.meituan.com `/api/*` request (MD5 `sign` parameter).
+ */
+"legacy" | 
+/**
+ * A media.meituan.com `cps_open` request (S-Ca HMAC headers).
+ */
+"media" | 
+/**
+ * An order push (订单回推) body with its `sign` field.
+ */
+"callback"
+/**
+ * Why a signature differs, or what else is wrong with the request. The UI
+ * words each as `debugger.reason.<code>`.
+ */
+export type DebugReason = 
+/**
+ * No signature was given: only ours is shown.
+ */
+"sign_missing" | 
+/**
+ * The given signature is ours over another key order (as written, or
+ * sorted ignoring case).
+ */
+"key_order" | 
+/**
+ * A parameter or field appears more than once.
+ */
+"duplicate_key" | 
+/**
+ * The given signature leaves out (or writes differently) an empty value.
+ */
+"empty_value" | 
+/**
+ * Values were signed encoded (percent-encoding, `+` for a space, JSON
+ * escapes) or are not UTF-8.
+ */
+"encoding" | 
+/**
+ * The timestamp is missing or not in the unit the scheme wants (legacy
+ * `ts`: 10-digit seconds; media `S-Ca-Timestamp`: 13-digit milliseconds).
+ */
+"timestamp_format" | 
+/**
+ * The timestamp is too far from now (legacy ±60 s, media ±2 min).
+ */
+"timestamp_out_of_window" | 
+/**
+ * The `Content-MD5` header is not the MD5 of the body given. (Named
+ * explicitly: specta would write `content_md_5_mismatch`.)
+ */
+"content_md5_mismatch" | 
+/**
+ * `S-Ca-Signature-Headers` does not list `S-Ca-Timestamp`.
+ */
+"signature_headers_missing_timestamp" | 
+/**
+ * The callback was signed with the API secret, not the callback secret.
+ */
+"api_secret_used" | 
+/**
+ * Nothing else explains the difference: most likely another secret.
+ */
+"different_secret"
+/**
+ * The outcome of one check. Holds no secret: `canonical` shows it as
+ * `<secret>`.
+ */
+export type DebugReport = { kind: DebugKind; 
+/**
+ * The string the scheme signs, with the secret masked.
+ */
+canonical: string; 
+/**
+ * Our signature.
+ */
+ours: string; 
+/**
+ * The signature that was pasted, if any.
+ */
+given: string | null; matches: boolean; 
+/**
+ * In order of likelihood; empty when everything checks out.
+ */
+reasons: DebugReason[]; 
+/**
+ * The request's timestamp minus now, in seconds (legacy and media).
+ */
+skew_secs: number | null; media: MediaDetails | null }
+/**
  * What the test push found, most specific first.
  */
 export type Diagnosis = 
@@ -1070,6 +1205,38 @@ export type Generation =
  */
 "media"
 /**
+ * Why the pasted text could not be checked at all.
+ */
+export type InputProblem = 
+/**
+ * Nothing was pasted.
+ */
+"empty" | 
+/**
+ * A URL without a query string (nothing to sign).
+ */
+"no_query" | 
+/**
+ * The callback body is not JSON.
+ */
+"not_json" | 
+/**
+ * The callback body is JSON but not an object.
+ */
+"not_an_object" | 
+/**
+ * The callback body is larger than any real push.
+ */
+"too_large" | 
+/**
+ * The media request has no `S-Ca-App` header.
+ */
+"missing_app_key" | 
+/**
+ * The media request has no path.
+ */
+"missing_path"
+/**
  * The error crossing the IPC boundary.
  */
 export type IpcError = { code: ErrorCode; 
@@ -1154,6 +1321,18 @@ link_types: number[];
  * Legacy only: ask for a short link (media has its own short type, 2).
  */
 short_link?: boolean }
+/**
+ * Media-only details: the headers the signature depends on.
+ */
+export type MediaDetails = { 
+/**
+ * `Content-MD5` of the body given (empty for GET).
+ */
+content_md5: string; given_content_md5: string | null; 
+/**
+ * The headers we signed, as `S-Ca-Signature-Headers` lists them.
+ */
+signature_headers: string; given_signature_headers: string | null }
 /**
  * Orders in one Beijing month.
  */

@@ -154,3 +154,5 @@ export const callbackReceiverStart = unwrapped(commands.callbackReceiverStart)
 export const callbackReceiverStop = unwrapped(commands.callbackReceiverStop)
 export const callbackReceiverStatus = unwrapped(commands.callbackReceiverStatus)
 export const callbackFeed = unwrapped(commands.callbackFeed)
+/** Signature debugger: checks a pasted request or push with the profile's secret (read in Rust; only masked text comes back). */
+export const checkSignature = unwrapped(commands.debuggerCheck)

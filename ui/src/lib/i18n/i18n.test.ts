@@ -87,6 +87,10 @@ describe('codes the backend sends for the screens to word', () => {
     ['FeedReason', 'console.callback.reason', 'sign_mismatch'],
     ['UrlWarning', 'console.callback.urlWarning', 'plain_http'],
     ['RowProblemKind', 'links.batch.problem', 'no_sid'],
+    ['DebugReason', 'debugger.reason', 'different_secret'],
+    ['InputProblem', 'debugger.problem', 'no_query'],
+    ['DebugKind', 'debugger.kind', 'callback'],
+    ['SecretKind', 'debugger.noSecret', 'callback_secret'],
   ])('every %s has a sentence in both languages', (type, prefix, known) => {
     const codes = unionFromBindings(type)
     expect(codes).toContain(known)
