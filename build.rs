@@ -12,6 +12,7 @@ const COMMANDS: &[&str] = &[
     "reveal_export",
     "workdays_due",
     "tier_report",
+    "tier_set_console_average",
     "authorization_view",
     "authorization_apply",
     "authorization_refresh",

@@ -37,6 +37,26 @@ pub fn tier_report(state: State<'_, AppState>, profile_id: String) -> Result<Tie
     )?)
 }
 
+/// Stores (or with `None` forgets) the monthly average the user read in the
+/// console's 数据中心; returns the report that now prefers it.
+#[tauri::command]
+#[specta::specta]
+pub fn tier_set_console_average(
+    state: State<'_, AppState>,
+    profile_id: String,
+    monthly_orders: Option<u32>,
+) -> Result<TierReport, IpcError> {
+    let profile = profiles::get(&state.store, &profile_id)?;
+    let conn = state.store.connect()?;
+    tiers::set_console_figure(
+        &conn,
+        &profile.id,
+        monthly_orders.map(u64::from),
+        &desk_core::clock::beijing_rfc3339(state.clock.now()),
+    )?;
+    Ok(tiers::report(&conn, &profile, state.clock.now())?)
+}
+
 #[tauri::command]
 #[specta::specta]
 pub fn authorization_view(

@@ -24,6 +24,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
         app::reveal_export,
         console::workdays_due,
         console::tier_report,
+        console::tier_set_console_average,
         console::authorization_view,
         console::authorization_apply,
         console::authorization_refresh,

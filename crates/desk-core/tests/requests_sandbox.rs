@@ -169,7 +169,7 @@ async fn a_refused_frequency_request_leads_to_a_special_case_request() {
     assert!(!draft.text.contains("月均"), "{}", draft.text);
     // With the console's own figure typed in, the draft quotes it as such.
     desk_core::tiers::set_console_figure(
-        &*f.store.connect().unwrap(),
+        &f.store.connect().unwrap(),
         &f.profile.id,
         Some(1200),
         "2026-12-05T10:00:00+08:00",

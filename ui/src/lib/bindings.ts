@@ -65,6 +65,18 @@ async tierReport(profileId: string) : Promise<Result<TierReport, IpcError>> {
     else return { status: "error", error: e  as any };
 }
 },
+/**
+ * Stores (or with `None` forgets) the monthly average the user read in the
+ * console's 数据中心; returns the report that now prefers it.
+ */
+async tierSetConsoleAverage(profileId: string, monthlyOrders: number | null) : Promise<Result<TierReport, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("tier_set_console_average", { profileId, monthlyOrders }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
 async authorizationView(profileId: string) : Promise<Result<AuthorizationView, IpcError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("authorization_view", { profileId }) };
@@ -708,6 +720,18 @@ answer_due: boolean; sandbox: boolean; console_url: string; console_path: string
  */
 request: ConsoleRequest | null }
 /**
+ * Where the report's `monthly_average` comes from.
+ */
+export type AverageSource = 
+/**
+ * The figure the user read in the Meituan Union console and typed in.
+ */
+"console" | 
+/**
+ * Our estimate from the synced orders.
+ */
+"estimate"
+/**
  * Counts of a batch's rows by state.
  */
 export type BatchCounts = { rows: number; pending: number; done: number; library: number; error: number }
@@ -778,6 +802,14 @@ url_warnings: UrlWarning[] }
  * A callback URL as it will be registered, with what is worth telling.
  */
 export type CheckedUrl = { url: string; warnings: UrlWarning[] }
+/**
+ * A monthly average the user typed in from the console (数据中心).
+ */
+export type ConsoleFigure = { monthly_orders: number; 
+/**
+ * When it was typed in (RFC 3339, Beijing).
+ */
+entered_at: string }
 /**
  * One tracked request, as the UI shows it.
  */
@@ -1344,7 +1376,12 @@ month: string; orders: number;
 /**
  * False for the current, partial month (shown, not averaged).
  */
-counted: boolean }
+counted: boolean; 
+/**
+ * The synced history covers the whole month (up to now for the
+ * current one); otherwise its count is too low.
+ */
+complete: boolean }
 export type NextTier = { tier: Tier; 
 /**
  * `None` is 不限.
@@ -1664,7 +1701,11 @@ export type SyncOptions = {
  */
 allow_reserve?: boolean; 
 /**
- * First sync of a profile: how many days back (by modification time).
+ * How many days back (by modification time) the stored history should
+ * reach: the first sync goes this far back ([`DEFAULT_INITIAL_DAYS`]
+ * when `None`); a later one reaches back this far too when the stored
+ * history starts later (fetching the days in between again), so the
+ * monthly-average estimate can be made complete.
  */
 initial_days?: number | null; 
 /**
@@ -1802,7 +1843,33 @@ export type Tier =
 /**
  * What `mtu tier --json` prints and the quota screen shows.
  */
-export type TierReport = { monthly_average: number; 
+export type TierReport = { 
+/**
+ * The figure the tiers are read from: the console figure when the
+ * user typed one in, else the estimate.
+ */
+monthly_average: number; source: AverageSource; 
+/**
+ * Our estimate from the synced orders, whatever the source.
+ */
+estimated_average: number; 
+/**
+ * Orders of the counted months (the estimate is this / 3).
+ */
+counted_orders: number; console_figure: ConsoleFigure | null; 
+/**
+ * The first instant (epoch s) of the synced history; `None` before a
+ * complete sync.
+ */
+history_from: number | null; 
+/**
+ * Every counted month is covered by the synced history.
+ */
+history_complete: boolean; 
+/**
+ * Days back a sync must reach for every counted month to be covered.
+ */
+history_days_needed: number; 
 /**
  * Oldest first: the counted months, then the current partial month.
  */

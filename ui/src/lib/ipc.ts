@@ -133,6 +133,7 @@ export const exportOrders = unwrapped(commands.ordersExport)
 
 export const workdaysDue = unwrapped(commands.workdaysDue)
 export const tierReport = unwrapped(commands.tierReport)
+export const setConsoleAverage = unwrapped(commands.tierSetConsoleAverage)
 export const authorizationView = unwrapped(commands.authorizationView)
 export const authorizationApply = unwrapped(commands.authorizationApply)
 export const authorizationRefresh = unwrapped(commands.authorizationRefresh)

@@ -163,11 +163,18 @@ function resetAccountsBackend(profiles: ProfileSummary[]) {
 
 export const TEST_TIER_REPORT: Real.TierReport = {
   monthly_average: 688,
+  source: 'estimate',
+  estimated_average: 688,
+  counted_orders: 2065,
+  console_figure: null,
+  history_from: 1_753_977_600,
+  history_complete: true,
+  history_days_needed: 97,
   months: [
-    { month: '2026-08', orders: 600, counted: true },
-    { month: '2026-09', orders: 700, counted: true },
-    { month: '2026-10', orders: 765, counted: true },
-    { month: '2026-11', orders: 120, counted: false },
+    { month: '2026-08', orders: 600, counted: true, complete: true },
+    { month: '2026-09', orders: 700, counted: true, complete: true },
+    { month: '2026-10', orders: 765, counted: true, complete: true },
+    { month: '2026-11', orders: 120, counted: false, complete: true },
   ],
   current_limit: 2000,
   current_tier: '2000',
@@ -199,6 +206,16 @@ const TEST_AUTH: Real.AuthorizationView = {
 }
 const NO_RECEIVER: Real.ReceiverStatus = { running: false, url: null, port: null, last_seq: 0 }
 export const tierReport = vi.fn<typeof Real.tierReport>(async () => TEST_TIER_REPORT)
+export const setConsoleAverage = vi.fn<typeof Real.setConsoleAverage>(async (_id, n) =>
+  n === null
+    ? TEST_TIER_REPORT
+    : {
+        ...TEST_TIER_REPORT,
+        monthly_average: n,
+        source: 'console',
+        console_figure: { monthly_orders: n, entered_at: '2026-11-30T10:00:00+08:00' },
+      },
+)
 export const authorizationView = vi.fn<typeof Real.authorizationView>(async () => TEST_AUTH)
 export const authorizationApply = vi.fn<typeof Real.authorizationApply>(async () => TEST_AUTH)
 export const authorizationRefresh = vi.fn<typeof Real.authorizationRefresh>(async () => TEST_AUTH)

@@ -1,4 +1,4 @@
-import { fireEvent, render, screen } from '@testing-library/svelte'
+import { fireEvent, render, screen, waitFor } from '@testing-library/svelte'
 import { beforeEach, describe, expect, it, vi } from 'vitest'
 import { IpcFailure } from '../../ipc-failure'
 import type { OrderStats, SyncPlan } from '../../ipc'
@@ -12,6 +12,7 @@ const orders = vi.hoisted(() => ({
   listSids: vi.fn(),
   orderStats: vi.fn(),
   orderLines: vi.fn(),
+  tierReport: vi.fn(),
   syncOrders: vi.fn(),
   listOrders: vi.fn(),
   exportOrders: vi.fn(),
@@ -42,6 +43,7 @@ beforeEach(() => {
   orders.listSids.mockResolvedValue([])
   orders.orderStats.mockResolvedValue(stats)
   orders.orderLines.mockResolvedValue([])
+  orders.tierReport.mockResolvedValue({ history_complete: true, history_days_needed: 97 })
   orders.listOrders.mockResolvedValue({ rows: [] })
 })
 
@@ -75,5 +77,30 @@ describe('orders sync', () => {
     expect(await screen.findByTestId('orders-sync-result')).toBeTruthy()
     expect(screen.queryByTestId('orders-sync-failed')).toBeNull()
     expect(orders.syncOrders).toHaveBeenCalledTimes(2)
+  })
+
+  it('offers to fetch the history the monthly-average estimate needs, with its cost first', async () => {
+    orders.tierReport.mockResolvedValue({ history_complete: false, history_days_needed: 97 })
+    render(Orders)
+    const range = await screen.findByTestId('orders-sync-range')
+    expect(range.textContent).toContain('取回估算月均单量所需的 97 天')
+    expect(orders.planSync).toHaveBeenLastCalledWith('p1', expect.objectContaining({ initial_days: null }))
+    await fireEvent.click(screen.getByTestId('orders-sync-history'))
+    await waitFor(() =>
+      expect(orders.planSync).toHaveBeenLastCalledWith('p1', expect.objectContaining({ initial_days: 97 })),
+    )
+    orders.syncOrders.mockResolvedValueOnce({
+      pages: 1,
+      calls: 1,
+      new: 0,
+      updated: 0,
+      unchanged: 0,
+      skipped: 0,
+      complete: true,
+      stopped: null,
+      synced_until: null,
+    })
+    await fireEvent.click(screen.getByTestId('orders-sync'))
+    await waitFor(() => expect(orders.syncOrders).toHaveBeenCalledWith('p1', expect.objectContaining({ initial_days: 97 })))
   })
 })

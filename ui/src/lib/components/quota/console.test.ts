@@ -14,6 +14,7 @@ import {
   quotaStatus,
   requestsHistory,
   resetBackend,
+  setConsoleAverage,
   specialCaseDraft,
   tierReport,
   TEST_TIER_REPORT,
@@ -43,6 +44,43 @@ describe('tier advisor', () => {
     const rows = screen.getByTestId('tier-months').querySelectorAll('tbody tr')
     expect(rows.length).toBe(TEST_TIER_REPORT.months.length)
     expect(rows[3].textContent).toContain('不计入')
+  })
+})
+
+describe('monthly average, told honestly', () => {
+  it('labels the estimate, says what it counted, and warns when the synced history misses months', async () => {
+    tierReport.mockResolvedValueOnce({
+      ...TEST_TIER_REPORT,
+      history_from: Date.UTC(2026, 8, 15, 16) / 1000,
+      history_complete: false,
+      history_days_needed: 97,
+      months: TEST_TIER_REPORT.months.map((m, i) => ({ ...m, complete: i > 1 })),
+    })
+    render(TierAdvisor, { profile: testProfile() })
+    const history = await screen.findByTestId('tier-history')
+    expect(screen.getByTestId('tier-average-label').textContent).toContain('估算')
+    expect(screen.getByTestId('tier-basis').textContent).toContain('2026-08 至 2026-10 三个完整月已同步的 2065 单估算')
+    expect(history.textContent).toContain('从 2026-09-16 开始')
+    expect(history.textContent).toContain('97 天')
+    expect(screen.getAllByTestId('tier-month-incomplete').length).toBe(2)
+  })
+
+  it('uses the figure typed in from the console, says so, and can go back to the estimate', async () => {
+    render(TierAdvisor, { profile: testProfile() })
+    const input = await screen.findByTestId('tier-console-input')
+    await fireEvent.input(input, { target: { value: '12x' } })
+    await fireEvent.click(screen.getByTestId('tier-console-save'))
+    expect(input.getAttribute('aria-invalid')).toBe('true')
+    expect(setConsoleAverage).not.toHaveBeenCalled()
+    await fireEvent.input(input, { target: { value: '2300' } })
+    await fireEvent.click(screen.getByTestId('tier-console-save'))
+    await waitFor(() => expect(screen.getByTestId('tier-average-label').textContent).toContain('联盟后台'))
+    expect(setConsoleAverage).toHaveBeenCalledWith('p1', 2300)
+    expect(screen.getByTestId('tier-average').textContent).toContain('2300')
+    expect(screen.getByTestId('tier-basis').textContent).toContain('估算为 688 单')
+    await fireEvent.click(screen.getByTestId('tier-console-clear'))
+    expect(setConsoleAverage).toHaveBeenLastCalledWith('p1', null)
+    await waitFor(() => expect(screen.getByTestId('tier-average-label').textContent).toContain('估算'))
   })
 })
 
