@@ -58,6 +58,8 @@ const COMMANDS: &[&str] = &[
     "orders_list",
     "orders_stats",
     "orders_lines",
+    "orders_detail",
+    "orders_lookup",
     "orders_export",
     "orders_reserve_percent",
     "orders_set_reserve_percent",

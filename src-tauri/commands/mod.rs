@@ -8,6 +8,7 @@ pub mod callback;
 pub mod console;
 pub mod debugger;
 pub mod links;
+pub mod order_detail;
 pub mod orders;
 pub mod profiles;
 pub mod quota;
@@ -70,6 +71,8 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
         orders::orders_list,
         orders::orders_stats,
         orders::orders_lines,
+        order_detail::orders_detail,
+        order_detail::orders_lookup,
         orders::orders_export,
         orders::orders_reserve_percent,
         orders::orders_set_reserve_percent,

@@ -1,4 +1,4 @@
-//! `mtu orders sync|list|stats|lines|export`: the local order database from the
+//! `mtu orders sync|list|stats|lines|get|export`: the local order database from the
 //! terminal; `sync` goes through the same gateway and ledger as the app.
 
 use crate::link::Ctx;
@@ -26,6 +26,9 @@ pub enum OrdersCommand {
     Stats(FilterArgs),
     /// The business lines of the stored orders, with their keys for --line.
     Lines,
+    /// One order by id (查单): asks Meituan (1 call; up to 3 for a media
+    /// order not stored yet) and stores it; --local reads the stored copy.
+    Get(GetArgs),
     /// Write the orders to a CSV (UTF-8 with BOM) or XLSX file.
     Export(ExportArgs),
 }
@@ -95,6 +98,15 @@ pub struct ListArgs {
 }
 
 #[derive(Args, Debug)]
+pub struct GetArgs {
+    /// The order id (digits).
+    pub order_id: String,
+    /// Only read the stored copy; no call.
+    #[arg(long)]
+    pub local: bool,
+}
+
+#[derive(Args, Debug)]
 pub struct ExportArgs {
     #[command(flatten)]
     pub filter: FilterArgs,
@@ -115,6 +127,10 @@ pub fn run(args: OrdersArgs, g: &Global) -> anyhow::Result<()> {
         OrdersCommand::List(a) => list(a, g.profile(), json),
         OrdersCommand::Stats(a) => stats(a, g.profile(), json),
         OrdersCommand::Lines => lines(g.profile(), json),
+        OrdersCommand::Get(a) => {
+            let rt = tokio::runtime::Runtime::new()?;
+            rt.block_on(get(a, g.profile(), json))
+        }
         OrdersCommand::Export(a) => export(a, g.profile(), json),
     }
 }
@@ -223,6 +239,63 @@ fn list(a: ListArgs, profile: Option<&str>, json: bool) -> anyhow::Result<()> {
         eprintln!("0 of {}", page.total);
     } else {
         eprintln!("{}–{} of {}", a.offset + 1, a.offset + shown, page.total);
+    }
+    Ok(())
+}
+
+async fn get(a: GetArgs, profile: Option<&str>, json: bool) -> anyhow::Result<()> {
+    use desk_core::order_detail;
+    let d = if a.local {
+        let (store, profile_id) = open_store(profile)?;
+        order_detail::detail(&store, &profile_id, a.order_id.trim())?
+    } else {
+        // Checked before the account is opened: a bad id costs nothing.
+        order_detail::check_order_id(&a.order_id)?;
+        let ctx = Ctx::open(profile)?;
+        let found = order_detail::lookup(&ctx.api, &ctx.profile, &a.order_id).await;
+        ctx.close().await;
+        found?
+    };
+    if json {
+        println!("{}", serde_json::to_string(&d)?);
+        return Ok(());
+    }
+    let o = &d.order;
+    println!("order     {}", o.order_id);
+    println!(
+        "status    {}{}",
+        o.status.as_str(),
+        if d.risk { " (risk control)" } else { "" }
+    );
+    println!(
+        "paid      {} (Beijing)",
+        orders::beijing_date_of(o.pay_time)
+    );
+    println!("amount    {}", format_cents(o.pay_price_cents));
+    println!("commission {}", format_cents(o.commission_cents()));
+    if o.refund_price_cents != 0 {
+        println!("refunded  {}", format_cents(o.refund_price_cents));
+    }
+    let sid = match &d.sid_name {
+        Some(name) => format!("{} ({name})", o.sid),
+        None => o.sid.clone(),
+    };
+    println!("sid       {sid}");
+    println!("line      {}", line_label(o));
+    if let Some(p) = &o.product_name {
+        println!("product   {p}");
+    }
+    for (i, c) in d.coupons.iter().enumerate() {
+        println!(
+            "coupon {}  {:?}  {}  commission {}",
+            i + 1,
+            c.status,
+            c.basic_amount_cents.map_or("-".into(), format_cents),
+            c.fee_cents.map_or("-".into(), format_cents)
+        );
+    }
+    if d.calls > 0 {
+        eprintln!("{} call(s)", d.calls);
     }
     Ok(())
 }

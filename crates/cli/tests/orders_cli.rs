@@ -143,6 +143,30 @@ fn lines_are_named_and_filter_by_key() {
     );
 }
 
+#[test]
+fn get_reads_one_stored_order_and_refuses_a_bad_id_before_any_call() {
+    let home = home_with_orders(3);
+    let d: Value = serde_json::from_str(&ok(&mtu(
+        home.path(),
+        &["orders", "get", "o1", "--local", "--json"],
+    )))
+    .unwrap();
+    assert_eq!(d["order"]["order_id"], "o1");
+    assert_eq!(d["order"]["line_key"], "media:1:7");
+    assert_eq!(d["line"]["name_zh"], "商品超值券包");
+    assert_eq!(d["calls"], 0);
+    assert_eq!(d["stored"], true);
+
+    let missing = mtu(home.path(), &["orders", "get", "o9", "--local"]);
+    assert!(!missing.status.success());
+
+    // Not digits: refused before the account (or its secret) is touched.
+    let bad = mtu(home.path(), &["orders", "get", "12ab"]);
+    assert!(!bad.status.success());
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(err.contains("order"), "{err}");
+}
+
 #[cfg(unix)]
 #[test]
 fn export_never_follows_a_planted_link_nor_replaces_a_fifo() {

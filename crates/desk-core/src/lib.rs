@@ -28,6 +28,7 @@ pub mod workdays;
 pub mod batch;
 pub mod export;
 pub mod links;
+pub mod order_detail;
 pub mod orders;
 pub mod sids;
 pub mod sync;

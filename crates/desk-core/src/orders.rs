@@ -550,7 +550,8 @@ pub struct LineOption {
 }
 
 impl LineOption {
-    fn of(line: OrderLine, orders: u32) -> Self {
+    /// The names of `line`, with `orders` stored orders.
+    pub fn of(line: OrderLine, orders: u32) -> Self {
         let name = line.name();
         let platform = line
             .platform()

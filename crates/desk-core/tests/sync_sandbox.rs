@@ -510,3 +510,85 @@ async fn only_one_sync_per_profile_runs_at_a_time() {
         "the resumed sync fetched no page twice"
     );
 }
+
+/// 查单 (issue 20 item 4): one order by id from the sandbox, stored; a
+/// coupon-pack order found by asking line 7; a bad id costs nothing.
+async fn lookup_one_order(generation: Generation) {
+    use desk_core::order_detail;
+    let h = harness(generation, 600, Tier::T6000).await;
+    let now = h.clock.now().timestamp();
+    let admin = h.sandbox.admin();
+    let ids = admin
+        .order_ids_in_range(&h.profile.appkey, now - 3 * 86_400, now, TimeType::Pay)
+        .unwrap();
+    assert!(!ids.is_empty());
+    let id = &ids[0];
+
+    let d = order_detail::lookup(&h.api, &h.profile, id).await.unwrap();
+    assert_eq!(&d.order.order_id, id);
+    assert!(d.stored);
+    assert!(d.calls >= 1 && d.calls <= 3, "{} calls", d.calls);
+    assert_eq!(u64::from(d.calls), h.sandbox_calls());
+    assert_eq!(d.calls, h.ledger_used());
+    assert!(d.line.is_some(), "no line: {d:?}");
+    // Now stored: the screen reads it back without a call.
+    let again = order_detail::detail(&h.store, &h.profile.id, id).unwrap();
+    assert_eq!(again.order, d.order);
+    assert_eq!(again.calls, 0);
+    // Known now: a second lookup asks its line directly, one call.
+    let before = h.sandbox_calls();
+    let second = order_detail::lookup(&h.api, &h.profile, id).await.unwrap();
+    assert_eq!(second.calls, 1);
+    assert_eq!(h.sandbox_calls() - before, 1);
+
+    // A bad id: refused here, nothing sent.
+    let before = h.sandbox_calls();
+    let err = order_detail::lookup(&h.api, &h.profile, "12ab")
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::InvalidInput);
+    assert_eq!(h.sandbox_calls(), before);
+
+    // An id Meituan does not know.
+    let err = order_detail::lookup(&h.api, &h.profile, "1")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err.code(), ErrorCode::NotFound | ErrorCode::Api),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn legacy_lookup_of_one_order() {
+    lookup_one_order(Generation::Legacy).await;
+}
+
+#[tokio::test]
+async fn media_lookup_of_one_order_including_a_coupon_pack() {
+    lookup_one_order(Generation::Media).await;
+    // A coupon-pack order (media line 7) is only answered when line 7 is
+    // asked for; the lookup finds it anyway and shows its coupon lines.
+    let h = harness(Generation::Media, 600, Tier::T6000).await;
+    let now = h.clock.now().timestamp();
+    let packs = h
+        .sandbox
+        .admin()
+        .media_order_ids_in_range(
+            &h.profile.appkey,
+            now - 30 * 86_400,
+            now,
+            TimeType::Pay,
+            Some(1),
+            &[7],
+        )
+        .unwrap();
+    let id = packs.first().expect("the sandbox serves coupon packs");
+    let d = desk_core::order_detail::lookup(&h.api, &h.profile, id)
+        .await
+        .unwrap();
+    assert_eq!(d.order.line_key.as_deref(), Some("media:1:7"));
+    assert_eq!(d.calls, 2, "到家 without 7, then 到家 券包");
+    assert!(!d.coupons.is_empty(), "{d:?}");
+    assert!(d.sku_count.is_some());
+}

@@ -500,6 +500,26 @@ async ordersLines(profileId: string) : Promise<Result<LineOption[], IpcError>> {
     else return { status: "error", error: e  as any };
 }
 },
+async ordersDetail(profileId: string, orderId: string) : Promise<Result<OrderDetail, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("orders_detail", { profileId, orderId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Asks Meituan for one order (1 call, up to 3 for a media order not stored
+ * yet) and stores it.
+ */
+async ordersLookup(profileId: string, orderId: string) : Promise<Result<OrderDetail, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("orders_lookup", { profileId, orderId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
 /**
  * Writes the filtered orders to the exports folder; returns the file's path.
  */
@@ -839,6 +859,40 @@ clears_at: string | null;
  * Seconds until then, for the countdown; `null` = never.
  */
 clear_after_secs: number | null }
+/**
+ * One coupon or sub-order of a media order. Money in cents, instants in
+ * epoch seconds; `None` when Meituan sent nothing (or something unreadable).
+ */
+export type CouponLine = { status: CouponStatus; 
+/**
+ * The raw `couponStatus`, as sent.
+ */
+status_code: string | null; item_order_id: string | null; basic_amount_cents: number | null; fee_cents: number | null; refund_amount_cents: number | null; refund_fee_cents: number | null; finish_time: number | null; refund_time: number | null; settle_time: number | null; update_time: number | null }
+/**
+ * Per-coupon commission state (`orderDetail[].couponStatus`, dtapps
+ * `media.query_order.go@c37755e:31`).
+ */
+export type CouponStatus = 
+/**
+ * 1 付款
+ */
+"paid" | 
+/**
+ * 2 完成（或券已核销）
+ */
+"completed" | 
+/**
+ * 3 结算
+ */
+"settled" | 
+/**
+ * 4 失效（含取消或风控）
+ */
+"invalid" | 
+/**
+ * A code no source names.
+ */
+"unknown"
 /**
  * What the UI sends to create a profile.
  */
@@ -1392,6 +1446,39 @@ limit: number | null; min_monthly_orders: number;
  */
 orders_needed: number }
 /**
+ * Everything a promoter needs to answer a buyer about one order.
+ */
+export type OrderDetail = { order: OrderRow; 
+/**
+ * The name the user gave the order's sid, if any.
+ */
+sid_name: string | null; 
+/**
+ * The order's business line with its names.
+ */
+line: LineOption | null; 
+/**
+ * Meituan's risk control holds the order (legacy `riskOrder` 1, media
+ * status 5).
+ */
+risk: boolean; trade: TradeKind | null; 
+/**
+ * When the latest refund happened (epoch s), when Meituan said.
+ */
+refund_time: number | null; product_id: string | null; specification: string | null; sku_count: number | null; city: string | null; category: string | null; 
+/**
+ * Commission rate in 1/10000 (300 = 3 %), media only.
+ */
+commission_rate: number | null; coupons: CouponLine[]; 
+/**
+ * Stored in the local database (a lookup stores what it finds).
+ */
+stored: boolean; 
+/**
+ * Calls a lookup spent (0 for a stored order read back).
+ */
+calls: number }
+/**
  * Filters of the Orders screen. Dates are Beijing dates (inclusive) of the
  * pay time.
  */
@@ -1920,6 +2007,10 @@ commission_cents: number;
  * Commission of the orders that still earn (paid, completed, settled).
  */
 valid_commission_cents: number; refund_price_cents: number }
+/**
+ * CPS (per sale) or CPA (per action: a new customer, a reward).
+ */
+export type TradeKind = "cps" | "cpa"
 /**
  * Something about an accepted callback URL worth telling the user. No
  * public source says Meituan requires https or refuses any host

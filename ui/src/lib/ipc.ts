@@ -125,6 +125,9 @@ export const syncStatus = unwrapped(commands.ordersSyncStatus)
 export const listOrders = unwrapped(commands.ordersList)
 export const orderStats = unwrapped(commands.ordersStats)
 export const orderLines = unwrapped(commands.ordersLines)
+export const orderDetail = unwrapped(commands.ordersDetail)
+/** 查单: asks Meituan for one order by id (1–3 calls) and stores it. */
+export const lookupOrder = unwrapped(commands.ordersLookup)
 export const exportOrders = unwrapped(commands.ordersExport)
 
 // ---------------------------------------------------------------------------

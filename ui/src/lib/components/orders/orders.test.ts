@@ -1,4 +1,4 @@
-import { render, screen, within } from '@testing-library/svelte'
+import { fireEvent, render, screen, within } from '@testing-library/svelte'
 import { beforeEach, describe, expect, it, vi } from 'vitest'
 import { setLocale } from '../../i18n/i18n.svelte'
 import type { OrderFilter, OrderRow } from '../../ipc'
@@ -104,5 +104,18 @@ describe('order table', () => {
     expect(head).toContain('Product')
     expect(head).toContain('Commission')
     expect(screen.getByTestId('orders-empty').textContent).toContain('Sync now')
+  })
+
+  it('opens an order from its product cell, by mouse or keyboard', async () => {
+    const onopen = vi.fn()
+    render(OrderTable, { profileId: 'p1', filter, total: 2, version: 1, synced: true, onopen })
+    const [first] = await screen.findAllByTestId('orders-row-product')
+    expect(first.tagName).toBe('BUTTON')
+    expect(first.getAttribute('aria-label')).toContain('查看订单详情')
+    await fireEvent.click(first)
+    expect(onopen).toHaveBeenCalledWith('1200300400500')
+    // The second row has no product name: the button shows the order id.
+    const second = screen.getAllByTestId('orders-row-product')[1]
+    expect(second.textContent).toBe('1200300400501')
   })
 })
