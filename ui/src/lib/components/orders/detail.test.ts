@@ -139,3 +139,23 @@ describe('查单 on the orders screen', () => {
     expect(screen.queryByTestId('order-detail')).toBeNull()
   })
 })
+
+describe('commission per sid', () => {
+  it('is a bar per sid, named as the user named it, scaled to the largest', async () => {
+    orders.listSids.mockResolvedValue([{ id: 1, sid: 'wx01', name: '微信群一', archived: false }])
+    orders.orderStats.mockResolvedValue({
+      total: { ...none, orders: 3, commission_cents: 1500 },
+      by_sid: [
+        { ...none, key: 'wx01', orders: 2, commission_cents: 1000 },
+        { ...none, key: 'qq02', orders: 1, commission_cents: 500 },
+      ],
+      by_day: [],
+    })
+    render(Orders)
+    const names = await screen.findAllByTestId('orders-by-sid-name')
+    expect(names[0].textContent).toContain('微信群一')
+    const bars = screen.getAllByTestId('orders-by-sid-bar') as HTMLElement[]
+    expect(bars.map((b) => b.style.width)).toEqual(['100%', '50%'])
+    expect(bars[0].getAttribute('aria-hidden')).toBe('true')
+  })
+})
