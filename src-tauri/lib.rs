@@ -4,10 +4,12 @@
 pub mod alerts;
 pub mod bindings;
 pub mod commands;
+pub mod desktop;
 pub mod navigation;
 pub mod state;
 
 use desk_core::logging::{self, Redactor};
+use desktop::MAIN_WINDOW;
 use state::AppState;
 use tauri::webview::PageLoadEvent;
 use tauri::Manager;
@@ -28,12 +30,19 @@ pub fn run() {
         &redactor,
     )
     .unwrap_or_else(|e| fatal(&format!("Union Desk cannot open its log file: {e}")));
+    // Built before the data folder moves into the state.
+    let single_instance = desktop::single_instance(&data_dir);
+    let window_state = desktop::window_state(&data_dir);
     let state = AppState::open(data_dir, redactor, started)
         .unwrap_or_else(|e| fatal(&format!("Union Desk cannot open its database: {e}")));
     tracing::info!(version = env!("CARGO_PKG_VERSION"), "starting");
 
     let builder = commands::specta_builder();
     tauri::Builder::default()
+        // First, so a second launch hands over and exits before any other
+        // plugin or the window starts.
+        .plugin(single_instance)
+        .plugin(window_state)
         .plugin(navigation::guard())
         // Registered for signed updates; nothing calls `check` until a release endpoint exists.
         .plugin(tauri_plugin_updater::Builder::new().build())
@@ -50,6 +59,8 @@ pub fn run() {
         })
         .setup(move |app| {
             builder.mount_events(app);
+            // The window exists now, with its remembered size and place.
+            desktop::keep_main_window_usable(app.handle());
             alerts::start(app.handle().clone());
             show_main_window_later(app.handle().clone());
             Ok(())
@@ -91,7 +102,6 @@ fn show_main_window_later(app: tauri::AppHandle) {
     }
 }
 
-const MAIN_WINDOW: &str = "main";
 const SHOW_WINDOW_AT_THE_LATEST: std::time::Duration = std::time::Duration::from_secs(3);
 
 /// Linux: WebKitGTK's DMA-BUF renderer costs the app about 80 MB and ~0.3 s

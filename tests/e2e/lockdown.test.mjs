@@ -70,13 +70,16 @@ test('only the app\'s own commands are callable', async () => {
     const r = await call(cmd, { path: '/etc/passwd' });
     assert.equal(r.ok, false, `${cmd} must be refused, got ${JSON.stringify(r)}`);
   }
-  // The opener and notification plugins are registered for Rust's use only:
-  // the page can neither open an address of its choosing nor post alerts.
+  // The opener, notification and window-state plugins are registered for
+  // Rust's use only: the page can neither open an address of its choosing,
+  // post alerts, nor save or restore the window's state.
   const plugins = [
     ['plugin:opener|open_url', { url: 'https://example.com/' }],
     ['plugin:opener|open_path', { path: '/etc/passwd' }],
     ['plugin:notification|notify', { options: { title: 'x', body: 'y' } }],
     ['plugin:updater|check', {}],
+    ['plugin:window-state|save_window_state', { flags: 1 }],
+    ['plugin:window-state|restore_state', { label: 'main', flags: 1 }],
   ];
   for (const [cmd, args] of plugins) {
     const r = await call(cmd, args);

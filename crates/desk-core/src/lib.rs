@@ -11,6 +11,7 @@ pub mod logging;
 pub mod paths;
 pub mod profiles;
 pub mod quota;
+pub mod quota_alerts;
 pub mod reveal;
 pub mod safe_write;
 pub mod settings;

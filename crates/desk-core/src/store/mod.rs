@@ -4,6 +4,7 @@
 
 pub mod profiles;
 pub mod quota;
+pub mod quota_notices;
 pub mod settings;
 // Console requests and callbacks (issue 7).
 pub mod callbacks;
@@ -37,6 +38,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0011_order_lines.sql"),
     include_str!("../../migrations/0012_batch_row_problems.sql"),
     include_str!("../../migrations/0013_tier_figures.sql"),
+    include_str!("../../migrations/0014_quota_notices.sql"),
 ];
 
 /// How long a writer waits for another (the GUI and `mtu` share the file).
