@@ -250,6 +250,33 @@ fn bad_input_is_refused_and_stores_nothing() {
     );
     assert!(!out.status.success());
     assert!(stderr(&out).contains("https"), "{}", stderr(&out));
+    // Every refused field at once (issue 19 item 7), not the first only.
+    let out = mtu(
+        h,
+        &[
+            "profile",
+            "add",
+            "--name",
+            "a",
+            "--appkey",
+            "a bc",
+            "--base-url",
+            "http://example.com",
+        ],
+        &[("MTU_SECRET", "12345")],
+        None,
+    );
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    for what in [
+        "invalid appkey",
+        "invalid base_url",
+        "https",
+        "invalid api_secret",
+        "too short",
+    ] {
+        assert!(err.contains(what), "{what}: {err}");
+    }
     let out = mtu(
         h,
         &[

@@ -62,6 +62,10 @@ pub enum Error {
     Internal(String),
     #[error("invalid {field}: {reason}")]
     InvalidInput { field: String, reason: String },
+    /// Several fields of one form refused at once (never empty), so a form
+    /// can mark them all; the first is reported as `details.field` too.
+    #[error("{}", describe_fields(.0))]
+    InvalidFields(Vec<FieldError>),
     #[error("not found: {0}")]
     NotFound(String),
     #[error("storage error: {0}")]
@@ -104,11 +108,77 @@ pub enum Error {
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+/// One refused field: its name, a short English reason (logs, the command
+/// line) and, where the UI words the broken rules differently, which rule.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    pub field: String,
+    pub reason: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, reason: impl Into<String>) -> Self {
+        FieldError {
+            field: field.into(),
+            reason: reason.into(),
+            rule: None,
+        }
+    }
+
+    /// A refusal naming the rule that was broken (`details.fields[].rule`).
+    pub fn rule(field: impl Into<String>, rule: &str, reason: impl Into<String>) -> Self {
+        FieldError {
+            rule: Some(rule.to_owned()),
+            ..FieldError::new(field, reason)
+        }
+    }
+
+    /// The same refusal under another field name.
+    pub fn named(self, field: impl Into<String>) -> Self {
+        FieldError {
+            field: field.into(),
+            ..self
+        }
+    }
+}
+
+impl From<FieldError> for Error {
+    fn from(e: FieldError) -> Self {
+        Error::InvalidFields(vec![e])
+    }
+}
+
+fn describe_fields(fields: &[FieldError]) -> String {
+    fields
+        .iter()
+        .map(|f| format!("invalid {}: {}", f.field, f.reason))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 impl Error {
     pub fn invalid(field: impl Into<String>, reason: impl Into<String>) -> Self {
         Error::InvalidInput {
             field: field.into(),
             reason: reason.into(),
+        }
+    }
+
+    /// Every refused field, or `None` when there is none. One field is
+    /// reported as [`Error::InvalidFields`] too, so callers see one shape.
+    pub fn fields(errors: Vec<FieldError>) -> Option<Self> {
+        (!errors.is_empty()).then_some(Error::InvalidFields(errors))
+    }
+
+    /// The refused fields of an invalid-input error, in order; empty for
+    /// any other error.
+    pub fn field_errors(&self) -> Vec<FieldError> {
+        match self {
+            Error::InvalidInput { field, reason } => vec![FieldError::new(field, reason)],
+            Error::InvalidFields(fields) => fields.clone(),
+            _ => Vec::new(),
         }
     }
 
@@ -127,7 +197,7 @@ impl Error {
     pub fn code(&self) -> ErrorCode {
         match self {
             Error::Internal(_) => ErrorCode::Internal,
-            Error::InvalidInput { .. } => ErrorCode::InvalidInput,
+            Error::InvalidInput { .. } | Error::InvalidFields(_) => ErrorCode::InvalidInput,
             Error::NotFound(_) => ErrorCode::NotFound,
             Error::Storage(_) => ErrorCode::Storage,
             Error::KeychainUnavailable(_) => ErrorCode::KeychainUnavailable,
@@ -148,8 +218,20 @@ impl Error {
 
     fn details(&self) -> Option<serde_json::Value> {
         match self {
-            Error::InvalidInput { field, reason } => {
-                Some(serde_json::json!({ "field": field, "reason": reason }))
+            // `field`/`reason`/`rule`: the first refused field, as before;
+            // `fields`: all of them, so a form marks every one at once.
+            Error::InvalidInput { .. } | Error::InvalidFields(_) => {
+                let fields = self.field_errors();
+                let first = fields.first()?;
+                let mut details = serde_json::json!({
+                    "field": first.field,
+                    "reason": first.reason,
+                    "fields": fields,
+                });
+                if let Some(rule) = &first.rule {
+                    details["rule"] = rule.as_str().into();
+                }
+                Some(details)
             }
             Error::QuotaExhausted { resets_at } => Some(serde_json::json!({
                 "resets_at": resets_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
@@ -207,6 +289,30 @@ mod tests {
         let json = serde_json::to_value(&e).unwrap();
         assert_eq!(json["code"], "storage");
         assert!(json.get("details").is_none());
+    }
+
+    #[test]
+    fn several_refused_fields_cross_together_and_print_together() {
+        let e = Error::fields(vec![
+            FieldError::new("appkey", "must not contain spaces"),
+            FieldError::rule("base_url", "http_not_local", "must use https"),
+        ])
+        .unwrap();
+        assert_eq!(e.code(), ErrorCode::InvalidInput);
+        assert_eq!(
+            e.to_string(),
+            "invalid appkey: must not contain spaces; invalid base_url: must use https"
+        );
+        let json = serde_json::to_value(IpcError::from(e)).unwrap();
+        assert_eq!(json["details"]["field"], "appkey");
+        assert_eq!(json["details"]["fields"][0]["field"], "appkey");
+        assert!(json["details"]["fields"][0].get("rule").is_none());
+        assert_eq!(json["details"]["fields"][1]["field"], "base_url");
+        assert_eq!(json["details"]["fields"][1]["rule"], "http_not_local");
+        assert!(Error::fields(Vec::new()).is_none());
+        // The single-field shape lists itself too.
+        let json = serde_json::to_value(IpcError::from(Error::invalid("sid", "empty"))).unwrap();
+        assert_eq!(json["details"]["fields"][0]["field"], "sid");
     }
 
     #[test]

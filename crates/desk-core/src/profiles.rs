@@ -4,7 +4,7 @@
 //! deletes its keychain entries first, so no orphan secret stays behind.
 
 use crate::clock::{beijing_rfc3339, Clock};
-use crate::error::{Error, Result};
+use crate::error::{Error, FieldError, Result};
 use crate::store::{self, Store};
 use crate::vault::{SecretInput, SecretKind, Vault};
 use meituan_union::Secret;
@@ -350,19 +350,41 @@ impl Profile {
 // Validation
 
 pub fn validate_name(name: &str) -> Result<String> {
+    Ok(check_name(name)?)
+}
+
+pub fn validate_appkey(appkey: &str) -> Result<String> {
+    Ok(check_appkey(appkey)?)
+}
+
+/// A base URL: https, or http only to this machine (a sandbox); no
+/// credentials, query or fragment. Returned without a trailing slash. A
+/// refusal names the broken rule (`empty`, `spaces`, `scheme`,
+/// `http_not_local`, `not_url`, `credentials`, `query`), so the UI can say
+/// exactly what is wrong.
+pub fn validate_base_url(raw: &str) -> Result<String> {
+    Ok(check_base_url(raw)?)
+}
+
+/// Checks a secret typed or pasted by the user; outer whitespace is dropped.
+pub fn validate_secret(secret: &Secret) -> Result<Secret> {
+    Ok(check_secret(secret)?)
+}
+
+fn check_name(name: &str) -> Result<String, FieldError> {
     let name = name.trim();
     let chars = name.chars().count();
     if chars == 0 {
-        return Err(Error::invalid("name", "must not be empty"));
+        return Err(FieldError::new("name", "must not be empty"));
     }
     if chars > NAME_MAX_CHARS {
-        return Err(Error::invalid(
+        return Err(FieldError::new(
             "name",
             format!("must be at most {NAME_MAX_CHARS} characters"),
         ));
     }
     if name.chars().any(char::is_control) {
-        return Err(Error::invalid(
+        return Err(FieldError::new(
             "name",
             "must not contain control characters",
         ));
@@ -370,22 +392,22 @@ pub fn validate_name(name: &str) -> Result<String> {
     Ok(name.to_owned())
 }
 
-pub fn validate_appkey(appkey: &str) -> Result<String> {
+fn check_appkey(appkey: &str) -> Result<String, FieldError> {
     let appkey = appkey.trim();
     if appkey.is_empty() {
-        return Err(Error::invalid("appkey", "must not be empty"));
+        return Err(FieldError::new("appkey", "must not be empty"));
     }
     if appkey.chars().any(char::is_whitespace) {
-        return Err(Error::invalid("appkey", "must not contain spaces"));
+        return Err(FieldError::new("appkey", "must not contain spaces"));
     }
     if !appkey.chars().all(|c| c.is_ascii_graphic()) {
-        return Err(Error::invalid(
+        return Err(FieldError::new(
             "appkey",
             "must contain only ASCII letters, digits and punctuation",
         ));
     }
     if appkey.chars().count() > APPKEY_MAX_CHARS {
-        return Err(Error::invalid(
+        return Err(FieldError::new(
             "appkey",
             format!("must be at most {APPKEY_MAX_CHARS} characters"),
         ));
@@ -393,66 +415,102 @@ pub fn validate_appkey(appkey: &str) -> Result<String> {
     Ok(appkey.to_owned())
 }
 
-/// A base URL: https, or http only to this machine (a sandbox); no
-/// credentials, query or fragment. Returned without a trailing slash.
-pub fn validate_base_url(raw: &str) -> Result<String> {
+fn check_base_url(raw: &str) -> Result<String, FieldError> {
+    let bad = |rule: &str, reason: String| FieldError::rule("base_url", rule, reason);
     let raw = raw.trim();
-    let url =
-        url::Url::parse(raw).map_err(|e| Error::invalid("base_url", format!("not a URL: {e}")))?;
+    if raw.is_empty() {
+        return Err(bad("empty", "must not be empty".into()));
+    }
+    if raw.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(bad("spaces", "must not contain spaces".into()));
+    }
+    let url = match url::Url::parse(raw) {
+        Ok(url) => url,
+        // "openapi.meituan.com": no scheme at all.
+        Err(url::ParseError::RelativeUrlWithoutBase) => {
+            return Err(bad("scheme", "must start with https://".into()))
+        }
+        Err(e) => return Err(bad("not_url", format!("not a URL: {e}"))),
+    };
+    // Before the host: "openapi.meituan.com:443" parses with the scheme
+    // "openapi.meituan.com" and no host.
+    if !matches!(url.scheme(), "https" | "http") {
+        return Err(bad("scheme", "must start with https://".into()));
+    }
     let host = url
         .host()
-        .ok_or_else(|| Error::invalid("base_url", "has no host"))?;
+        .ok_or_else(|| bad("not_url", "has no host".into()))?;
     let loopback = match &host {
         url::Host::Domain(d) => d.eq_ignore_ascii_case("localhost"),
         url::Host::Ipv4(ip) => ip.is_loopback(),
         url::Host::Ipv6(ip) => ip.is_loopback(),
     };
-    match url.scheme() {
-        "https" => {}
-        "http" if loopback => {}
-        "http" => {
-            return Err(Error::invalid(
-                "base_url",
-                "must use https (plain http only to this computer, e.g. a sandbox)",
-            ))
-        }
-        _ => return Err(Error::invalid("base_url", "must start with https://")),
+    if url.scheme() == "http" && !loopback {
+        return Err(bad(
+            "http_not_local",
+            "must use https (plain http only to this computer, e.g. a sandbox)".into(),
+        ));
     }
     if !url.username().is_empty() || url.password().is_some() {
-        return Err(Error::invalid(
-            "base_url",
-            "must not contain a user name or password",
+        return Err(bad(
+            "credentials",
+            "must not contain a user name or password".into(),
         ));
     }
     if url.query().is_some() || url.fragment().is_some() {
-        return Err(Error::invalid("base_url", "must not contain ? or #"));
+        return Err(bad("query", "must not contain ? or #".into()));
     }
     Ok(url.as_str().trim_end_matches('/').to_owned())
 }
 
-/// Checks a secret typed or pasted by the user; outer whitespace is dropped.
-pub fn validate_secret(secret: &Secret) -> Result<Secret> {
+fn check_secret(secret: &Secret) -> Result<Secret, FieldError> {
     let value = secret.expose().trim();
     let chars = value.chars().count();
     if chars < SECRET_MIN_CHARS {
-        return Err(Error::invalid(
+        return Err(FieldError::new(
             "secret",
             format!("is too short (at least {SECRET_MIN_CHARS} characters)"),
         ));
     }
     if chars > SECRET_MAX_CHARS {
-        return Err(Error::invalid(
+        return Err(FieldError::new(
             "secret",
             format!("is too long (at most {SECRET_MAX_CHARS} characters)"),
         ));
     }
     if value.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(Error::invalid(
+        return Err(FieldError::new(
             "secret",
             "must not contain spaces or line breaks",
         ));
     }
     Ok(Secret::new(value.to_owned()))
+}
+
+/// Gathers every refused field of a form, so all are reported at once
+/// instead of the first one only.
+#[derive(Default)]
+struct Refusals(Vec<FieldError>);
+
+impl Refusals {
+    /// The value when it passed; otherwise the refusal is kept.
+    fn take<T>(&mut self, checked: Result<T, FieldError>) -> Option<T> {
+        checked.map_err(|e| self.0.push(e)).ok()
+    }
+
+    /// A refusal found after the others (name taken) goes first: it is the
+    /// first field of the form.
+    fn first(&mut self, e: FieldError) {
+        self.0.insert(0, e);
+    }
+
+    fn finish(self) -> Result<()> {
+        Error::fields(self.0).map_or(Ok(()), Err)
+    }
+}
+
+fn name_taken() -> FieldError {
+    FieldError::new("name_taken", "another profile already has this name")
 }
 
 /// The last four characters of a secret, shown as `••••1a2b`.
@@ -476,19 +534,32 @@ pub fn create(
     clock: &dyn Clock,
     new: NewProfile,
 ) -> Result<Profile> {
-    let name = validate_name(&new.name)?;
-    let appkey = validate_appkey(&new.appkey)?;
-    let (base_url, sandbox) = match &new.endpoint {
-        Endpoint::Meituan => (Some(new.generation.default_base_url().to_owned()), false),
-        Endpoint::Custom(url) => (Some(validate_base_url(url)?), false),
-        Endpoint::EmbeddedSandbox => (None, true),
+    // Every field is checked, so a form can mark all that are wrong at once.
+    let mut refused = Refusals::default();
+    let name = refused.take(check_name(&new.name));
+    let appkey = refused.take(check_appkey(&new.appkey));
+    let endpoint = match &new.endpoint {
+        Endpoint::Meituan => Some((Some(new.generation.default_base_url().to_owned()), false)),
+        Endpoint::Custom(url) => refused.take(check_base_url(url)).map(|u| (Some(u), false)),
+        Endpoint::EmbeddedSandbox => Some((None, true)),
     };
-    let api_secret = new.api_secret.as_ref().map(validate_secret).transpose()?;
-    let callback_secret = new
-        .callback_secret
-        .as_ref()
-        .map(validate_secret)
-        .transpose()?;
+    // Each secret under its own name: both may be wrong.
+    let mut secret = |s: &Option<Secret>, field: &str| {
+        s.as_ref()
+            .and_then(|s| refused.take(check_secret(s).map_err(|e| e.named(field))))
+    };
+    let api_secret = secret(&new.api_secret, "api_secret");
+    let callback_secret = secret(&new.callback_secret, "callback_secret");
+    let conn = store.connect()?;
+    if let Some(name) = &name {
+        if store::profiles::get_by_name(&conn, name)?.is_some() {
+            refused.first(name_taken());
+        }
+    }
+    refused.finish()?;
+    let (Some(name), Some(appkey), Some((base_url, sandbox))) = (name, appkey, endpoint) else {
+        return Err(Error::Internal("a refused field was not reported".into()));
+    };
     let profile = Profile {
         id: new_profile_id(),
         name,
@@ -505,13 +576,6 @@ pub fn create(
         created_at: beijing_rfc3339(clock.now()),
         auth_checked_at: None,
     };
-    let conn = store.connect()?;
-    if store::profiles::get_by_name(&conn, &profile.name)?.is_some() {
-        return Err(Error::invalid(
-            "name_taken",
-            "another profile already has this name",
-        ));
-    }
     store::profiles::insert(&conn, &profile)?;
     let stored = [
         (SecretKind::ApiSecret, api_secret),
@@ -628,28 +692,34 @@ pub fn load_secret(vault: &dyn Vault, profile: &Profile, kind: SecretKind) -> Re
 pub fn update(store: &Store, id: &str, change: ProfileUpdate) -> Result<Profile> {
     let mut profile = get(store, id)?;
     let conn = store.connect()?;
-    if let Some(name) = change.name {
-        let name = validate_name(&name)?;
-        if let Some(other) = store::profiles::get_by_name(&conn, &name)? {
+    // Every changed field is checked before anything is stored, and all
+    // refusals are reported together.
+    let mut refused = Refusals::default();
+    let name = change.name.and_then(|n| refused.take(check_name(&n)));
+    let appkey = change.appkey.and_then(|a| refused.take(check_appkey(&a)));
+    let base_url = change
+        .base_url
+        .filter(|_| !profile.sandbox)
+        .and_then(|u| refused.take(check_base_url(&u)));
+    if let Some(name) = &name {
+        if let Some(other) = store::profiles::get_by_name(&conn, name)? {
             if other.id != profile.id {
-                return Err(Error::invalid(
-                    "name_taken",
-                    "another profile already has this name",
-                ));
+                refused.first(name_taken());
             }
         }
+    }
+    refused.finish()?;
+    if let Some(name) = name {
         profile.name = name;
     }
-    if let Some(appkey) = change.appkey {
-        profile.appkey = validate_appkey(&appkey)?;
+    if let Some(appkey) = appkey {
+        profile.appkey = appkey;
     }
     if let Some(tier) = change.tier {
         profile.tier = tier;
     }
-    if let Some(url) = change.base_url {
-        if !profile.sandbox {
-            profile.base_url = Some(validate_base_url(&url)?);
-        }
+    if let Some(url) = base_url {
+        profile.base_url = Some(url);
     }
     store::profiles::update_fields(&conn, &profile)?;
     get(store, id)
@@ -841,10 +911,7 @@ mod tests {
         let e = create(&store, &vault, &clock, new("main")).unwrap_err();
         assert_eq!(e.code(), ErrorCode::InvalidInput);
         // Its own field, so the forms say "taken" rather than "empty or too long".
-        assert!(
-            matches!(&e, Error::InvalidInput { field, .. } if field == "name_taken"),
-            "{e:?}"
-        );
+        assert_eq!(fields(&e), ["name_taken"]);
         assert!(create(&store, &vault, &clock, new(&"名".repeat(40))).is_ok());
         let e = create(&store, &vault, &clock, new(&"名".repeat(41))).unwrap_err();
         assert!(e.to_string().contains("40"));
@@ -872,6 +939,136 @@ mod tests {
         assert!(validate_base_url("https://u:p@example.com").is_err());
         assert!(validate_base_url("https://example.com/?a=1").is_err());
         assert!(validate_base_url("not a url").is_err());
+    }
+
+    /// The refused fields of an error, as (field, rule) pairs.
+    fn refused(e: &Error) -> Vec<(String, Option<String>)> {
+        assert_eq!(e.code(), ErrorCode::InvalidInput, "{e:?}");
+        e.field_errors()
+            .into_iter()
+            .map(|f| (f.field, f.rule))
+            .collect()
+    }
+
+    fn fields(e: &Error) -> Vec<String> {
+        refused(e).into_iter().map(|(f, _)| f).collect()
+    }
+
+    #[test]
+    fn create_reports_every_refused_field_at_once() {
+        let (_d, store, vault, clock) = setup();
+        // Issue 19 item 7: a bad appkey with a bad secret reports both. ("abc"
+        // itself passes our appkey rules; a space breaks them.)
+        let e = create(
+            &store,
+            &vault,
+            &clock,
+            NewProfile {
+                appkey: "a bc".into(),
+                api_secret: Some(Secret::new("12345".into())),
+                ..new("a")
+            },
+        )
+        .unwrap_err();
+        assert_eq!(fields(&e), ["appkey", "api_secret"]);
+        let msg = e.to_string();
+        assert!(
+            msg.contains("appkey") && msg.contains("api_secret"),
+            "{msg}"
+        );
+        let ipc = serde_json::to_value(crate::IpcError::from(e)).unwrap();
+        assert_eq!(ipc["details"]["field"], "appkey");
+        assert_eq!(ipc["details"]["fields"][1]["field"], "api_secret");
+
+        // Everything wrong at once, each secret under its own name.
+        let e = create(
+            &store,
+            &vault,
+            &clock,
+            NewProfile {
+                appkey: "密钥".into(),
+                endpoint: Endpoint::Custom("http://example.com".into()),
+                api_secret: Some(Secret::new("12345".into())),
+                callback_secret: Some(Secret::new("has space".into())),
+                ..new(" ")
+            },
+        )
+        .unwrap_err();
+        assert_eq!(
+            refused(&e),
+            [
+                ("name".into(), None),
+                ("appkey".into(), None),
+                ("base_url".into(), Some("http_not_local".into())),
+                ("api_secret".into(), None),
+                ("callback_secret".into(), None),
+            ]
+        );
+        assert!(list(&store).unwrap().is_empty());
+
+        // A taken name is reported with the other fields, first.
+        create(&store, &vault, &clock, new("Main")).unwrap();
+        let e = create(
+            &store,
+            &vault,
+            &clock,
+            NewProfile {
+                appkey: "a b".into(),
+                ..new("main")
+            },
+        )
+        .unwrap_err();
+        assert_eq!(fields(&e), ["name_taken", "appkey"]);
+        assert_eq!(list(&store).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn update_reports_every_refused_field_and_changes_nothing() {
+        let (_d, store, vault, clock) = setup();
+        let p = create(&store, &vault, &clock, new("a")).unwrap();
+        let e = update(
+            &store,
+            &p.id,
+            ProfileUpdate {
+                name: Some(String::new()),
+                appkey: Some("a b".into()),
+                tier: Some(Tier::Unlimited),
+                base_url: Some("openapi.meituan.com".into()),
+            },
+        )
+        .unwrap_err();
+        assert_eq!(
+            refused(&e),
+            [
+                ("name".into(), None),
+                ("appkey".into(), None),
+                ("base_url".into(), Some("scheme".into())),
+            ]
+        );
+        assert_eq!(get(&store, &p.id).unwrap(), p);
+    }
+
+    #[test]
+    fn a_refused_base_url_names_the_broken_rule() {
+        for (url, rule) in [
+            ("", "empty"),
+            ("https://open api.meituan.com", "spaces"),
+            ("openapi.meituan.com", "scheme"),
+            ("openapi.meituan.com:443", "scheme"),
+            ("ftp://example.com", "scheme"),
+            ("https://", "not_url"),
+            ("http://example.com", "http_not_local"),
+            ("https://u:p@example.com", "credentials"),
+            ("https://example.com/?a=1", "query"),
+            ("https://example.com/#top", "query"),
+        ] {
+            let e = validate_base_url(url).unwrap_err();
+            assert_eq!(
+                refused(&e),
+                [("base_url".into(), Some(rule.into()))],
+                "{url:?}: {e}"
+            );
+        }
     }
 
     #[test]

@@ -173,6 +173,66 @@ describe('adding a profile', () => {
     expect(screen.getByTestId('add-form')).toBeTruthy()
   })
 
+  it('marks every field of one backend refusal at once, each with its own sentence', async () => {
+    // What desk-core sends for appkey "a bc", secret "12345" and http://example.com (issue 19 item 7).
+    createProfile.mockRejectedValue(
+      new IpcFailure({
+        code: 'invalid_input',
+        message: 'invalid appkey: must not contain spaces; invalid base_url: …; invalid api_secret: is too short',
+        details: {
+          field: 'appkey',
+          reason: 'must not contain spaces',
+          fields: [
+            { field: 'appkey', reason: 'must not contain spaces' },
+            { field: 'base_url', reason: 'must use https', rule: 'http_not_local' },
+            { field: 'api_secret', reason: 'is too short (at least 6 characters)' },
+          ],
+        },
+      }),
+    )
+    render(Accounts)
+    await fireEvent.click(await screen.findByTestId('add-profile'))
+    await fireEvent.input(screen.getByLabelText('名称'), { target: { value: 'x' } })
+    await fireEvent.input(screen.getByLabelText('appkey'), { target: { value: 'a bc' } })
+    await fireEvent.click(screen.getByTestId('add-server-custom'))
+    await fireEvent.input(screen.getByTestId('add-base-url'), { target: { value: 'http://example.com' } })
+    await fireEvent.input(screen.getByTestId('add-api-secret'), { target: { value: '12345' } })
+    await fireEvent.submit(screen.getByTestId('add-form'))
+
+    expect((await screen.findByTestId('add-appkey-error')).textContent).toContain('appkey 不符合要求')
+    // The base URL says what exactly is wrong with it.
+    expect(screen.getByTestId('add-base-url-error').textContent).toContain('只有本机地址')
+    expect(screen.getByTestId('add-api-secret-error').textContent).toContain('至少 6 个字符')
+    for (const id of ['add-appkey', 'add-base-url', 'add-api-secret']) {
+      const input = screen.getByTestId(id)
+      expect(input.getAttribute('aria-invalid')).toBe('true')
+      expect(input.getAttribute('aria-describedby')).toContain(`${id}-error`)
+    }
+    expect(screen.getByTestId('add-name').getAttribute('aria-invalid')).toBeNull()
+    expect(screen.queryByTestId('add-callback-secret-error')).toBeNull()
+    expect(document.activeElement).toBe(screen.getByTestId('add-appkey'))
+    expect(screen.queryByTestId('add-error')).toBeNull()
+  })
+
+  it('says why the save button is disabled while saving', async () => {
+    let finish: (p: ReturnType<typeof testProfile>) => void = () => {}
+    createProfile.mockImplementation(() => new Promise((resolve) => (finish = resolve)))
+    render(Accounts)
+    await fireEvent.click(await screen.findByTestId('add-profile'))
+    await fireEvent.input(screen.getByLabelText('名称'), { target: { value: '第二个' } })
+    await fireEvent.input(screen.getByLabelText('appkey'), { target: { value: 'k' } })
+    const submit = screen.getByTestId('add-submit') as HTMLButtonElement
+    expect(submit.disabled).toBe(false)
+    expect(screen.queryByTestId('add-submit-why')).toBeNull()
+    await fireEvent.submit(screen.getByTestId('add-form'))
+    expect(submit.disabled).toBe(true)
+    const why = screen.getByTestId('add-submit-why')
+    expect(why.textContent).toBe('正在保存，请稍候。')
+    expect(submit.getAttribute('aria-describedby')).toBe(why.id)
+    finish(testProfile({ id: 'p2', name: '第二个' }))
+    await vi.waitFor(() => expect(screen.queryByTestId('add-form')).toBeNull())
+  })
+
   it('shows every empty required field at once, next to it, without asking the backend or the browser', async () => {
     render(Accounts)
     await fireEvent.click(await screen.findByTestId('add-profile'))
@@ -313,8 +373,49 @@ describe('setting a secret', () => {
     const area = within(card).getByLabelText('粘贴从美团联盟后台复制的文字') as HTMLTextAreaElement
     await fireEvent.input(area, { target: { value: '密钥 f4aa' } })
     await fireEvent.submit(within(card).getByTestId('secret-form-api'))
-    expect((await within(card).findByTestId('secret-form-error')).textContent).toContain('没能从这段文字里找到唯一的 32 位密钥')
+    // Next to the text area, which is marked and focused.
+    const error = await within(card).findByTestId('import-text-api-error')
+    expect(error.textContent).toContain('没能从这段文字里找到唯一的 32 位密钥')
+    expect(area.getAttribute('aria-invalid')).toBe('true')
+    expect(area.getAttribute('aria-describedby')?.split(' ')).toContain(error.id)
+    expect(document.activeElement).toBe(area)
+    expect(within(card).queryByTestId('secret-form-error')).toBeNull()
     expect(area.value).toBe('密钥 f4aa')
+  })
+
+  it('validates itself: an empty secret is marked next to its field, no browser bubble, no call', async () => {
+    const card = await openAccounts()
+    await fireEvent.click(within(card).getByTestId('edit-api'))
+    const form = within(card).getByTestId('secret-form-api') as HTMLFormElement
+    expect(form.noValidate).toBe(true)
+    await fireEvent.submit(form)
+    const input = within(card).getByLabelText('新的API 密钥')
+    const error = within(card).getByTestId('secret-input-api-error')
+    expect(error.textContent).toBe('请填写新的API 密钥。')
+    expect(input.getAttribute('aria-invalid')).toBe('true')
+    expect(input.getAttribute('aria-describedby')).toBe(error.id)
+    expect(document.activeElement).toBe(input)
+    expect(setSecret).not.toHaveBeenCalled()
+    // Switching to import starts clean; an empty paste is marked too.
+    await fireEvent.click(within(card).getByTestId('import-toggle-api'))
+    expect(within(card).queryByTestId('secret-input-api-error')).toBeNull()
+    await fireEvent.submit(form)
+    expect(within(card).getByTestId('import-text-api-error').textContent).toBe('请先粘贴从美团联盟后台复制的文字。')
+    expect(importSecretFromText).not.toHaveBeenCalled()
+  })
+
+  it('shows a refused secret next to its field', async () => {
+    setSecret.mockRejectedValue(
+      new IpcFailure({ code: 'invalid_input', message: 'invalid secret: is too short', details: { field: 'secret', reason: 'x' } }),
+    )
+    const card = await openAccounts()
+    await fireEvent.click(within(card).getByTestId('edit-api'))
+    const input = within(card).getByLabelText('新的API 密钥') as HTMLInputElement
+    await fireEvent.input(input, { target: { value: '12345' } })
+    await fireEvent.submit(within(card).getByTestId('secret-form-api'))
+    expect((await within(card).findByTestId('secret-input-api-error')).textContent).toContain('至少 6 个字符')
+    expect(input.getAttribute('aria-invalid')).toBe('true')
+    expect(document.activeElement).toBe(input)
   })
 })
 

@@ -88,25 +88,88 @@ describe('editing a profile', () => {
     await fireEvent.input(name, { target: { value: '外卖' } })
     await fireEvent.click(within(form).getByTestId('edit-save'))
 
-    const error = await within(form).findByTestId('edit-error')
+    // Next to the name field, which is marked and focused.
+    const error = await within(form).findByTestId('edit-name-error')
     expect(error.textContent).toContain('已经有一个叫这个名字的账号了')
     expect(error.textContent).not.toContain('another profile')
-    expect(within(form).getByRole('alert')).toBeTruthy()
+    expect(name.getAttribute('aria-invalid')).toBe('true')
+    expect(name.getAttribute('aria-describedby')?.split(' ')).toEqual(['edit-p1-name-help', error.id])
+    expect(document.activeElement).toBe(name)
+    expect(within(form).queryByTestId('edit-error')).toBeNull()
     expect(within(card).getByTestId('edit-form')).toBe(form)
     expect((within(form).getByLabelText('名称') as HTMLInputElement).value).toBe('外卖')
     expect(within(card).getByRole('heading', { level: 3 }).textContent).toBe('主账号')
   })
 
-  it('translates a refused base URL and keeps the typed address', async () => {
+  it('translates a refused base URL next to it, saying what is wrong, and keeps the typed address', async () => {
     updateProfile.mockRejectedValue(
-      new IpcFailure({ code: 'invalid_input', message: 'must use https', details: { field: 'base_url', reason: 'x' } }),
+      new IpcFailure({
+        code: 'invalid_input',
+        message: 'must use https',
+        details: { field: 'base_url', reason: 'x', rule: 'http_not_local' },
+      }),
     )
     const { form } = await openEditor()
     const url = within(form).getByLabelText('服务器地址') as HTMLInputElement
     await fireEvent.input(url, { target: { value: 'http://example.com' } })
     await fireEvent.click(within(form).getByTestId('edit-save'))
-    expect((await within(form).findByTestId('edit-error')).textContent).toContain('服务器地址不正确')
+    const error = await within(form).findByTestId('edit-base-url-error')
+    expect(error.textContent).toContain('其他服务器请用 https://')
+    expect(url.getAttribute('aria-invalid')).toBe('true')
     expect(url.value).toBe('http://example.com')
+  })
+
+  it('a rule without its own sentence falls back to the one listing all rules', async () => {
+    updateProfile.mockRejectedValue(
+      new IpcFailure({ code: 'invalid_input', message: 'x', details: { field: 'base_url', reason: 'x', rule: 'newer' } }),
+    )
+    const { form } = await openEditor()
+    await fireEvent.input(within(form).getByLabelText('服务器地址'), { target: { value: 'https://x.example' } })
+    await fireEvent.click(within(form).getByTestId('edit-save'))
+    expect((await within(form).findByTestId('edit-base-url-error')).textContent).toContain('服务器地址不正确')
+  })
+
+  it('marks every field at once: empty ones before asking, all the backend refused after', async () => {
+    const { form } = await openEditor()
+    expect((form as HTMLFormElement).noValidate).toBe(true)
+    const name = within(form).getByTestId('edit-name')
+    const appkey = within(form).getByTestId('edit-appkey')
+    const url = within(form).getByTestId('edit-base-url')
+    await fireEvent.input(name, { target: { value: ' ' } })
+    await fireEvent.input(appkey, { target: { value: '' } })
+    await fireEvent.click(within(form).getByTestId('edit-save'))
+    expect(within(form).getByTestId('edit-name-error').textContent).toBe('请填写名称。')
+    expect(within(form).getByTestId('edit-appkey-error').textContent).toBe('请填写appkey。')
+    expect(name.getAttribute('aria-invalid')).toBe('true')
+    expect(appkey.getAttribute('aria-invalid')).toBe('true')
+    expect(document.activeElement).toBe(name)
+    expect(updateProfile).not.toHaveBeenCalled()
+
+    // One refusal naming three fields marks all three.
+    updateProfile.mockRejectedValue(
+      new IpcFailure({
+        code: 'invalid_input',
+        message: 'several',
+        details: {
+          field: 'name_taken',
+          reason: 'x',
+          fields: [
+            { field: 'name_taken', reason: 'x' },
+            { field: 'appkey', reason: 'must not contain spaces' },
+            { field: 'base_url', reason: 'must start with https://', rule: 'scheme' },
+          ],
+        },
+      }),
+    )
+    await fireEvent.input(name, { target: { value: '外卖' } })
+    await fireEvent.input(appkey, { target: { value: 'a b' } })
+    await fireEvent.input(url, { target: { value: 'openapi.meituan.com' } })
+    await fireEvent.click(within(form).getByTestId('edit-save'))
+    expect((await within(form).findByTestId('edit-name-error')).textContent).toContain('已经有一个叫这个名字的账号了')
+    expect(within(form).getByTestId('edit-appkey-error').textContent).toContain('appkey 不符合要求')
+    expect(within(form).getByTestId('edit-base-url-error').textContent).toContain('要以 https:// 开头')
+    for (const input of [name, appkey, url]) expect(input.getAttribute('aria-invalid')).toBe('true')
+    expect(document.activeElement).toBe(name)
   })
 
   it('closes on Escape without saving, and focus returns to the Edit button', async () => {
@@ -135,11 +198,24 @@ describe('editing a profile', () => {
     expect((within(card).getByTestId('edit-name') as HTMLInputElement).value).toBe('主账号')
   })
 
-  it('makes no call when nothing changed', async () => {
-    const { card, form } = await openEditor()
-    await fireEvent.click(within(form).getByTestId('edit-save'))
+  it('offers saving once something changed, and says why not before', async () => {
+    const { form } = await openEditor()
+    const save = within(form).getByTestId('edit-save') as HTMLButtonElement
+    expect(save.disabled).toBe(true)
+    const why = within(form).getByTestId('edit-save-why')
+    expect(why.textContent).toBe('还没有修改任何内容，改动后才能保存。')
+    expect(save.getAttribute('aria-describedby')).toBe(why.id)
+    await fireEvent.submit(form)
     expect(updateProfile).not.toHaveBeenCalled()
-    expect(within(card).queryByTestId('edit-form')).toBeNull()
+    expect(within(form).getByTestId('edit-save')).toBe(save)
+
+    await fireEvent.change(within(form).getByLabelText('调用频次'), { target: { value: '6000' } })
+    expect(save.disabled).toBe(false)
+    expect(within(form).queryByTestId('edit-save-why')).toBeNull()
+    expect(save.getAttribute('aria-describedby')).toBeNull()
+    // Changed back: nothing to save again.
+    await fireEvent.change(within(form).getByLabelText('调用频次'), { target: { value: '2000' } })
+    expect(save.disabled).toBe(true)
   })
 
   it('speaks English too', async () => {
@@ -150,6 +226,7 @@ describe('editing a profile', () => {
     expect(within(form).getByLabelText('Name')).toBeTruthy()
     expect(within(form).getByLabelText('Call limit')).toBeTruthy()
     expect(within(form).getByTestId('edit-save').textContent?.trim()).toBe('Save changes')
+    expect(within(form).getByTestId('edit-save-why').textContent).toBe('Nothing has changed yet; change something to save.')
     expect(within(form).getByTestId('edit-cancel').textContent?.trim()).toBe('Cancel')
     expect(form.textContent).toContain("Leave empty to use Meituan Union's own address (https://openapi.meituan.com).")
   })
