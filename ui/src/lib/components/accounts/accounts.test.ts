@@ -352,6 +352,18 @@ describe('setting a secret', () => {
     expect(within(card).queryByTestId('secret-form-api')).toBeNull()
   })
 
+  it('warns, without refusing, when a callback secret is not the usual 32 hex digits', async () => {
+    const card = await openAccounts()
+    await fireEvent.click(within(card).getByTestId('edit-callback'))
+    const input = within(card).getByLabelText('新的回调密钥') as HTMLInputElement
+    await fireEvent.input(input, { target: { value: SECRET } })
+    expect(within(card).queryByTestId('secret-input-callback-unusual')).toBeNull()
+    await fireEvent.input(input, { target: { value: 'my-Callback_key!' } })
+    expect(within(card).getByTestId('secret-input-callback-unusual').textContent).toContain('32 位')
+    await fireEvent.submit(within(card).getByTestId('secret-form-callback'))
+    expect(setSecret).toHaveBeenCalledWith('p1', 'callback_secret', 'my-Callback_key!')
+  })
+
   it('imports the key from console text', async () => {
     const card = await openAccounts()
     await fireEvent.click(within(card).getByTestId('edit-callback'))
