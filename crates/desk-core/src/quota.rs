@@ -55,6 +55,21 @@ pub struct QuotaStatus {
     pub level: QuotaLevel,
     /// Meituan refused a call for quota today.
     pub server_exhausted: bool,
+    /// Meituan refused for quota before the local count reached the limit:
+    /// what was observed, so the screen can say the limit or the reset time
+    /// (北京时间 0 点 is our assumption) differs from what the app assumed.
+    pub early_refusal: Option<EarlyRefusal>,
+}
+
+/// A quota refusal from Meituan before the local count reached the limit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+pub struct EarlyRefusal {
+    /// When the refusal came (RFC 3339, Beijing).
+    pub at: String,
+    /// The local count that day.
+    pub used: u32,
+    /// The limit the app assumed.
+    pub limit: u32,
 }
 
 /// One day of the history chart.
@@ -212,8 +227,17 @@ impl QuotaLedger {
         let day = day_key(beijing_day(now));
         let row = self.with_conn(|conn| store::quota::day(conn, &profile.appkey, &day))?;
         let used = row.as_ref().map_or(0, |r| r.used);
-        let server_exhausted = row.is_some_and(|r| r.server_exhausted_at.is_some());
         let limit = profile.tier.daily_limit();
+        let early_refusal = row.as_ref().and_then(|r| {
+            let at = r.server_exhausted_at.clone()?;
+            let limit = limit?;
+            (r.used < limit).then_some(EarlyRefusal {
+                at,
+                used: r.used,
+                limit,
+            })
+        });
+        let server_exhausted = row.is_some_and(|r| r.server_exhausted_at.is_some());
         let remaining = limit.map(|l| {
             if server_exhausted {
                 0
@@ -230,6 +254,7 @@ impl QuotaLedger {
             tier: profile.tier,
             level: level(used, limit, server_exhausted),
             server_exhausted,
+            early_refusal,
         })
     }
 

@@ -202,6 +202,7 @@ mod tests {
             tier: Tier::T2000,
             level: QuotaLevel::Normal,
             server_exhausted,
+            early_refusal: None,
         }
     }
 

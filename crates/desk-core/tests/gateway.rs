@@ -386,8 +386,9 @@ async fn local_quota_refusal_sends_nothing() {
 
 /// Meituan's count is the truth when it says so in a documented way: when
 /// the media API refuses with 403 请求次数超过授权额度 while the local ledger
-/// thinks there is room (here: the local tier says unlimited), the day is
-/// closed locally too.
+/// thinks there is room (here: the local tier says 3000 while the account
+/// has 2000), the day is closed locally too, and the early refusal is
+/// reported so the screen can say the limit or reset differs from ours.
 #[tokio::test]
 async fn a_server_quota_refusal_closes_the_day() {
     let env = env().await;
@@ -396,11 +397,12 @@ async fn a_server_quota_refusal_closes_the_day() {
         &env.store,
         &p.id,
         profiles::ProfileUpdate {
-            tier: Some(Tier::Unlimited),
+            tier: Some(Tier::T3000),
             ..Default::default()
         },
     )
     .unwrap();
+    assert_eq!(env.api.ledger().status(&p).unwrap().early_refusal, None);
     let mut served = 0;
     let err = loop {
         match env.api.media(&p, &query_order()).await {
@@ -415,6 +417,9 @@ async fn a_server_quota_refusal_closes_the_day() {
     assert!(status.server_exhausted);
     assert_eq!(status.level, QuotaLevel::Exhausted);
     assert_eq!(status.used, 2001);
+    let early = status.early_refusal.expect("an early refusal is reported");
+    assert_eq!((early.used, early.limit), (2001, 3000));
+    assert!(early.at.ends_with("+08:00"), "{}", early.at);
     // The next call is refused here, before sending.
     let admin = env.sandbox.admin().await.unwrap();
     let refused_before = admin.day_stats(&p.appkey).unwrap().refused_quota;

@@ -1114,6 +1114,22 @@ assumed_years: number[];
  */
 note: string | null }
 /**
+ * A quota refusal from Meituan before the local count reached the limit.
+ */
+export type EarlyRefusal = { 
+/**
+ * When the refusal came (RFC 3339, Beijing).
+ */
+at: string; 
+/**
+ * The local count that day.
+ */
+used: number; 
+/**
+ * The limit the app assumed.
+ */
+limit: number }
+/**
  * Codes the UI maps to translated text (`ui/src/lib/i18n/*.json`, `error.<code>`).
  */
 export type ErrorCode = 
@@ -1611,7 +1627,13 @@ resets_at: string; tier: Tier; level: QuotaLevel;
 /**
  * Meituan refused a call for quota today.
  */
-server_exhausted: boolean }
+server_exhausted: boolean; 
+/**
+ * Meituan refused for quota before the local count reached the limit:
+ * what was observed, so the screen can say the limit or the reset time
+ * (北京时间 0 点 is our assumption) differs from what the app assumed.
+ */
+early_refusal: EarlyRefusal | null }
 /**
  * Whether a profile's receiver runs, and where.
  */

@@ -91,6 +91,7 @@ export function testQuota(used: number, limit: number | null = 2000): QuotaOverv
       tier: limit === null ? 'unlimited' : (String(limit) as ProfileSummary['tier']),
       level,
       server_exhausted: false,
+      early_refusal: null,
     },
     history,
   }

@@ -56,6 +56,27 @@ describe('today', () => {
     else expect(warning?.textContent).toContain(words)
   })
 
+  it('says what an early quota refusal from Meituan suggests: a lower limit, or a later reset', () => {
+    const base = testQuota(1800, 3000).status
+    const { unmount } = render(QuotaToday, {
+      status: { ...base, server_exhausted: true, level: 'exhausted', remaining: 0, early_refusal: { at: '2026-11-30T16:42:05+08:00', used: 1800, limit: 3000 } },
+    })
+    const early = screen.getByTestId('quota-early').textContent ?? ''
+    expect(early).toContain('16:42')
+    expect(early).toContain('1,800')
+    expect(early).toContain('实际频次可能更低')
+    unmount()
+    render(QuotaToday, {
+      status: { ...base, used: 4, server_exhausted: true, level: 'exhausted', remaining: 0, early_refusal: { at: '2026-11-30T00:03:00+08:00', used: 4, limit: 3000 } },
+    })
+    expect(screen.getByTestId('quota-early').textContent).toContain('重置时间可能晚于 0 点')
+  })
+
+  it('says nothing of the kind without an early refusal', () => {
+    render(QuotaToday, { status: testQuota(1800, 3000).status })
+    expect(screen.queryByTestId('quota-early')).toBeNull()
+  })
+
   it('shows no bar and 不限 for an unlimited tier', () => {
     render(QuotaToday, { status: testQuota(40_000, null).status })
     expect(screen.queryByRole('progressbar')).toBeNull()
