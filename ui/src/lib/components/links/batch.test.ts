@@ -141,12 +141,12 @@ describe('batch panel', () => {
     const type = screen.getByLabelText('默认链接类型') as HTMLSelectElement
     expect(type.tagName).toBe('SELECT')
     expect([...type.options].map((o) => o.textContent)).toEqual([
-      '1 · H5 长链',
-      '2 · H5 短链',
-      '3 · Deeplink',
-      '4 · 小程序路径',
-      '5 · 团口令',
-      '6 · 小程序码',
+      'H5 长链接（类型 1）',
+      'H5 短链接（类型 2）',
+      'App 直达链接（deeplink）（类型 3）',
+      '小程序路径（类型 4）',
+      '团口令（类型 5）',
+      '小程序码（类型 6）',
     ])
     expect(type.getAttribute('aria-describedby')).toBeTruthy()
     await fireEvent.input(screen.getByTestId('batch-input'), { target: { value: '33' } })
@@ -161,7 +161,7 @@ describe('batch panel', () => {
     render(BatchPanel, { profileId: 'p1', generation: 'legacy' })
     const legacy = screen.getByLabelText('默认链接类型') as HTMLSelectElement
     expect(legacy.options).toHaveLength(8)
-    expect(legacy.options[0].textContent).toBe('1 · H5')
+    expect(legacy.options[0].textContent).toBe('H5 网页链接（类型 1）')
     expect(legacy.value).toBe('1')
   })
 
