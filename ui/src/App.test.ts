@@ -23,8 +23,8 @@ vi.mock('./screens', async (importOriginal) => {
   }
 })
 
-const ZH_TITLES = ['账号与密钥', '推广链接', '订单', '调用次数', '回调', '签名调试', '设置']
-const EN_TITLES = ['Accounts & keys', 'Links', 'Orders', 'API calls', 'Callback', 'Signature debugger', 'Settings']
+const ZH_TITLES = ['账号与密钥', '推广链接', '订单', '调用次数', '订单回推', '签名调试', '设置']
+const EN_TITLES = ['Accounts & keys', 'Links', 'Orders', 'API calls', 'Order push', 'Signature debugger', 'Settings']
 const NAV_IDS = ['accounts', 'links', 'orders', 'quota', 'callback', 'debugger', 'settings']
 const BUILT = ['accounts', 'callback', 'debugger', 'links', 'orders', 'quota', 'settings']
 

@@ -226,6 +226,28 @@ describe('request tracker', () => {
     const text = (await screen.findByTestId('special-text')) as HTMLTextAreaElement
     expect(text.value).toContain('持续增长')
     expect(screen.getByText(/4 天触达上限/)).toBeTruthy()
+    // A real account: no word about automatic answers.
+    expect(screen.queryByTestId('special-sandbox-note')).toBeNull()
+  })
+
+  it('says the sandbox\'s automatic answer is the sandbox\'s, not Meituan\'s', async () => {
+    specialCaseDraft.mockResolvedValueOnce({
+      text: '您好，……',
+      figures: {
+        tier: TEST_TIER_REPORT,
+        days_limit_hit: 0,
+        days_considered: 30,
+        peak_calls: 10,
+        average_calls: 5,
+        current_limit: 2000,
+        requested_tier: '3000',
+      },
+    })
+    render(RequestTracker, { profile: testProfile({ sandbox: true }) })
+    await fireEvent.click(await screen.findByTestId('special-draft'))
+    const note = await screen.findByTestId('special-sandbox-note')
+    expect(note.textContent).toContain('仅沙盒')
+    expect(note.textContent).toContain('两个工作日内联系你')
   })
 
   it('opens the console in the browser for a real account, and says so when it cannot', async () => {
