@@ -2,27 +2,22 @@
 //! built once at start-up and passed to commands through Tauri's state.
 
 use crate::commands::app::StartupMarks;
-use desk_core::api::Api;
 use desk_core::clipboard::SecretClipboard;
-use desk_core::embedded::EmbeddedSandbox;
 use desk_core::logging::Redactor;
-use desk_core::vault::{KeyringVault, Vault};
-use desk_core::{Clock, Store, SystemClock};
+use desk_core::vault::KeyringVault;
+use desk_core::{Desk, SystemClock};
+use std::ops::Deref;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
+/// The core's wiring ([`Desk`], the same `mtu` opens; its fields read
+/// through `Deref`: `state.store`, `state.api`, …) plus what only the shell
+/// has.
 pub struct AppState {
-    pub data_dir: PathBuf,
-    pub store: Store,
-    pub clock: Arc<dyn Clock>,
+    desk: Desk,
     pub redactor: Redactor,
-    pub vault: Arc<dyn Vault>,
-    /// The sandbox behind sandbox profiles, started on first use.
-    pub sandbox: Arc<EmbeddedSandbox>,
-    /// The signed-call gateway: every call to Meituan goes through its ledger.
-    pub api: Arc<Api>,
     /// Copies secrets to the OS clipboard and clears them (timer, quit).
     pub clipboard: Arc<SecretClipboard>,
     /// Local callback receivers, one per profile at most (console/callback).
@@ -38,21 +33,16 @@ impl AppState {
         redactor: Redactor,
         started: Instant,
     ) -> desk_core::Result<Self> {
-        let store = Store::open(desk_core::paths::database_path(&data_dir))?;
-        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-        let vault: Arc<dyn Vault> = Arc::new(KeyringVault::new(redactor.clone()));
-        let sandbox = Arc::new(EmbeddedSandbox::new(&data_dir));
-        let api = Arc::new(
-            Api::new(store.clone(), vault.clone(), clock.clone()).with_sandbox(sandbox.clone()),
-        );
+        // The same wiring `mtu` opens (desk_core::Desk), plus the shell's own
+        // parts: the clipboard, the receivers, the start-up marks.
+        let desk = Desk::open(
+            &data_dir,
+            Arc::new(KeyringVault::new(redactor.clone())),
+            Arc::new(SystemClock),
+        )?;
         Ok(AppState {
-            data_dir,
-            store,
-            clock,
+            desk,
             redactor,
-            vault,
-            sandbox,
-            api,
             clipboard: Arc::new(SecretClipboard::system()),
             receivers: Arc::default(),
             started,
@@ -83,5 +73,13 @@ impl AppState {
             tracing::warn!(error = %e, "could not clear the clipboard on quit");
         }
         tauri::async_runtime::block_on(self.sandbox.shutdown());
+    }
+}
+
+impl Deref for AppState {
+    type Target = Desk;
+
+    fn deref(&self) -> &Desk {
+        &self.desk
     }
 }

@@ -2,16 +2,12 @@
 //! the webview), the signed test push and the local receiver's live feed.
 
 use crate::state::AppState;
-use desk_core::callback::Secret;
 use desk_core::callback::{
-    self, CallbackConfig, CheckedUrl, FeedItem, ReceiverConfig, ReceiverStatus, TestPushOptions,
-    TestPushReport,
+    self, CallbackConfig, CheckedUrl, FeedItem, ReceiverStatus, TestPushOptions, TestPushReport,
 };
 use desk_core::profiles;
-use desk_core::requests::console::SandboxConsole;
 use desk_core::vault::SecretKind;
 use desk_core::{Error, IpcError};
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use tauri::State;
 
 #[tauri::command]
@@ -41,31 +37,10 @@ pub async fn callback_register(
     url: String,
     pasted_secret: Option<String>,
 ) -> Result<CallbackConfig, IpcError> {
+    let config = state
+        .register_callback(&profile_id, &url, pasted_secret)
+        .await?;
     let profile = profiles::get(&state.store, &profile_id)?;
-    let config = if profile.sandbox {
-        let console = SandboxConsole::new(&state.sandbox.ensure().await?)?;
-        callback::register_sandbox(
-            &state.store,
-            state.vault.as_ref(),
-            state.clock.as_ref(),
-            &console,
-            &profile_id,
-            &url,
-        )
-        .await?
-    } else {
-        let pasted = Secret::new(pasted_secret.ok_or_else(|| {
-            Error::invalid("callback_secret", "paste the 回调密钥 the console showed")
-        })?);
-        callback::register_manual(
-            &state.store,
-            state.vault.as_ref(),
-            state.clock.as_ref(),
-            &profile_id,
-            &url,
-            &pasted,
-        )?
-    };
     let secret = profiles::load_secret(state.vault.as_ref(), &profile, SecretKind::CallbackSecret)?;
     state.receivers.set_secret(&profile_id, secret).await;
     Ok(config)
@@ -107,22 +82,7 @@ pub async fn callback_receiver_start(
     port: u16,
     allow_remote: bool,
 ) -> Result<ReceiverStatus, IpcError> {
-    let profile = profiles::get(&state.store, &profile_id)?;
-    // No secret yet is fine: pushes are refused until one is registered.
-    let secret = state
-        .vault
-        .get(&profile.id, SecretKind::CallbackSecret)?
-        .unwrap_or_else(|| Secret::new(String::new()));
-    let ip = if allow_remote {
-        IpAddr::V4(Ipv4Addr::UNSPECIFIED)
-    } else {
-        IpAddr::V4(Ipv4Addr::LOCALHOST)
-    };
-    let config = ReceiverConfig {
-        bind: SocketAddr::new(ip, port),
-        allow_non_loopback: allow_remote,
-        ..ReceiverConfig::loopback(port, profile.id.clone(), secret)
-    };
+    let config = state.receiver_config(&profile_id, port, allow_remote)?;
     Ok(state
         .receivers
         .start(state.store.clone(), state.clock.clone(), config)

@@ -3,13 +3,12 @@
 //! The callback secret comes from `MTU_CALLBACK_SECRET` when set, else from
 //! the profile's keychain entry.
 
-use crate::context::{runtime, Desk};
+use crate::context::{open_desk, runtime, Desk};
 use crate::Global;
 use clap::{Args, Subcommand};
 use desk_core::callback::{self, FeedItem, ReceiverConfig, TestPushOptions};
 use desk_core::profiles::{self, Profile};
 use desk_core::vault::SecretKind;
-use desk_core::Clock as _;
 use meituan_union::Secret;
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
@@ -156,7 +155,7 @@ pub(crate) fn feed_line(item: &FeedItem) -> String {
 
 pub fn run(args: CallbackArgs, g: &Global) -> anyhow::Result<()> {
     let json = g.json;
-    let desk = Desk::open()?;
+    let desk = open_desk()?;
     match args.command {
         CallbackCommand::Serve {
             port,

@@ -9,9 +9,7 @@ use desk_core::batch::{self, BatchDefaults};
 use desk_core::embedded::EmbeddedSandbox;
 use desk_core::export::ExportFormat;
 use desk_core::links::{self, LinkExtras, LinkRequest, TargetKind};
-use desk_core::logging::Redactor;
 use desk_core::profiles::{self, Profile};
-use desk_core::vault::KeyringVault;
 use desk_core::{Store, SystemClock};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -29,19 +27,13 @@ impl Ctx {
     /// Opens the data folder (`UNION_DESK_HOME` or the default) and selects
     /// the profile by name, or the only one there is.
     pub fn open(profile: Option<&str>) -> anyhow::Result<Ctx> {
-        let dir = desk_core::paths::data_dir()?;
-        let store = Store::open(desk_core::paths::database_path(&dir))?;
-        let profile = profiles::select(&store, profile)?;
-        let redactor = Redactor::new();
-        let vault = Arc::new(KeyringVault::new(redactor));
-        let sandbox = Arc::new(EmbeddedSandbox::new(&dir));
-        let api =
-            Api::new(store.clone(), vault, Arc::new(SystemClock)).with_sandbox(sandbox.clone());
+        let desk = crate::context::open_desk()?;
+        let profile = desk.profile(profile)?;
         Ok(Ctx {
-            store,
-            api: Arc::new(api),
+            store: desk.store.clone(),
+            api: desk.api.clone(),
             profile,
-            sandbox,
+            sandbox: desk.sandbox.clone(),
         })
     }
 

@@ -3,7 +3,7 @@
 //! or pasted console text on stdin — never from the command line, where
 //! `ps` and shell history would see them.
 
-use crate::context::{runtime, Desk};
+use crate::context::{open_desk, runtime, Desk};
 use crate::Global;
 use anyhow::{bail, Context as _};
 use clap::{Args, Subcommand};
@@ -132,7 +132,7 @@ fn read_secret(env: &str, prompt: &str) -> anyhow::Result<Option<Secret>> {
 
 pub fn run(args: ProfileArgs, g: &Global) -> anyhow::Result<()> {
     let json = g.json;
-    let desk = Desk::open()?;
+    let desk = open_desk()?;
     match args.command {
         ProfileCommand::Add(a) => add(&desk, a, json),
         ProfileCommand::List => list(&desk, json),

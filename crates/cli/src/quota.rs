@@ -1,11 +1,10 @@
 //! `mtu quota`: today's calls against the daily limit (Beijing day), from
 //! the same ledger the app and every signed call use.
 
-use crate::context::Desk;
+use crate::context::open_desk;
 use crate::Global;
 use clap::Args;
 use desk_core::quota::{QuotaLevel, QuotaStatus};
-use desk_core::Clock as _;
 
 #[derive(Args, Debug)]
 pub struct QuotaArgs {
@@ -29,7 +28,7 @@ struct QuotaJson<'a> {
 
 pub fn run(args: QuotaArgs, g: &Global) -> anyhow::Result<()> {
     let json = g.json;
-    let desk = Desk::open()?;
+    let desk = open_desk()?;
     let p = desk.profile(g.profile())?;
     let ledger = desk.api.ledger();
     let status = ledger.status(&p)?;

@@ -1,11 +1,10 @@
 //! `mtu tier`: the monthly average order volume from synced orders, the
 //! tier it qualifies for, the current limit and the gap to the next tier.
 
-use crate::context::Desk;
+use crate::context::open_desk;
 use crate::Global;
 use clap::Args;
 use desk_core::tiers::{self, TierReport};
-use desk_core::Clock as _;
 use serde_json::json;
 
 #[derive(Args, Debug)]
@@ -36,7 +35,7 @@ pub fn report_json(r: &TierReport) -> serde_json::Value {
 
 pub fn run(args: TierArgs, g: &Global) -> anyhow::Result<()> {
     let json = g.json;
-    let desk = Desk::open()?;
+    let desk = open_desk()?;
     let profile = desk.profile(g.profile())?;
     let conn = desk.store.connect()?;
     if args.console_average.is_some() || args.clear_console_average {

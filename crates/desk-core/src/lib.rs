@@ -5,6 +5,7 @@
 pub mod api;
 pub mod clipboard;
 pub mod clock;
+pub mod desk;
 pub mod embedded;
 pub mod error;
 pub mod logging;
@@ -37,5 +38,6 @@ pub mod sync;
 pub mod debugger;
 
 pub use clock::{Clock, ManualClock, SystemClock};
+pub use desk::Desk;
 pub use error::{Error, ErrorCode, IpcError, Result};
 pub use store::Store;
