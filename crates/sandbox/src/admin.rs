@@ -4,7 +4,7 @@
 
 use crate::clock::{beijing_day, clamp_offset, offset_in_bounds, MAX_CLOCK_OFFSET_MS};
 use crate::config::{RateLimit, SpecialCaseOutcome, Tier};
-use crate::data::{self, Fate, Order, OrderTotals, TimeType};
+use crate::data::{self, Fate, Order, OrderTotals, TimeType, View};
 use crate::faults::{FaultConfig, FaultState};
 use crate::server::json_reply;
 use crate::state::{lock, read, write, DayStats, Delivery, Shared};
@@ -103,8 +103,11 @@ impl AdminHandle {
         lock(&self.shared.switches).special_case_outcome = outcome;
     }
 
-    /// Totals of the orders an `orderList`/`query_order` window would
-    /// return now (both ends inclusive, no other filter).
+    /// Totals of the orders an `orderList` window would return now (both
+    /// ends inclusive, no other filter, every line): the legacy view, see
+    /// [`AdminHandle::orders_in_view`]. By pay time both views return the
+    /// same orders; by modification time they differ once settlements fall
+    /// in the window.
     pub fn orders_in_range(
         &self,
         appkey: &str,
@@ -112,15 +115,43 @@ impl AdminHandle {
         end_s: i64,
         time_type: TimeType,
     ) -> Option<OrderTotals> {
-        let (_, acct) = self.shared.account(appkey)?;
-        let now_s = self.shared.now_ms().div_euclid(1000);
-        Some(read(&acct.book).totals(now_s, start_s, end_s, time_type))
+        self.orders_in_view(appkey, View::Legacy, start_s, end_s, time_type)
     }
 
-    /// The order ids such a window returns now, in the API's order.
+    /// The order ids such a legacy window returns now, in the API's order.
     pub fn order_ids_in_range(
         &self,
         appkey: &str,
+        start_s: i64,
+        end_s: i64,
+        time_type: TimeType,
+    ) -> Option<Vec<String>> {
+        self.order_ids_in_view(appkey, View::Legacy, start_s, end_s, time_type)
+    }
+
+    /// Totals of the orders a window returns now over every line as `view`
+    /// sees it: [`View::Media`] selects settled orders by their settlement
+    /// instant (`queryTimeType` 2 = `updateTime`), [`View::Legacy`] by
+    /// their completion (`modTime`). `settled` counts media status "6".
+    pub fn orders_in_view(
+        &self,
+        appkey: &str,
+        view: View,
+        start_s: i64,
+        end_s: i64,
+        time_type: TimeType,
+    ) -> Option<OrderTotals> {
+        let (_, acct) = self.shared.account(appkey)?;
+        let now_s = self.shared.now_ms().div_euclid(1000);
+        Some(read(&acct.book).totals(now_s, start_s, end_s, time_type, view))
+    }
+
+    /// The order ids of [`AdminHandle::orders_in_view`], in the API's order
+    /// (by the filtered time, then orderid).
+    pub fn order_ids_in_view(
+        &self,
+        appkey: &str,
+        view: View,
         start_s: i64,
         end_s: i64,
         time_type: TimeType,
@@ -129,7 +160,7 @@ impl AdminHandle {
         let now_s = self.shared.now_ms().div_euclid(1000);
         let book = read(&acct.book);
         Some(
-            book.select(now_s, start_s, end_s, time_type, |_| true)
+            book.select(now_s, start_s, end_s, time_type, view, |_| true)
                 .into_iter()
                 .map(|(o, _)| o.orderid.clone())
                 .collect(),
@@ -154,10 +185,12 @@ impl AdminHandle {
         let scope = crate::media::MediaScope::new(platform, lines);
         let book = read(&acct.book);
         Some(
-            book.select(now_s, start_s, end_s, time_type, |o| scope.matches(o))
-                .into_iter()
-                .map(|(o, _)| o.orderid.clone())
-                .collect(),
+            book.select(now_s, start_s, end_s, time_type, View::Media, |o| {
+                scope.matches(o)
+            })
+            .into_iter()
+            .map(|(o, _)| o.orderid.clone())
+            .collect(),
         )
     }
 
@@ -510,6 +543,9 @@ struct SummaryQuery {
     end: i64,
     #[serde(default)]
     time_type: Option<i64>,
+    /// `legacy` (default) or `media`.
+    #[serde(default)]
+    view: Option<View>,
 }
 
 async fn summary(
@@ -517,7 +553,7 @@ async fn summary(
     q: Result<Query<SummaryQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
     let Ok(Query(q)) = q else {
-        return bad("expected ?start=<s>&end=<s>[&appkey=…&time_type=1|2]");
+        return bad("expected ?start=<s>&end=<s>[&appkey=…&time_type=1|2&view=legacy|media]");
     };
     let appkey = q
         .appkey
@@ -526,7 +562,8 @@ async fn summary(
     let handle = AdminHandle {
         shared: shared.clone(),
     };
-    match handle.orders_in_range(&appkey, q.start, q.end, tt) {
+    let view = q.view.unwrap_or(View::Legacy);
+    match handle.orders_in_view(&appkey, view, q.start, q.end, tt) {
         Some(t) => ok(serde_json::to_value(t).unwrap_or_default()),
         None => bad("unknown appkey"),
     }

@@ -176,7 +176,10 @@ pub(crate) async fn tick(shared: &Shared) {
             let book = read(&shared.accounts[account].book);
             book.events_between(cursor, upto)
                 .iter()
-                .filter(|e| book.event_is_current(e))
+                // Settlement is not pushed: pushes carry the legacy view,
+                // which settlement does not change (status stays 8, modTime
+                // the completion time).
+                .filter(|e| e.kind != EventKind::Settled && book.event_is_current(e))
                 .copied()
                 .collect()
         };

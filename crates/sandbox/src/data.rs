@@ -11,7 +11,7 @@
 //! sync by modification time and the callbacks need).
 
 use crate::clock::{beijing_day, beijing_midnight_s, month_start_offset};
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
@@ -35,6 +35,40 @@ impl TimeType {
             _ => None,
         }
     }
+}
+
+/// Which API generation reads the timeline. They differ in one thing
+/// only: the media view knows settlement (结算), the legacy view does not.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum View {
+    /// `orderList`, `order`, callbacks: a settled order stays 8 已完成 and
+    /// its `modTime` stays the completion time.
+    Legacy,
+    /// `query_order`: a settled order is `status` "6", its coupon lines
+    /// `couponStatus` "3" with `settleTime`, and its `updateTime` is the
+    /// settlement instant.
+    Media,
+}
+
+/// Day of the Beijing month on which completed orders settle (see
+/// [`settlement_at`]).
+pub const SETTLEMENT_DAY: u32 = 25;
+
+/// When an order completed at `completed_at_s` settles: 00:00 Beijing on the
+/// 25th of the Beijing month after the completion's month.
+///
+/// Meituan documents only that an order becomes 结算 "完成并且进入结算账期时"
+/// (dtapps/go-library service/meituan/media.query_order.go@c37755e:40), not
+/// when the accounting period comes: this monthly rule is **none: our
+/// assumption** (README, provenance table).
+pub fn settlement_at(completed_at_s: i64) -> i64 {
+    let day = beijing_day(completed_at_s.saturating_mul(1000));
+    let next_month = month_start_offset(day, 1);
+    let settle_day = next_month
+        .with_day(SETTLEMENT_DAY)
+        .expect("every month has a 25th");
+    beijing_midnight_s(settle_day)
 }
 
 /// How an order ends.
@@ -105,8 +139,29 @@ pub struct OrderState {
     pub status: LegacyStatus,
     pub risk: bool,
     pub refunded: bool,
-    /// Epoch seconds of the latest event.
+    /// Epoch seconds of the latest event the legacy view sees (payment,
+    /// completion, refund or risk; never settlement).
     pub mod_time: i64,
+    /// The settlement instant once reached (completed orders only; the
+    /// media view's status 6).
+    pub settled_at: Option<i64>,
+}
+
+impl OrderState {
+    /// The modification time `view` reports and filters on: the media
+    /// `updateTime` is the settlement instant once settled, the legacy
+    /// `modTime` never moves for settlement.
+    pub fn time_in(&self, view: View) -> i64 {
+        match (view, self.settled_at) {
+            (View::Media, Some(at)) => at,
+            _ => self.mod_time,
+        }
+    }
+
+    /// The media `updateTime`.
+    pub fn update_time(&self) -> i64 {
+        self.time_in(View::Media)
+    }
 }
 
 impl Order {
@@ -149,6 +204,7 @@ impl Order {
             risk: false,
             refunded: false,
             mod_time: self.paytime,
+            settled_at: None,
         };
         Some(match self.fate {
             Some(fate) if self.fate_at <= now_s => OrderState {
@@ -159,14 +215,24 @@ impl Order {
                 risk: fate == Fate::Risk,
                 refunded: fate == Fate::Refund,
                 mod_time: self.fate_at,
+                settled_at: self.settle_at().filter(|at| *at <= now_s),
             },
             _ => paid,
         })
     }
 
-    /// Media `status`: 2 付款, 3 完成, 4 取消 (refund), 5 风控.
+    /// When the order settles, if it is to complete (see
+    /// [`settlement_at`]); whether that is reached yet is
+    /// [`OrderState::settled_at`].
+    pub fn settle_at(&self) -> Option<i64> {
+        (self.fate == Some(Fate::Complete)).then(|| settlement_at(self.fate_at))
+    }
+
+    /// Media `status`: 2 付款, 3 完成, 4 取消 (refund), 5 风控, 6 结算
+    /// (dtapps media.query_order.go@c37755e:47).
     pub fn media_status(state: &OrderState) -> &'static str {
         match state.status {
+            LegacyStatus::Completed if state.settled_at.is_some() => "6",
             LegacyStatus::Paid => "2",
             LegacyStatus::Completed => "3",
             LegacyStatus::RefundedOrRisk if state.risk => "5",
@@ -183,6 +249,9 @@ pub enum EventKind {
     Completed,
     Refunded,
     Risk,
+    /// Settlement of a completed order: seen by the media view only, so it
+    /// is never pushed to callbacks (they carry the legacy view).
+    Settled,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -219,7 +288,11 @@ pub struct OrderTotals {
     /// data (dtapps media.query_order.go@c37755e:43).
     pub media_refund_cents: i64,
     pub paid: u64,
+    /// Legacy status 8: every completed order, settled or not.
     pub completed: u64,
+    /// The part of `completed` already settled (media status "6"); media
+    /// status "3" is `completed - settled`.
+    pub settled: u64,
     pub refunded_or_risk: u64,
 }
 
@@ -246,7 +319,7 @@ impl OrderBook {
             .enumerate()
             .map(|(i, o)| (o.orderid.clone(), i as u32))
             .collect();
-        let mut events = Vec::with_capacity(orders.len() * 2);
+        let mut events = Vec::with_capacity(orders.len() * 3);
         for (i, o) in orders.iter().enumerate() {
             events.push(Event {
                 at: o.paytime,
@@ -258,6 +331,13 @@ impl OrderBook {
                     at: o.fate_at,
                     order: i as u32,
                     kind: fate_event(f),
+                });
+            }
+            if let Some(at) = o.settle_at() {
+                events.push(Event {
+                    at,
+                    order: i as u32,
+                    kind: EventKind::Settled,
                 });
             }
         }
@@ -311,18 +391,22 @@ impl OrderBook {
         let o = &self.orders[e.order as usize];
         match e.kind {
             EventKind::Paid => o.paytime == e.at,
+            EventKind::Settled => o.settle_at() == Some(e.at),
             kind => o.fate.map(fate_event) == Some(kind) && o.fate_at == e.at,
         }
     }
 
-    /// Orders matching a window at `now_s`, in a stable order: by the
-    /// filtered time, then orderid. Both window ends are inclusive.
+    /// Orders matching a window at `now_s` as `view` sees them, in a stable
+    /// order: by the filtered time, then orderid. Both window ends are
+    /// inclusive. The views differ for [`TimeType::Modified`] only: the
+    /// media view's time is the settlement instant once settled.
     pub fn select(
         &self,
         now_s: i64,
         start_s: i64,
         end_s: i64,
         time_type: TimeType,
+        view: View,
         filter: impl Fn(&Order) -> bool,
     ) -> Vec<(&Order, OrderState)> {
         let mut out = Vec::new();
@@ -345,12 +429,14 @@ impl OrderBook {
             }
             TimeType::Modified => {
                 // An order's modification time is the time of its latest
-                // event, so only orders with an event inside the window (and
+                // event the view sees (settlement for the media view only),
+                // so only orders with such an event inside the window (and
                 // those the admin API changed) can match: no scan of the
                 // whole book per page.
                 let mut candidates: Vec<u32> = self
                     .events_between(start_s.saturating_sub(1), end_s.min(now_s))
                     .iter()
+                    .filter(|e| view == View::Media || e.kind != EventKind::Settled)
                     .map(|e| e.order)
                     .chain(self.touched.iter().copied())
                     .collect();
@@ -359,13 +445,14 @@ impl OrderBook {
                 for i in candidates {
                     let o = &self.orders[i as usize];
                     if let Some(st) = o.state_at(now_s) {
-                        if st.mod_time >= start_s && st.mod_time <= end_s && filter(o) {
+                        let t = st.time_in(view);
+                        if t >= start_s && t <= end_s && filter(o) {
                             out.push((o, st));
                         }
                     }
                 }
                 out.sort_by(|(a, sa), (b, sb)| {
-                    (sa.mod_time, &a.orderid).cmp(&(sb.mod_time, &b.orderid))
+                    (sa.time_in(view), &a.orderid).cmp(&(sb.time_in(view), &b.orderid))
                 });
             }
         }
@@ -373,9 +460,16 @@ impl OrderBook {
     }
 
     /// Totals over [`OrderBook::select`] with no extra filter.
-    pub fn totals(&self, now_s: i64, start_s: i64, end_s: i64, tt: TimeType) -> OrderTotals {
+    pub fn totals(
+        &self,
+        now_s: i64,
+        start_s: i64,
+        end_s: i64,
+        tt: TimeType,
+        view: View,
+    ) -> OrderTotals {
         let mut t = OrderTotals::default();
-        for (o, st) in self.select(now_s, start_s, end_s, tt, |_| true) {
+        for (o, st) in self.select(now_s, start_s, end_s, tt, view, |_| true) {
             t.count += 1;
             t.payprice_cents += o.payprice;
             t.profit_cents += o.profit;
@@ -391,6 +485,9 @@ impl OrderBook {
                 LegacyStatus::Completed => t.completed += 1,
                 LegacyStatus::RefundedOrRisk => t.refunded_or_risk += 1,
             }
+            if st.settled_at.is_some() {
+                t.settled += 1;
+            }
         }
         t
     }
@@ -404,7 +501,7 @@ impl OrderBook {
         let start = beijing_midnight_s(month_start_offset(this_month, -3));
         let end = beijing_midnight_s(this_month) - 1;
         let valid = self
-            .select(now_s, start, end, TimeType::Pay, |_| true)
+            .select(now_s, start, end, TimeType::Pay, View::Legacy, |_| true)
             .into_iter()
             .filter(|(_, st)| st.status != LegacyStatus::RefundedOrRisk)
             .count();
@@ -921,8 +1018,15 @@ mod tests {
         let b = book(5, 100);
         let now = ANCHOR / 1000;
         let day = 86_400;
-        let by_pay = b.select(now, now - day, now, TimeType::Pay, |_| true);
-        let by_mod = b.select(now, now - day, now, TimeType::Modified, |_| true);
+        let by_pay = b.select(now, now - day, now, TimeType::Pay, View::Legacy, |_| true);
+        let by_mod = b.select(
+            now,
+            now - day,
+            now,
+            TimeType::Modified,
+            View::Legacy,
+            |_| true,
+        );
         assert!(by_mod.iter().any(|(o, _)| o.paytime < now - day));
         assert!(by_mod.iter().all(|(_, st)| st.mod_time >= now - day));
         assert!(!by_pay.is_empty());
@@ -939,7 +1043,9 @@ mod tests {
     }
 
     /// The indexed modification-time query returns exactly what a scan of
-    /// every order would, also after admin injections and fate changes.
+    /// every order would, in both views (the media one moves settled
+    /// orders to their settlement instant), also after admin injections and
+    /// fate changes.
     #[test]
     fn modified_window_matches_a_full_scan() {
         let mut b = book(11, 400);
@@ -947,30 +1053,36 @@ mod tests {
         let last = b
             .orders
             .iter()
-            .map(|o| o.fate_at.max(o.paytime))
+            .map(|o| o.settle_at().unwrap_or(o.fate_at).max(o.paytime))
             .max()
             .unwrap();
-        let scan = |b: &OrderBook, now: i64, start: i64, end: i64| -> Vec<String> {
+        let scan = |b: &OrderBook, view: View, now: i64, start: i64, end: i64| -> Vec<String> {
             let mut v: Vec<(i64, String)> = b
                 .orders
                 .iter()
                 .filter_map(|o| {
                     let st = o.state_at(now)?;
-                    (st.mod_time >= start && st.mod_time <= end)
-                        .then(|| (st.mod_time, o.orderid.clone()))
+                    let t = st.time_in(view);
+                    (t >= start && t <= end).then(|| (t, o.orderid.clone()))
                 })
                 .collect();
             v.sort();
             v.into_iter().map(|(_, id)| id).collect()
         };
-        let indexed = |b: &OrderBook, now: i64, start: i64, end: i64| -> Vec<String> {
-            b.select(now, start, end, TimeType::Modified, |_| true)
+        let indexed = |b: &OrderBook, view: View, now: i64, start: i64, end: i64| {
+            b.select(now, start, end, TimeType::Modified, view, |_| true)
                 .into_iter()
                 .map(|(o, _)| o.orderid.clone())
-                .collect()
+                .collect::<Vec<String>>()
         };
+        // Every settlement instant of the book, each with a window of its
+        // own second only.
+        let mut settlements: Vec<i64> = b.orders.iter().filter_map(Order::settle_at).collect();
+        settlements.sort_unstable();
+        settlements.dedup();
+        assert!(settlements.len() >= 3, "{settlements:?}");
         let span = (last - first).max(1);
-        let mut checked = 0;
+        let mut checked = [0usize; 2];
         for round in 0..3 {
             if round == 1 {
                 let mut o = b.orders[3].clone();
@@ -982,17 +1094,80 @@ mod tests {
             if round == 2 {
                 let id = b.orders[7].orderid.clone();
                 b.set_fate(&id, Fate::Refund, first + span / 3);
+                // A refunded order completed instead: it settles on the new
+                // rule, with no timeline event of its own.
+                let id = b
+                    .orders
+                    .iter()
+                    .find(|o| o.fate == Some(Fate::Refund))
+                    .unwrap()
+                    .orderid
+                    .clone();
+                b.set_fate(&id, Fate::Complete, first + span / 4);
             }
-            for k in 0..40i64 {
-                let now = first + span * (k % 10) / 9;
-                let start = first + span * k / 40;
-                let end = start + 86_400 * (1 + k % 3);
-                let want = scan(&b, now, start, end);
-                assert_eq!(indexed(&b, now, start, end), want, "round {round} k {k}");
-                checked += want.len();
+            let windows = (0..40i64)
+                .map(|k| {
+                    let now = first + span * (k % 10) / 9;
+                    let start = first + span * k / 40;
+                    (now, start, start + 86_400 * (1 + k % 3))
+                })
+                .chain(settlements.iter().map(|at| (last, *at, *at)));
+            for (now, start, end) in windows {
+                for (n, view) in [View::Legacy, View::Media].into_iter().enumerate() {
+                    let want = scan(&b, view, now, start, end);
+                    assert_eq!(
+                        indexed(&b, view, now, start, end),
+                        want,
+                        "round {round} {view:?} now {now} [{start}, {end}]"
+                    );
+                    checked[n] += want.len();
+                }
             }
         }
-        assert!(checked > 0, "no window held any order");
+        assert!(checked.iter().all(|c| *c > 0), "{checked:?}");
+    }
+
+    /// Settlement: 00:00 Beijing on the 25th of the month after completion,
+    /// seen by the media view only.
+    #[test]
+    fn completed_orders_settle_on_the_25th_of_the_next_month() {
+        let at = |y: i32, m: u32, d: u32, h: i64| {
+            beijing_midnight_s(NaiveDate::from_ymd_opt(y, m, d).unwrap()) + h * 3600
+        };
+        assert_eq!(settlement_at(at(2023, 11, 14, 12)), at(2023, 12, 25, 0));
+        // Late on the last Beijing day of a year (16:00 UTC is midnight).
+        assert_eq!(settlement_at(at(2023, 12, 31, 23)), at(2024, 1, 25, 0));
+        assert_eq!(settlement_at(at(2024, 1, 1, 0)), at(2024, 2, 25, 0));
+        assert_eq!(settlement_at(at(2024, 1, 31, 23)), at(2024, 2, 25, 0));
+
+        let b = book(5, 100);
+        let o = b
+            .orders
+            .iter()
+            .find(|o| o.fate == Some(Fate::Complete))
+            .unwrap();
+        let settle = o.settle_at().unwrap();
+        assert!(settle > o.fate_at);
+        let before = o.state_at(settle - 1).unwrap();
+        assert_eq!(before.settled_at, None);
+        assert_eq!(Order::media_status(&before), "3");
+        let after = o.state_at(settle).unwrap();
+        assert_eq!(after.status, LegacyStatus::Completed);
+        assert_eq!(after.settled_at, Some(settle));
+        assert_eq!(Order::media_status(&after), "6");
+        assert_eq!(after.time_in(View::Legacy), o.fate_at);
+        assert_eq!(after.update_time(), settle);
+        // Only completed orders settle.
+        assert!(b
+            .orders
+            .iter()
+            .filter(|o| o.fate != Some(Fate::Complete))
+            .all(|o| o.settle_at().is_none()));
+        // Totals: settled is the part of completed the media view shows as 6.
+        let t = b.totals(settle, settle, settle, TimeType::Modified, View::Media);
+        assert!(t.settled > 0 && t.settled == t.completed && t.count == t.settled);
+        let t = b.totals(settle, settle, settle, TimeType::Modified, View::Legacy);
+        assert_eq!(t.count, 0, "the legacy view sees no settlement");
     }
 
     /// Every line has its own media pair, and every code it carries is a
@@ -1116,7 +1291,7 @@ mod tests {
                 .status,
             LegacyStatus::Paid
         );
-        let hits = b.select(now, now, now, TimeType::Pay, |o| {
+        let hits = b.select(now, now, now, TimeType::Pay, View::Legacy, |o| {
             o.orderid == "3400000000000001"
         });
         assert_eq!(hits.len(), 1);

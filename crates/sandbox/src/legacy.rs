@@ -4,7 +4,7 @@
 //! shows Meituan's), listed in the README.
 
 use crate::clock::{beijing_day, month_start_offset};
-use crate::data::{self, LegacyStatus, Order, OrderState, TimeType};
+use crate::data::{self, LegacyStatus, Order, OrderState, TimeType, View};
 use crate::links;
 use crate::server::json_reply;
 use crate::state::{read, Refusal, Shared};
@@ -330,7 +330,8 @@ fn order_list(shared: &Shared, i: usize, p: &Params, now_ms: i64) -> Result<Resp
     let acct = &shared.accounts[i];
     let book = read(&acct.book);
     let act: Option<u32> = act_id.and_then(|a| a.parse().ok());
-    let rows = book.select(now_ms.div_euclid(1000), start, end, time_type, |o| {
+    let now_s = now_ms.div_euclid(1000);
+    let rows = book.select(now_s, start, end, time_type, View::Legacy, |o| {
         business_line.is_none_or(|b| i64::from(o.legacy_line) == b)
             && act.is_none_or(|a| o.act_id == a)
     });

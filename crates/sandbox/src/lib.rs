@@ -34,7 +34,7 @@ pub use config::{
     AccountSpec, CallbackPolicy, ConsoleDelays, RateLimit, SandboxConfig, SpecialCaseOutcome, Tier,
     UnknownTier,
 };
-pub use data::{Fate, OrderTotals, TimeType};
+pub use data::{Fate, OrderTotals, TimeType, View};
 pub use faults::{FaultConfig, FaultKind, FaultRule};
 pub use state::{DayStats, Delivery};
 

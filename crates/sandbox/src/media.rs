@@ -3,7 +3,7 @@
 //! 400 鉴权不通过, 401 不允许的请求方式, 402 请求过于频繁, 403 请求次数超过授权额度,
 //! 1 参数错误.
 
-use crate::data::{self, Order, OrderState, TimeType, MEDIA_COUPON_PACK};
+use crate::data::{self, Order, OrderState, TimeType, View, MEDIA_COUPON_PACK};
 use crate::legacy::ParamError;
 use crate::links::{self, LinkSubject};
 use crate::server::json_reply;
@@ -470,17 +470,25 @@ fn share(total: i64, n: i64, k: i64) -> i64 {
     total / n + i64::from(k < total % n)
 }
 
+/// `couponStatus` of every coupon line of an order in state `st`: 1 付款,
+/// 2 完成, 3 结算, 4 失效 (D `:31`).
+fn coupon_status(st: &OrderState) -> &'static str {
+    match st.status {
+        data::LegacyStatus::Paid => "1",
+        data::LegacyStatus::Completed if st.settled_at.is_some() => "3",
+        data::LegacyStatus::Completed => "2",
+        data::LegacyStatus::RefundedOrRisk => "4",
+    }
+}
+
 /// One line per coupon / sub-order (as many as the order's quantity), all
-/// in the order's state: `couponStatus` 1 付款, 2 完成, 4 失效 (D `:31`;
-/// 3 结算 is not modelled).
+/// in the order's state ([`coupon_status`]); a settled line carries
+/// `settleTime` (D `:40`, one settlement per order here, so the latest is
+/// the only one).
 fn order_detail(o: &Order, st: &OrderState) -> Value {
     let n = i64::from(o.quantity.max(1));
     let completed = st.status == data::LegacyStatus::Completed;
-    let coupon_status = match st.status {
-        data::LegacyStatus::Paid => "1",
-        data::LegacyStatus::Completed => "2",
-        data::LegacyStatus::RefundedOrRisk => "4",
-    };
+    let coupon_status = coupon_status(st);
     let lines = (0..n)
         .map(|k| {
             let basic = share(o.payprice, n, k);
@@ -503,6 +511,9 @@ fn order_detail(o: &Order, st: &OrderState) -> Value {
                     d.insert("orderViewId".into(), id.to_string().into());
                 }
             }
+            if let Some(at) = st.settled_at {
+                d.insert("settleTime".into(), at.to_string().into());
+            }
             d.insert("basicAmount".into(), data::yuan(basic).into());
             let fee = if coupon_status == "4" { 0 } else { fee };
             d.insert("couponFee".into(), data::yuan(fee).into());
@@ -511,7 +522,7 @@ fn order_detail(o: &Order, st: &OrderState) -> Value {
                 d.insert("refundFee".into(), data::yuan(share(o.profit, n, k)).into());
                 d.insert("refundTime".into(), o.fate_at.to_string().into());
             }
-            d.insert("updateTime".into(), st.mod_time.to_string().into());
+            d.insert("updateTime".into(), st.update_time().to_string().into());
             Value::Object(d)
         })
         .collect();
@@ -526,7 +537,9 @@ pub(crate) fn media_item(o: &Order, st: &OrderState, appkey: &str) -> Value {
     m.insert("orderId".into(), o.orderid.clone().into());
     m.insert("payTime".into(), o.paytime.into());
     m.insert("payPrice".into(), data::yuan(o.payprice).into());
-    m.insert("updateTime".into(), st.mod_time.into());
+    // The settlement instant once settled (D `:40`), so a sync by update
+    // time (`queryTimeType` 2) sees the change.
+    m.insert("updateTime".into(), st.update_time().into());
     m.insert(
         "commissionRate".into(),
         o.commission_rate.to_string().into(),
@@ -632,7 +645,7 @@ fn query_order(shared: &Shared, i: usize, b: &Body, now_ms: i64) -> Result<Respo
     let acct = &shared.accounts[i];
     let book = read(&acct.book);
     let scope = MediaScope::new(platform, lines.as_deref().unwrap_or_default());
-    let rows = book.select(now_s, start, end, time_type, |o| {
+    let rows = book.select(now_s, start, end, time_type, View::Media, |o| {
         scope.matches(o)
             && order_id.as_ref().is_none_or(|id| *id == o.orderid)
             && (sid.is_empty() || o.sid == sid)
@@ -920,6 +933,20 @@ mod tests {
                     data::LegacyStatus::RefundedOrRisk => "4",
                 };
                 assert!(d.iter().all(|x| x["couponStatus"] == status));
+                assert!(d.iter().all(|x| x.get("settleTime").is_none()));
+                // Once settled: 3 with the settlement time, the order 6.
+                if let Some(at) = o.settle_at() {
+                    let settled = o.state_at(at).unwrap();
+                    let v = media_item(o, &settled, "k");
+                    assert_eq!(v["status"], "6");
+                    assert_eq!(v["updateTime"], at);
+                    for x in v["orderDetail"].as_array().unwrap() {
+                        assert_eq!(x["couponStatus"], "3");
+                        assert_eq!(x["settleTime"], at.to_string());
+                        assert_eq!(x["updateTime"], at.to_string());
+                        assert_eq!(x["finishTime"], o.fate_at.to_string());
+                    }
+                }
             }
         }
         assert_eq!(seen.len(), LINES.len(), "{seen:?}");

@@ -254,3 +254,50 @@ async fn timeline_events_are_pushed_as_the_clock_reaches_them() {
     tokio::time::sleep(Duration::from_millis(100)).await;
     assert_eq!(r.bodies.lock().unwrap().len(), before);
 }
+
+/// Settlement (the media view's 结算) is not pushed: pushes carry the
+/// legacy view, where a settled order stays 8 with its completion time.
+#[tokio::test]
+async fn settlement_is_not_pushed() {
+    // 2023-11-25 00:00 Beijing: October's completed orders settle.
+    const NOV_25: i64 = 1_700_841_600;
+    let (sb, clock) = callback_sandbox(3000).await;
+    clock.set((NOV_25 - 60) * 1000);
+    let (url, r) = receiver(0).await;
+    register(&sb, &url).await;
+    clock.set((NOV_25 + 60) * 1000);
+    sb.admin().push_callbacks_now().await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let k = sb.demo_account().appkey;
+    let admin = sb.admin();
+    let settled = admin
+        .order_ids_in_view(&k, sandbox::View::Media, NOV_25, NOV_25, TimeType::Modified)
+        .unwrap();
+    assert!(settled.len() > 100, "a month settles: {}", settled.len());
+    let changed = admin
+        .order_ids_in_range(&k, NOV_25 - 59, NOV_25 + 60, TimeType::Modified)
+        .unwrap();
+    let pushed: Vec<String> = r
+        .bodies
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|b| {
+            serde_json::from_slice::<Value>(b).unwrap()["orderid"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    assert!(
+        pushed.iter().all(|id| changed.contains(id)),
+        "{} pushes, not all legacy changes",
+        pushed.len()
+    );
+    assert!(
+        settled
+            .iter()
+            .all(|id| !pushed.contains(id) || changed.contains(id)),
+        "a settlement was pushed"
+    );
+}
