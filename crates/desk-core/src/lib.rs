@@ -32,6 +32,7 @@ pub mod export;
 pub mod links;
 pub mod order_detail;
 pub mod orders;
+pub mod quality;
 pub mod sids;
 pub mod sync;
 // The signature debugger (issue 19 item 12).

@@ -39,6 +39,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0012_batch_row_problems.sql"),
     include_str!("../../migrations/0013_tier_figures.sql"),
     include_str!("../../migrations/0014_quota_notices.sql"),
+    include_str!("../../migrations/0016_quality_scores.sql"),
 ];
 
 /// How long a writer waits for another (the GUI and `mtu` share the file).
