@@ -10,6 +10,7 @@ mod orders;
 mod profile;
 mod quota;
 mod sandbox;
+mod sid;
 mod sign;
 // Console workflows (issue 7).
 mod callback;
@@ -46,6 +47,8 @@ enum Command {
     Link(link::LinkArgs),
     /// Sync, list, total and export orders.
     Orders(orders::OrdersArgs),
+    /// Promotion positions (推广位): `sid quality` for a sid's daily quality score.
+    Sid(sid::SidArgs),
     /// Due times on the mainland China working-day calendar.
     Workdays(workdays::WorkdaysArgs),
     /// Monthly average orders, the tier they qualify for and the gap to the next.
@@ -83,6 +86,7 @@ fn main() -> ExitCode {
         Command::Quota(args) => quota::run(args, &g),
         Command::Link(args) => link::run(args, &g),
         Command::Orders(args) => orders::run(args, &g),
+        Command::Sid(args) => sid::run(args, &g),
         Command::Workdays(args) => workdays::run(args, g.json),
         Command::Tier(args) => tier::run(args, &g),
         Command::Callback(args) => callback::run(args, &g),
