@@ -37,6 +37,8 @@ const COMMANDS: &[&str] = &[
     "sid_create",
     "sid_rename",
     "sid_set_archived",
+    "sid_quality_preview",
+    "sid_quality_fetch",
     "link_generate",
     "link_library",
     "link_set_label",

@@ -11,6 +11,7 @@ pub mod links;
 pub mod order_detail;
 pub mod orders;
 pub mod profiles;
+pub mod quality;
 pub mod quota;
 
 /// Every command the webview may call, in one list: used for the handler,
@@ -50,6 +51,8 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
         links::sid_create,
         links::sid_rename,
         links::sid_set_archived,
+        quality::sid_quality_preview,
+        quality::sid_quality_fetch,
         links::link_generate,
         links::link_library,
         links::link_set_label,

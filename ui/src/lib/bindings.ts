@@ -309,6 +309,30 @@ async sidSetArchived(id: number, archived: boolean) : Promise<Result<Sid, IpcErr
     else return { status: "error", error: e  as any };
 }
 },
+/**
+ * What fetching the range would cost now (0 when fetched today), with the
+ * stored answer when it is free. Makes no call.
+ */
+async sidQualityPreview(profileId: string, query: QualityQuery) : Promise<Result<QualityPreview, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("sid_quality_preview", { profileId, query }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * The range's quality scores: from the store when fetched today, unless
+ * `refresh` asks Meituan again.
+ */
+async sidQualityFetch(profileId: string, query: QualityQuery, refresh: boolean) : Promise<Result<QualityReport, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("sid_quality_fetch", { profileId, query, refresh }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
 async linkGenerate(profileId: string, request: LinkRequest) : Promise<Result<Generated, IpcError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("link_generate", { profileId, request }) };
@@ -1588,6 +1612,60 @@ export type ProfileUpdate = { name: string | null; appkey: string | null; tier: 
  * Ignored for sandbox profiles.
  */
 base_url: string | null }
+/**
+ * What fetching a range would cost now, and the stored answer when it
+ * is free.
+ */
+export type QualityPreview = { 
+/**
+ * Calls a fetch would spend: 0 when the range was fetched today.
+ */
+calls: number; report: QualityReport | null }
+/**
+ * What to fetch: a sid code of the profile and an inclusive range of
+ * Beijing days, `YYYY-MM-DD`.
+ */
+export type QualityQuery = { sid: string; from: string; to: string }
+/**
+ * A sid's quality scores over a range.
+ */
+export type QualityReport = { sid: string; 
+/**
+ * The sid's label.
+ */
+sid_name: string; from: string; to: string; 
+/**
+ * Days Meituan has a row for, oldest first.
+ */
+rows: QualityRow[]; 
+/**
+ * Calls this answer spent (0 when answered from the store).
+ */
+calls: number; 
+/**
+ * Answered from what was fetched today.
+ */
+cached: boolean; 
+/**
+ * When the rows were fetched (RFC 3339, +08:00).
+ */
+fetched_at: string }
+/**
+ * One day of a sid's quality score, as Meituan sent it.
+ */
+export type QualityRow = { 
+/**
+ * `YYYY-MM-DD`.
+ */
+date: string; 
+/**
+ * `qualityGrade` (e.g. `A`).
+ */
+quality_grade: string | null; 
+/**
+ * `repurchaseRate` as sent (e.g. `0.23`).
+ */
+repurchase_rate: string | null }
 /**
  * How close today is to the limit.
  */

@@ -99,6 +99,10 @@ export const listSids = unwrapped(commands.sidsList)
 export const createSid = unwrapped(commands.sidCreate)
 export const renameSid = unwrapped(commands.sidRename)
 export const archiveSid = unwrapped(commands.sidSetArchived)
+/** What fetching a sid's quality score over a range would cost now (0 when fetched today); no call. */
+export const previewSidQuality = unwrapped(commands.sidQualityPreview)
+/** A sid's daily quality score (1 call, or 0 when fetched today unless refresh). */
+export const fetchSidQuality = unwrapped(commands.sidQualityFetch)
 /** Generates a link, or answers from the library (`cached`: 0 calls). */
 export const generateLink = unwrapped(commands.linkGenerate)
 export const linkLibrary = unwrapped(commands.linkLibrary)
