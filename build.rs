@@ -63,6 +63,7 @@ const COMMANDS: &[&str] = &[
     "orders_detail",
     "orders_lookup",
     "orders_export",
+    "orders_export_progress",
     "orders_reserve_percent",
     "orders_set_reserve_percent",
     "list_profiles",

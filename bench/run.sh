@@ -77,6 +77,30 @@ else
   row "monthly average / tier over 1,000,000 orders" "failed (see $out/tier.txt)" "<= 50 ms" "n/a"
 fi
 
+echo "== Orders screen over 1,000,000 orders (issue 19 item 13)" >&2
+# Median and p95 of several runs per case; the verdict is on the p95.
+if cargo bench -p desk-core --bench orders > "$out/orders.txt" 2>&1; then
+  ob() { awk -v k="orders.$1" '$1=="BENCH" && $2==k {print $3}' "$out/orders.txt"; }
+  while IFS='|' read -r case what; do
+    p95=$(ob "$case.p95_ms")
+    row "Orders over 1,000,000 orders: $what (median / p95)" "$(ob "$case.median_ms") / ${p95:-n/a} ms" "<= 100 ms" "$(verdict "$p95" "<=" 100)"
+  done <<'CASES'
+first_page|first page, default filter (list)
+open|screen opened: totals + first page, default filter
+month|filter change to one month: totals + first page
+sid|filter change to one sid: totals + first page
+status|filter change to one status: totals + first page
+line|filter change to one line: totals + first page
+deep_page|page at row 500,000, default filter
+deep_filtered|page at row 50,000, one status
+CASES
+  for f in csv xlsx; do
+    row "export of 1,000,000 orders to ${f^^}: time / peak RSS above start" "$(ob "export_${f}_s") s / $(ob "export_${f}_peak_above_mb") MB" "-" "-"
+  done
+else
+  row "Orders screen over 1,000,000 orders" "failed (see $out/orders.txt)" "<= 100 ms" "n/a"
+fi
+
 echo "== callback receiver under a flood (issue 16)" >&2
 # Two rounds of 1,000 half-sent 64 KiB bodies at the receiver, in release
 # mode; the test prints RSS and the latency of real pushes sent meanwhile.

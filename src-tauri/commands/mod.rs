@@ -77,6 +77,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
         order_detail::orders_detail,
         order_detail::orders_lookup,
         orders::orders_export,
+        orders::orders_export_progress,
         orders::orders_reserve_percent,
         orders::orders_set_reserve_percent,
         profiles::list_profiles,

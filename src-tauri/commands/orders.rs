@@ -2,12 +2,14 @@
 //! table, totals and exports. Each command is a line or two over desk-core.
 
 use crate::state::AppState;
-use desk_core::export::ExportFormat;
+use desk_core::export::{ExportFormat, ExportProgress};
 use desk_core::orders::{self, LineOption, OrderFilter, OrderPage, OrderStats};
 use desk_core::profiles;
 use desk_core::sync::{self, SyncOptions, SyncPlan, SyncReport, SyncStatus};
 use desk_core::{Error, IpcError};
+use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::sync::Mutex;
 use tauri::State;
 
 /// A new file in `<data folder>/exports`, named after `stem` and the time.
@@ -100,18 +102,55 @@ pub fn orders_lines(
     Ok(orders::lines(&state.store, &profile_id)?)
 }
 
-/// Writes the filtered orders to the exports folder; returns the file's path.
+/// Exports running now, by profile: rows written of rows to write. Polled
+/// through `orders_export_progress` while `orders_export` runs.
+static EXPORTS: Mutex<BTreeMap<String, ExportProgress>> = Mutex::new(BTreeMap::new());
+
+fn exports() -> std::sync::MutexGuard<'static, BTreeMap<String, ExportProgress>> {
+    EXPORTS.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Removes a profile's progress when its export ends, however it ends.
+struct ExportRunning(String);
+
+impl Drop for ExportRunning {
+    fn drop(&mut self) {
+        exports().remove(&self.0);
+    }
+}
+
+/// Writes the filtered orders to the exports folder; returns the file's
+/// path. The orders stream into the file off the UI's thread; the UI polls
+/// `orders_export_progress` meanwhile.
 #[tauri::command]
 #[specta::specta]
-pub fn orders_export(
+pub async fn orders_export(
     state: State<'_, AppState>,
     profile_id: String,
     filter: OrderFilter,
     format: ExportFormat,
 ) -> Result<String, IpcError> {
     let path = export_path(&state, "orders", extension(format))?;
-    orders::export(&state.store, &profile_id, &filter, format, &path)?;
+    let store = state.store.clone();
+    let target = path.clone();
+    exports().insert(profile_id.clone(), ExportProgress::default());
+    let running = ExportRunning(profile_id);
+    tauri::async_runtime::spawn_blocking(move || {
+        let id = &running.0;
+        orders::export_with_progress(&store, id, &filter, format, &target, |done, total| {
+            exports().insert(id.clone(), ExportProgress { done, total });
+        })
+    })
+    .await
+    .map_err(|e| Error::Storage(format!("the export stopped: {e}")))??;
     Ok(path.display().to_string())
+}
+
+/// How far the profile's running export is; `None` when none is running.
+#[tauri::command]
+#[specta::specta]
+pub fn orders_export_progress(profile_id: String) -> Option<ExportProgress> {
+    exports().get(&profile_id).copied()
 }
 
 #[tauri::command]

@@ -90,7 +90,6 @@ fn csv_error(e: csv::Error) -> Error {
 /// The table as an XLSX workbook with one sheet.
 pub fn xlsx_bytes(sheet: &str, headers: &[&str], rows: &[Vec<Cell>]) -> Result<Vec<u8>> {
     use rust_xlsxwriter::{Format, Workbook};
-    let xerr = |e: rust_xlsxwriter::XlsxError| Error::Storage(format!("cannot write XLSX: {e}"));
     let mut book = Workbook::new();
     let money = Format::new().set_num_format("0.00");
     let bold = Format::new().set_bold();
@@ -101,29 +100,43 @@ pub fn xlsx_bytes(sheet: &str, headers: &[&str], rows: &[Vec<Cell>]) -> Result<V
             .map_err(xerr)?;
     }
     for (r, row) in rows.iter().enumerate() {
-        let r = (r + 1) as u32;
-        for (c, cell) in row.iter().enumerate() {
-            let c = c as u16;
-            match cell {
-                Cell::Empty => {}
-                // Strings in XLSX are never evaluated, but a user may copy
-                // them into a formula bar; escaping keeps both exports alike.
-                Cell::Text(t) => {
-                    ws.write_string(r, c, escape_formula(t)).map_err(xerr)?;
-                }
-                Cell::Int(i) => {
-                    ws.write_number(r, c, *i as f64).map_err(xerr)?;
-                }
-                Cell::Money(cents) => {
-                    // Two decimals survive an f64 exactly enough for display
-                    // (below 2^53 cents); the CSV keeps the exact text.
-                    ws.write_number_with_format(r, c, *cents as f64 / 100.0, &money)
-                        .map_err(xerr)?;
-                }
+        xlsx_row(ws, (r + 1) as u32, row, &money)?;
+    }
+    book.save_to_buffer().map_err(xerr)
+}
+
+fn xerr(e: rust_xlsxwriter::XlsxError) -> Error {
+    Error::Storage(format!("cannot write XLSX: {e}"))
+}
+
+/// Writes one row of cells at row `r` of the sheet.
+fn xlsx_row(
+    ws: &mut rust_xlsxwriter::Worksheet,
+    r: u32,
+    row: &[Cell],
+    money: &rust_xlsxwriter::Format,
+) -> Result<()> {
+    for (c, cell) in row.iter().enumerate() {
+        let c = c as u16;
+        match cell {
+            Cell::Empty => {}
+            // Strings in XLSX are never evaluated, but a user may copy
+            // them into a formula bar; escaping keeps both exports alike.
+            Cell::Text(t) => {
+                ws.write_string(r, c, escape_formula(t)).map_err(xerr)?;
+            }
+            Cell::Int(i) => {
+                ws.write_number(r, c, *i as f64).map_err(xerr)?;
+            }
+            Cell::Money(cents) => {
+                // Two decimals survive an f64 exactly enough for display
+                // (below 2^53 cents); the CSV keeps the exact text.
+                ws.write_number_with_format(r, c, *cents as f64 / 100.0, money)
+                    .map_err(xerr)?;
             }
         }
     }
-    book.save_to_buffer().map_err(xerr)
+    Ok(())
 }
 
 /// Writes the table to `path` in `format` through
@@ -136,11 +149,101 @@ pub fn write_table(
     headers: &[&str],
     rows: &[Vec<Cell>],
 ) -> Result<()> {
-    let bytes = match format {
-        ExportFormat::Csv => csv_bytes(headers, rows)?,
-        ExportFormat::Xlsx => xlsx_bytes(sheet, headers, rows)?,
-    };
-    write_atomically(path, &bytes)
+    write_table_with(path, format, sheet, headers, |sink| {
+        rows.iter().try_for_each(|row| sink(row))
+    })
+}
+
+/// How far an export is: rows written of the rows it will write.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, specta::Type)]
+pub struct ExportProgress {
+    pub done: u32,
+    pub total: u32,
+}
+
+/// Like [`write_table`], with the rows streamed: `fill` is handed a sink
+/// and pushes one row at a time into it, and each row goes to the file as it
+/// comes. CSV is written through a buffer; XLSX uses rust_xlsxwriter's
+/// constant-memory sheet, which moves each finished row to a temporary file
+/// (in the target's folder) instead of keeping every cell in memory. An
+/// error from `fill` or the sink ends the export and is returned as it was;
+/// nothing is left behind ([`crate::safe_write::write_file_with`]).
+pub fn write_table_with(
+    path: &Path,
+    format: ExportFormat,
+    sheet: &str,
+    headers: &[&str],
+    fill: impl FnOnce(&mut dyn FnMut(&[Cell]) -> Result<()>) -> Result<()>,
+) -> Result<()> {
+    let mut failure: Option<Error> = None;
+    let written = crate::safe_write::write_file_with(path, |file| {
+        let result = match format {
+            ExportFormat::Csv => stream_csv(file, headers, fill),
+            ExportFormat::Xlsx => stream_xlsx(file, path, sheet, headers, fill),
+        };
+        result.map_err(|e| {
+            let text = e.to_string();
+            failure = Some(e);
+            std::io::Error::other(text)
+        })
+    });
+    match failure {
+        Some(e) => Err(e),
+        None => written,
+    }
+}
+
+fn stream_csv(
+    file: &mut std::fs::File,
+    headers: &[&str],
+    fill: impl FnOnce(&mut dyn FnMut(&[Cell]) -> Result<()>) -> Result<()>,
+) -> Result<()> {
+    use std::io::Write;
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, file);
+    out.write_all(BOM)
+        .map_err(|e| Error::Storage(format!("cannot write CSV: {e}")))?;
+    let mut w = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(out);
+    w.write_record(headers.iter().map(|h| escape_formula(h)))
+        .map_err(csv_error)?;
+    fill(&mut |row: &[Cell]| w.write_record(row.iter().map(cell_text)).map_err(csv_error))?;
+    let out = w
+        .into_inner()
+        .map_err(|e| Error::Storage(format!("cannot write CSV: {}", e.error())))?;
+    out.into_inner()
+        .map_err(|e| Error::Storage(format!("cannot write CSV: {}", e.error())))?;
+    Ok(())
+}
+
+fn stream_xlsx(
+    file: &mut std::fs::File,
+    path: &Path,
+    sheet: &str,
+    headers: &[&str],
+    fill: impl FnOnce(&mut dyn FnMut(&[Cell]) -> Result<()>) -> Result<()>,
+) -> Result<()> {
+    use rust_xlsxwriter::{Format, Workbook};
+    let mut book = Workbook::new();
+    // The sheet's rows wait in a temporary file (unnamed, 0600) beside the
+    // export rather than in the system's temp folder, which may be memory.
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        let _ = book.set_tempdir(dir);
+    }
+    let money = Format::new().set_num_format("0.00");
+    let bold = Format::new().set_bold();
+    let ws = book.add_worksheet_with_constant_memory();
+    ws.set_name(sheet).map_err(xerr)?;
+    for (c, h) in headers.iter().enumerate() {
+        ws.write_string_with_format(0, c as u16, *h, &bold)
+            .map_err(xerr)?;
+    }
+    let mut r = 0u32;
+    fill(&mut |row: &[Cell]| {
+        r += 1;
+        xlsx_row(ws, r, row, &money)
+    })?;
+    book.save_to_writer(file).map_err(xerr)
 }
 
 /// Writes bytes to a file the user asked for (exports, QR code PNGs): see

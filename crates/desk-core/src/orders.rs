@@ -662,10 +662,45 @@ pub fn export(
     format: crate::export::ExportFormat,
     path: &std::path::Path,
 ) -> Result<u32> {
-    let rows = all(store, profile_id, filter)?;
-    let table: Vec<Vec<crate::export::Cell>> = rows.iter().map(export_cells).collect();
-    crate::export::write_table(path, format, "orders", &EXPORT_HEADERS, &table)?;
-    Ok(rows.len() as u32)
+    export_with_progress(store, profile_id, filter, format, path, |_, _| {})
+}
+
+/// Rows between two progress reports of an export.
+pub const EXPORT_PROGRESS_EVERY: u32 = 2_000;
+
+/// [`export`], streamed: the orders come off SQLite one at a time into the
+/// file, and `progress(done, total)` is called with `(0, total)` first,
+/// then every [`EXPORT_PROGRESS_EVERY`] rows and once at the end. The count
+/// and the rows are read in one transaction, so `total` is exactly what is
+/// written even while a sync stores more orders.
+pub fn export_with_progress(
+    store: &Store,
+    profile_id: &str,
+    filter: &OrderFilter,
+    format: crate::export::ExportFormat,
+    path: &std::path::Path,
+    progress: impl Fn(u32, u32),
+) -> Result<u32> {
+    let f = filter.resolve()?;
+    let mut conn = store.connect()?;
+    // A read transaction: one snapshot for the count and the rows.
+    let tx = conn.transaction()?;
+    let total = store::orders::count(&tx, profile_id, &f)?;
+    progress(0, total);
+    let mut done = 0u32;
+    crate::export::write_table_with(path, format, "orders", &EXPORT_HEADERS, |sink| {
+        store::orders::for_each(&tx, profile_id, &f, |row| {
+            sink(&export_cells(&row))?;
+            done += 1;
+            if done.is_multiple_of(EXPORT_PROGRESS_EVERY) {
+                progress(done, total);
+            }
+            Ok(())
+        })
+    })?;
+    tx.commit()?;
+    progress(done, total);
+    Ok(done)
 }
 
 #[cfg(test)]

@@ -545,7 +545,9 @@ async ordersLookup(profileId: string, orderId: string) : Promise<Result<OrderDet
 }
 },
 /**
- * Writes the filtered orders to the exports folder; returns the file's path.
+ * Writes the filtered orders to the exports folder; returns the file's
+ * path. The orders stream into the file off the UI's thread; the UI polls
+ * `orders_export_progress` meanwhile.
  */
 async ordersExport(profileId: string, filter: OrderFilter, format: ExportFormat) : Promise<Result<string, IpcError>> {
     try {
@@ -554,6 +556,12 @@ async ordersExport(profileId: string, filter: OrderFilter, format: ExportFormat)
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
+},
+/**
+ * How far the profile's running export is; `None` when none is running.
+ */
+async ordersExportProgress(profileId: string) : Promise<ExportProgress | null> {
+    return await TAURI_INVOKE("orders_export_progress", { profileId });
 },
 async ordersReservePercent() : Promise<Result<number, IpcError>> {
     try {
@@ -1229,6 +1237,10 @@ export type ErrorCode =
  * File format of an export.
  */
 export type ExportFormat = "csv" | "xlsx"
+/**
+ * How far an export is: rows written of the rows it will write.
+ */
+export type ExportProgress = { done: number; total: number }
 /**
  * One push as the live feed shows it.
  */

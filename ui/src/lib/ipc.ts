@@ -133,6 +133,8 @@ export const orderDetail = unwrapped(commands.ordersDetail)
 /** 查单: asks Meituan for one order by id (1–3 calls) and stores it. */
 export const lookupOrder = unwrapped(commands.ordersLookup)
 export const exportOrders = unwrapped(commands.ordersExport)
+/** Rows written of rows to write by the profile's running export; null when none runs. */
+export const exportOrdersProgress = plain(commands.ordersExportProgress)
 
 // ---------------------------------------------------------------------------
 // Console workflows and the callback: working days, tier advisor, API

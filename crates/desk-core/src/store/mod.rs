@@ -39,6 +39,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0012_batch_row_problems.sql"),
     include_str!("../../migrations/0013_tier_figures.sql"),
     include_str!("../../migrations/0014_quota_notices.sql"),
+    include_str!("../../migrations/0015_order_day_totals.sql"),
     include_str!("../../migrations/0016_quality_scores.sql"),
 ];
 

@@ -2,7 +2,8 @@
 
 use crate::error::Result;
 use crate::orders::{
-    beijing_date_of, OrderRow, OrderStats, OrderStatus, ResolvedFilter, Totals, UpsertCounts,
+    beijing_date_of, beijing_day_start, OrderRow, OrderStats, OrderStatus, ResolvedFilter, Totals,
+    UpsertCounts,
 };
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{params, Connection, OptionalExtension, Row};
@@ -121,7 +122,70 @@ fn where_clause(profile_id: &str, f: &ResolvedFilter) -> (String, Vec<SqlValue>)
     (sql, args)
 }
 
+/// The filter over `order_day_totals` (migration 0015), when the kept totals
+/// can answer it: dates that are whole Beijing days (as every
+/// [`crate::orders::OrderFilter`] resolves to) and no bare `business_line`
+/// (not kept; `mtu orders --business-line` only). `None`: scan the orders.
+fn totals_where_clause(profile_id: &str, f: &ResolvedFilter) -> Option<(String, Vec<SqlValue>)> {
+    if f.business_line.is_some() {
+        return None;
+    }
+    // A whole day: `from` is a day's first second, `to` a day's last.
+    let day_of = |s: i64| {
+        let day = beijing_date_of(s);
+        let first = chrono::NaiveDate::parse_from_str(&day, "%Y-%m-%d")
+            .ok()
+            .map(beijing_day_start)?;
+        Some((day, first))
+    };
+    let mut sql = String::from("profile_id = ? AND orders > 0");
+    let mut args: Vec<SqlValue> = vec![SqlValue::Text(profile_id.to_owned())];
+    if let Some(from) = f.from_s {
+        let (day, first) = day_of(from)?;
+        if first != from {
+            return None;
+        }
+        sql.push_str(" AND pay_day >= ?");
+        args.push(SqlValue::Text(day));
+    }
+    if let Some(to) = f.to_s {
+        let (day, first) = day_of(to)?;
+        if first + 86_399 != to {
+            return None;
+        }
+        sql.push_str(" AND pay_day <= ?");
+        args.push(SqlValue::Text(day));
+    }
+    if let Some(sid) = &f.sid {
+        sql.push_str(" AND sid = ?");
+        args.push(SqlValue::Text(sid.clone()));
+    }
+    if let Some(st) = f.status {
+        sql.push_str(" AND status = ?");
+        args.push(SqlValue::Text(st.as_str().to_owned()));
+    }
+    if let Some(key) = &f.line_key {
+        sql.push_str(" AND line_key = ?");
+        args.push(SqlValue::Text(key.clone()));
+    }
+    Some((sql, args))
+}
+
+/// Orders matching the filter, from the kept day totals when they can
+/// answer (see [`totals_where_clause`]), else counted.
 pub fn count(conn: &Connection, profile_id: &str, f: &ResolvedFilter) -> Result<u32> {
+    let Some((w, args)) = totals_where_clause(profile_id, f) else {
+        return count_by_scan(conn, profile_id, f);
+    };
+    Ok(conn.query_row(
+        &format!("SELECT coalesce(sum(orders), 0) FROM order_day_totals WHERE {w}"),
+        rusqlite::params_from_iter(args),
+        |r| r.get(0),
+    )?)
+}
+
+/// Orders matching the filter, counted one by one.
+pub fn count_by_scan(conn: &Connection, profile_id: &str, f: &ResolvedFilter) -> Result<u32> {
     let (w, args) = where_clause(profile_id, f);
     Ok(conn.query_row(
         &format!("SELECT count(*) FROM orders WHERE {w}"),
@@ -166,14 +230,38 @@ pub fn page(
     args.push(SqlValue::Integer(i64::from(limit)));
     args.push(SqlValue::Integer(i64::from(offset)));
     let mut stmt = conn.prepare(&format!(
-        "SELECT order_id, pay_time, mod_time, sid, status, raw_status, business_line, act_id,
-                product_name, pay_price_cents, profit_cents, cpa_profit_cents,
-                refund_price_cents, refund_profit_cents, raw_json,
-                platform, sub_business_line, line_key
-         FROM orders WHERE {w} ORDER BY pay_time DESC, order_id DESC LIMIT ? OFFSET ?"
+        "SELECT {ROW_COLUMNS} FROM orders WHERE {w} {NEWEST_FIRST} LIMIT ? OFFSET ?"
     ))?;
     let rows = stmt.query_map(rusqlite::params_from_iter(args), read_row)?;
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+/// The columns [`read_row`] reads, in its order.
+const ROW_COLUMNS: &str = "order_id, pay_time, mod_time, sid, status, raw_status, business_line,
+    act_id, product_name, pay_price_cents, profit_cents, cpa_profit_cents, refund_price_cents,
+    refund_profit_cents, raw_json, platform, sub_business_line, line_key";
+
+/// The table's order; `orders_by_pay_time_id` (migration 0015) holds it.
+const NEWEST_FIRST: &str = "ORDER BY pay_time DESC, order_id DESC";
+
+/// Hands every row matching the filter to `each`, newest payment first, one
+/// at a time off SQLite's cursor: memory stays flat however many match (an
+/// export of every order). Stops at the first error `each` returns.
+pub fn for_each(
+    conn: &Connection,
+    profile_id: &str,
+    f: &ResolvedFilter,
+    mut each: impl FnMut(OrderRow) -> Result<()>,
+) -> Result<()> {
+    let (w, args) = where_clause(profile_id, f);
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {ROW_COLUMNS} FROM orders WHERE {w} {NEWEST_FIRST}"
+    ))?;
+    let mut rows = stmt.query(rusqlite::params_from_iter(args))?;
+    while let Some(r) = rows.next()? {
+        each(read_row(r)?)?;
+    }
+    Ok(())
 }
 
 const TOTALS: &str = "count(*), coalesce(sum(pay_price_cents), 0),
@@ -193,8 +281,71 @@ fn totals_of(r: &Row<'_>, key: String, first: usize) -> rusqlite::Result<Totals>
     })
 }
 
-/// Totals overall, per sid (largest commission first) and per Beijing day.
+/// Totals overall, per sid (largest commission first) and per Beijing day,
+/// from the kept day totals when they can answer (see
+/// [`totals_where_clause`]), else from the orders ([`stats_by_scan`]).
 pub fn stats(conn: &Connection, profile_id: &str, f: &ResolvedFilter) -> Result<OrderStats> {
+    let Some((w, args)) = totals_where_clause(profile_id, f) else {
+        return stats_by_scan(conn, profile_id, f);
+    };
+    // One pass: the sums per (day, sid), folded into days, sids and the total.
+    let mut stmt = conn.prepare(&format!(
+        "SELECT pay_day, sid, sum(orders), sum(pay_price_cents), sum(commission_cents),
+                sum(CASE WHEN status IN ('paid', 'completed', 'settled')
+                         THEN commission_cents ELSE 0 END),
+                sum(refund_price_cents)
+         FROM order_day_totals WHERE {w} GROUP BY pay_day, sid ORDER BY pay_day"
+    ))?;
+    let mut total = Totals::default();
+    let mut by_day: Vec<Totals> = Vec::new();
+    let mut by_sid: std::collections::HashMap<String, Totals> = std::collections::HashMap::new();
+    let add = |t: &mut Totals, g: &Totals| {
+        t.orders += g.orders;
+        t.pay_price_cents += g.pay_price_cents;
+        t.commission_cents += g.commission_cents;
+        t.valid_commission_cents += g.valid_commission_cents;
+        t.refund_price_cents += g.refund_price_cents;
+    };
+    let mut rows = stmt.query(rusqlite::params_from_iter(args))?;
+    while let Some(r) = rows.next()? {
+        let day: String = r.get(0)?;
+        let sid: String = r.get(1)?;
+        let g = totals_of(r, String::new(), 2)?;
+        add(&mut total, &g);
+        match by_day.last_mut() {
+            Some(d) if d.key == day => add(d, &g),
+            _ => by_day.push(Totals {
+                key: day,
+                ..g.clone()
+            }),
+        }
+        let s = by_sid.entry(sid).or_insert_with_key(|sid| Totals {
+            key: sid.clone(),
+            ..Totals::default()
+        });
+        add(s, &g);
+    }
+    let mut by_sid: Vec<Totals> = by_sid.into_values().collect();
+    // As the scan orders them: largest commission first, then by sid.
+    by_sid.sort_by(|a, b| {
+        b.commission_cents
+            .cmp(&a.commission_cents)
+            .then_with(|| a.key.cmp(&b.key))
+    });
+    Ok(OrderStats {
+        total,
+        by_sid,
+        by_day,
+    })
+}
+
+/// [`stats`] computed from the orders themselves (filters the kept totals
+/// cannot answer; tests compare the two).
+pub fn stats_by_scan(
+    conn: &Connection,
+    profile_id: &str,
+    f: &ResolvedFilter,
+) -> Result<OrderStats> {
     let (w, args) = where_clause(profile_id, f);
     let total = conn.query_row(
         &format!("SELECT {TOTALS} FROM orders WHERE {w}"),
