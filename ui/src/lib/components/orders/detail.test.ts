@@ -18,6 +18,7 @@ const orders = vi.hoisted(() => ({
   syncOrders: vi.fn(),
   listOrders: vi.fn(),
   exportOrders: vi.fn(),
+  exportOrdersProgress: vi.fn(),
   orderDetail: vi.fn(),
   lookupOrder: vi.fn(),
 }))
@@ -157,5 +158,29 @@ describe('commission per sid', () => {
     const bars = screen.getAllByTestId('orders-by-sid-bar') as HTMLElement[]
     expect(bars.map((b) => b.style.width)).toEqual(['100%', '50%'])
     expect(bars[0].getAttribute('aria-hidden')).toBe('true')
+  })
+})
+
+describe('export of orders', () => {
+  it('shows its progress while it runs, then where the file is with a way to open its folder', async () => {
+    orders.orderStats.mockResolvedValue({ total: { ...none, orders: 1000 }, by_sid: [], by_day: [] })
+    let finish: (path: string) => void = () => {}
+    orders.exportOrders.mockImplementation(() => new Promise<string>((resolve) => (finish = resolve)))
+    orders.exportOrdersProgress.mockResolvedValue({ done: 400, total: 1000 })
+    vi.useFakeTimers({ shouldAdvanceTime: true })
+    try {
+      render(Orders)
+      await fireEvent.click(await screen.findByTestId('orders-export-csv'))
+      expect((screen.getByTestId('orders-export-csv') as HTMLButtonElement).disabled).toBe(true)
+      await vi.advanceTimersByTimeAsync(350)
+      const progress = await screen.findByTestId('orders-export-progress')
+      expect(progress.textContent).toContain('400')
+      finish('/data/exports/orders-1.csv')
+      await vi.waitFor(() => expect(screen.queryByTestId('orders-export-progress')).toBeNull())
+      expect(screen.getByTestId('links-saved-path').textContent).toContain('/data/exports/orders-1.csv')
+      expect(screen.getByTestId('links-reveal')).toBeTruthy()
+    } finally {
+      vi.useRealTimers()
+    }
   })
 })
