@@ -86,3 +86,75 @@ fn documented_refusals_reach_the_interface_as_a_promoter_should_see_them() {
     }
     assert!(refusals >= 20, "{refusals} refusals replayed");
 }
+
+/// Orders in the shapes dtapps `media.query_order.go@c37755e` and bububa
+/// `model/query_order.go` document (status as text or number, `orderDetail`
+/// as a list or one object, `appKey`, no `platform`): decoded, normalized
+/// and shown the way a promoter should read them.
+#[test]
+fn documented_media_orders_read_as_a_promoter_should_see_them() {
+    use desk_core::order_detail::{self, CouponStatus, TradeKind};
+    use desk_core::orders::{self, MediaAsked, OrderStatus};
+    let raw = std::fs::read(data_dir().join("media_query_order_ok_lines.json")).unwrap();
+    let answer = decode_media_answer::<QueryOrderRequest>(&raw).unwrap();
+    assert_eq!(answer.orders.len(), 4);
+    assert_eq!(answer.scroll_id.as_deref(), Some("next-1"));
+    let shown: Vec<_> = answer
+        .orders
+        .iter()
+        .map(|o| {
+            order_detail::of_row(
+                orders::from_media(o, MediaAsked::default()).unwrap(),
+                None,
+                false,
+            )
+        })
+        .collect();
+
+    // 到店 1 is 到餐: paid, with each coupon's own state (one redeemed).
+    let dine = &shown[0];
+    assert_eq!(dine.order.line_key.as_deref(), Some("media:2:1"));
+    assert_eq!(
+        dine.line.as_ref().and_then(|l| l.name_zh.as_deref()),
+        Some("到餐")
+    );
+    assert_eq!(dine.order.status, OrderStatus::Paid);
+    assert_eq!(
+        dine.coupons.iter().map(|c| c.status).collect::<Vec<_>>(),
+        vec![CouponStatus::Completed, CouponStatus::Paid]
+    );
+    assert_eq!(dine.specification.as_deref(), Some("周末可用"));
+    assert_eq!(dine.city.as_deref(), Some("北京"));
+    assert_eq!(dine.commission_rate, Some(300));
+
+    // 到家 7 is 商品超值券包, settled; its one coupon line came as an object.
+    let pack = &shown[1];
+    assert_eq!(
+        pack.line.as_ref().and_then(|l| l.name_zh.as_deref()),
+        Some("商品超值券包")
+    );
+    assert_eq!(pack.order.status, OrderStatus::Settled);
+    assert_eq!(pack.coupons.len(), 1);
+    assert_eq!(pack.coupons[0].status, CouponStatus::Settled);
+    assert_eq!(pack.coupons[0].settle_time, Some(1_702_000_000));
+    assert_eq!(pack.sku_count, Some(2));
+
+    // 到家 5 医药, a CPA reward held by risk control (status as a number).
+    let pharmacy = &shown[2];
+    assert_eq!(
+        pharmacy.line.as_ref().and_then(|l| l.name_zh.as_deref()),
+        Some("医药")
+    );
+    assert_eq!(pharmacy.order.status, OrderStatus::Risk);
+    assert!(pharmacy.risk);
+    assert_eq!(pharmacy.trade, Some(TradeKind::Cpa));
+    assert_eq!(pharmacy.order.cpa_profit_cents, 650);
+
+    // No platform (Meituan's default is 1) and a code no source names: kept
+    // as sent, shown as its code rather than guessed at.
+    let unknown = &shown[3];
+    assert_eq!(unknown.order.line_key.as_deref(), Some("media:1:10"));
+    let line = unknown.line.as_ref().unwrap();
+    assert_eq!((line.name_zh.as_deref(), line.code), (None, 10));
+    assert_eq!(line.platform_zh.as_deref(), Some("到家及其他"));
+}
