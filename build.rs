@@ -1,88 +1,19 @@
 //! tauri-build, with an app manifest: the app's own commands get permissions
 //! (`allow-<command>`), so the capability files grant exactly these and the
-//! webview can call nothing else. Keep the list equal to
-//! `src-tauri/commands/mod.rs` (a test checks it).
+//! webview can call nothing else. The list is `src-tauri/commands/list.rs`,
+//! shared with `commands::specta_builder`.
 
-/// Every command of the app, as registered in `commands::specta_builder`.
-const COMMANDS: &[&str] = &[
-    "app_info",
-    "startup_painted",
-    "get_settings",
-    "save_settings",
-    "reveal_export",
-    "workdays_due",
-    "tier_report",
-    "tier_set_console_average",
-    "authorization_view",
-    "authorization_apply",
-    "authorization_refresh",
-    "authorization_mark",
-    "requests_history",
-    "frequency_request",
-    "request_record_outcome",
-    "special_case_draft",
-    "special_case_file",
-    "requests_refresh",
-    "open_console",
-    "callback_config",
-    "callback_validate_url",
-    "callback_register",
-    "callback_test_push",
-    "callback_receiver_start",
-    "callback_receiver_stop",
-    "callback_receiver_status",
-    "callback_feed",
-    "debugger_check",
-    "sids_list",
-    "sid_create",
-    "sid_rename",
-    "sid_set_archived",
-    "sid_quality_preview",
-    "sid_quality_fetch",
-    "link_generate",
-    "link_library",
-    "link_set_label",
-    "link_delete",
-    "link_qr",
-    "link_save_qr",
-    "link_export",
-    "batch_create",
-    "batch_plan",
-    "batch_run",
-    "batch_summary",
-    "batch_retry_errors",
-    "batch_list",
-    "batch_rows",
-    "batch_export",
-    "orders_sync_plan",
-    "orders_sync",
-    "orders_sync_status",
-    "orders_list",
-    "orders_stats",
-    "orders_lines",
-    "orders_detail",
-    "orders_lookup",
-    "orders_export",
-    "orders_export_progress",
-    "orders_reserve_percent",
-    "orders_set_reserve_percent",
-    "list_profiles",
-    "create_profile",
-    "create_sandbox_profile",
-    "update_profile",
-    "delete_profile",
-    "set_secret",
-    "remove_secret",
-    "import_secret_from_text",
-    "verify_profile",
-    "reveal_secret",
-    "copy_secret",
-    "clear_copied_secret",
-    "quota_status",
-    "quota_history",
-];
+/// The app's commands come from `src-tauri/commands/list.rs`, the one list
+/// `commands::specta_builder` registers too.
+macro_rules! app_commands {
+    ($($module:ident :: $command:ident),* $(,)?) => {
+        const COMMANDS: &[&str] = &[$(stringify!($command)),*];
+    };
+}
+include!("src-tauri/commands/list.rs");
 
 fn main() {
+    println!("cargo:rerun-if-changed=src-tauri/commands/list.rs");
     tauri_build::try_build(
         tauri_build::Attributes::new()
             .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS)),

@@ -14,87 +14,18 @@ pub mod profiles;
 pub mod quality;
 pub mod quota;
 
-/// Every command the webview may call, in one list: used for the handler,
-/// the generated TypeScript bindings, and the capability (build.rs keeps the
-/// same names in the app manifest; a test checks they agree).
+/// `list.rs` names each command once; here it becomes the specta list.
+macro_rules! app_commands {
+    ($($module:ident :: $command:ident),* $(,)?) => {
+        tauri_specta::collect_commands![$($module::$command),*]
+    };
+}
+
+/// Every command the webview may call (`list.rs`): the handler, the
+/// generated TypeScript bindings, and the capability (a test checks the
+/// capability grants exactly these).
 pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
-    tauri_specta::Builder::<tauri::Wry>::new().commands(tauri_specta::collect_commands![
-        app::app_info,
-        app::startup_painted,
-        app::get_settings,
-        app::save_settings,
-        app::reveal_export,
-        console::workdays_due,
-        console::tier_report,
-        console::tier_set_console_average,
-        console::authorization_view,
-        console::authorization_apply,
-        console::authorization_refresh,
-        console::authorization_mark,
-        console::requests_history,
-        console::frequency_request,
-        console::request_record_outcome,
-        console::special_case_draft,
-        console::special_case_file,
-        console::requests_refresh,
-        console::open_console,
-        callback::callback_config,
-        callback::callback_validate_url,
-        callback::callback_register,
-        callback::callback_test_push,
-        callback::callback_receiver_start,
-        callback::callback_receiver_stop,
-        callback::callback_receiver_status,
-        callback::callback_feed,
-        debugger::debugger_check,
-        links::sids_list,
-        links::sid_create,
-        links::sid_rename,
-        links::sid_set_archived,
-        quality::sid_quality_preview,
-        quality::sid_quality_fetch,
-        links::link_generate,
-        links::link_library,
-        links::link_set_label,
-        links::link_delete,
-        links::link_qr,
-        links::link_save_qr,
-        links::link_export,
-        links::batch_create,
-        links::batch_plan,
-        links::batch_run,
-        links::batch_summary,
-        links::batch_retry_errors,
-        links::batch_list,
-        links::batch_rows,
-        links::batch_export,
-        orders::orders_sync_plan,
-        orders::orders_sync,
-        orders::orders_sync_status,
-        orders::orders_list,
-        orders::orders_stats,
-        orders::orders_lines,
-        order_detail::orders_detail,
-        order_detail::orders_lookup,
-        orders::orders_export,
-        orders::orders_export_progress,
-        orders::orders_reserve_percent,
-        orders::orders_set_reserve_percent,
-        profiles::list_profiles,
-        profiles::create_profile,
-        profiles::create_sandbox_profile,
-        profiles::update_profile,
-        profiles::delete_profile,
-        profiles::set_secret,
-        profiles::remove_secret,
-        profiles::import_secret_from_text,
-        profiles::verify_profile,
-        profiles::reveal_secret,
-        profiles::copy_secret,
-        profiles::clear_copied_secret,
-        quota::quota_status,
-        quota::quota_history,
-    ])
+    tauri_specta::Builder::<tauri::Wry>::new().commands(include!("list.rs"))
 }
 
 #[cfg(test)]
@@ -105,18 +36,12 @@ mod tests {
         std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
     }
 
-    /// The command names in build.rs's app manifest.
+    /// The command names of `list.rs`, which build.rs's app manifest uses.
     fn manifest_commands() -> BTreeSet<String> {
-        let build = std::fs::read_to_string(root().join("build.rs")).unwrap();
-        let start = build
-            .find("const COMMANDS: &[&str] = &[")
-            .expect("COMMANDS list in build.rs");
-        let list = &build[start..];
-        let list = &list[list.find('[').unwrap() + 1..];
-        let list = &list[list.find('[').unwrap() + 1..list.find("];").unwrap()];
-        list.split(',')
-            .map(|s| s.trim().trim_matches('"').to_string())
-            .filter(|s| !s.is_empty())
+        let list = std::fs::read_to_string(root().join("src-tauri/commands/list.rs")).unwrap();
+        let body = &list[list.find('{').unwrap() + 1..list.rfind('}').unwrap()];
+        body.split(',')
+            .filter_map(|s| s.trim().split_once("::").map(|(_, c)| c.to_string()))
             .collect()
     }
 
@@ -150,7 +75,7 @@ mod tests {
         assert_eq!(
             manifest_commands(),
             registered,
-            "build.rs COMMANDS vs commands::specta_builder"
+            "commands/list.rs vs commands::specta_builder"
         );
         assert_eq!(
             granted_commands(),
