@@ -14,15 +14,7 @@ use tauri::State;
 
 /// A new file in `<data folder>/exports`, named after `stem` and the time.
 pub(crate) fn export_path(state: &AppState, stem: &str, ext: &str) -> Result<PathBuf, Error> {
-    let dir = desk_core::paths::exports_dir(&state.data_dir);
-    std::fs::create_dir_all(&dir)
-        .map_err(|e| Error::Storage(format!("cannot create {}: {e}", dir.display())))?;
-    let at = state
-        .clock
-        .now()
-        .with_timezone(&desk_core::clock::beijing())
-        .format("%Y%m%d-%H%M%S");
-    Ok(dir.join(format!("{stem}-{at}.{ext}")))
+    desk_core::paths::new_export_path(&state.data_dir, stem, ext, state.clock.now())
 }
 
 pub(crate) fn extension(format: ExportFormat) -> &'static str {

@@ -154,6 +154,21 @@ pub fn exports_dir(data_dir: &Path) -> PathBuf {
     data_dir.join("exports")
 }
 
+/// A new file in `<data folder>/exports` (created if needed), named after
+/// `stem` and the Beijing time `at`: `orders-20261205-093000.csv`.
+pub fn new_export_path(
+    data_dir: &Path,
+    stem: &str,
+    ext: &str,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Result<PathBuf> {
+    let dir = exports_dir(data_dir);
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| Error::Storage(format!("cannot create {}: {e}", dir.display())))?;
+    let at = at.with_timezone(&crate::clock::beijing()).format("%Y%m%d-%H%M%S");
+    Ok(dir.join(format!("{stem}-{at}.{ext}")))
+}
+
 /// `path` checked to be an existing file directly in the data folder's
 /// exports folder (links and `..` resolved), for "show in folder": a path
 /// from the webview names nothing else. Returns the file's path under
@@ -179,6 +194,17 @@ pub fn export_file(data_dir: &Path, path: &Path) -> Result<PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_new_export_is_named_after_its_beijing_time_in_the_exports_folder() {
+        use chrono::TimeZone;
+        let dir = tempfile::tempdir().unwrap();
+        // 01:30 UTC is 09:30 in Beijing.
+        let at = chrono::Utc.with_ymd_and_hms(2026, 12, 5, 1, 30, 0).unwrap();
+        let path = new_export_path(dir.path(), "orders", "csv", at).unwrap();
+        assert_eq!(path, exports_dir(dir.path()).join("orders-20261205-093000.csv"));
+        assert!(exports_dir(dir.path()).is_dir());
+    }
 
     #[test]
     fn only_a_file_in_the_exports_folder_is_an_export() {
