@@ -165,7 +165,9 @@ pub fn new_export_path(
     let dir = exports_dir(data_dir);
     std::fs::create_dir_all(&dir)
         .map_err(|e| Error::Storage(format!("cannot create {}: {e}", dir.display())))?;
-    let at = at.with_timezone(&crate::clock::beijing()).format("%Y%m%d-%H%M%S");
+    let at = at
+        .with_timezone(&crate::clock::beijing())
+        .format("%Y%m%d-%H%M%S");
     Ok(dir.join(format!("{stem}-{at}.{ext}")))
 }
 
@@ -202,7 +204,10 @@ mod tests {
         // 01:30 UTC is 09:30 in Beijing.
         let at = chrono::Utc.with_ymd_and_hms(2026, 12, 5, 1, 30, 0).unwrap();
         let path = new_export_path(dir.path(), "orders", "csv", at).unwrap();
-        assert_eq!(path, exports_dir(dir.path()).join("orders-20261205-093000.csv"));
+        assert_eq!(
+            path,
+            exports_dir(dir.path()).join("orders-20261205-093000.csv")
+        );
         assert!(exports_dir(dir.path()).is_dir());
     }
 
