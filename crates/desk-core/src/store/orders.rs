@@ -387,17 +387,10 @@ pub fn modified_between(conn: &Connection, profile_id: &str, from: i64, to: i64)
 
 /// One stored order by id.
 pub fn get(conn: &Connection, profile_id: &str, order_id: &str) -> Result<Option<OrderRow>> {
-    let f = ResolvedFilter::default();
-    let (w, mut args) = where_clause(profile_id, &f);
-    args.push(SqlValue::Text(order_id.to_owned()));
     let mut stmt = conn.prepare_cached(&format!(
-        "SELECT order_id, pay_time, mod_time, sid, status, raw_status, business_line, act_id,
-                product_name, pay_price_cents, profit_cents, cpa_profit_cents,
-                refund_price_cents, refund_profit_cents, raw_json,
-                platform, sub_business_line, line_key
-         FROM orders WHERE {w} AND order_id = ?"
+        "SELECT {ROW_COLUMNS} FROM orders WHERE profile_id = ?1 AND order_id = ?2"
     ))?;
     Ok(stmt
-        .query_row(rusqlite::params_from_iter(args), read_row)
+        .query_row(params![profile_id, order_id], read_row)
         .optional()?)
 }
