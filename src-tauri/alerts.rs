@@ -20,58 +20,71 @@ const EVERY: Duration = Duration::from_secs(60);
 const QUOTA_EVERY: Duration = Duration::from_secs(30);
 
 pub fn start(app: AppHandle) {
-    let quota_app = app.clone();
+    every(app.clone(), EVERY, check);
+    every(app, QUOTA_EVERY, check_quota);
+}
+
+/// Runs `look` a little after start-up, then every `period`.
+fn every<F, Fut>(app: AppHandle, period: Duration, look: F)
+where
+    F: Fn(AppHandle) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = ()> + Send,
+{
     tauri::async_runtime::spawn(async move {
-        // A little after start-up, then every minute.
         tokio::time::sleep(Duration::from_secs(5)).await;
         loop {
-            check(&app).await;
-            tokio::time::sleep(EVERY).await;
-        }
-    });
-    tauri::async_runtime::spawn(async move {
-        tokio::time::sleep(Duration::from_secs(5)).await;
-        loop {
-            check_quota(&quota_app).await;
-            tokio::time::sleep(QUOTA_EVERY).await;
+            look(app.clone()).await;
+            tokio::time::sleep(period).await;
         }
     });
 }
 
-async fn check_quota(app: &AppHandle) {
+/// Runs a core query off the async threads; `None` (logged) when it fails.
+async fn take<T: Send + 'static>(
+    what: &'static str,
+    query: impl FnOnce() -> desk_core::Result<Vec<T>> + Send + 'static,
+) -> Option<Vec<T>> {
+    match tokio::task::spawn_blocking(query).await {
+        Ok(Ok(alerts)) => Some(alerts),
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, what, "could not read what to notify");
+            None
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, what, "the notification check stopped");
+            None
+        }
+    }
+}
+
+/// Hands one notification to the OS. With no notification service (a bare
+/// desktop, the GUI tests under Xvfb) it is not retried: the screens show
+/// the same state, and the log says why no notification appeared.
+fn notify(
+    app: &AppHandle,
+    title: &str,
+    body: &str,
+) -> Result<(), tauri_plugin_notification::Error> {
+    app.notification().builder().title(title).body(body).show()
+}
+
+async fn check_quota(app: AppHandle) {
     let state = app.state::<AppState>();
     let (store, ledger, clock) = (
         state.store.clone(),
         state.api.ledger().clone(),
         state.clock.clone(),
     );
-    let alerts = tokio::task::spawn_blocking(move || {
+    let Some(alerts) = take("quota alerts", move || {
         desk_core::quota_alerts::take_quota_alerts(&store, &ledger, clock.as_ref())
     })
-    .await;
-    let alerts = match alerts {
-        Ok(Ok(alerts)) => alerts,
-        Ok(Err(e)) => {
-            tracing::warn!(error = %e, "could not read today's quota for the quota alerts");
-            return;
-        }
-        Err(e) => {
-            tracing::warn!(error = %e, "the quota alert check stopped");
-            return;
-        }
+    .await
+    else {
+        return;
     };
     for alert in alerts {
         let percent = alert.threshold.percent();
-        // Recorded as given already: with no notification service (a bare
-        // desktop, the GUI tests under Xvfb) it is not retried; the Quota
-        // screen shows the same level.
-        let shown = app
-            .notification()
-            .builder()
-            .title(&alert.title)
-            .body(&alert.body)
-            .show();
-        match shown {
+        match notify(&app, &alert.title, &alert.body) {
             Ok(()) => tracing::info!(profile = alert.profile_id, percent, "quota alert shown"),
             Err(e) => {
                 tracing::info!(profile = alert.profile_id, percent, error = %e, "could not show the quota alert")
@@ -80,34 +93,18 @@ async fn check_quota(app: &AppHandle) {
     }
 }
 
-async fn check(app: &AppHandle) {
+async fn check(app: AppHandle) {
     let state = app.state::<AppState>();
     let (store, clock) = (state.store.clone(), state.clock.clone());
-    let alerts = tokio::task::spawn_blocking(move || {
+    let Some(alerts) = take("due console requests", move || {
         desk_core::requests::alerts::take_due_alerts(&store, clock.as_ref())
     })
-    .await;
-    let alerts = match alerts {
-        Ok(Ok(alerts)) => alerts,
-        Ok(Err(e)) => {
-            tracing::warn!(error = %e, "could not read due console requests");
-            return;
-        }
-        Err(e) => {
-            tracing::warn!(error = %e, "the due-request check stopped");
-            return;
-        }
+    .await
+    else {
+        return;
     };
     for alert in alerts {
-        // No notification service (a bare desktop): the request still shows
-        // 答复应已出来 on its screen; the log says why no alert appeared.
-        let shown = app
-            .notification()
-            .builder()
-            .title(&alert.title)
-            .body(&alert.body)
-            .show();
-        match shown {
+        match notify(&app, &alert.title, &alert.body) {
             Ok(()) => tracing::info!(request = alert.request_id, "answer-due alert shown"),
             Err(e) => {
                 tracing::warn!(request = alert.request_id, error = %e, "could not show the answer-due alert")

@@ -638,29 +638,6 @@ impl<'de> Deserialize<'de> for OrderedFields {
     }
 }
 
-/// Drops whitespace outside strings (arrays and objects are signed as
-/// compact JSON).
-fn minify_json(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let (mut in_string, mut escaped) = (false, false);
-    for c in text.chars() {
-        if in_string {
-            out.push(c);
-            if escaped {
-                escaped = false;
-            } else if c == '\\' {
-                escaped = true;
-            } else if c == '"' {
-                in_string = false;
-            }
-        } else if !matches!(c, ' ' | '\t' | '\n' | '\r') {
-            in_string = c == '"';
-            out.push(c);
-        }
-    }
-    out
-}
-
 /// A field as the PHP SDK casts it (strings decoded, numbers as written,
 /// true → "1", false/null → "", arrays/objects compact); `escaped` keeps a
 /// string's JSON source text (escapes not decoded) instead.
@@ -671,7 +648,7 @@ fn field_text(raw: &RawValue, escaped: bool) -> String {
         Some(b'"') => serde_json::from_str::<String>(text).unwrap_or_default(),
         Some(b't') => "1".to_owned(),
         Some(b'f') | Some(b'n') => String::new(),
-        Some(b'[') | Some(b'{') => minify_json(text),
+        Some(b'[') | Some(b'{') => meituan_union::sign::minify_json(text),
         _ => text.to_owned(),
     }
 }

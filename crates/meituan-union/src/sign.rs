@@ -454,8 +454,9 @@ fn raw_field_text(raw: &RawValue) -> Result<Cow<'_, str>, CallbackError> {
     })
 }
 
-/// Drops whitespace outside strings; everything else is kept byte for byte.
-fn minify_json(text: &str) -> String {
+/// Drops whitespace outside strings; everything else is kept byte for byte
+/// (how an array or object field of a push is signed).
+pub fn minify_json(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut in_string = false;
     let mut escaped = false;
