@@ -185,7 +185,7 @@ describe('error sentences', () => {
     expect(errorKey(unknownField)).toBe('error.invalid_input')
   })
 
-  it.each(['sid', 'target', 'appkey', 'name', 'label'])(
+  it.each(['sid', 'target', 'appkey', 'name', 'label', 'generation', 'order_id'])(
     'says what is wrong with the %s field in both languages, not the generic sentence',
     (field) => {
       const failure = new IpcFailure({ code: 'invalid_input', message: 'x', details: { field, reason: 'english reason' } })
