@@ -1,7 +1,7 @@
 // A minimal W3C WebDriver client over fetch (Node 20), plus helpers that
 // start tauri-driver and the real Union Desk window. No npm dependencies.
 import { execFileSync, spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir, homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import net from 'node:net';
@@ -44,13 +44,64 @@ async function waitForPort(port, ms) {
   throw new Error(`nothing listened on port ${port} within ${ms} ms`);
 }
 
-/** Starts tauri-driver and opens a WebDriver session on the real app window. */
+/**
+ * The pids of app processes that use `dataDir` (Linux: read from /proc;
+ * elsewhere an empty list). The app may leave the driver's process group,
+ * so close() looks for it by its data folder.
+ */
+function appProcesses(dataDir) {
+  if (process.platform !== 'linux') return [];
+  const wanted = `UNION_DESK_HOME=${dataDir}`;
+  const pids = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const env = readFileSync(`/proc/${name}/environ`, 'latin1').split('\0');
+      const exe = readFileSync(`/proc/${name}/cmdline`, 'latin1').split('\0')[0];
+      if (env.includes(wanted) && exe.endsWith('union-desk')) pids.push(Number(name));
+    } catch { /* gone, or not ours to read */ }
+  }
+  return pids;
+}
+
+/** Kills the app processes of `dataDir` and waits (up to 10 s) until none is left. */
+async function stopAppProcesses(dataDir) {
+  const until = Date.now() + 10000;
+  for (;;) {
+    const pids = appProcesses(dataDir);
+    if (pids.length === 0) return;
+    if (Date.now() > until) throw new Error(`app processes of ${dataDir} outlived close(): ${pids.join(', ')}`);
+    for (const pid of pids) {
+      try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ }
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/**
+ * Starts tauri-driver and opens a WebDriver session on the real app window.
+ * A session that cannot be created (the driver or WebKitWebDriver died on
+ * a busy machine) is tried once more with a fresh driver.
+ */
 export async function launchApp({ home } = {}) {
   if (!existsSync(APP)) throw new Error(`app binary missing: ${APP} (cargo build -p union-desk)`);
   // UNION_DESK_E2E_DIR keeps the data folders for the secret-leak scan.
   const parent = process.env.UNION_DESK_E2E_DIR ?? tmpdir();
   mkdirSync(parent, { recursive: true });
   const dataDir = home ?? mkdtempSync(join(parent, 'union-desk-e2e-'));
+  // An app still running on this data folder would take the new launch
+  // over (single instance) and the new session would never open.
+  await stopAppProcesses(dataDir);
+  try {
+    return await startSession(dataDir);
+  } catch (first) {
+    console.error(`# launchApp: ${first.message}; trying once more`);
+    await stopAppProcesses(dataDir);
+    return startSession(dataDir);
+  }
+}
+
+async function startSession(dataDir) {
   const port = await freePort();
   const nativePort = await freePort();
   // The driver, WebKitWebDriver and the app get their own process group (so
@@ -67,15 +118,20 @@ export async function launchApp({ home } = {}) {
   closeSync(logFd);
   await waitForPort(port, 20000);
   const base = `http://127.0.0.1:${port}`;
-  const res = await call(base, 'POST', '/session', {
-    capabilities: {
-      alwaysMatch: { browserName: 'wry', 'tauri:options': { application: APP } },
-    },
-  });
-  const sessionId = res.sessionId;
-  if (!sessionId) throw new Error(`no WebDriver session: ${JSON.stringify(res)}`);
-  const session = new Session(base, sessionId, driver, dataDir);
-  await session.recordIpc();
+  const session = new Session(base, null, driver, dataDir);
+  try {
+    const res = await call(base, 'POST', '/session', {
+      capabilities: {
+        alwaysMatch: { browserName: 'wry', 'tauri:options': { application: APP } },
+      },
+    });
+    if (!res.sessionId) throw new Error(`no WebDriver session: ${JSON.stringify(res)}`);
+    session.id = res.sessionId;
+    await session.recordIpc();
+  } catch (e) {
+    await session.close();
+    throw e;
+  }
   return session;
 }
 
@@ -260,11 +316,13 @@ export class Session {
   }
   /** Ends the session (closing the app), then stops the driver's whole process group for sure. */
   async close() {
-    try {
-      const log = await this.ipcLog();
-      writeFileSync(join(this.dataDir, `ipc-replies-${this.id}.json`), JSON.stringify(log, null, 1));
-    } catch { /* window already gone: nothing more to keep */ }
-    try { await this.cmd('DELETE', ''); } catch { /* window already gone */ }
+    if (this.id) {
+      try {
+        const log = await this.ipcLog();
+        writeFileSync(join(this.dataDir, `ipc-replies-${this.id}.json`), JSON.stringify(log, null, 1));
+      } catch { /* window already gone: nothing more to keep */ }
+      try { await this.cmd('DELETE', ''); } catch { /* window already gone */ }
+    }
     const group = -this.driver.pid;
     const signal = (sig) => { try { process.kill(group, sig); } catch { /* group already gone */ } };
     if (this.driver.exitCode === null && this.driver.signalCode === null) {
@@ -276,6 +334,7 @@ export class Session {
     }
     // WebKitWebDriver and the app may outlive tauri-driver: end the rest of the group.
     signal('SIGKILL');
+    await stopAppProcesses(this.dataDir);
   }
 
 }
