@@ -11,8 +11,10 @@ use std::sync::{Arc, RwLock};
 use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::prelude::*;
 
-/// Shortest value the redactor accepts: shorter ones would blank out
-/// ordinary text and are not real secrets anyway.
+/// Shortest value masked wherever it occurs. A shorter one (a callback
+/// secret may be any non-empty text) is masked only where it stands alone,
+/// between characters that are not ASCII letters or digits: masking it
+/// inside every word would garble the log.
 pub const MIN_SECRET_LEN: usize = 6;
 const MASK: &[u8] = b"<redacted>";
 
@@ -22,6 +24,11 @@ pub struct Redactor {
     secrets: Arc<RwLock<Vec<Vec<u8>>>>,
 }
 
+/// How a registered value is matched.
+fn whole_token_only(secret: &[u8]) -> bool {
+    secret.len() < MIN_SECRET_LEN
+}
+
 impl Redactor {
     pub fn new() -> Self {
         Self::default()
@@ -29,7 +36,7 @@ impl Redactor {
 
     /// Marks a value as secret from now on.
     pub fn register(&self, secret: &str) {
-        if secret.len() < MIN_SECRET_LEN {
+        if secret.is_empty() {
             return;
         }
         let mut set = self.secrets.write().unwrap_or_else(|e| e.into_inner());
@@ -45,7 +52,7 @@ impl Redactor {
         let set = self.secrets.read().unwrap_or_else(|e| e.into_inner());
         let mut out = input.to_vec();
         for secret in set.iter() {
-            out = replace_all(&out, secret, MASK);
+            out = replace_all(&out, secret, MASK, whole_token_only(secret));
         }
         out
     }
@@ -59,14 +66,22 @@ impl Redactor {
     }
 }
 
-fn replace_all(haystack: &[u8], needle: &[u8], with: &[u8]) -> Vec<u8> {
+/// `haystack` with `needle` replaced; with `whole_token`, only where the
+/// bytes on both sides (if any) are not ASCII letters or digits.
+fn replace_all(haystack: &[u8], needle: &[u8], with: &[u8], whole_token: bool) -> Vec<u8> {
     if needle.is_empty() || haystack.len() < needle.len() {
         return haystack.to_vec();
     }
+    let word = |b: Option<&u8>| b.is_some_and(|b| b.is_ascii_alphanumeric());
+    let stands_alone = |i: usize| {
+        !whole_token
+            || (!word(i.checked_sub(1).and_then(|j| haystack.get(j)))
+                && !word(haystack.get(i + needle.len())))
+    };
     let mut out = Vec::with_capacity(haystack.len());
     let mut i = 0;
     while i < haystack.len() {
-        if haystack[i..].starts_with(needle) {
+        if haystack[i..].starts_with(needle) && stands_alone(i) {
             out.extend_from_slice(with);
             i += needle.len();
         } else {
@@ -146,7 +161,7 @@ mod tests {
     fn registered_secrets_never_reach_the_writer() {
         let redactor = Redactor::new();
         redactor.register("f4aa117ae871a7c7c922e6a885682eae");
-        redactor.register("abc"); // too short to be a secret: ignored
+        redactor.register("abc"); // short: masked only where it stands alone
         let sink = Arc::new(std::sync::Mutex::new(Vec::<u8>::new()));
         let make = {
             let sink = sink.clone();
@@ -154,11 +169,14 @@ mod tests {
         };
         let wrapped = redactor.wrap(make);
         let mut w = wrapped.make_writer();
-        w.write_all(b"secret=f4aa117ae871a7c7c922e6a885682eae; again f4aa117ae871a7c7c922e6a885682eae abc\n")
+        w.write_all(b"secret=f4aa117ae871a7c7c922e6a885682eae; again f4aa117ae871a7c7c922e6a885682eae abc abcd\n")
             .unwrap();
         let written = String::from_utf8(sink.lock().unwrap().clone()).unwrap();
         assert!(!written.contains("f4aa117ae871a7c7c922e6a885682eae"));
-        assert_eq!(written, "secret=<redacted>; again <redacted> abc\n");
+        assert_eq!(
+            written,
+            "secret=<redacted>; again <redacted> <redacted> abcd\n"
+        );
     }
 
     #[test]
@@ -167,6 +185,19 @@ mod tests {
         redactor.register("secret");
         redactor.register("my-secret-value");
         assert_eq!(redactor.redact(b"x my-secret-value y"), b"x <redacted> y");
+    }
+
+    #[test]
+    fn a_short_secret_is_masked_where_it_stands_alone_and_nowhere_else() {
+        let redactor = Redactor::new();
+        redactor.register("k9!");
+        assert_eq!(
+            redactor.redact(b"secret=k9! (k9!) k9!x xk9! k9!"),
+            b"secret=<redacted> (<redacted>) k9!x xk9! <redacted>"
+        );
+        // The empty string is never registered: it would match everywhere.
+        redactor.register("");
+        assert_eq!(redactor.redact(b"plain"), b"plain");
     }
 
     struct SinkWriter(Arc<std::sync::Mutex<Vec<u8>>>);

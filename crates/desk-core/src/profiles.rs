@@ -21,8 +21,13 @@ pub const NAME_MAX_CHARS: usize = 40;
 pub const APPKEY_MAX_CHARS: usize = 64;
 /// Windows Credential Manager caps a secret at 2560 bytes; real ones are 32.
 pub const SECRET_MAX_CHARS: usize = 256;
-/// Shorter values could not be masked in logs (see `logging::MIN_SECRET_LEN`).
+/// The shortest API secret accepted. The API secret is our own floor: the
+/// console issues 32 hex digits. No source gives the callback secret a
+/// form, so any non-empty printable ASCII is accepted there (issue 18).
 pub const SECRET_MIN_CHARS: usize = crate::logging::MIN_SECRET_LEN;
+/// A secret shorter than this shows no characters in its hint: four of a
+/// short secret would give away too much of it.
+pub const HINT_MIN_CHARS: usize = 12;
 
 /// Which API generation (and signing scheme) a profile uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, specta::Type)]
@@ -367,8 +372,8 @@ pub fn validate_base_url(raw: &str) -> Result<String> {
 }
 
 /// Checks a secret typed or pasted by the user; outer whitespace is dropped.
-pub fn validate_secret(secret: &Secret) -> Result<Secret> {
-    Ok(check_secret(secret)?)
+pub fn validate_secret(kind: SecretKind, secret: &Secret) -> Result<Secret> {
+    Ok(check_secret(kind, secret)?)
 }
 
 fn check_name(name: &str) -> Result<String, FieldError> {
@@ -463,26 +468,48 @@ fn check_base_url(raw: &str) -> Result<String, FieldError> {
     Ok(url.as_str().trim_end_matches('/').to_owned())
 }
 
-fn check_secret(secret: &Secret) -> Result<Secret, FieldError> {
+/// The rules for one secret. Outer spaces and line breaks are dropped
+/// (they come with a paste).
+/// - API secret: 6 to 256 characters, no spaces or line breaks inside.
+/// - Callback secret: 1 to 256 characters of printable ASCII (spaces
+///   inside included). No source fixes its form; the UI warns, without
+///   refusing, when it is not the manual's 32 hex digits.
+///
+/// A refusal names its rule (`empty`, `too_short`, `too_long`, `spaces`,
+/// `not_printable`) so the form can say exactly what is wrong.
+fn check_secret(kind: SecretKind, secret: &Secret) -> Result<Secret, FieldError> {
     let value = secret.expose().trim();
     let chars = value.chars().count();
-    if chars < SECRET_MIN_CHARS {
-        return Err(FieldError::new(
-            "secret",
-            format!("is too short (at least {SECRET_MIN_CHARS} characters)"),
-        ));
+    let refuse = |rule: &str, reason: String| Err(FieldError::rule("secret", rule, reason));
+    if chars == 0 {
+        return refuse("empty", "must not be empty".into());
     }
     if chars > SECRET_MAX_CHARS {
-        return Err(FieldError::new(
-            "secret",
+        return refuse(
+            "too_long",
             format!("is too long (at most {SECRET_MAX_CHARS} characters)"),
-        ));
+        );
     }
-    if value.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(FieldError::new(
-            "secret",
-            "must not contain spaces or line breaks",
-        ));
+    match kind {
+        SecretKind::ApiSecret => {
+            if chars < SECRET_MIN_CHARS {
+                return refuse(
+                    "too_short",
+                    format!("is too short (at least {SECRET_MIN_CHARS} characters)"),
+                );
+            }
+            if value.chars().any(|c| c.is_whitespace() || c.is_control()) {
+                return refuse("spaces", "must not contain spaces or line breaks".into());
+            }
+        }
+        SecretKind::CallbackSecret => {
+            if !value.chars().all(|c| c.is_ascii_graphic() || c == ' ') {
+                return refuse(
+                    "not_printable",
+                    "must be printable ASCII (letters, digits, symbols, spaces)".into(),
+                );
+            }
+        }
     }
     Ok(Secret::new(value.to_owned()))
 }
@@ -513,10 +540,14 @@ fn name_taken() -> FieldError {
     FieldError::new("name_taken", "another profile already has this name")
 }
 
-/// The last four characters of a secret, shown as `••••1a2b`.
+/// The last four characters of a secret, shown as `••••1a2b`; nothing of a
+/// secret shorter than [`HINT_MIN_CHARS`] (shown as `••••`).
 pub fn secret_hint(secret: &Secret) -> String {
     let chars: Vec<char> = secret.expose().chars().collect();
-    chars[chars.len().saturating_sub(4)..].iter().collect()
+    if chars.len() < HINT_MIN_CHARS {
+        return String::new();
+    }
+    chars[chars.len() - 4..].iter().collect()
 }
 
 fn new_profile_id() -> String {
@@ -544,12 +575,16 @@ pub fn create(
         Endpoint::EmbeddedSandbox => Some((None, true)),
     };
     // Each secret under its own name: both may be wrong.
-    let mut secret = |s: &Option<Secret>, field: &str| {
+    let mut secret = |s: &Option<Secret>, kind: SecretKind, field: &str| {
         s.as_ref()
-            .and_then(|s| refused.take(check_secret(s).map_err(|e| e.named(field))))
+            .and_then(|s| refused.take(check_secret(kind, s).map_err(|e| e.named(field))))
     };
-    let api_secret = secret(&new.api_secret, "api_secret");
-    let callback_secret = secret(&new.callback_secret, "callback_secret");
+    let api_secret = secret(&new.api_secret, SecretKind::ApiSecret, "api_secret");
+    let callback_secret = secret(
+        &new.callback_secret,
+        SecretKind::CallbackSecret,
+        "callback_secret",
+    );
     let conn = store.connect()?;
     if let Some(name) = &name {
         if store::profiles::get_by_name(&conn, name)?.is_some() {
@@ -655,7 +690,7 @@ pub fn set_secret(
     kind: SecretKind,
     secret: &Secret,
 ) -> Result<Profile> {
-    let secret = validate_secret(secret)?;
+    let secret = validate_secret(kind, secret)?;
     let profile = get(store, id)?;
     put_secret(&*store.connect()?, vault, &profile.id, kind, &secret)?;
     get(store, id)
@@ -989,7 +1024,7 @@ mod tests {
                 appkey: "密钥".into(),
                 endpoint: Endpoint::Custom("http://example.com".into()),
                 api_secret: Some(Secret::new("12345".into())),
-                callback_secret: Some(Secret::new("has space".into())),
+                callback_secret: Some(Secret::new("回调".into())),
                 ..new(" ")
             },
         )
@@ -1000,8 +1035,8 @@ mod tests {
                 ("name".into(), None),
                 ("appkey".into(), None),
                 ("base_url".into(), Some("http_not_local".into())),
-                ("api_secret".into(), None),
-                ("callback_secret".into(), None),
+                ("api_secret".into(), Some("too_short".into())),
+                ("callback_secret".into(), Some("not_printable".into())),
             ]
         );
         assert!(list(&store).unwrap().is_empty());
@@ -1134,18 +1169,18 @@ mod tests {
             &vault,
             &p.id,
             SecretKind::CallbackSecret,
-            &Secret::new(" abcdef0123 ".into()),
+            &Secret::new(" abcdef0123456 ".into()),
         )
         .unwrap();
         assert_eq!(
             p.summary().callback_secret_hint.as_deref(),
-            Some("••••0123")
+            Some("••••3456")
         );
         assert_eq!(
             load_secret(&vault, &p, SecretKind::CallbackSecret)
                 .unwrap()
                 .expose(),
-            "abcdef0123"
+            "abcdef0123456"
         );
         assert!(set_secret(
             &store,
@@ -1166,6 +1201,64 @@ mod tests {
         let p = remove_secret(&store, &vault, &p.id, SecretKind::CallbackSecret).unwrap();
         assert!(!p.summary().has_callback_secret);
         assert!(vault.is_empty());
+    }
+
+    /// Issue 18 item 4: no source fixes the callback secret's form, so any
+    /// non-empty printable ASCII is kept as given; the API secret keeps its
+    /// rules. A short secret shows nothing of itself in its hint.
+    #[test]
+    fn a_callback_secret_may_be_any_printable_ascii() {
+        let (_d, store, vault, clock) = setup();
+        let p = create(&store, &vault, &clock, new("a")).unwrap();
+        let set =
+            |kind, value: &str| set_secret(&store, &vault, &p.id, kind, &Secret::new(value.into()));
+        let callback = SecretKind::CallbackSecret;
+        for accepted in [
+            "k",
+            "abc",
+            "two words",
+            "p@ss:w0rd!~",
+            &"x".repeat(SECRET_MAX_CHARS),
+        ] {
+            let saved = set(callback, accepted).unwrap_or_else(|e| panic!("{accepted:?}: {e}"));
+            let stored = load_secret(&vault, &saved, callback).unwrap();
+            assert_eq!(stored.expose(), accepted);
+            let hint = saved.summary().callback_secret_hint.unwrap();
+            if accepted.len() < HINT_MIN_CHARS {
+                assert_eq!(hint, "••••", "{accepted:?}");
+            } else {
+                assert_eq!(hint.chars().count(), 8, "{accepted:?}");
+            }
+        }
+        // Outer spaces and line breaks come with a paste: dropped.
+        let saved = set(callback, "  pasted\n").unwrap();
+        assert_eq!(
+            load_secret(&vault, &saved, callback).unwrap().expose(),
+            "pasted"
+        );
+
+        let rule = |kind, value: &str| {
+            let e = set(kind, value).unwrap_err();
+            assert_eq!(e.code(), ErrorCode::InvalidInput, "{value:?}");
+            e.field_errors()[0].rule.clone().unwrap()
+        };
+        assert_eq!(rule(callback, "   "), "empty");
+        assert_eq!(rule(callback, "密钥abc"), "not_printable");
+        assert_eq!(rule(callback, "tab\tinside"), "not_printable");
+        assert_eq!(
+            rule(callback, &"x".repeat(SECRET_MAX_CHARS + 1)),
+            "too_long"
+        );
+        // A refused secret leaves the stored one as it was.
+        assert_eq!(
+            load_secret(&vault, &saved, callback).unwrap().expose(),
+            "pasted"
+        );
+
+        let api = SecretKind::ApiSecret;
+        assert_eq!(rule(api, "abc"), "too_short");
+        assert_eq!(rule(api, "two words"), "spaces");
+        assert!(set(api, "abcdef").is_ok());
     }
 
     #[test]

@@ -185,7 +185,7 @@ describe('adding a profile', () => {
           fields: [
             { field: 'appkey', reason: 'must not contain spaces' },
             { field: 'base_url', reason: 'must use https', rule: 'http_not_local' },
-            { field: 'api_secret', reason: 'is too short (at least 6 characters)' },
+            { field: 'api_secret', reason: 'is too short (at least 6 characters)', rule: 'too_short' },
           ],
         },
       }),
@@ -202,7 +202,7 @@ describe('adding a profile', () => {
     expect((await screen.findByTestId('add-appkey-error')).textContent).toContain('appkey 不符合要求')
     // The base URL says what exactly is wrong with it.
     expect(screen.getByTestId('add-base-url-error').textContent).toContain('只有本机地址')
-    expect(screen.getByTestId('add-api-secret-error').textContent).toContain('至少 6 个字符')
+    expect(screen.getByTestId('add-api-secret-error').textContent).toContain('至少要 6 个字符')
     for (const id of ['add-appkey', 'add-base-url', 'add-api-secret']) {
       const input = screen.getByTestId(id)
       expect(input.getAttribute('aria-invalid')).toBe('true')
@@ -364,6 +364,23 @@ describe('setting a secret', () => {
     expect(setSecret).toHaveBeenCalledWith('p1', 'callback_secret', 'my-Callback_key!')
   })
 
+  it('says which rule a refused callback secret broke, and keeps what was typed', async () => {
+    setSecret.mockRejectedValue(
+      new IpcFailure({
+        code: 'invalid_input',
+        message: 'invalid secret: must be printable ASCII',
+        details: { field: 'secret', reason: 'x', rule: 'not_printable' },
+      }),
+    )
+    const card = await openAccounts()
+    await fireEvent.click(within(card).getByTestId('edit-callback'))
+    const input = within(card).getByLabelText('新的回调密钥') as HTMLInputElement
+    await fireEvent.input(input, { target: { value: '回调密钥' } })
+    await fireEvent.submit(within(card).getByTestId('secret-form-callback'))
+    expect((await within(card).findByTestId('secret-input-callback-error')).textContent).toContain('不能有中文')
+    expect(input.value).toBe('回调密钥')
+  })
+
   it('imports the key from console text', async () => {
     const card = await openAccounts()
     await fireEvent.click(within(card).getByTestId('edit-callback'))
@@ -418,14 +435,18 @@ describe('setting a secret', () => {
 
   it('shows a refused secret next to its field', async () => {
     setSecret.mockRejectedValue(
-      new IpcFailure({ code: 'invalid_input', message: 'invalid secret: is too short', details: { field: 'secret', reason: 'x' } }),
+      new IpcFailure({
+        code: 'invalid_input',
+        message: 'invalid secret: is too short',
+        details: { field: 'secret', reason: 'x', rule: 'too_short' },
+      }),
     )
     const card = await openAccounts()
     await fireEvent.click(within(card).getByTestId('edit-api'))
     const input = within(card).getByLabelText('新的API 密钥') as HTMLInputElement
     await fireEvent.input(input, { target: { value: '12345' } })
     await fireEvent.submit(within(card).getByTestId('secret-form-api'))
-    expect((await within(card).findByTestId('secret-input-api-error')).textContent).toContain('至少 6 个字符')
+    expect((await within(card).findByTestId('secret-input-api-error')).textContent).toContain('至少要 6 个字符')
     expect(input.getAttribute('aria-invalid')).toBe('true')
     expect(document.activeElement).toBe(input)
   })
