@@ -130,7 +130,6 @@ pub(crate) fn package(args: &[String]) -> Result {
     Ok(())
 }
 
-/// The most recently written `*.ext` in `dir`: old versions may lie beside it.
 /// tauri-bundler compresses the `.deb`'s files with gzip. Debian's own
 /// packages use xz, which every dpkg since 1.15.6 (2010) reads, and which
 /// takes the package from 5.5 to 4.0 MiB (BENCHMARKS.md). The package is
@@ -206,6 +205,7 @@ fn deb_members(deb: &Path) -> Result<Vec<String>> {
     Ok(names)
 }
 
+/// The most recently written `*.ext` in `dir`: old versions may lie beside it.
 fn newest_file(dir: &Path, ext: &str) -> Result<PathBuf> {
     std::fs::read_dir(dir)
         .map_err(|e| format!("no bundles in {}: {e}", dir.display()))?
