@@ -29,6 +29,7 @@ pub mod workdays;
 // Links and orders (issue 6).
 pub mod batch;
 pub mod export;
+pub mod images;
 pub mod links;
 pub mod order_detail;
 pub mod orders;
