@@ -34,6 +34,7 @@ pub mod links;
 pub mod order_detail;
 pub mod orders;
 pub mod quality;
+pub mod search;
 pub mod sids;
 pub mod sync;
 // The signature debugger (issue 19 item 12).

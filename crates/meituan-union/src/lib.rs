@@ -18,6 +18,7 @@ pub mod http;
 pub mod legacy;
 pub mod lines;
 pub mod media;
+pub mod mtunion;
 pub mod secret;
 pub mod sign;
 pub mod validate;

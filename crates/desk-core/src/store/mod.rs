@@ -13,6 +13,7 @@ pub mod requests;
 pub mod batch;
 pub mod links;
 pub mod orders;
+pub mod search;
 pub mod sids;
 pub mod sync;
 
@@ -41,6 +42,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0014_quota_notices.sql"),
     include_str!("../../migrations/0015_order_day_totals.sql"),
     include_str!("../../migrations/0016_quality_scores.sql"),
+    include_str!("../../migrations/0017_search.sql"),
 ];
 
 /// How long a writer waits for another (the GUI and `mtu` share the file).
