@@ -16,6 +16,8 @@ use serde_json::{json, Map, Value};
 use std::sync::Arc;
 use subtle::ConstantTimeEq;
 
+mod mtunion;
+
 /// Legacy `status` values of refusals (sandbox choice, see the README).
 pub(crate) mod code {
     pub const APPKEY: i64 = 1001;
@@ -31,13 +33,40 @@ pub(crate) mod code {
     pub const INTERNAL: i64 = 1011;
 }
 
-const ENDPOINTS: [&str; 5] = [
+const ENDPOINTS: [&str; 9] = [
     "generateLink",
     "miniCode",
     "orderList",
     "order",
     "getqualityscorebysid",
+    "mtunion/city",
+    "mtunion/category",
+    "mtunion/sku",
+    "mtunion/poi",
 ];
+
+/// The reply wrapper of an endpoint: `{"status","des"}` for the classic
+/// endpoints, `{"code","msg"}` for `/api/mtunion/*` (dtapps
+/// `api.mtunion.city.go:12-13`, same in `category`, `sku`, `poi`). Refusals
+/// of `/api/mtunion/*` use the same codes in that wrapper (OUR ASSUMPTION).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Envelope {
+    Status,
+    Code,
+}
+
+impl Envelope {
+    fn refuse(self, status: i64, des: &str, reason: &str) -> Response {
+        match self {
+            Envelope::Status => refuse(status, des, reason),
+            Envelope::Code => json_reply(
+                StatusCode::OK,
+                &json!({"code": status, "msg": des}),
+                Some(reason),
+            ),
+        }
+    }
+}
 
 /// The refusal of a query whose percent-decoded bytes are not UTF-8.
 pub(crate) const NOT_UTF8: &str = "参数错误: 参数不是合法的UTF-8编码";
@@ -131,6 +160,21 @@ pub(crate) async fn handle(
     method: Method,
     RawQuery(query): RawQuery,
 ) -> Response {
+    serve(shared, &name, method, query)
+}
+
+/// `/api/mtunion/{city,category,sku,poi}`: the same checks as every legacy
+/// endpoint, the `{"code","msg","data"}` wrapper.
+pub(crate) async fn handle_mtunion(
+    State(shared): State<Arc<Shared>>,
+    Path(name): Path<String>,
+    method: Method,
+    RawQuery(query): RawQuery,
+) -> Response {
+    serve(shared, &format!("mtunion/{name}"), method, query)
+}
+
+fn serve(shared: Arc<Shared>, name: &str, method: Method, query: Option<String>) -> Response {
     let Some(endpoint) = ENDPOINTS.iter().find(|e| **e == name) else {
         return json_reply(
             StatusCode::NOT_FOUND,
@@ -138,8 +182,13 @@ pub(crate) async fn handle(
             Some("unknown legacy endpoint"),
         );
     };
+    let env = if endpoint.starts_with("mtunion/") {
+        Envelope::Code
+    } else {
+        Envelope::Status
+    };
     if method != Method::GET {
-        return refuse(
+        return env.refuse(
             code::METHOD,
             "不允许的请求方式，请使用GET",
             "method not allowed",
@@ -148,18 +197,18 @@ pub(crate) async fn handle(
     // Parameters that are not UTF-8 are refused before anything else: the
     // sign covers the decoded text, which they do not have.
     let Some(pairs) = crate::urlencoded::parse_strict(query.unwrap_or_default().as_bytes()) else {
-        return refuse(code::PARAMS, NOT_UTF8, "parameter is not valid UTF-8");
+        return env.refuse(code::PARAMS, NOT_UTF8, "parameter is not valid UTF-8");
     };
     let params = Params(pairs);
 
     // 1. appkey
     let Some(appkey) = params.get("appkey") else {
         shared.record_unknown_appkey();
-        return refuse(code::APPKEY, "缺少参数appkey", "appkey missing");
+        return env.refuse(code::APPKEY, "缺少参数appkey", "appkey missing");
     };
     let Some((i, acct)) = shared.account(appkey) else {
         shared.record_unknown_appkey();
-        return refuse(code::APPKEY, "appkey不存在", "unknown appkey");
+        return env.refuse(code::APPKEY, "appkey不存在", "unknown appkey");
     };
 
     // 2. sign, over every parameter sent except `sign` itself.
@@ -170,7 +219,7 @@ pub(crate) async fn handle(
         .map(|(_, v)| v.as_str())
     else {
         shared.record(i, |d| d.refused_auth += 1);
-        return refuse(code::SIGN, "缺少参数sign", "sign missing");
+        return env.refuse(code::SIGN, "缺少参数sign", "sign missing");
     };
     let signed: Vec<(&str, &str)> = params
         .0
@@ -183,7 +232,7 @@ pub(crate) async fn handle(
     let given = given.to_ascii_lowercase();
     if !bool::from(given.as_bytes().ct_eq(expected.as_bytes())) {
         shared.record(i, |d| d.refused_auth += 1);
-        return refuse(code::SIGN, "签名错误", "sign mismatch");
+        return env.refuse(code::SIGN, "签名错误", "sign mismatch");
     }
 
     // 3. ts (checked after the sign, which proves the client sent it).
@@ -192,12 +241,15 @@ pub(crate) async fn handle(
     //    时间戳(秒级)，有效期60s`); elsewhere it is checked when sent.
     let window = shared.config.legacy_ts_window.as_secs();
     let server_now_s = shared.server_now_ms().div_euclid(1000);
-    let ts_required = matches!(*endpoint, "orderList" | "getqualityscorebysid");
+    //    dtapps documents it on the four `mtunion` calls too
+    //    (api.mtunion.city.go:38, category :38, sku :43, poi :53).
+    let ts_required =
+        matches!(*endpoint, "orderList" | "getqualityscorebysid") || env == Envelope::Code;
     match params.get("ts") {
         None if !ts_required => {}
         None => {
             shared.record(i, |d| d.refused_auth += 1);
-            return refuse(code::TIMESTAMP, "缺少参数ts", "ts missing");
+            return env.refuse(code::TIMESTAMP, "缺少参数ts", "ts missing");
         }
         Some(ts) => {
             let parsed = (ts.len() == 10 && ts.bytes().all(|b| b.is_ascii_digit()))
@@ -205,7 +257,7 @@ pub(crate) async fn handle(
                 .flatten();
             let Some(ts) = parsed else {
                 shared.record(i, |d| d.refused_auth += 1);
-                return refuse(
+                return env.refuse(
                     code::TIMESTAMP,
                     "ts格式错误，应为10位秒级时间戳",
                     "ts malformed",
@@ -213,7 +265,7 @@ pub(crate) async fn handle(
             };
             if server_now_s.abs_diff(ts) > window {
                 shared.record(i, |d| d.refused_auth += 1);
-                return refuse(
+                return env.refuse(
                     code::TIMESTAMP,
                     &format!("请求已过期：ts与服务器时间相差超过{window}秒"),
                     "ts outside window",
@@ -225,7 +277,7 @@ pub(crate) async fn handle(
     // 4. API authorization.
     if !shared.runtime(i).is_authorized() {
         shared.record(i, |d| d.refused_auth += 1);
-        return refuse(
+        return env.refuse(
             code::NOT_AUTHORIZED,
             "API权限未开通",
             "authorization not approved",
@@ -236,10 +288,10 @@ pub(crate) async fn handle(
     match shared.admit(i, &format!("/api/{endpoint}")) {
         Ok(()) => {}
         Err(Refusal::Rate) => {
-            return refuse(code::RATE, "请求过于频繁，请稍后再试", "rate limited")
+            return env.refuse(code::RATE, "请求过于频繁，请稍后再试", "rate limited")
         }
         Err(Refusal::Quota { limit }) => {
-            return refuse(
+            return env.refuse(
                 code::QUOTA,
                 &format!("请求次数超过授权额度（每日{limit}次，北京时间00:00重置）"),
                 "daily quota exhausted",
@@ -254,7 +306,7 @@ pub(crate) async fn handle(
         .any(|(n, (k, _))| params.0[..n].iter().any(|(k2, _)| k2 == k))
     {
         shared.record(i, |d| d.refused_params += 1);
-        return refuse(code::PARAMS, "参数错误: 参数重复", "duplicate parameter");
+        return env.refuse(code::PARAMS, "参数错误: 参数重复", "duplicate parameter");
     }
 
     let now_ms = shared.now_ms();
@@ -262,14 +314,18 @@ pub(crate) async fn handle(
         "orderList" => order_list(&shared, i, &params, now_ms),
         "order" => order(&shared, i, &params, now_ms),
         "generateLink" => generate_link(appkey, &params),
-        "miniCode" => mini_code(appkey, &params),
+        "miniCode" => mini_code(&shared.img_base(), appkey, &params),
+        "mtunion/city" => mtunion::city(&params),
+        "mtunion/category" => mtunion::category(&params),
+        "mtunion/sku" => mtunion::sku(&shared, &params),
+        "mtunion/poi" => mtunion::poi(&shared, &params),
         _ => quality_score(&shared, appkey, &params, now_ms),
     };
     match result {
         Ok(res) => res,
         Err(ParamError(detail)) => {
             shared.record(i, |d| d.refused_params += 1);
-            refuse(
+            env.refuse(
                 code::PARAMS,
                 &format!("参数错误: {detail}"),
                 "bad parameter",
@@ -429,16 +485,21 @@ fn generate_link(appkey: &str, p: &Params) -> Result<Response, ParamError> {
     .into()))
 }
 
-fn mini_code(appkey: &str, p: &Params) -> Result<Response, ParamError> {
+fn mini_code(img_base: &str, appkey: &str, p: &Params) -> Result<Response, ParamError> {
     let act_id = p.act_id(true)?.unwrap_or_default();
     let sid = p.sid()?;
     let link_type = p.int_in("linkType", 4, 8, Some(4))?;
     if link_type != 4 && link_type != 8 {
         return Err(perr("linkType只能为4或8"));
     }
-    Ok(ok(
-        links::mini_code(appkey, act_id, sid, link_type as u8).into()
-    ))
+    Ok(ok(links::mini_code(
+        img_base,
+        appkey,
+        act_id,
+        sid,
+        link_type as u8,
+    )
+    .into()))
 }
 
 /// `yyyy-MM-dd` or `yyyyMMdd`, digits only, a real calendar day.

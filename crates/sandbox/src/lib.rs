@@ -16,11 +16,13 @@
 
 mod admin;
 mod callbacks;
+pub mod catalog;
 pub mod clock;
 mod config;
 mod console;
 pub mod data;
 mod faults;
+pub mod images;
 mod legacy;
 pub mod links;
 mod media;
@@ -94,6 +96,7 @@ impl Sandbox {
             .local_addr()
             .map_err(|source| SandboxError::Bind { port, source })?;
         let shared = Arc::new(Shared::build(config, persisted)?);
+        let _ = shared.public_base.set(format!("http://{addr}"));
         shared.mark_dirty();
 
         let (stop_tx, stop_rx) = watch::channel(false);

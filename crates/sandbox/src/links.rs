@@ -1,6 +1,8 @@
 //! Deterministic promotion links. Every URL lives under `sandbox.invalid`
 //! (a reserved TLD that never resolves) or a `-sandbox` scheme, so a sandbox
-//! link can never be mistaken for, or opened as, a real Meituan link.
+//! link can never be mistaken for, or opened as, a real Meituan link. The
+//! one exception is a mini-program code, which is an image the sandbox
+//! serves itself (`{img_base}/minicode/<hash>.png`, `images.rs`).
 
 use md5::{Digest, Md5};
 
@@ -90,8 +92,15 @@ pub fn legacy_link(appkey: &str, act_id: &str, sid: &str, link_type: u8, short: 
 }
 
 /// Media `get_referral_link` types: 1 H5 长链, 2 H5 短链, 3 deeplink,
-/// 4 小程序路径, 5 团口令, 6 小程序码 (image URL).
-pub fn media_link(appkey: &str, subject: LinkSubject<'_>, sid: &str, link_type: u8) -> String {
+/// 4 小程序路径, 5 团口令, 6 小程序码 (image URL under `img_base`, e.g.
+/// `http://127.0.0.1:PORT/img`).
+pub fn media_link(
+    img_base: &str,
+    appkey: &str,
+    subject: LinkSubject<'_>,
+    sid: &str,
+    link_type: u8,
+) -> String {
     let h = digest(&["media", appkey, &subject.key(), sid, &link_type.to_string()]);
     let long = h5(appkey, subject, sid, &h);
     match link_type {
@@ -100,19 +109,21 @@ pub fn media_link(appkey: &str, subject: LinkSubject<'_>, sid: &str, link_type: 
         3 => format!("imeituan-sandbox://www.meituan.com/web?url={}", enc(&long)),
         4 => format!("/sandbox/pages/h5/h5?weburl={}", enc(&long)),
         5 => format!("￥SANDBOX{}￥", &short_code(&h)[..6]),
-        _ => format!("https://img.sandbox.invalid/minicode/{}.png", &h[..20]),
+        _ => format!("{img_base}/minicode/{}.png", &h[..20]),
     }
 }
 
-/// Legacy `/api/miniCode`: a QR image URL.
-pub fn mini_code(appkey: &str, act_id: &str, sid: &str, link_type: u8) -> String {
+/// Legacy `/api/miniCode`: a QR image URL under `img_base`.
+pub fn mini_code(img_base: &str, appkey: &str, act_id: &str, sid: &str, link_type: u8) -> String {
     let h = digest(&["minicode", appkey, act_id, sid, &link_type.to_string()]);
-    format!("https://img.sandbox.invalid/minicode/{}.png", &h[..20])
+    format!("{img_base}/minicode/{}.png", &h[..20])
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const IMG: &str = "http://127.0.0.1:9/img";
 
     #[test]
     fn links_are_deterministic_and_distinct() {
@@ -124,8 +135,11 @@ mod tests {
         assert!(a.starts_with("https://union.sandbox.invalid/act/33?"));
         assert!(legacy_link("k", "33", "s1", 1, true).starts_with("https://dpurl.sandbox.invalid/"));
         assert!(legacy_link("k", "33", "s1", 4, false).starts_with("/sandbox/pages/"));
-        let t = media_link("k", LinkSubject::Text("https://x"), "", 1);
-        assert_ne!(t, media_link("k", LinkSubject::Act("https://x"), "", 1));
+        let t = media_link(IMG, "k", LinkSubject::Text("https://x"), "", 1);
+        assert_ne!(
+            t,
+            media_link(IMG, "k", LinkSubject::Act("https://x"), "", 1)
+        );
     }
 
     #[test]
@@ -136,9 +150,18 @@ mod tests {
                 assert!(l.to_lowercase().contains("sandbox"), "{l}");
             }
         }
-        for lt in 1..=6 {
-            let l = media_link("k", LinkSubject::Sku("abc"), "s", lt);
+        for lt in 1..=5 {
+            let l = media_link(IMG, "k", LinkSubject::Sku("abc"), "s", lt);
             assert!(l.to_lowercase().contains("sandbox"), "{l}");
         }
+        // Mini-program codes are images the sandbox serves itself.
+        let code = media_link(IMG, "k", LinkSubject::Sku("abc"), "s", 6);
+        assert!(
+            code.starts_with("http://127.0.0.1:9/img/minicode/"),
+            "{code}"
+        );
+        let legacy = mini_code(IMG, "k", "33", "s", 4);
+        assert!(legacy.starts_with("http://127.0.0.1:9/img/minicode/") && legacy.ends_with(".png"));
+        assert_ne!(legacy, mini_code(IMG, "k", "33", "s2", 4));
     }
 }

@@ -195,7 +195,7 @@ pub(crate) async fn handle(
             let b = Body(m);
             let now_ms = shared.now_ms();
             match *endpoint {
-                "get_referral_link" => referral_link(&acct.appkey, &b),
+                "get_referral_link" => referral_link(&shared.img_base(), &acct.appkey, &b),
                 "query_order" => query_order(&shared, i, &b, now_ms),
                 _ => query_coupon(&shared, &b),
             }
@@ -277,7 +277,7 @@ impl Body {
     }
 }
 
-fn referral_link(appkey: &str, b: &Body) -> Result<Response, ParamError> {
+fn referral_link(img_base: &str, appkey: &str, b: &Body) -> Result<Response, ParamError> {
     let act = b.text("actId")?;
     let sku = match b.text("skuViewId")? {
         Some(s) => Some(s),
@@ -317,17 +317,17 @@ fn referral_link(appkey: &str, b: &Body) -> Result<Response, ParamError> {
         for t in &list {
             map.insert(
                 t.to_string(),
-                links::media_link(appkey, subject, &sid, *t as u8).into(),
+                links::media_link(img_base, appkey, subject, &sid, *t as u8).into(),
             );
         }
-        let first = links::media_link(appkey, subject, &sid, list[0] as u8);
+        let first = links::media_link(img_base, appkey, subject, &sid, list[0] as u8);
         extra.insert("referralLinkMap".into(), Value::Object(map));
         return Ok(ok(extra, first.into()));
     }
     let link_type = b.int_in("linkType", 1, 6, None)? as u8;
     Ok(ok(
         extra,
-        links::media_link(appkey, subject, &sid, link_type).into(),
+        links::media_link(img_base, appkey, subject, &sid, link_type).into(),
     ))
 }
 
@@ -678,6 +678,21 @@ fn query_order(shared: &Shared, i: usize, b: &Body, now_ms: i64) -> Result<Respo
     Ok(ok(Map::new(), Value::Object(data)))
 }
 
+/// Media `query_coupon` (B = bububa/meituan `model/query_coupon.go`):
+/// - priority `vpSkuViewIds` > `listTopiId` > `searchText` (B `:30`): with
+///   ids, the list and the keyword are not used; with a list, no keyword;
+/// - `listTopiId` per platform (B `:28`): 到家 1 2 3 4, 到店 2 3 5; required
+///   and only 3 for 到家医药 (bizLine 5) and 到店酒店/门票 (bizLine 3/4);
+///   a list query without `platform` reads platform 1 (B `:10`);
+/// - sort (B `:38`): with a list, `sortField` 2 销量 and 3 佣金 are
+///   descending, 1 售价 follows `ascDescOrder`; the default is 1 on 到家 and
+///   2 on 到店; list 5 keeps its own order (by sales) whatever is asked;
+/// - `cityId` keeps the coupons of one city (OUR ASSUMPTION: no source has
+///   a `cityId` here, Meituan locates by `longitude`/`latitude`);
+/// - a keyword search answers a `searchId` bound to the keyword and the
+///   filters and sort (B `:32`, D `:62`); sent back with the next `pageNo`
+///   it is accepted, a `searchId` of another query is ignored (B `:32`:
+///   "如变更搜索关键字或排序规则，则也无需填写").
 fn query_coupon(shared: &Shared, b: &Body) -> Result<Response, ParamError> {
     let platform = b.int("platform")?;
     if platform.is_some_and(|p| p != 1 && p != 2) {
@@ -688,7 +703,11 @@ fn query_coupon(shared: &Shared, b: &Body) -> Result<Response, ParamError> {
     if lng.is_some() != lat.is_some() {
         return Err(perr("longitude和latitude需同时传入"));
     }
-    let search = b.text("searchText")?;
+    let city_id = b.int("cityId")?.filter(|c| *c != 0);
+    if city_id.is_some_and(|c| c < 0) {
+        return Err(perr("cityId必须是正整数"));
+    }
+    let mut search = b.text("searchText")?;
     if let Some(s) = &search {
         if s.chars().count() > 100 {
             return Err(perr("searchText长度为1~100个字符"));
@@ -710,11 +729,44 @@ fn query_coupon(shared: &Shared, b: &Body) -> Result<Response, ParamError> {
         }
         Some(_) => return Err(perr("vpSkuViewIds必须是字符串数组")),
     };
+    let mut list = b.int("listTopiId")?.filter(|l| *l != 0);
+    if ids.is_some() {
+        list = None;
+        search = None;
+    } else if list.is_some() {
+        search = None;
+    }
+    // A list is read within a platform: absent = 1 (B `:10`).
+    let list_platform = platform.unwrap_or(1);
+    if let Some(l) = list {
+        let allowed = crate::catalog::lists_of(list_platform);
+        if !allowed.contains(&l) {
+            return Err(perr(if list_platform == 2 {
+                "listTopiId取值范围：到店为2、3、5"
+            } else {
+                "listTopiId取值范围：到家为1~4"
+            }));
+        }
+    }
+    let must_be_3 = ids.is_none()
+        && matches!(
+            (list_platform, biz_line),
+            (1, Some(5)) | (2, Some(3)) | (2, Some(4))
+        );
+    if must_be_3 && list != Some(3) {
+        return Err(perr("该业务类型listTopiId必填且只支持3"));
+    }
+    let search_id = b.text("searchId")?;
     let page_no = b.int_in("pageNo", 1, 10_000, Some(1))?;
     // No source gives a maximum; the default of 20 is documented
     // (bububa/meituan model/query_coupon.go:34 `不填返回默认分页20`).
     let page_size = b.int_in("pageSize", 1, i64::from(u32::MAX), Some(20))?;
-    let sort_field = b.int_in("sortField", 1, 3, Some(1))?;
+    let default_sort = if list.is_some() && list_platform == 2 {
+        2
+    } else {
+        1
+    };
+    let sort_field = b.int_in("sortField", 1, 3, Some(default_sort))?;
     let asc = b.int_in("ascDescOrder", 1, 2, Some(1))? == 1;
     let price_floor = b.int("priceFloor")?;
     let price_cap = b.int("priceCap")?;
@@ -740,6 +792,11 @@ fn query_coupon(shared: &Shared, b: &Body) -> Result<Response, ParamError> {
             return Err(perr("commissionFloor不能大于commissionCap"));
         }
     }
+    let platform = if list.is_some() {
+        Some(list_platform)
+    } else {
+        platform
+    };
 
     let mut rows: Vec<&data::Coupon> = shared
         .coupons
@@ -747,6 +804,8 @@ fn query_coupon(shared: &Shared, b: &Body) -> Result<Response, ParamError> {
         .filter(|c| {
             platform.is_none_or(|p| i64::from(c.platform) == p)
                 && biz_line.is_none_or(|bl| i64::from(c.biz_line) == bl)
+                && city_id.is_none_or(|id| crate::catalog::coupon_city(c) == id)
+                && list.is_none_or(|l| crate::catalog::on_list(c, l))
                 && search
                     .as_ref()
                     .is_none_or(|s| c.name.contains(s.as_str()) || c.brand.contains(s.as_str()))
@@ -759,6 +818,11 @@ fn query_coupon(shared: &Shared, b: &Body) -> Result<Response, ParamError> {
                     .is_none_or(|cap| i64::from(c.commission_percent) <= cap.saturating_mul(100))
         })
         .collect();
+    let (sort_field, asc) = match list {
+        Some(5) => (2, false),
+        Some(_) => (sort_field, sort_field == 1 && asc),
+        None => (sort_field, asc),
+    };
     rows.sort_by_key(|c| {
         let key = match sort_field {
             1 => c.sell_price,
@@ -767,6 +831,7 @@ fn query_coupon(shared: &Shared, b: &Body) -> Result<Response, ParamError> {
         };
         (if asc { key } else { -key }, c.sku_view_id.clone())
     });
+    let img = shared.img_base();
     let skip = ((page_no - 1) * page_size) as usize;
     let page: Vec<Value> = rows
         .iter()
@@ -776,7 +841,7 @@ fn query_coupon(shared: &Shared, b: &Body) -> Result<Response, ParamError> {
             json!({
                 "couponPackDetail": {
                     "name": c.name, "skuViewId": c.sku_view_id,
-                    "headUrl": format!("https://img.sandbox.invalid/sku/{}.jpg", c.sku_view_id),
+                    "headUrl": format!("{img}/sku/{}.png", c.sku_view_id),
                     "saleVolume": format!("{}+", c.sale_volume),
                     "saleStatus": true,
                     "originalPrice": data::yuan(c.original_price),
@@ -785,7 +850,7 @@ fn query_coupon(shared: &Shared, b: &Body) -> Result<Response, ParamError> {
                 },
                 "brandInfo": {
                     "brandName": c.brand,
-                    "brandLogoUrl": format!("https://img.sandbox.invalid/brand/{}.png", data::fnv1a(c.brand.as_bytes()) % 10_000),
+                    "brandLogoUrl": format!("{img}/brand/{}.png", crate::images::brand_key(&c.brand)),
                 },
                 "commissionInfo": {
                     "commissionPercent": c.commission_percent.to_string(),
@@ -798,14 +863,14 @@ fn query_coupon(shared: &Shared, b: &Body) -> Result<Response, ParamError> {
     let mut extra = Map::new();
     extra.insert("hasNext".into(), (skip + page.len() < rows.len()).into());
     if let Some(s) = &search {
-        extra.insert(
-            "searchId".into(),
-            format!(
-                "{:016x}",
-                data::fnv1a(format!("{s}|{platform:?}|{biz_line:?}").as_bytes())
-            )
-            .into(),
+        let key = format!(
+            "{s}|{platform:?}|{biz_line:?}|{city_id:?}|{sort_field}|{asc}|{price_floor:?}|{price_cap:?}|{comm_floor:?}|{comm_cap:?}"
         );
+        let id = format!("{:016x}", data::fnv1a(key.as_bytes()));
+        if search_id.as_ref().is_some_and(|sent| *sent != id) {
+            tracing::debug!("query_coupon: searchId of another query ignored");
+        }
+        extra.insert("searchId".into(), id.into());
     }
     Ok(ok(extra, Value::Array(page)))
 }

@@ -3,7 +3,7 @@
 use crate::clock::http_date;
 use crate::faults::FaultAction;
 use crate::state::{lock, Shared};
-use crate::{admin, console, legacy, media};
+use crate::{admin, console, images, legacy, media};
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::header::{CONTENT_TYPE, DATE};
@@ -146,13 +146,17 @@ pub(crate) fn json_reply(status: StatusCode, body: &Value, reason: Option<&str>)
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
     let api = Router::new()
         .route("/api/{name}", any(legacy::handle))
+        .route("/api/mtunion/{name}", any(legacy::handle_mtunion))
         .route("/cps_open/common/api/v1/{name}", any(media::handle))
         .layer(middleware::from_fn_with_state(shared.clone(), fault_layer));
     let local = admin::router()
         .merge(console::router())
         .layer(middleware::from_fn(loopback_only));
+    // Images stand for CDN files: not faulted, signed or counted.
+    let img = Router::new().route("/img/{kind}/{file}", axum::routing::get(images::handle));
     Router::new()
         .merge(api)
+        .merge(img)
         .merge(local)
         .fallback(not_found)
         .layer(middleware::map_response_with_state(

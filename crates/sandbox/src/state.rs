@@ -236,6 +236,11 @@ pub(crate) struct Shared {
     pub by_appkey: HashMap<String, usize>,
     pub demo: usize,
     pub coupons: Vec<Coupon>,
+    /// Cities, categories, legacy skus and POIs (`catalog.rs`).
+    pub catalog: crate::catalog::Catalog,
+    /// `http://127.0.0.1:PORT`, set once the listener is bound; image URLs
+    /// in answers are made on it.
+    pub public_base: std::sync::OnceLock<String>,
     pub faults: Mutex<FaultState>,
     pub switches: Mutex<Switches>,
     pub deliveries: Mutex<Vec<Delivery>>,
@@ -262,6 +267,16 @@ pub(crate) struct PersistedState {
 pub(crate) const STATE_VERSION: u32 = 1;
 
 impl Shared {
+    /// The base of the image URLs the sandbox names: `{base}/img`.
+    pub fn img_base(&self) -> String {
+        let base = self
+            .public_base
+            .get()
+            .map(String::as_str)
+            .unwrap_or("http://127.0.0.1");
+        format!("{base}/img")
+    }
+
     pub fn build(
         config: SandboxConfig,
         persisted: Option<PersistedState>,
@@ -322,6 +337,8 @@ impl Shared {
 
         let shared = Shared {
             coupons: data::coupons(config.seed),
+            catalog: crate::catalog::Catalog::new(config.seed),
+            public_base: std::sync::OnceLock::new(),
             switches: Mutex::new(Switches {
                 rate_limit: config.rate_limit,
                 special_case_outcome: config.special_case_outcome,
