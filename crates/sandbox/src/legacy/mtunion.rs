@@ -146,8 +146,8 @@ pub(super) fn sku(shared: &Shared, p: &Params) -> Result<Response, ParamError> {
 
 /// `/api/mtunion/poi` (Y `PoiRequest.php`: `sid`, `longitude`, `latitude`
 /// (×1e6, 火星坐标系, Y `traits/GeoTrait.php`), `categoryId`,
-/// `secondCategoryId`, `businessLine` fixed to 2 外卖 (`:33`),
-/// `filterConditionCodes` (≤ 6, `:37`), `pageTraceId`, `pageNo`, `pageSize`).
+/// `secondCategoryId`, `businessLine` fixed to 2 外卖 (`:36`),
+/// `filterConditionCodes` (≤ 6, `:41`), `pageTraceId` (`:57`), `pageNo`, `pageSize`).
 /// Items (D `api.mtunion.poi.go:16-32`): `poiViewId`, `poiName`,
 /// `poiPicUrl`, `poiScore`, `monthSale`, `shippingFee`, `minPrice`,
 /// `distance` (metres; "" without a location), `avgDeliveryTime`,
