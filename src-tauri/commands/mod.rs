@@ -13,6 +13,7 @@ pub mod orders;
 pub mod profiles;
 pub mod quality;
 pub mod quota;
+pub mod search;
 
 /// `list.rs` names each command once; here it becomes the specta list.
 macro_rules! app_commands {

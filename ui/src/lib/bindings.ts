@@ -333,6 +333,75 @@ async sidQualityFetch(profileId: string, query: QualityQuery, refresh: boolean) 
     else return { status: "error", error: e  as any };
 }
 },
+/**
+ * One page of results: today's cached page (0 calls) or one counted call.
+ */
+async searchProducts(profileId: string, query: SearchQuery) : Promise<Result<SearchPage, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("search_products", { profileId, query }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * The filters the profile's generation offers (cached for the day).
+ */
+async searchFilters(profileId: string) : Promise<Result<SearchFilters, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("search_filters", { profileId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * A `data:` URL of an image a search answer named.
+ */
+async searchImage(profileId: string, url: string) : Promise<Result<string, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("search_image", { profileId, url }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async favoritesList(profileId: string) : Promise<Result<Favorite[], IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("favorites_list", { profileId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async favoriteAdd(profileId: string, item: SearchItem) : Promise<Result<Favorite[], IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("favorite_add", { profileId, item }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async favoriteRemove(profileId: string, key: string) : Promise<Result<Favorite[], IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("favorite_remove", { profileId, key }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Creates a batch of the favorites for `sid` (the batch_create path) and
+ * returns its id.
+ */
+async favoritesToBatch(profileId: string, sid: string) : Promise<Result<number, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("favorites_to_batch", { profileId, sid }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
 async linkGenerate(profileId: string, request: LinkRequest) : Promise<Result<Generated, IpcError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("link_generate", { profileId, request }) };
@@ -892,6 +961,10 @@ clears_at: string | null;
  */
 clear_after_secs: number | null }
 /**
+/**
+ * A choice of a filter.
+ */
+export type Choice = { id: number; name: string }
  * One coupon or sub-order of a media order. Money in cents, instants in
  * epoch seconds; `None` when Meituan sent nothing (or something unreadable).
  */
@@ -1279,6 +1352,10 @@ export type FeedOutcome =
 /**
  * Why a push was refused, as a code the screens translate (`reason`
  * keeps the English detail for logs and the terminal).
+/**
+ * A 收藏 entry.
+ */
+export type Favorite = { key: string; item: SearchItem; added_at: string }
  */
 export type FeedReason = "body_too_large" | 
 /**
@@ -1853,6 +1930,81 @@ export type SpecialCaseDraft = {
 text: string; figures: SpecialCaseFigures }
 /**
  * The user's own figures behind a special-case request.
+/**
+ * The filters the profile's generation offers; an empty list means the
+ * generation has no such filter (the UI hides it).
+ */
+export type SearchFilters = { 
+/**
+ * False when the generation has no product search at all.
+ */
+supported: boolean; generation: Generation; 
+/**
+ * Whether a keyword can be searched (media only).
+ */
+keyword: boolean; platforms: Choice[]; cities: Choice[]; categories: Choice[]; lists: Choice[] }
+/**
+ * One product or coupon found.
+ */
+export type SearchItem = { 
+/**
+ * `sku:<skuViewId>` (media) or `act:<actId>:sku:<skuId>` (legacy;
+ * `legacy-sku:<skuId>` when the answer named no actId).
+ */
+key: string; sku_view_id: string | null; act_id: string | null; sku_id: string | null; name: string; brand: string | null; image_url: string | null; price_cents: number | null; original_price_cents: number | null; 
+/**
+ * Percent: 4.0 = 4 %.
+ */
+commission_percent: number | null; 
+/**
+ * Commission per sale, in cents (computed as price × rate when the
+ * answer gives none).
+ */
+commission_cents: number | null; platform: number | null; 
+/**
+ * Sales as Meituan words them (e.g. `1000+`).
+ */
+sales: string | null }
+/**
+ * One page of results.
+ */
+export type SearchPage = { query: SearchQuery; items: SearchItem[]; has_next: boolean; 
+/**
+ * Answered from today's cache.
+ */
+from_cache: boolean; 
+/**
+ * Calls this answer spent (0 or 1).
+ */
+calls_spent: number; 
+/**
+ * The next page is cached today (asking for it costs no call).
+ */
+next_page_cached: boolean; 
+/**
+ * When the page was fetched from Meituan (RFC 3339, +08:00).
+ */
+fetched_at: string }
+/**
+ * What to search. Empty fields are not filters.
+ */
+export type SearchQuery = { keyword?: string | null; 
+/**
+ * 1 到家, 2 到店 (media only).
+ */
+platform?: number | null; city_id?: number | null; 
+/**
+ * Legacy only.
+ */
+category_id?: number | null; 
+/**
+ * A ranking list (`listTopiId`, media only).
+ */
+list_id?: number | null; 
+/**
+ * From 1.
+ */
+page: number }
  */
 export type SpecialCaseFigures = { tier: TierReport; 
 /**
