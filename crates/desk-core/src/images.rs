@@ -98,6 +98,16 @@ pub fn client() -> Result<reqwest::Client> {
         .map_err(|e| Error::Internal(format!("cannot set up an HTTP client: {e}")))
 }
 
+/// One [`client`] for the process (its connection pool shared).
+pub fn shared_client() -> Result<reqwest::Client> {
+    static CLIENT: std::sync::OnceLock<reqwest::Client> = std::sync::OnceLock::new();
+    if let Some(c) = CLIENT.get() {
+        return Ok(c.clone());
+    }
+    let c = client()?;
+    Ok(CLIENT.get_or_init(|| c).clone())
+}
+
 /// Checks that `url` is an absolute http(s) URL, before anything is sent.
 pub fn check_url(url: &str) -> Result<reqwest::Url> {
     let parsed = reqwest::Url::parse(url.trim()).map_err(|_| {

@@ -31,6 +31,7 @@ pub mod batch;
 pub mod export;
 pub mod images;
 pub mod links;
+pub mod minicode;
 pub mod order_detail;
 pub mod orders;
 pub mod quality;

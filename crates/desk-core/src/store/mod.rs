@@ -12,6 +12,7 @@ pub mod requests;
 // Links and orders (issue 6).
 pub mod batch;
 pub mod links;
+pub mod minicodes;
 pub mod orders;
 pub mod search;
 pub mod sids;
@@ -43,6 +44,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0015_order_day_totals.sql"),
     include_str!("../../migrations/0016_quality_scores.sql"),
     include_str!("../../migrations/0017_search.sql"),
+    include_str!("../../migrations/0018_minicodes.sql"),
 ];
 
 /// How long a writer waits for another (the GUI and `mtu` share the file).
