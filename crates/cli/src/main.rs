@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 mod context;
 mod link;
+mod minicode;
 mod orders;
 mod profile;
 mod quota;
@@ -45,6 +46,9 @@ enum Command {
     /// Generate a promotion link (`--act`/`--sku`/`--text`, `--sid`), or
     /// `link batch FILE` for a list.
     Link(link::LinkArgs),
+    /// A WeChat mini-program code (小程序码) as an image file:
+    /// `--act`/`--sku`, `--sid`, `--out FILE`.
+    Minicode(minicode::MiniCodeArgs),
     /// Sync, list, total and export orders.
     Orders(orders::OrdersArgs),
     /// Promotion positions (推广位): `sid quality` for a sid's daily quality score.
@@ -85,6 +89,7 @@ fn main() -> ExitCode {
         Command::Profile(args) => profile::run(args, &g),
         Command::Quota(args) => quota::run(args, &g),
         Command::Link(args) => link::run(args, &g),
+        Command::Minicode(args) => minicode::run(args, &g),
         Command::Orders(args) => orders::run(args, &g),
         Command::Sid(args) => sid::run(args, &g),
         Command::Workdays(args) => workdays::run(args, g.json),
