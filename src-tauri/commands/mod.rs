@@ -8,6 +8,7 @@ pub mod callback;
 pub mod console;
 pub mod debugger;
 pub mod links;
+pub mod minicode;
 pub mod order_detail;
 pub mod orders;
 pub mod profiles;

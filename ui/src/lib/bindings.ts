@@ -456,6 +456,44 @@ async linkSaveQr(id: number) : Promise<Result<string, IpcError>> {
     else return { status: "error", error: e  as any };
 }
 },
+/**
+ * The code with its image as a data URL; `from_library`/`calls_spent` say
+ * what it cost. Also the per-row mini code of batch results (the row's
+ * target kind, target and sid).
+ */
+async miniCode(profileId: string, targetKind: TargetKind, target: string, sid: string) : Promise<Result<MiniCode, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("mini_code", { profileId, targetKind, target, sid }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Saves a code's image as a PNG in the exports folder; returns its path
+ * (shown with `reveal_export`).
+ */
+async miniCodeSave(linkId: number) : Promise<Result<string, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("mini_code_save", { linkId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Puts the code's image file on the OS clipboard (as a file: the
+ * clipboard in the tree holds no pixels; pasting into a chat or a folder
+ * gives the image).
+ */
+async miniCodeCopy(linkId: number) : Promise<Result<null, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("mini_code_copy", { linkId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
 async linkExport(profileId: string, query: LibraryQuery, format: ExportFormat) : Promise<Result<string, IpcError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("link_export", { profileId, query, format }) };
@@ -924,6 +962,10 @@ url_warnings: UrlWarning[] }
  */
 export type CheckedUrl = { url: string; warnings: UrlWarning[] }
 /**
+ * A choice of a filter.
+ */
+export type Choice = { id: number; name: string }
+/**
  * A monthly average the user typed in from the console (数据中心).
  */
 export type ConsoleFigure = { monthly_orders: number; 
@@ -961,10 +1003,6 @@ clears_at: string | null;
  */
 clear_after_secs: number | null }
 /**
-/**
- * A choice of a filter.
- */
-export type Choice = { id: number; name: string }
  * One coupon or sub-order of a media order. Money in cents, instants in
  * epoch seconds; `None` when Meituan sent nothing (or something unreadable).
  */
@@ -1315,6 +1353,10 @@ export type ExportFormat = "csv" | "xlsx"
  */
 export type ExportProgress = { done: number; total: number }
 /**
+ * A 收藏 entry.
+ */
+export type Favorite = { key: string; item: SearchItem; added_at: string }
+/**
  * One push as the live feed shows it.
  */
 export type FeedItem = { 
@@ -1352,10 +1394,6 @@ export type FeedOutcome =
 /**
  * Why a push was refused, as a code the screens translate (`reason`
  * keeps the English detail for logs and the terminal).
-/**
- * A 收藏 entry.
- */
-export type Favorite = { key: string; item: SearchItem; added_at: string }
  */
 export type FeedReason = "body_too_large" | 
 /**
@@ -1548,6 +1586,36 @@ content_md5: string; given_content_md5: string | null;
  * The headers we signed, as `S-Ca-Signature-Headers` lists them.
  */
 signature_headers: string; given_signature_headers: string | null }
+/**
+ * A mini-program code, as the UI shows it.
+ */
+export type MiniCode = { 
+/**
+ * Its entry in the link library.
+ */
+link_id: number; target_kind: TargetKind; target: string; sid: string; 
+/**
+ * The image URL Meituan answered (stored as the library link's URL).
+ */
+image_url: string; 
+/**
+ * The kept image file (PNG for the sandbox and, as far as is known,
+ * for Meituan; a JPEG, GIF or WebP answer is kept as it came, under its
+ * own extension).
+ */
+png_path: string; 
+/**
+ * `data:image/png;base64,…` for the UI.
+ */
+data_url: string; 
+/**
+ * True when the library answered: no call was made.
+ */
+from_library: boolean; 
+/**
+ * API calls this answer spent (0 or 1).
+ */
+calls_spent: number }
 /**
  * Orders in one Beijing month.
  */
@@ -1863,74 +1931,6 @@ export type RowStatus = "pending" |
  */
 "library" | "error"
 /**
- * Which of a profile's secrets.
- */
-export type SecretKind = 
-/**
- * The API 密钥 that signs calls.
- */
-"api_secret" | 
-/**
- * The 回调密钥 that signs order pushes.
- */
-"callback_secret"
-export type Settings = { language: Language; 
-/**
- * Seconds before a copied secret is cleared; `null` = never.
- */
-clipboard_clear_secs: number | null; 
-/**
- * Whether new users start on the embedded sandbox.
- */
-sandbox_enabled: boolean }
-/**
- * A stored sid.
- */
-export type Sid = { id: number; profile_id: string; 
-/**
- * The code sent to Meituan.
- */
-sid: string; 
-/**
- * The user's label.
- */
-name: string; archived: boolean; created_at: string }
-/**
- * A created sid plus the warnings about it.
- */
-export type SidCreated = { sid: Sid; warnings: SidWarning[] }
-/**
- * A documented recommendation an accepted sid does not follow, for the
- * API generation of its profile: Meituan may still accept the sid, so this
- * is told, never refused. The recommendations and their sources are
- * `meituan_union::validate::sid_warnings` (issue 18 item 7).
- */
-export type SidWarning = { 
-/**
- * The generation whose documentation makes the recommendation.
- */
-generation: Generation; 
-/**
- * The characters outside the recommendation, each once, in order of
- * appearance (at most 8).
- */
-found: string[]; 
-/**
- * The public source of the recommendation, `owner/repo:path:line`.
- */
-source: string }
-export type SkippedDay = { date: string; kind: DayKind }
-/**
- * A justification the user edits and copies into the console.
- */
-export type SpecialCaseDraft = { 
-/**
- * Chinese, as the console expects; at most 1000 characters.
- */
-text: string; figures: SpecialCaseFigures }
-/**
- * The user's own figures behind a special-case request.
-/**
  * The filters the profile's generation offers; an empty list means the
  * generation has no such filter (the UI hides it).
  */
@@ -2005,6 +2005,74 @@ list_id?: number | null;
  * From 1.
  */
 page: number }
+/**
+ * Which of a profile's secrets.
+ */
+export type SecretKind = 
+/**
+ * The API 密钥 that signs calls.
+ */
+"api_secret" | 
+/**
+ * The 回调密钥 that signs order pushes.
+ */
+"callback_secret"
+export type Settings = { language: Language; 
+/**
+ * Seconds before a copied secret is cleared; `null` = never.
+ */
+clipboard_clear_secs: number | null; 
+/**
+ * Whether new users start on the embedded sandbox.
+ */
+sandbox_enabled: boolean }
+/**
+ * A stored sid.
+ */
+export type Sid = { id: number; profile_id: string; 
+/**
+ * The code sent to Meituan.
+ */
+sid: string; 
+/**
+ * The user's label.
+ */
+name: string; archived: boolean; created_at: string }
+/**
+ * A created sid plus the warnings about it.
+ */
+export type SidCreated = { sid: Sid; warnings: SidWarning[] }
+/**
+ * A documented recommendation an accepted sid does not follow, for the
+ * API generation of its profile: Meituan may still accept the sid, so this
+ * is told, never refused. The recommendations and their sources are
+ * `meituan_union::validate::sid_warnings` (issue 18 item 7).
+ */
+export type SidWarning = { 
+/**
+ * The generation whose documentation makes the recommendation.
+ */
+generation: Generation; 
+/**
+ * The characters outside the recommendation, each once, in order of
+ * appearance (at most 8).
+ */
+found: string[]; 
+/**
+ * The public source of the recommendation, `owner/repo:path:line`.
+ */
+source: string }
+export type SkippedDay = { date: string; kind: DayKind }
+/**
+ * A justification the user edits and copies into the console.
+ */
+export type SpecialCaseDraft = { 
+/**
+ * Chinese, as the console expects; at most 1000 characters.
+ */
+text: string; figures: SpecialCaseFigures }
+/**
+ * The user's own figures behind a special-case request.
  */
 export type SpecialCaseFigures = { tier: TierReport; 
 /**
