@@ -5,6 +5,7 @@ use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
 mod context;
+mod coupon;
 mod link;
 mod minicode;
 mod orders;
@@ -49,6 +50,9 @@ enum Command {
     /// A WeChat mini-program code (小程序码) as an image file:
     /// `--act`/`--sku`, `--sid`, `--out FILE`.
     Minicode(minicode::MiniCodeArgs),
+    /// 选品: search products and coupons to promote (`coupon search`), and
+    /// the filters that can be searched (`coupon filters`).
+    Coupon(coupon::CouponArgs),
     /// Sync, list, total and export orders.
     Orders(orders::OrdersArgs),
     /// Promotion positions (推广位): `sid quality` for a sid's daily quality score.
@@ -90,6 +94,7 @@ fn main() -> ExitCode {
         Command::Quota(args) => quota::run(args, &g),
         Command::Link(args) => link::run(args, &g),
         Command::Minicode(args) => minicode::run(args, &g),
+        Command::Coupon(args) => coupon::run(args, &g),
         Command::Orders(args) => orders::run(args, &g),
         Command::Sid(args) => sid::run(args, &g),
         Command::Workdays(args) => workdays::run(args, g.json),
