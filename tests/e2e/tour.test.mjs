@@ -14,7 +14,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { launchApp } from './webdriver.mjs';
 
-const SCREENS = ['accounts', 'links', 'orders', 'quota', 'callback', 'debugger', 'settings'];
+const SCREENS = ['accounts', 'search', 'links', 'orders', 'quota', 'callback', 'debugger', 'settings'];
 const SIZES = [
   [1280, 800],
   [900, 600],

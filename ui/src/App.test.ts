@@ -23,10 +23,10 @@ vi.mock('./screens', async (importOriginal) => {
   }
 })
 
-const ZH_TITLES = ['账号与密钥', '推广链接', '订单', '调用次数', '订单回推', '签名调试', '设置']
-const EN_TITLES = ['Accounts & keys', 'Links', 'Orders', 'API calls', 'Order push', 'Signature debugger', 'Settings']
-const NAV_IDS = ['accounts', 'links', 'orders', 'quota', 'callback', 'debugger', 'settings']
-const BUILT = ['accounts', 'callback', 'debugger', 'links', 'orders', 'quota', 'settings']
+const ZH_TITLES = ['账号与密钥', '选品', '推广链接', '订单', '调用次数', '订单回推', '签名调试', '设置']
+const EN_TITLES = ['Accounts & keys', 'Find products', 'Links', 'Orders', 'API calls', 'Order push', 'Signature debugger', 'Settings']
+const NAV_IDS = ['accounts', 'search', 'links', 'orders', 'quota', 'callback', 'debugger', 'settings']
+const BUILT = ['accounts', 'callback', 'debugger', 'links', 'orders', 'quota', 'search', 'settings']
 
 beforeEach(() => {
   resetAppState()
@@ -139,7 +139,7 @@ describe('first launch', () => {
 })
 
 describe('navigation', () => {
-  it('lists the seven screens with their real titles, in both languages', async () => {
+  it('lists the eight screens with their real titles, in both languages', async () => {
     await openShell()
     const nav = screen.getByRole('navigation')
     expect(within(nav).getAllByRole('button').map((b) => b.textContent?.trim())).toEqual(ZH_TITLES)

@@ -137,6 +137,28 @@ export const exportOrders = unwrapped(commands.ordersExport)
 export const exportOrdersProgress = plain(commands.ordersExportProgress)
 
 // ---------------------------------------------------------------------------
+// 选品 (product search), 收藏 (favorites) and 小程序码 (issue 20).
+
+/** One page of products: today's cached page (0 calls) or one counted call. */
+export const searchProducts = unwrapped(commands.searchProducts)
+/** The filters the profile's API generation offers (kept for the day). */
+export const searchFilters = unwrapped(commands.searchFilters)
+/** A product picture an API answer named, fetched in Rust, as a `data:` URL (the CSP allows no remote image). */
+export const searchImage = unwrapped(commands.searchImage)
+/** The profile's favorites, kept across restarts. */
+export const favoritesList = unwrapped(commands.favoritesList)
+export const favoriteAdd = unwrapped(commands.favoriteAdd)
+export const favoriteRemove = unwrapped(commands.favoriteRemove)
+/** A batch of every favorite for one sid; returns the batch id (the links screen opens the newest batch). */
+export const favoritesToBatch = unwrapped(commands.favoritesToBatch)
+/** The 小程序码 of an act (legacy) or sku (media) and sid: one call the first time, then from the library. */
+export const miniCode = unwrapped(commands.miniCode)
+/** Saves a 小程序码 as a PNG in the exports folder; returns its path. */
+export const saveMiniCode = unwrapped(commands.miniCodeSave)
+/** Puts the 小程序码's image file on the clipboard. */
+export const copyMiniCode = unwrapped(commands.miniCodeCopy)
+
+// ---------------------------------------------------------------------------
 // Console workflows and the callback: working days, tier advisor, API
 // authorization, request tracker, callback URL / test push / receiver.
 

@@ -1,9 +1,9 @@
-// Which view is on screen. Seven fixed screens need no router library: a
+// Which view is on screen. Eight fixed screens need no router library: a
 // rune-backed object is enough, and tests can drive it directly.
 
 import type { MessageKey } from './i18n/i18n.svelte'
 
-export type ScreenId = 'accounts' | 'links' | 'orders' | 'quota' | 'callback' | 'debugger' | 'settings'
+export type ScreenId = 'accounts' | 'search' | 'links' | 'orders' | 'quota' | 'callback' | 'debugger' | 'settings'
 
 /** How the user chose to begin on the welcome screen, if they did. */
 export type StartIntent = 'real' | 'sandbox'
@@ -17,6 +17,7 @@ export interface ScreenInfo {
 /** The screens of DESIGN.md, in navigation order. */
 export const SCREENS: readonly ScreenInfo[] = [
   { id: 'accounts', title: 'nav.accounts', summary: 'screens.accounts.summary' },
+  { id: 'search', title: 'nav.search', summary: 'screens.search.summary' },
   { id: 'links', title: 'nav.links', summary: 'screens.links.summary' },
   { id: 'orders', title: 'nav.orders', summary: 'screens.orders.summary' },
   { id: 'quota', title: 'nav.quota', summary: 'screens.quota.summary' },

@@ -13,6 +13,7 @@ type Loader = () => Promise<{ default: Component }>
 
 const LOADERS: Record<ScreenId, Loader> = {
   accounts: () => Promise.resolve({ default: Accounts }),
+  search: () => import('./Search.svelte'),
   links: () => import('./Links.svelte'),
   orders: () => import('./Orders.svelte'),
   quota: () => import('./Quota.svelte'),

@@ -245,3 +245,35 @@ export const callbackReceiverStart = vi.fn<typeof Real.callbackReceiverStart>()
 export const callbackReceiverStop = vi.fn<typeof Real.callbackReceiverStop>(async () => NO_RECEIVER)
 export const callbackReceiverStatus = vi.fn<typeof Real.callbackReceiverStatus>(async () => NO_RECEIVER)
 export const callbackFeed = vi.fn<typeof Real.callbackFeed>(async () => [])
+
+// --- Search (选品), favorites and mini-program codes (issue 20) ---------------
+// Quiet defaults so the search screen renders in the app tests: no sid, no
+// favorite, a search that finds nothing.
+
+export const listSids = vi.fn<typeof Real.listSids>(async () => [])
+export const searchFilters = vi.fn<typeof Real.searchFilters>(async () => ({
+  supported: true,
+  generation: 'legacy',
+  keyword: false,
+  platforms: [],
+  cities: [],
+  categories: [],
+  lists: [],
+}))
+export const searchProducts = vi.fn<typeof Real.searchProducts>(async (_profileId, query) => ({
+  query,
+  items: [],
+  has_next: false,
+  from_cache: false,
+  calls_spent: 1,
+  next_page_cached: false,
+  fetched_at: '2026-12-05T10:00:00+08:00',
+}))
+export const searchImage = vi.fn<typeof Real.searchImage>()
+export const favoritesList = vi.fn<typeof Real.favoritesList>(async () => [])
+export const favoriteAdd = vi.fn<typeof Real.favoriteAdd>(async () => [])
+export const favoriteRemove = vi.fn<typeof Real.favoriteRemove>(async () => [])
+export const favoritesToBatch = vi.fn<typeof Real.favoritesToBatch>()
+export const miniCode = vi.fn<typeof Real.miniCode>()
+export const saveMiniCode = vi.fn<typeof Real.saveMiniCode>()
+export const copyMiniCode = vi.fn<typeof Real.copyMiniCode>()
