@@ -279,7 +279,19 @@ async fn image(api: &Api, entry: &LinkEntry) -> Result<(Vec<u8>, ImageKind, Path
         return Ok(found);
     }
     let http = images::shared_client()?;
-    let (bytes, kind) = images::fetch_image(&http, &entry.url, MAX_IMAGE_BYTES).await?;
+    let (bytes, kind) = images::fetch_image(&http, &entry.url, MAX_IMAGE_BYTES)
+        .await
+        .map_err(|e| match e.code() {
+            // The URL came from Meituan's answer, not from the user.
+            crate::ErrorCode::InvalidInput => Error::Decode(format!(
+                "the answer's image URL is not an http(s) URL ({})",
+                e.field_errors()
+                    .first()
+                    .and_then(|f| f.rule.clone())
+                    .unwrap_or_default()
+            )),
+            _ => e,
+        })?;
     let dir = minicodes_dir(&data_dir_of(store));
     create_private_dir(&dir)?;
     let file = format!("{}.{}", entry.id, kind.extension());

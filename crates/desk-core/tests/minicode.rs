@@ -266,18 +266,25 @@ fn fake_legacy_server() -> (String, std::sync::Arc<std::sync::atomic::AtomicU32>
                 }
             }
             let head = String::from_utf8_lossy(&seen);
-            let (ctype, body) = if head.starts_with("GET /api/miniCode") {
-                c.fetch_add(1, Ordering::SeqCst);
-                (
-                    "application/json",
-                    format!(r#"{{"status":0,"des":"","data":"{b}/code.png"}}"#),
-                )
-            } else {
-                (
-                    "image/png",
-                    "<html><body>not an image</body></html>".to_owned(),
-                )
-            };
+            let (ctype, body) =
+                if head.starts_with("GET /api/miniCode") && head.contains("actId=44") {
+                    c.fetch_add(1, Ordering::SeqCst);
+                    (
+                        "application/json",
+                        r#"{"status":0,"des":"","data":"file:///etc/passwd"}"#.to_owned(),
+                    )
+                } else if head.starts_with("GET /api/miniCode") {
+                    c.fetch_add(1, Ordering::SeqCst);
+                    (
+                        "application/json",
+                        format!(r#"{{"status":0,"des":"","data":"{b}/code.png"}}"#),
+                    )
+                } else {
+                    (
+                        "image/png",
+                        "<html><body>not an image</body></html>".to_owned(),
+                    )
+                };
             let reply = format!(
                 "HTTP/1.1 200 OK\r\nContent-Type: {ctype}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
                 body.len()
@@ -326,6 +333,14 @@ async fn an_answer_url_that_is_not_an_image_is_refused_and_not_asked_again() {
         .unwrap_err();
     assert_eq!(e.code(), ErrorCode::Decode, "{e}");
     assert_eq!(calls.load(Ordering::SeqCst), 1);
+    // An answer naming a file: URL is the server's fault, not the user's,
+    // and nothing is read from the disk.
+    let e = minicode::mini_code(&h.api, &profile, TargetKind::Act, "44", "promo1")
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), ErrorCode::Decode, "{e}");
+    assert!(e.to_string().contains("not an http(s) URL"), "{e}");
+    assert_eq!(calls.load(Ordering::SeqCst), 2);
 }
 
 /// Runs only inside `tests/session.sh` under `xvfb-run` with `xclip`.
