@@ -101,6 +101,14 @@ else
   row "Orders screen over 1,000,000 orders" "failed (see $out/orders.txt)" "<= 100 ms" "n/a"
 fi
 
+echo "== 100 search pages from the day cache (issue 20 item 8)" >&2
+if cargo bench -p desk-core --bench search > "$out/search.txt" 2>&1; then
+  v=$(awk '$1=="BENCH" && $2=="search.cached_100_ms" {print $3}' "$out/search.txt")
+  add "100 search pages answered from the day cache (0 calls), median of 7" "${v:-n/a}" "ms" "<=" 50
+else
+  row "100 search pages answered from the day cache" "failed (see $out/search.txt)" "<= 50 ms" "n/a"
+fi
+
 echo "== callback receiver under a flood (issue 16)" >&2
 # Two rounds of 1,000 half-sent 64 KiB bodies at the receiver, in release
 # mode; the test prints RSS and the latency of real pushes sent meanwhile.
