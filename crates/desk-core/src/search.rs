@@ -350,16 +350,7 @@ pub async fn search(api: &Api, profile: &Profile, q: &SearchQuery) -> Result<Sea
                 }
                 _ => None,
             };
-            let request = QueryCouponRequest {
-                platform: q.platform.and_then(|p| Platform::from_code(i64::from(p))),
-                search_text: q.keyword.clone(),
-                city_id: q.city_id,
-                list_topi_id: q.list_id,
-                search_id,
-                page_no: Some(q.page),
-                page_size: Some(PAGE_SIZE),
-                ..Default::default()
-            };
+            let request = media_request(&q, search_id);
             let answer = api.media(profile, &request).await?;
             let items = answer.coupons.iter().filter_map(media_item).collect();
             (items, answer.has_next, answer.search_id)
@@ -413,6 +404,22 @@ pub async fn search(api: &Api, profile: &Profile, q: &SearchQuery) -> Result<Sea
         next_page_cached,
         fetched_at,
     })
+}
+
+/// The `query_coupon` body of a query: `searchId` (page 1's) only with a
+/// later page of a keyword search (bububa/meituan `model/query_coupon.go:32`).
+fn media_request(q: &SearchQuery, page1_search_id: Option<String>) -> QueryCouponRequest {
+    let search_id = page1_search_id.filter(|_| q.keyword.is_some() && q.page > 1);
+    QueryCouponRequest {
+        platform: q.platform.and_then(|p| Platform::from_code(i64::from(p))),
+        search_text: q.keyword.clone(),
+        city_id: q.city_id,
+        list_topi_id: q.list_id,
+        search_id,
+        page_no: Some(q.page),
+        page_size: Some(PAGE_SIZE),
+        ..Default::default()
+    }
 }
 
 fn text_of(m: &Map<String, Value>, key: &str) -> Option<String> {
@@ -825,6 +832,24 @@ mod tests {
         let i = media_item(&given).unwrap();
         assert_eq!(i.commission_cents, Some(45));
         assert_eq!(i.image_url, None, "only http(s) images are kept");
+    }
+
+    #[test]
+    fn later_pages_of_a_keyword_search_send_page_1s_search_id() {
+        let q = |keyword: Option<&str>, page| SearchQuery {
+            keyword: keyword.map(str::to_owned),
+            list_id: Some(2),
+            page,
+            ..Default::default()
+        };
+        let body =
+            |q: &SearchQuery| serde_json::to_value(media_request(q, Some("s1".into()))).unwrap();
+        assert_eq!(body(&q(Some("奶茶"), 2))["searchId"], "s1");
+        assert_eq!(body(&q(Some("奶茶"), 2))["searchText"], "奶茶");
+        assert_eq!(body(&q(Some("奶茶"), 2))["pageSize"], 20);
+        assert!(body(&q(Some("奶茶"), 1)).get("searchId").is_none());
+        assert!(body(&q(None, 3)).get("searchId").is_none());
+        assert_eq!(body(&q(None, 3))["listTopiId"], 2);
     }
 
     #[test]

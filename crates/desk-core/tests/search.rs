@@ -52,6 +52,18 @@ async fn paging_back_costs_no_call_and_the_next_day_asks_again() {
         .unwrap();
     assert_eq!((p2.from_cache, p2.calls_spent), (false, 1));
     assert_ne!(p2.items[0].key, p1.items[0].key);
+    // Page 1's searchId is kept for the later pages of the query.
+    let search_id: Option<String> = h
+        .store
+        .connect()
+        .unwrap()
+        .query_row(
+            "SELECT search_id FROM search_pages WHERE page = 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(search_id.is_some_and(|s| !s.is_empty()));
     assert_eq!((h.sandbox_calls(), h.ledger_used()), (2, 2));
 
     // Back to page 1 (spaces do not make another query): from the cache.
