@@ -187,3 +187,79 @@ pub fn remove_favorite(conn: &Connection, profile_id: &str, key: &str) -> Result
     )?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Migration 17 on a database of schema 16 with a profile: pages,
+    /// images and favorites are kept per profile, pages of other days go,
+    /// and everything goes with the profile.
+    #[test]
+    fn migration_17_on_schema_16_keeps_search_per_profile() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.pragma_update(None, "foreign_keys", "ON").unwrap();
+        for sql in &super::super::MIGRATIONS[..16] {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.pragma_update(None, "user_version", 16).unwrap();
+        conn.execute(
+            "INSERT INTO profiles (id, name, appkey, generation, base_url, sandbox, tier, auth_status, created_at)
+             VALUES ('p', 'p', 'k', 'media', 'https://media.meituan.com', 0, '2000', 'open',
+                     '2026-12-01T10:00:00+08:00')",
+            [],
+        )
+        .unwrap();
+        super::super::migrate(&mut conn).unwrap();
+        let v: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert!(v >= 17);
+        let at = "2026-12-01T10:00:00+08:00";
+        put_page(
+            &mut conn,
+            "p",
+            "q",
+            1,
+            "2026-12-01",
+            "{}",
+            Some("s"),
+            at,
+            &["http://x/a.png"],
+        )
+        .unwrap();
+        assert!(has_page(&conn, "p", "q", 1, "2026-12-01").unwrap());
+        assert!(page(&conn, "p", "q", 1, "2026-12-02").unwrap().is_none());
+        assert_eq!(
+            image(&conn, "p", "http://x/a.png").unwrap(),
+            Some((None, None))
+        );
+        assert_eq!(image(&conn, "p", "http://x/b.png").unwrap(), None);
+        // The next day's page drops the day before's.
+        put_page(&mut conn, "p", "q", 2, "2026-12-02", "{}", None, at, &[]).unwrap();
+        assert!(!has_page(&conn, "p", "q", 1, "2026-12-01").unwrap());
+        put_favorite(&conn, "p", "sku:a", "{}", at).unwrap();
+        put_favorite(
+            &conn,
+            "p",
+            "sku:a",
+            "{\"x\":1}",
+            "2026-12-02T00:00:00+08:00",
+        )
+        .unwrap();
+        assert_eq!(
+            favorites(&conn, "p").unwrap(),
+            vec![("sku:a".to_owned(), "{\"x\":1}".to_owned(), at.to_owned())]
+        );
+        // Nothing for a profile that does not exist; all gone with the profile.
+        assert!(put_favorite(&conn, "nobody", "sku:a", "{}", at).is_err());
+        conn.execute("DELETE FROM profiles WHERE id = 'p'", [])
+            .unwrap();
+        for table in ["search_pages", "search_images", "favorites"] {
+            let n: i64 = conn
+                .query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))
+                .unwrap();
+            assert_eq!(n, 0, "{table}");
+        }
+    }
+}
