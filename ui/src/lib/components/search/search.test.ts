@@ -261,6 +261,7 @@ describe('search panel', () => {
     const promote = within(first).getByRole('button', { name: '推广 火锅双人餐 11' })
     expect(promote.getAttribute('aria-expanded')).toBe('false')
     await fireEvent.click(promote)
+    await vi.waitFor(() => expect(document.activeElement).toBe(within(first).getByLabelText('推广位（sid）')))
     await fireEvent.input(within(first).getByLabelText('推广位（sid）'), { target: { value: 'wx01' } })
     await fireEvent.click(within(first).getByTestId('search-make-link'))
     expect((await within(first).findByTestId('search-link-url')).textContent).toBe('https://example.test/l/111')
