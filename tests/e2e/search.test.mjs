@@ -254,6 +254,10 @@ test('search → page 2 and back → link → QR → 小程序码 → 收藏 →
     await app.click('[data-testid="batch-run"]');
     const report = await app.waitText('[data-testid="batch-report"]', (t) => /\d/.test(t), 30000);
     assert.match(report, /出错 0 行/, report);
+    // The row's 小程序码, from the library (asked for on the 选品 screen).
+    await app.click('[data-testid="batch-row-minicode"]');
+    await app.find('[data-testid="batch-rows"] [data-testid="minicode-image"]', 30000);
+    assert.match(await app.text('[data-testid="batch-rows"] [data-testid="minicode-source"]'), /0 次调用/);
   } finally {
     await app.close();
   }
