@@ -4,7 +4,6 @@
 //! desk-core.
 
 use crate::state::AppState;
-use desk_core::batch::{self, BatchDefaults};
 use desk_core::profiles;
 use desk_core::search::{self, Favorite, SearchFilters, SearchItem, SearchPage, SearchQuery};
 use desk_core::IpcError;
@@ -89,20 +88,6 @@ pub fn favorites_to_batch(
     sid: String,
 ) -> Result<u32, IpcError> {
     let profile = profiles::get(&state.store, &profile_id)?;
-    let text = search::favorites_batch_text(&state.store, &profile_id, &sid)?;
-    let rows = batch::parse(
-        &text,
-        &BatchDefaults {
-            sid: Some(sid.trim().to_owned()),
-            ..BatchDefaults::default()
-        },
-    )?;
-    let summary = batch::create(
-        &state.store,
-        state.clock.as_ref(),
-        &profile,
-        &rows,
-        "favorites",
-    )?;
+    let summary = search::favorites_to_batch(&state.store, state.clock.as_ref(), &profile, &sid)?;
     Ok(summary.id)
 }

@@ -767,10 +767,16 @@ pub fn favorite_remove(store: &Store, profile_id: &str, key: &str) -> Result<Vec
     favorites(store, profile_id)
 }
 
-/// The favorites as batch input for `sid`: one `target,sid` row each
-/// (`sku:<skuViewId>` for media, `act:<actId>` for legacy). A favorite with
-/// nothing to link (a legacy product without an actId) becomes a `#`
-/// comment line, which the batch parser skips.
+/// The link type of a batch made from favorites: 1, the H5 link of both
+/// generations (legacy `linkType` 1 H5, media 1 H5 long link), the batch
+/// panel's default too.
+pub const FAVORITES_LINK_TYPE: u8 = 1;
+
+/// The favorites as batch input for `sid`: one `target,sid,type` row each
+/// (`sku:<skuViewId>` for media, `act:<actId>` for legacy, type
+/// [`FAVORITES_LINK_TYPE`]). A favorite with nothing to link (a legacy
+/// product without an actId) becomes a `#` comment line, which the batch
+/// parser skips.
 pub fn favorites_batch_text(store: &Store, profile_id: &str, sid: &str) -> Result<String> {
     let sid = sid.trim();
     meituan_union::validate::sid("sid", sid)
@@ -789,8 +795,8 @@ pub fn favorites_batch_text(store: &Store, profile_id: &str, sid: &str) -> Resul
     let mut out = String::new();
     for f in favs {
         match (&f.item.sku_view_id, &f.item.act_id) {
-            (Some(v), _) => out.push_str(&format!("sku:{v},{sid}\n")),
-            (None, Some(a)) => out.push_str(&format!("act:{a},{sid}\n")),
+            (Some(v), _) => out.push_str(&format!("sku:{v},{sid},{FAVORITES_LINK_TYPE}\n")),
+            (None, Some(a)) => out.push_str(&format!("act:{a},{sid},{FAVORITES_LINK_TYPE}\n")),
             _ => out.push_str(&format!(
                 "# {}: no actId to link\n",
                 f.key.replace(['\n', '\r'], " ")
@@ -798,6 +804,26 @@ pub fn favorites_batch_text(store: &Store, profile_id: &str, sid: &str) -> Resul
         }
     }
     Ok(out)
+}
+
+/// A batch of the profile's favorites for `sid`, through the batch's own
+/// parse and create path (rows ready to plan and run); its summary.
+pub fn favorites_to_batch(
+    store: &Store,
+    clock: &dyn Clock,
+    profile: &Profile,
+    sid: &str,
+) -> Result<crate::batch::BatchSummary> {
+    let text = favorites_batch_text(store, &profile.id, sid)?;
+    let rows = crate::batch::parse(
+        &text,
+        &crate::batch::BatchDefaults {
+            sid: Some(sid.trim().to_owned()),
+            link_types: vec![FAVORITES_LINK_TYPE],
+            short_link: false,
+        },
+    )?;
+    crate::batch::create(store, clock, profile, &rows, "favorites")
 }
 
 #[cfg(test)]

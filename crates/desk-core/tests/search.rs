@@ -253,9 +253,37 @@ async fn favorites_survive_reopening_and_become_a_batch() {
     assert_eq!(favs[0].item, item("AAA"));
 
     let text = search::favorites_batch_text(&reopened, &id, "demo_wx01").unwrap();
-    assert_eq!(text, "sku:AAA,demo_wx01\nsku:BBB,demo_wx01\n");
+    assert_eq!(text, "sku:AAA,demo_wx01,1\nsku:BBB,demo_wx01,1\n");
     let rows = desk_core::batch::parse(&text, &Default::default()).unwrap();
     assert_eq!(rows.len(), 2);
+    // The batch made of them is ready: every row pending, with a link type,
+    // and its plan needs one call per row.
+    let batch =
+        search::favorites_to_batch(&reopened, h.clock.as_ref(), &h.profile, " demo_wx01 ").unwrap();
+    assert_eq!(batch.source, "favorites");
+    let rows = desk_core::batch::rows(&reopened, batch.id, 0, 10).unwrap();
+    assert_eq!(rows.len(), 2);
+    for r in &rows {
+        assert_eq!(r.status.as_str(), "pending", "{r:?}");
+        assert_eq!(
+            (r.sid.as_str(), r.link_types.clone()),
+            ("demo_wx01", vec![1])
+        );
+        assert_eq!(r.target_kind, desk_core::links::TargetKind::Sku);
+    }
+    assert_eq!(rows[0].target, "AAA");
+    let plan = desk_core::batch::plan(&h.api, &h.profile, batch.id).unwrap();
+    assert_eq!(plan.calls_needed, 2, "{plan:?}");
+    let report = desk_core::batch::run(h.api.clone(), &h.profile, batch.id, 2, None)
+        .await
+        .unwrap();
+    assert_eq!(report.calls, 2);
+    let rows = desk_core::batch::rows(&reopened, batch.id, 0, 10).unwrap();
+    assert!(
+        rows.iter()
+            .all(|r| r.status.as_str() == "done" && r.url.is_some()),
+        "{rows:?}"
+    );
     let e = search::favorites_batch_text(&reopened, &id, "a,b").unwrap_err();
     assert_eq!(rule_of(e).0, "sid");
 
