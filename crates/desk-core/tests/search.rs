@@ -45,6 +45,12 @@ async fn paging_back_costs_no_call_and_the_next_day_asks_again() {
     assert!(first.key.starts_with("sku:"));
     assert!(first.price_cents.is_some() && first.commission_percent.is_some());
     assert!(first.commission_cents.is_some());
+    // Its picture, served by the sandbox and named by the answer.
+    let img = first.image_url.as_deref().expect("a picture");
+    let data = search::image_data_url(&h.store, &h.profile, img)
+        .await
+        .unwrap();
+    assert!(data.starts_with("data:image/png;base64,"), "{img}");
     assert_eq!((h.sandbox_calls(), h.ledger_used()), (1, 1));
 
     let p2 = search::search(&h.api, &h.profile, &keyword(KEYWORD, 2))
