@@ -27,7 +27,11 @@ macro_rules! app_commands {
 /// generated TypeScript bindings, and the capability (a test checks the
 /// capability grants exactly these).
 pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
-    tauri_specta::Builder::<tauri::Wry>::new().commands(include!("list.rs"))
+    tauri_specta::Builder::<tauri::Wry>::new()
+        .commands(include!("list.rs"))
+        // The call-frequency table's rows, lowest first: the UI's tier
+        // choosers read them from here instead of a copy of their own.
+        .constant("TIERS", desk_core::profiles::Tier::ALL)
 }
 
 #[cfg(test)]

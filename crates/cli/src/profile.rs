@@ -110,7 +110,8 @@ fn parse_generation(s: &str) -> Result<Generation, String> {
 }
 
 fn parse_tier(s: &str) -> Result<Tier, String> {
-    s.parse().map_err(|e: desk_core::Error| e.to_string())
+    s.parse::<Tier>()
+        .map_err(|e| desk_core::Error::from(e).to_string())
 }
 
 /// A secret from `env`, or a hidden prompt when a person is at the terminal.

@@ -1,7 +1,7 @@
 //! Time is an input. Beijing time is a fixed +08:00 offset (China has no DST);
 //! day boundaries, quota resets and working days are computed in it.
 
-use chrono::{DateTime, FixedOffset, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use std::sync::Mutex;
 
 /// The one source of "now" for the core.
@@ -42,40 +42,19 @@ impl Clock for ManualClock {
     }
 }
 
-/// UTC+08:00, the zone of every Meituan day boundary.
-pub fn beijing() -> FixedOffset {
-    FixedOffset::east_opt(8 * 3600).expect("+08:00 is a valid offset")
-}
-
-/// The Beijing calendar day that contains `at`.
-pub fn beijing_day(at: DateTime<Utc>) -> NaiveDate {
-    at.with_timezone(&beijing()).date_naive()
-}
-
-/// The instant the Beijing day after `at` starts (the quota reset).
-pub fn next_beijing_midnight(at: DateTime<Utc>) -> DateTime<Utc> {
-    let next = beijing_day(at)
-        .succ_opt()
-        .expect("date within chrono's range")
-        .and_hms_opt(0, 0, 0)
-        .expect("midnight exists");
-    beijing()
-        .from_local_datetime(&next)
-        .single()
-        .expect("fixed offsets are unambiguous")
-        .with_timezone(&Utc)
-}
-
-/// `at` as RFC 3339 in Beijing time, to the second (`2026-03-01T08:00:00+08:00`):
-/// the one timestamp form of the database and the IPC payloads.
-pub fn beijing_rfc3339(at: DateTime<Utc>) -> String {
-    at.with_timezone(&beijing())
-        .to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
-}
+// Beijing time (UTC+08:00), the zone of every Meituan day boundary (the
+// quota reset among them): one home in `meituan_union::beijing`, shared
+// with the sandbox. `beijing_rfc3339` is the one timestamp form of the
+// database and the IPC payloads.
+pub use meituan_union::beijing::{
+    day as beijing_day, next_midnight as next_beijing_midnight, offset as beijing,
+    rfc3339 as beijing_rfc3339,
+};
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::TimeZone;
 
     #[test]
     fn beijing_day_turns_at_16_utc() {

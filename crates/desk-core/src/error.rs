@@ -144,6 +144,12 @@ impl FieldError {
     }
 }
 
+impl From<meituan_union::UnknownTier> for Error {
+    fn from(_: meituan_union::UnknownTier) -> Self {
+        Error::invalid("tier", "must be 2000, 3000, 6000, 15000 or unlimited")
+    }
+}
+
 impl From<FieldError> for Error {
     fn from(e: FieldError) -> Self {
         Error::InvalidFields(vec![e])

@@ -3,10 +3,9 @@
 //! through floats), the upsert by order id, and the reads behind the Orders
 //! screen (filtered pages, totals per sid and per day).
 
-use crate::clock::beijing;
 use crate::error::{Error, Result};
 use crate::store::{self, Store};
-use chrono::{NaiveDate, TimeZone};
+use chrono::NaiveDate;
 use meituan_union::{LegacyOrder, MediaOrder, OrderLine};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -75,23 +74,11 @@ impl OrderStatus {
     }
 }
 
-/// The Beijing date of an epoch-seconds instant, `YYYY-MM-DD`.
-pub fn beijing_date_of(epoch_s: i64) -> String {
-    beijing()
-        .timestamp_opt(epoch_s, 0)
-        .single()
-        .map(|t| t.date_naive().format("%Y-%m-%d").to_string())
-        .unwrap_or_default()
-}
-
-/// The first instant (epoch s) of a Beijing date.
-pub fn beijing_day_start(day: NaiveDate) -> i64 {
-    beijing()
-        .from_local_datetime(&day.and_hms_opt(0, 0, 0).expect("midnight exists"))
-        .single()
-        .expect("fixed offsets are unambiguous")
-        .timestamp()
-}
+// The Beijing date of an epoch-seconds instant (`YYYY-MM-DD`) and the
+// first instant of a Beijing date: from `meituan_union::beijing`.
+pub use meituan_union::beijing::{
+    date_of_epoch_s as beijing_date_of, day_start_s as beijing_day_start,
+};
 
 /// One order as stored (the `orders` table's columns).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]

@@ -9,7 +9,6 @@ use crate::store::{self, Store};
 use crate::vault::{SecretInput, SecretKind, Vault};
 use meituan_union::Secret;
 use serde::{Deserialize, Serialize};
-use std::fmt;
 use std::str::FromStr;
 
 mod import;
@@ -73,72 +72,9 @@ impl FromStr for Generation {
     }
 }
 
-/// The daily call limit Meituan grants (调用频次), by monthly order volume.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, specta::Type,
-)]
-pub enum Tier {
-    /// After the first approval.
-    #[default]
-    #[serde(rename = "2000")]
-    T2000,
-    #[serde(rename = "3000")]
-    T3000,
-    #[serde(rename = "6000")]
-    T6000,
-    #[serde(rename = "15000")]
-    T15000,
-    /// 不限: calls are still counted.
-    #[serde(rename = "unlimited")]
-    Unlimited,
-}
-
-impl Tier {
-    pub const ALL: [Tier; 5] = [
-        Tier::T2000,
-        Tier::T3000,
-        Tier::T6000,
-        Tier::T15000,
-        Tier::Unlimited,
-    ];
-
-    /// Calls per Beijing day; `None` for unlimited.
-    pub fn daily_limit(self) -> Option<u32> {
-        match self {
-            Tier::T2000 => Some(2000),
-            Tier::T3000 => Some(3000),
-            Tier::T6000 => Some(6000),
-            Tier::T15000 => Some(15000),
-            Tier::Unlimited => None,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Tier::T2000 => "2000",
-            Tier::T3000 => "3000",
-            Tier::T6000 => "6000",
-            Tier::T15000 => "15000",
-            Tier::Unlimited => "unlimited",
-        }
-    }
-}
-
-impl FromStr for Tier {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Self> {
-        Tier::ALL
-            .into_iter()
-            .find(|t| t.as_str() == s)
-            .ok_or_else(|| Error::invalid("tier", "must be 2000, 3000, 6000, 15000 or unlimited"))
-    }
-}
-
-impl fmt::Display for Tier {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+/// The daily call limit Meituan grants (调用频次): one definition in
+/// `meituan-union`, shared with the sandbox.
+pub use meituan_union::Tier;
 
 /// API authorization (API 授权): 未开通 → 申请中 → 已开通 (or refused).
 #[derive(

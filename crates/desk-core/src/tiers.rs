@@ -21,7 +21,7 @@
 use crate::clock::beijing;
 use crate::error::{Error, Result};
 use crate::profiles::{Profile, Tier};
-use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use rusqlite::Connection;
 use serde::Serialize;
 
@@ -40,34 +40,22 @@ pub struct TierRow {
     pub daily_limit: Option<u32>,
 }
 
-/// The table, lowest tier first.
+/// The table, lowest tier first, as [`Tier`] defines it.
 pub const TIER_TABLE: [TierRow; 5] = [
-    TierRow {
-        min_monthly_orders: 0,
-        tier: Tier::T2000,
-        daily_limit: Some(2000),
-    },
-    TierRow {
-        min_monthly_orders: 1000,
-        tier: Tier::T3000,
-        daily_limit: Some(3000),
-    },
-    TierRow {
-        min_monthly_orders: 2000,
-        tier: Tier::T6000,
-        daily_limit: Some(6000),
-    },
-    TierRow {
-        min_monthly_orders: 5000,
-        tier: Tier::T15000,
-        daily_limit: Some(15000),
-    },
-    TierRow {
-        min_monthly_orders: 10000,
-        tier: Tier::Unlimited,
-        daily_limit: None,
-    },
+    row(Tier::ALL[0]),
+    row(Tier::ALL[1]),
+    row(Tier::ALL[2]),
+    row(Tier::ALL[3]),
+    row(Tier::ALL[4]),
 ];
+
+const fn row(tier: Tier) -> TierRow {
+    TierRow {
+        min_monthly_orders: tier.min_monthly_orders(),
+        tier,
+        daily_limit: tier.daily_limit(),
+    }
+}
 
 fn row_of(tier: Tier) -> usize {
     TIER_TABLE
@@ -196,13 +184,7 @@ fn next_month(first: NaiveDate) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, 1).expect("day 1 exists")
 }
 
-fn epoch_of(day: NaiveDate) -> i64 {
-    beijing()
-        .from_local_datetime(&day.and_hms_opt(0, 0, 0).expect("midnight"))
-        .single()
-        .expect("fixed offset")
-        .timestamp()
-}
+use meituan_union::beijing::day_start_s as epoch_of;
 
 /// The months shown for `now`: [`COUNTED_MONTHS`] complete Beijing months,
 /// then the current one. Each as (first day, counted).

@@ -10,6 +10,7 @@
 //! - [`client`]: one reqwest client, one attempt per call, typed [`Error`]
 //!   kinds, an [`Attempt`] record for the call log.
 
+pub mod beijing;
 pub mod client;
 mod de;
 pub mod enums;
@@ -21,6 +22,7 @@ pub mod media;
 pub mod mtunion;
 pub mod secret;
 pub mod sign;
+pub mod tier;
 pub mod validate;
 
 pub use client::{
@@ -47,3 +49,4 @@ pub use sign::{
     verify_callback, CallbackCheck, CallbackError, LegacyParamError, LegacySign, MediaRequestParts,
     MediaSignature,
 };
+pub use tier::{Tier, UnknownTier};

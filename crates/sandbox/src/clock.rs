@@ -2,7 +2,7 @@
 //! its own clock, tests use [`ManualClock`]); nothing in the sandbox reads the
 //! wall clock except [`Clock::system`].
 
-use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use std::fmt;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
@@ -103,30 +103,14 @@ pub(crate) fn offset_in_bounds(offset_ms: i64) -> bool {
     offset_ms.unsigned_abs() <= MAX_CLOCK_OFFSET_MS as u64
 }
 
-/// Beijing is UTC+08:00 all year (no DST), the zone of every Meituan day.
-pub const BEIJING_OFFSET_S: i64 = 8 * 3600;
-
-pub(crate) fn beijing() -> FixedOffset {
-    FixedOffset::east_opt(BEIJING_OFFSET_S as i32).expect("+08:00 is a valid offset")
-}
+// Beijing time (UTC+08:00, no DST), the zone of every Meituan day: one
+// home in `meituan_union::beijing`, shared with the app.
+pub use meituan_union::beijing::{
+    day_of_epoch_ms as beijing_day, day_start_s as beijing_midnight_s, OFFSET_S as BEIJING_OFFSET_S,
+};
 
 fn utc(ms: i64) -> DateTime<Utc> {
     DateTime::<Utc>::from_timestamp_millis(ms).unwrap_or(DateTime::<Utc>::UNIX_EPOCH)
-}
-
-/// The Beijing calendar day containing `epoch_ms`.
-pub fn beijing_day(epoch_ms: i64) -> NaiveDate {
-    utc(epoch_ms).with_timezone(&beijing()).date_naive()
-}
-
-/// Epoch seconds of 00:00 Beijing time on `day`.
-pub fn beijing_midnight_s(day: NaiveDate) -> i64 {
-    let naive = day.and_hms_opt(0, 0, 0).expect("midnight exists");
-    beijing()
-        .from_local_datetime(&naive)
-        .single()
-        .expect("fixed offsets are unambiguous")
-        .timestamp()
 }
 
 /// Epoch milliseconds of the next Beijing midnight after `epoch_ms` (the
@@ -156,6 +140,7 @@ pub(crate) fn http_date(epoch_ms: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::TimeZone;
 
     #[test]
     fn beijing_day_turns_at_16_utc() {

@@ -3,110 +3,12 @@
 use crate::clock::Clock;
 use meituan_union::Secret;
 use serde::{Deserialize, Serialize};
-use std::fmt;
 use std::path::PathBuf;
-use std::str::FromStr;
 use std::time::Duration;
 
-/// A call-frequency tier of the console's table (调用频次): calls per
-/// Beijing day. Serialized as `"2000"`, `"3000"`, `"6000"`, `"15000"`,
-/// `"unlimited"`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub enum Tier {
-    #[serde(rename = "2000")]
-    T2000,
-    #[serde(rename = "3000")]
-    T3000,
-    #[serde(rename = "6000")]
-    T6000,
-    #[serde(rename = "15000")]
-    T15000,
-    #[serde(rename = "unlimited")]
-    Unlimited,
-}
-
-impl Tier {
-    pub const ALL: [Tier; 5] = [
-        Tier::T2000,
-        Tier::T3000,
-        Tier::T6000,
-        Tier::T15000,
-        Tier::Unlimited,
-    ];
-
-    /// Calls allowed per Beijing day; `None` for 不限.
-    pub fn daily_limit(self) -> Option<u64> {
-        match self {
-            Tier::T2000 => Some(2000),
-            Tier::T3000 => Some(3000),
-            Tier::T6000 => Some(6000),
-            Tier::T15000 => Some(15000),
-            Tier::Unlimited => None,
-        }
-    }
-
-    /// Smallest monthly average order count (n) that qualifies for the tier.
-    pub fn min_monthly_orders(self) -> u64 {
-        match self {
-            Tier::T2000 => 0,
-            Tier::T3000 => 1000,
-            Tier::T6000 => 2000,
-            Tier::T15000 => 5000,
-            Tier::Unlimited => 10000,
-        }
-    }
-
-    /// The tier the console table grants for a monthly average of `n` orders.
-    pub fn for_monthly_average(n: f64) -> Tier {
-        Tier::ALL
-            .iter()
-            .rev()
-            .copied()
-            .find(|t| n >= t.min_monthly_orders() as f64)
-            .unwrap_or(Tier::T2000)
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Tier::T2000 => "2000",
-            Tier::T3000 => "3000",
-            Tier::T6000 => "6000",
-            Tier::T15000 => "15000",
-            Tier::Unlimited => "unlimited",
-        }
-    }
-
-    /// The next tier up, if any.
-    pub fn next(self) -> Option<Tier> {
-        let i = Tier::ALL.iter().position(|t| *t == self)?;
-        Tier::ALL.get(i + 1).copied()
-    }
-}
-
-impl fmt::Display for Tier {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// A tier name that is not one of the table's rows.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown tier {0:?}: expected 2000, 3000, 6000, 15000 or unlimited")]
-pub struct UnknownTier(pub String);
-
-impl FromStr for Tier {
-    type Err = UnknownTier;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.trim() {
-            "2000" => Ok(Tier::T2000),
-            "3000" => Ok(Tier::T3000),
-            "6000" => Ok(Tier::T6000),
-            "15000" => Ok(Tier::T15000),
-            "unlimited" | "不限" => Ok(Tier::Unlimited),
-            other => Err(UnknownTier(other.to_owned())),
-        }
-    }
-}
+/// The console's call-frequency table (调用频次): one definition in
+/// `meituan-union`, shared with the app.
+pub use meituan_union::{Tier, UnknownTier};
 
 /// The burst rule behind `402 请求过于频繁`: more than `max_calls` signed
 /// calls from one appkey within `per` (real time, not the injected clock,

@@ -464,7 +464,7 @@ impl Shared {
             }
             rt.rate_window.push_back(now);
         }
-        if let Some(limit) = rt.tier.daily_limit() {
+        if let Some(limit) = rt.tier.daily_limit().map(u64::from) {
             if rt.quota.today.calls >= limit {
                 rt.quota.today.refused_quota += 1;
                 self.mark_dirty();
@@ -493,7 +493,7 @@ impl Shared {
         let mut out = serde_json::Map::new();
         for (i, acct) in self.accounts.iter().enumerate() {
             let rt = self.runtime(i);
-            let limit = rt.tier.daily_limit();
+            let limit = rt.tier.daily_limit().map(u64::from);
             let mut v = serde_json::to_value(&rt.quota.today).unwrap_or_default();
             if let Some(obj) = v.as_object_mut() {
                 obj.insert("tier".into(), rt.tier.as_str().into());

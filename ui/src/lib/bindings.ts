@@ -833,7 +833,7 @@ async quotaHistory(profileId: string, days: number) : Promise<Result<DayUsage[],
 
 /** user-defined constants **/
 
-
+export const TIERS = ["2000","3000","6000","15000","unlimited"] as const;
 
 /** user-defined types **/
 
@@ -2248,7 +2248,8 @@ reply: string | null; elapsed_ms: number; order_id: string;
  */
 forged_accepted: boolean | null }
 /**
- * The daily call limit Meituan grants (调用频次), by monthly order volume.
+ * A row of the table, by its daily limit. Serialized as `"2000"`,
+ * `"3000"`, `"6000"`, `"15000"`, `"unlimited"`.
  */
 export type Tier = 
 /**

@@ -9,12 +9,14 @@
 // failure as an `IpcFailure` carrying the backend's `{code, message, details?}`.
 // Tests replace this module with `vi.mock`, so nothing here may hold UI state.
 
-import { commands } from './bindings'
+import { commands, TIERS } from './bindings'
 import type { DayUsage, Generation, IpcError, QuotaStatus, Result } from './bindings'
 import { IpcFailure, toIpcFailure } from './ipc-failure'
 
 export type * from './bindings'
 export { IpcFailure, toIpcFailure }
+/** The call-frequency tiers, lowest first, as the Rust side defines them. */
+export { TIERS }
 
 /** Today's quota and the last 30 Beijing days, for the quota screen (two commands). */
 export type QuotaOverview = { status: QuotaStatus; history: DayUsage[] }

@@ -7,6 +7,8 @@ import type * as Real from '../lib/ipc'
 import type { AppInfo, ProfileSummary, QuotaOverview, Settings } from '../lib/ipc'
 
 export { IpcFailure, toIpcFailure } from '../lib/ipc-failure'
+// Data, not a command: the real list from the bindings.
+export const { TIERS } = await vi.importActual<typeof Real>('../lib/ipc')
 
 export const appInfo = vi.fn<typeof Real.appInfo>()
 export const startupPainted = vi.fn<typeof Real.startupPainted>()

@@ -23,13 +23,7 @@ pub const EXPORT_HEADERS: [&str; 17] = [
     "refund_profit",
 ];
 
-fn beijing_time(epoch_s: i64) -> String {
-    beijing()
-        .timestamp_opt(epoch_s, 0)
-        .single()
-        .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
-        .unwrap_or_default()
-}
+use meituan_union::beijing::time_of_epoch_s as beijing_time;
 
 /// One order as export cells (times in Beijing, money in yuan).
 pub fn export_cells(o: &OrderRow) -> Vec<crate::export::Cell> {
