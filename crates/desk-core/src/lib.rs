@@ -2,44 +2,39 @@
 //! the `mtu` CLI share. Time, the HTTP base URL and the vault are passed in so
 //! every part is testable headlessly and deterministically.
 
-pub mod api;
-pub mod clipboard;
+// Features, each a folder.
+pub mod callback;
+pub mod console;
+pub mod debugger;
+pub mod gateway;
+pub mod links;
+pub mod orders;
+pub mod profiles;
+pub mod search;
+pub mod secrets;
+// Shared parts.
 pub mod clock;
 pub mod desk;
 pub mod embedded;
 pub mod error;
+pub mod export;
+pub mod images;
 pub mod logging;
 pub mod paths;
-pub mod profiles;
-pub mod quota;
-pub mod quota_alerts;
-pub mod reveal;
 pub mod safe_write;
 pub mod settings;
 pub mod store;
-pub mod vault;
-// Console workflows (issue 7).
-pub mod authorization;
-pub mod callback;
-pub mod console_actions;
-pub mod requests;
-pub mod tiers;
-pub mod verify;
-pub mod workdays;
-// Links and orders (issue 6).
-pub mod batch;
-pub mod export;
-pub mod images;
-pub mod links;
-pub mod minicode;
-pub mod order_detail;
-pub mod orders;
-pub mod quality;
-pub mod search;
-pub mod sids;
-pub mod sync;
-// The signature debugger (issue 19 item 12).
-pub mod debugger;
+
+// The modules' paths before they moved into their features, still used by
+// the store, the shell and `mtu`.
+pub use console::actions as console_actions;
+pub use console::{authorization, requests, tiers, workdays};
+pub use gateway::{api, quota, quota_alerts};
+pub use links::{batch, minicode, quality, sids};
+pub use orders::detail as order_detail;
+pub use orders::sync;
+pub use profiles::verify;
+pub use secrets::{clipboard, reveal, vault};
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use desk::Desk;

@@ -6,11 +6,15 @@ use crate::api::Api;
 use crate::clock::beijing_rfc3339;
 use crate::error::{Error, Result};
 use crate::profiles::{Generation, Profile};
-use crate::sids;
 use crate::store::{self, Store};
 use meituan_union::{GenerateLinkRequest, LegacyLinkType, MediaLinkType, ReferralLinkRequest};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+
+pub mod batch;
+pub mod minicode;
+pub mod quality;
+pub mod sids;
 
 /// What a link points to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, specta::Type)]

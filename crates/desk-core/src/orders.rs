@@ -10,10 +10,12 @@ use meituan_union::{LegacyOrder, MediaOrder, OrderLine};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+pub mod detail;
 mod export;
 mod filter;
 mod money;
 mod normalize;
+pub mod sync;
 
 pub use export::*;
 pub use filter::*;

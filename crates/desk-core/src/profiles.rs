@@ -13,6 +13,7 @@ use std::str::FromStr;
 
 mod import;
 mod validate;
+pub mod verify;
 
 pub use import::*;
 pub use validate::*;

@@ -16,7 +16,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::OnceLock;
 
 /// The shipped calendar data.
-const CHINA_DATA: &str = include_str!("../data/cn_workdays.json");
+const CHINA_DATA: &str = include_str!("../../data/cn_workdays.json");
 
 /// Where the shipped data came from, for the UI and `mtu workdays`.
 pub const DATA_SOURCE: &str = "chinese-calendar 1.11.0 (PyPI), State Council holiday notices";
