@@ -3,7 +3,7 @@
 //! UI as `{code, message, details?}`.
 
 pub mod app;
-// Console workflows and the callback (issue 7).
+// Console workflows and the callback.
 pub mod callback;
 pub mod console;
 pub mod debugger;

@@ -14,7 +14,7 @@ mod quota;
 mod sandbox;
 mod sid;
 mod sign;
-// Console workflows (issue 7).
+// Console workflows.
 mod callback;
 mod tier;
 mod workdays;

@@ -6,10 +6,10 @@ pub mod profiles;
 pub mod quota;
 pub mod quota_notices;
 pub mod settings;
-// Console requests and callbacks (issue 7).
+// Console requests and callbacks.
 pub mod callbacks;
 pub mod requests;
-// Links and orders (issue 6).
+// Links and orders.
 pub mod batch;
 pub mod links;
 pub mod minicodes;
