@@ -138,6 +138,23 @@ fn same_file(a: &Path, b: &Path) -> bool {
     }
 }
 
+/// A folder of the app's own inside the data folder, created 0700 on Unix
+/// when missing (kept images).
+pub fn private_dir(dir: &Path) -> Result<()> {
+    create_private_dir(dir)
+        .map_err(|e| Error::Storage(format!("cannot create {}: {e}", dir.display())))
+}
+
+/// Mini-program code images kept with their library links.
+pub fn minicodes_dir(data_dir: &Path) -> PathBuf {
+    data_dir.join("minicodes")
+}
+
+/// Product pictures a search answer named, kept for the day's pages.
+pub fn search_images_dir(data_dir: &Path) -> PathBuf {
+    data_dir.join("images").join("search")
+}
+
 /// The SQLite database inside a data folder.
 pub fn database_path(data_dir: &Path) -> PathBuf {
     data_dir.join("union-desk.sqlite3")

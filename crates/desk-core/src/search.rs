@@ -32,8 +32,6 @@ use meituan_union::mtunion::{CategoryRequest, CityRequest, MtunionSku, SkuReques
 use meituan_union::{Coupon, Platform, QueryCouponRequest};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
-use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
 
 /// Items per page asked of Meituan (`query_coupon`'s documented default;
 /// `PaginationTrait`'s default for `/api/mtunion/*`).
@@ -609,23 +607,6 @@ pub async fn filters(api: &Api, profile: &Profile) -> Result<SearchFilters> {
     Ok(f)
 }
 
-fn image_dir(store: &Store) -> PathBuf {
-    let base = match store.path().parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    base.join("images").join("search")
-}
-
-fn http() -> Result<reqwest::Client> {
-    static CLIENT: OnceLock<reqwest::Client> = OnceLock::new();
-    if let Some(c) = CLIENT.get() {
-        return Ok(c.clone());
-    }
-    let c = images::client()?;
-    Ok(CLIENT.get_or_init(|| c).clone())
-}
-
 fn mime_kind(mime: &str) -> Option<ImageKind> {
     [
         ImageKind::Png,
@@ -651,7 +632,7 @@ pub async fn image_data_url(store: &Store, profile: &Profile, url: &str) -> Resu
             "no search answer named this image",
         ));
     };
-    let dir = image_dir(store);
+    let dir = crate::paths::search_images_dir(&store.data_dir());
     if let (Some(file), Some(kind)) = (file, mime.as_deref().and_then(mime_kind)) {
         if let Ok(bytes) = std::fs::read(dir.join(&file)) {
             if ImageKind::sniff(&bytes) == Some(kind) {
@@ -659,9 +640,12 @@ pub async fn image_data_url(store: &Store, profile: &Profile, url: &str) -> Resu
             }
         }
     }
-    let (bytes, kind) = images::fetch_image(&http()?, url, MAX_IMAGE_BYTES).await?;
+    let (bytes, kind) =
+        images::fetch_image(&images::shared_client()?, url, MAX_IMAGE_BYTES).await?;
     let name = format!("{}.{}", hex_sha256(url), kind.extension());
-    if write_private(&dir, &name, &bytes).is_ok() {
+    let kept = crate::paths::private_dir(&dir)
+        .and_then(|()| crate::safe_write::write_file_atomically(&dir.join(&name), &bytes));
+    if kept.is_ok() {
         store::search::set_image_file(&*store.connect()?, &profile.id, url, &name, kind.mime())?;
     } else {
         tracing::warn!("cannot keep a search image on disk");
@@ -675,17 +659,6 @@ fn hex_sha256(text: &str) -> String {
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()
-}
-
-fn write_private(dir: &Path, name: &str, bytes: &[u8]) -> std::io::Result<()> {
-    let mut builder = std::fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder.create(dir)?;
-    let tmp = dir.join(format!(".{name}.tmp"));
-    std::fs::write(&tmp, bytes)?;
-    std::fs::rename(&tmp, dir.join(name))
 }
 
 // ---------------------------------------------------------------------------

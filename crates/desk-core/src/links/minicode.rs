@@ -65,16 +65,7 @@ pub struct MiniCode {
 }
 
 /// Where the images are kept: `<data folder>/minicodes`.
-pub fn minicodes_dir(data_dir: &Path) -> PathBuf {
-    data_dir.join("minicodes")
-}
-
-fn data_dir_of(store: &Store) -> PathBuf {
-    match store.path().parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    }
-}
+pub use crate::paths::minicodes_dir;
 
 /// Checks a mini-code request for the profile's generation and puts it in
 /// canonical form, with its library key. Nothing is spent when this fails.
@@ -261,7 +252,7 @@ fn kept(store: &Store, link_id: u32) -> Result<Option<(Vec<u8>, ImageKind, PathB
     if row.file.contains(['/', '\\']) || row.file.starts_with('.') {
         return Ok(None);
     }
-    let path = minicodes_dir(&data_dir_of(store)).join(&row.file);
+    let path = minicodes_dir(&store.data_dir()).join(&row.file);
     let Ok(bytes) = std::fs::read(&path) else {
         return Ok(None);
     };
@@ -292,8 +283,8 @@ async fn image(api: &Api, entry: &LinkEntry) -> Result<(Vec<u8>, ImageKind, Path
             )),
             _ => e,
         })?;
-    let dir = minicodes_dir(&data_dir_of(store));
-    create_private_dir(&dir)?;
+    let dir = minicodes_dir(&store.data_dir());
+    crate::paths::private_dir(&dir)?;
     let file = format!("{}.{}", entry.id, kind.extension());
     let path = dir.join(&file);
     crate::safe_write::write_file_atomically(&path, &bytes)?;
@@ -309,16 +300,6 @@ async fn image(api: &Api, entry: &LinkEntry) -> Result<(Vec<u8>, ImageKind, Path
         },
     )?;
     Ok((bytes, kind, path))
-}
-
-fn create_private_dir(dir: &Path) -> Result<()> {
-    let mut builder = std::fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder
-        .create(dir)
-        .map_err(|e| Error::Storage(format!("cannot create {}: {e}", dir.display())))
 }
 
 /// The image of the mini-code link `link_id` (bytes, format, kept file):

@@ -153,6 +153,14 @@ impl Store {
         &self.path
     }
 
+    /// The data folder the database lives in.
+    pub fn data_dir(&self) -> PathBuf {
+        match self.path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        }
+    }
+
     /// A connection with the house settings applied: a pooled one when one
     /// is idle, otherwise a new one.
     pub fn connect(&self) -> Result<Conn> {
