@@ -4,76 +4,21 @@
 //! `{"link_id","image_url","out","from_library","calls_spent"}`, the second
 //! ask from the library with 0 calls, and refusals that cost no call.
 
-use desk_core::embedded::{create_sandbox_profile, EmbeddedSandbox};
-use desk_core::logging::Redactor;
-use desk_core::profiles::{self, Generation};
-use desk_core::vault::KeyringVault;
-use desk_core::{ErrorCode, Store, SystemClock};
-use serde_json::Value;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn mtu_raw(home: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_mtu"))
-        .args(args)
-        .env("UNION_DESK_HOME", home)
-        .output()
-        .expect("mtu runs")
-}
-
-fn mtu(home: &Path, args: &[&str]) -> Value {
-    let out = mtu_raw(home, args);
-    assert!(
-        out.status.success(),
-        "mtu {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = String::from_utf8(out.stdout).unwrap();
-    serde_json::from_str(text.trim()).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
-}
+use common::{mtu, mtu_raw, SandboxHome};
+use desk_core::profiles::Generation;
 
 fn strs(v: &[String]) -> Vec<&str> {
     v.iter().map(String::as_str).collect()
 }
 
-fn temp_home() -> PathBuf {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    let dir = std::env::temp_dir().join(format!("mtu-minicode-{}-{nanos}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
 fn run(generation: Generation, target: [&str; 2]) {
-    let home = temp_home();
-    let store = Store::open(desk_core::paths::database_path(&home)).unwrap();
-    let vault = KeyringVault::new(Redactor::new());
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let sandbox = EmbeddedSandbox::new(&home);
-    let profile = match rt.block_on(create_sandbox_profile(
-        &store,
-        &vault,
-        &SystemClock,
-        &sandbox,
-        None,
-        generation,
-    )) {
-        Ok(p) => p,
-        Err(e)
-            if e.code() == ErrorCode::KeychainUnavailable
-                && std::env::var_os("UNION_DESK_TEST_SESSION").is_none() =>
-        {
-            eprintln!("skipped: no keychain ({e})");
-            return;
-        }
-        Err(e) => panic!("cannot create the sandbox profile: {e}"),
+    let Some(sb) = SandboxHome::open("mtu-minicode", generation) else {
+        return;
     };
-    let admin = rt
-        .block_on(sandbox.admin())
-        .expect("this process runs the sandbox");
-    let calls = || admin.day_stats(&profile.appkey).map_or(0, |d| d.calls);
+    let home = sb.home.as_path();
+    let calls = || sb.calls();
 
     let out = home.join("code.png");
     let out_s = out.to_str().unwrap();
@@ -86,7 +31,7 @@ fn run(generation: Generation, target: [&str; 2]) {
         .collect::<Vec<_>>()
     };
     let a = args(out_s);
-    let first = mtu(&home, &strs(&a));
+    let first = mtu(home, &strs(&a));
     assert_eq!(first["from_library"], false, "{first}");
     assert_eq!(first["calls_spent"], 1);
     assert_eq!(first["out"], out_s);
@@ -99,7 +44,7 @@ fn run(generation: Generation, target: [&str; 2]) {
 
     let out2 = home.join("again.png");
     let a = args(out2.to_str().unwrap());
-    let second = mtu(&home, &strs(&a));
+    let second = mtu(home, &strs(&a));
     assert_eq!(second["from_library"], true);
     assert_eq!(second["calls_spent"], 0);
     assert_eq!(second["link_id"], first["link_id"]);
@@ -121,12 +66,12 @@ fn run(generation: Generation, target: [&str; 2]) {
             "minicode", "--act", "33", "--sku", "s1", "--sid", "cli1", "--out", out_s,
         ],
     ] {
-        let o = mtu_raw(&home, &bad);
+        let o = mtu_raw(home, &bad);
         assert!(!o.status.success(), "{bad:?} succeeded");
         let err = String::from_utf8_lossy(&o.stderr);
         assert!(!err.trim().is_empty(), "{bad:?}: no message");
     }
-    let o = mtu_raw(&home, &strs(&args(&home_s)));
+    let o = mtu_raw(home, &strs(&args(&home_s)));
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(
         err.contains("invalid out") && err.contains("folder"),
@@ -134,9 +79,7 @@ fn run(generation: Generation, target: [&str; 2]) {
     );
     assert_eq!(calls(), 1, "a refusal reached the sandbox");
 
-    profiles::delete(&store, &vault, &profile.id).unwrap();
-    rt.block_on(sandbox.shutdown());
-    let _ = std::fs::remove_dir_all(&home);
+    sb.finish();
 }
 
 #[test]

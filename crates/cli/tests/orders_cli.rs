@@ -2,21 +2,18 @@
 //! (issue 16 items 1, 5 and 8). The orders are written straight into the
 //! database of a temporary data folder: no sandbox, network or keychain.
 
+mod common;
+
+use common::mtu_raw;
 use desk_core::orders::{OrderRow, OrderStatus};
 use desk_core::profiles::{self, Endpoint, Generation, NewProfile, Tier};
 use desk_core::vault::MemoryVault;
 use desk_core::{Store, SystemClock};
 use serde_json::Value;
-use std::path::Path;
-use std::process::{Command, Output};
-
-fn mtu(home: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_mtu"))
-        .args(args)
-        .env("UNION_DESK_HOME", home)
-        .output()
-        .expect("mtu runs")
-}
+use std::process::Output;
+// Only the unix-only tests below run other programs or name paths.
+#[cfg(unix)]
+use {std::path::Path, std::process::Command};
 
 fn ok(out: &Output) -> String {
     assert!(
@@ -79,7 +76,7 @@ fn home_with_orders(n: i64) -> tempfile::TempDir {
 fn list_limit_zero_shows_no_rows_only_the_count() {
     let home = home_with_orders(3);
 
-    let page: Value = serde_json::from_str(&ok(&mtu(
+    let page: Value = serde_json::from_str(&ok(&mtu_raw(
         home.path(),
         &["orders", "list", "--limit", "0", "--json"],
     )))
@@ -87,11 +84,11 @@ fn list_limit_zero_shows_no_rows_only_the_count() {
     assert_eq!(page["rows"].as_array().unwrap().len(), 0, "{page}");
     assert_eq!(page["total"], 3);
 
-    let out = mtu(home.path(), &["orders", "list", "--limit", "0"]);
+    let out = mtu_raw(home.path(), &["orders", "list", "--limit", "0"]);
     assert_eq!(ok(&out), "", "rows printed for --limit 0");
     assert_eq!(String::from_utf8_lossy(&out.stderr).trim(), "0 of 3");
 
-    let out = mtu(home.path(), &["orders", "list", "--limit", "2"]);
+    let out = mtu_raw(home.path(), &["orders", "list", "--limit", "2"]);
     assert_eq!(ok(&out).lines().count(), 2);
     assert_eq!(String::from_utf8_lossy(&out.stderr).trim(), "1–2 of 3");
 }
@@ -101,7 +98,7 @@ fn lines_are_named_and_filter_by_key() {
     let home = home_with_orders(5);
 
     let lines: Value =
-        serde_json::from_str(&ok(&mtu(home.path(), &["orders", "lines", "--json"]))).unwrap();
+        serde_json::from_str(&ok(&mtu_raw(home.path(), &["orders", "lines", "--json"]))).unwrap();
     let lines = lines.as_array().unwrap();
     assert_eq!(lines.len(), 2, "{lines:?}");
     assert_eq!(lines[0]["key"], "media:1:1");
@@ -112,7 +109,7 @@ fn lines_are_named_and_filter_by_key() {
     assert_eq!(lines[1]["platform_zh"], "到家及其他");
     assert_eq!(lines[1]["orders"], 2);
 
-    let page: Value = serde_json::from_str(&ok(&mtu(
+    let page: Value = serde_json::from_str(&ok(&mtu_raw(
         home.path(),
         &["orders", "list", "--line", "media:1:7", "--json"],
     )))
@@ -124,7 +121,7 @@ fn lines_are_named_and_filter_by_key() {
         .iter()
         .all(|r| r["line_key"] == "media:1:7"));
 
-    let text = ok(&mtu(
+    let text = ok(&mtu_raw(
         home.path(),
         &["orders", "list", "--line", "media:1:1"],
     ));
@@ -134,7 +131,7 @@ fn lines_are_named_and_filter_by_key() {
         "{text}"
     );
 
-    let bad = mtu(home.path(), &["orders", "list", "--line", "外卖"]);
+    let bad = mtu_raw(home.path(), &["orders", "list", "--line", "外卖"]);
     assert!(!bad.status.success());
     assert!(
         String::from_utf8_lossy(&bad.stderr).contains("line"),
@@ -146,7 +143,7 @@ fn lines_are_named_and_filter_by_key() {
 #[test]
 fn get_reads_one_stored_order_and_refuses_a_bad_id_before_any_call() {
     let home = home_with_orders(3);
-    let d: Value = serde_json::from_str(&ok(&mtu(
+    let d: Value = serde_json::from_str(&ok(&mtu_raw(
         home.path(),
         &["orders", "get", "o1", "--local", "--json"],
     )))
@@ -157,11 +154,11 @@ fn get_reads_one_stored_order_and_refuses_a_bad_id_before_any_call() {
     assert_eq!(d["calls"], 0);
     assert_eq!(d["stored"], true);
 
-    let missing = mtu(home.path(), &["orders", "get", "o9", "--local"]);
+    let missing = mtu_raw(home.path(), &["orders", "get", "o9", "--local"]);
     assert!(!missing.status.success());
 
     // Not digits: refused before the account (or its secret) is touched.
-    let bad = mtu(home.path(), &["orders", "get", "12ab"]);
+    let bad = mtu_raw(home.path(), &["orders", "get", "12ab"]);
     assert!(!bad.status.success());
     let err = String::from_utf8_lossy(&bad.stderr);
     assert!(err.contains("order"), "{err}");
@@ -179,8 +176,11 @@ fn export_never_follows_a_planted_link_nor_replaces_a_fifo() {
     std::os::unix::fs::symlink(&victim, dir.path().join(".out.csv.part")).unwrap();
     let out = dir.path().join("out.csv");
     let arg = out.to_str().unwrap();
-    let json: Value =
-        serde_json::from_str(&ok(&mtu(home.path(), &["orders", "export", arg, "--json"]))).unwrap();
+    let json: Value = serde_json::from_str(&ok(&mtu_raw(
+        home.path(),
+        &["orders", "export", arg, "--json"],
+    )))
+    .unwrap();
     assert_eq!(json["rows"], 3);
     assert_eq!(std::fs::read(&victim).unwrap(), b"precious");
     assert!(std::fs::symlink_metadata(&out)
@@ -191,7 +191,7 @@ fn export_never_follows_a_planted_link_nor_replaces_a_fifo() {
     // A link at the target itself: refused, link and victim untouched.
     let linked = dir.path().join("linked.csv");
     std::os::unix::fs::symlink(&victim, &linked).unwrap();
-    let refused = mtu(home.path(), &["orders", "export", linked.to_str().unwrap()]);
+    let refused = mtu_raw(home.path(), &["orders", "export", linked.to_str().unwrap()]);
     assert!(!refused.status.success());
     let stderr = String::from_utf8_lossy(&refused.stderr);
     assert!(stderr.contains("symbolic link"), "{stderr}");
@@ -207,7 +207,7 @@ fn export_never_follows_a_planted_link_nor_replaces_a_fifo() {
     let fifo = dir.path().join("pipe.xlsx");
     let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
     assert!(made.success());
-    let refused = mtu(home.path(), &["orders", "export", fifo.to_str().unwrap()]);
+    let refused = mtu_raw(home.path(), &["orders", "export", fifo.to_str().unwrap()]);
     assert!(!refused.status.success());
     assert!(String::from_utf8_lossy(&refused.stderr).contains("FIFO"));
     assert!(std::fs::symlink_metadata(&fifo)
