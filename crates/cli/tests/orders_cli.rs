@@ -68,7 +68,7 @@ fn home_with_orders(n: i64) -> tempfile::TempDir {
     )
     .unwrap();
     let rows: Vec<OrderRow> = (0..n).map(order).collect();
-    desk_core::store::orders::upsert(&store.connect().unwrap(), &profile.id, &rows).unwrap();
+    desk_core::orders::sql::upsert(&store.connect().unwrap(), &profile.id, &rows).unwrap();
     home
 }
 

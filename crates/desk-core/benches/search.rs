@@ -46,7 +46,7 @@ fn main() {
         let json = json.replace("\"has_next\":false", "\"has_next\":true");
         for page in 2..=PAGES {
             let mut conn = b.store.connect().unwrap();
-            desk_core::store::search::put_page(
+            desk_core::search::sql::put_page(
                 &mut conn,
                 &b.profile.id,
                 &key,

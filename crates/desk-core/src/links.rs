@@ -6,7 +6,7 @@ use crate::api::Api;
 use crate::clock::beijing_rfc3339;
 use crate::error::{Error, Result};
 use crate::profiles::{Generation, Profile};
-use crate::store::{self, Store};
+use crate::store::Store;
 use meituan_union::{GenerateLinkRequest, LegacyLinkType, MediaLinkType, ReferralLinkRequest};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -15,6 +15,9 @@ pub mod batch;
 pub mod minicode;
 pub mod quality;
 pub mod sids;
+
+/// This feature's SQL.
+pub mod sql;
 
 /// What a link points to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, specta::Type)]
@@ -213,7 +216,7 @@ pub fn canonicalize(generation: Generation, req: &LinkRequest) -> Result<Canonic
 /// The library entry for a request, if it was generated before.
 pub fn lookup(store: &Store, profile: &Profile, req: &LinkRequest) -> Result<Option<LinkEntry>> {
     let canon = canonicalize(profile.generation, req)?;
-    store::links::by_key(&*store.connect()?, &profile.id, &canon.key())
+    sql::by_key(&*store.connect()?, &profile.id, &canon.key())
 }
 
 /// What to do with a link besides storing it, checked with the request
@@ -329,7 +332,7 @@ pub async fn generate(api: &Api, profile: &Profile, req: &LinkRequest) -> Result
     let canon = canonicalize(profile.generation, req)?;
     let key = canon.key();
     let store = api.store();
-    if let Some(hit) = store::links::hit(&*store.connect()?, &profile.id, &key)? {
+    if let Some(hit) = sql::hit(&*store.connect()?, &profile.id, &key)? {
         return Ok(Generated {
             sid_warnings: crate::sids::warnings(profile.generation, &hit.sid),
             link: hit,
@@ -342,7 +345,7 @@ pub async fn generate(api: &Api, profile: &Profile, req: &LinkRequest) -> Result
     let (url, links) = call(api, profile, &canon).await?;
     sids::ensure(store, api.clock(), &profile.id, &canon.sid)?;
     let created_at = beijing_rfc3339(api.clock().now());
-    let entry = store::links::insert(
+    let entry = sql::insert(
         &*store.connect()?,
         &profile.id,
         &key,
@@ -437,13 +440,12 @@ pub fn library(
     limit: u32,
 ) -> Result<LibraryPage> {
     let conn = store.connect()?;
-    let (total, entries) =
-        store::links::search(&conn, profile_id, query, offset, limit.clamp(1, 1000))?;
+    let (total, entries) = sql::search(&conn, profile_id, query, offset, limit.clamp(1, 1000))?;
     Ok(LibraryPage { total, entries })
 }
 
 pub fn get(store: &Store, id: u32) -> Result<LinkEntry> {
-    store::links::get(&*store.connect()?, id)?.ok_or_else(|| Error::not_found("link", id))
+    sql::get(&*store.connect()?, id)?.ok_or_else(|| Error::not_found("link", id))
 }
 
 /// Longest label, in characters.
@@ -471,14 +473,14 @@ pub fn check_label(label: &str) -> Result<Option<String>> {
 /// Saves (or clears, with an empty text) a link's label.
 pub fn set_label(store: &Store, id: u32, label: &str) -> Result<LinkEntry> {
     let label = check_label(label)?;
-    if store::links::set_label(&*store.connect()?, id, label.as_deref())? == 0 {
+    if sql::set_label(&*store.connect()?, id, label.as_deref())? == 0 {
         return Err(Error::not_found("link", id));
     }
     get(store, id)
 }
 
 pub fn delete(store: &Store, id: u32) -> Result<()> {
-    if store::links::delete(&*store.connect()?, id)? == 0 {
+    if sql::delete(&*store.connect()?, id)? == 0 {
         return Err(Error::not_found("link", id));
     }
     Ok(())
@@ -506,7 +508,7 @@ pub fn export(
 ) -> Result<u32> {
     use crate::export::Cell;
     let conn = store.connect()?;
-    let (_, entries) = store::links::search(&conn, profile_id, query, 0, u32::MAX)?;
+    let (_, entries) = sql::search(&conn, profile_id, query, 0, u32::MAX)?;
     let rows: Vec<Vec<Cell>> = entries
         .iter()
         .map(|e| {

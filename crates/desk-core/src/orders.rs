@@ -4,7 +4,7 @@
 //! screen (filtered pages, totals per sid and per day).
 
 use crate::error::{Error, Result};
-use crate::store::{self, Store};
+use crate::store::Store;
 use chrono::NaiveDate;
 use meituan_union::{LegacyOrder, MediaOrder, OrderLine};
 use serde::{Deserialize, Serialize};
@@ -21,6 +21,9 @@ pub use export::*;
 pub use filter::*;
 pub use money::*;
 pub use normalize::*;
+
+/// This feature's SQL.
+pub mod sql;
 
 /// An order's status, the same words for both API generations.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, specta::Type)]
@@ -197,8 +200,8 @@ pub fn list(
     let f = filter.resolve()?;
     let limit = limit.clamp(1, MAX_PAGE_ROWS);
     let conn = store.connect()?;
-    let total = store::orders::count(&conn, profile_id, &f)?;
-    let rows = store::orders::page(&conn, profile_id, &f, offset, limit)?;
+    let total = sql::count(&conn, profile_id, &f)?;
+    let rows = sql::page(&conn, profile_id, &f, offset, limit)?;
     Ok(OrderPage {
         total,
         offset,
@@ -210,7 +213,7 @@ pub fn list(
 pub fn stats(store: &Store, profile_id: &str, filter: &OrderFilter) -> Result<OrderStats> {
     let f = filter.resolve()?;
     let conn = store.connect()?;
-    store::orders::stats(&conn, profile_id, &f)
+    sql::stats(&conn, profile_id, &f)
 }
 
 /// A business line the profile has orders in, with its names.
@@ -261,7 +264,7 @@ impl LineOption {
 /// for the filter and for naming rows.
 pub fn lines(store: &Store, profile_id: &str) -> Result<Vec<LineOption>> {
     let conn = store.connect()?;
-    let mut found: Vec<(OrderLine, u32)> = store::orders::line_counts(&conn, profile_id)?
+    let mut found: Vec<(OrderLine, u32)> = sql::line_counts(&conn, profile_id)?
         .into_iter()
         .filter_map(|(key, n)| OrderLine::parse(&key).map(|l| (l, n)))
         .collect();
@@ -276,7 +279,7 @@ pub fn lines(store: &Store, profile_id: &str) -> Result<Vec<LineOption>> {
 pub fn all(store: &Store, profile_id: &str, filter: &OrderFilter) -> Result<Vec<OrderRow>> {
     let f = filter.resolve()?;
     let conn = store.connect()?;
-    store::orders::page(&conn, profile_id, &f, 0, u32::MAX)
+    sql::page(&conn, profile_id, &f, 0, u32::MAX)
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@
 
 use crate::clock::{beijing_rfc3339, Clock};
 use crate::error::{Error, FieldError, Result};
-use crate::store::{self, Store};
+use crate::store::Store;
 use crate::vault::{SecretInput, SecretKind, Vault};
 use meituan_union::Secret;
 use serde::{Deserialize, Serialize};
@@ -17,6 +17,9 @@ pub mod verify;
 
 pub use import::*;
 pub use validate::*;
+
+/// This feature's SQL.
+pub mod sql;
 
 /// Meituan's gateway for the union API (`/api/*`, MD5 signing).
 pub const LEGACY_BASE_URL: &str = "https://openapi.meituan.com";
@@ -312,7 +315,7 @@ pub fn create(
     );
     let conn = store.connect()?;
     if let Some(name) = &name {
-        if store::profiles::get_by_name(&conn, name)?.is_some() {
+        if sql::get_by_name(&conn, name)?.is_some() {
             refused.first(name_taken());
         }
     }
@@ -336,7 +339,7 @@ pub fn create(
         created_at: beijing_rfc3339(clock.now()),
         auth_checked_at: None,
     };
-    store::profiles::insert(&conn, &profile)?;
+    sql::insert(&conn, &profile)?;
     let stored = [
         (SecretKind::ApiSecret, api_secret),
         (SecretKind::CallbackSecret, callback_secret),
@@ -348,7 +351,7 @@ pub fn create(
             for kind in SecretKind::ALL {
                 let _ = vault.delete(&profile.id, kind);
             }
-            let _ = store::profiles::delete(&conn, &profile.id);
+            let _ = sql::delete(&conn, &profile.id);
             return Err(e);
         }
     }
@@ -363,25 +366,25 @@ fn put_secret(
     secret: &Secret,
 ) -> Result<()> {
     vault.put(id, kind, secret)?;
-    store::profiles::set_hint(conn, id, kind, Some(&secret_hint(secret)))
+    sql::set_hint(conn, id, kind, Some(&secret_hint(secret)))
 }
 
 pub fn list(store: &Store) -> Result<Vec<Profile>> {
-    store::profiles::list(&*store.connect()?)
+    sql::list(&*store.connect()?)
 }
 
 pub fn get(store: &Store, id: &str) -> Result<Profile> {
-    store::profiles::get(&*store.connect()?, id)?.ok_or_else(|| Error::not_found("profile", id))
+    sql::get(&*store.connect()?, id)?.ok_or_else(|| Error::not_found("profile", id))
 }
 
 /// The profile named `name`, or, with no name, the only profile there is.
 pub fn select(store: &Store, name: Option<&str>) -> Result<Profile> {
     let conn = store.connect()?;
     match name {
-        Some(name) => store::profiles::get_by_name(&conn, name.trim())?
+        Some(name) => sql::get_by_name(&conn, name.trim())?
             .ok_or_else(|| Error::not_found("no profile named", format!("{:?}", name.trim()))),
         None => {
-            let mut all = store::profiles::list(&conn)?;
+            let mut all = sql::list(&conn)?;
             match all.len() {
                 0 => Err(Error::NotFound(
                     "no profile yet; add one first (mtu profile add)".into(),
@@ -403,7 +406,7 @@ pub fn delete(store: &Store, vault: &dyn Vault, id: &str) -> Result<()> {
     for kind in SecretKind::ALL {
         vault.delete(&profile.id, kind)?;
     }
-    store::profiles::delete(&*store.connect()?, &profile.id)?;
+    sql::delete(&*store.connect()?, &profile.id)?;
     Ok(())
 }
 
@@ -430,7 +433,7 @@ pub fn remove_secret(
 ) -> Result<Profile> {
     let profile = get(store, id)?;
     vault.delete(&profile.id, kind)?;
-    store::profiles::set_hint(&*store.connect()?, &profile.id, kind, None)?;
+    sql::set_hint(&*store.connect()?, &profile.id, kind, None)?;
     get(store, id)
 }
 
@@ -462,7 +465,7 @@ pub fn update(store: &Store, id: &str, change: ProfileUpdate) -> Result<Profile>
         .filter(|_| !profile.sandbox)
         .and_then(|u| refused.take(check_base_url(&u)));
     if let Some(name) = &name {
-        if let Some(other) = store::profiles::get_by_name(&conn, name)? {
+        if let Some(other) = sql::get_by_name(&conn, name)? {
             if other.id != profile.id {
                 refused.first(name_taken());
             }
@@ -481,7 +484,7 @@ pub fn update(store: &Store, id: &str, change: ProfileUpdate) -> Result<Profile>
     if let Some(url) = base_url {
         profile.base_url = Some(url);
     }
-    store::profiles::update_fields(&conn, &profile)?;
+    sql::update_fields(&conn, &profile)?;
     get(store, id)
 }
 
@@ -500,7 +503,7 @@ pub fn set_auth_status(
     }
     profile.auth_status = status;
     profile.auth_checked_at = Some(beijing_rfc3339(clock.now()));
-    store::profiles::update_auth(&*store.connect()?, &profile)?;
+    sql::update_auth(&*store.connect()?, &profile)?;
     get(store, id)
 }
 

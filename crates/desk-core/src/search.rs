@@ -27,11 +27,14 @@ use crate::clock::{beijing_day, beijing_rfc3339, Clock};
 use crate::error::{Error, FieldError, Result};
 use crate::images::{self, ImageKind};
 use crate::profiles::{Generation, Profile};
-use crate::store::{self, Store};
+use crate::store::Store;
 use meituan_union::mtunion::{CategoryRequest, CityRequest, MtunionSku, SkuRequest};
 use meituan_union::{Coupon, Platform, QueryCouponRequest};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+
+/// This feature's SQL.
+pub mod sql;
 
 /// Items per page asked of Meituan (`query_coupon`'s documented default;
 /// `PaginationTrait`'s default for `/api/mtunion/*`).
@@ -270,7 +273,7 @@ fn normalize(profile: &Profile, q: &SearchQuery) -> Result<SearchQuery> {
 /// Checks a city or category against today's filter lists, when known.
 fn check_known(store: &Store, clock: &dyn Clock, profile: &Profile, q: &SearchQuery) -> Result<()> {
     let conn = store.connect()?;
-    let Some(json) = store::search::filters(&conn, &profile.id, &day(clock))? else {
+    let Some(json) = sql::filters(&conn, &profile.id, &day(clock))? else {
         return Ok(());
     };
     let Ok(filters) = serde_json::from_str::<SearchFilters>(&json) else {
@@ -322,9 +325,9 @@ pub async fn search(api: &Api, profile: &Profile, q: &SearchQuery) -> Result<Sea
     let key = query_key(profile.generation, &q);
     let today = day(clock);
     let next_cached = |store: &Store| -> Result<bool> {
-        store::search::has_page(&*store.connect()?, &profile.id, &key, q.page + 1, &today)
+        sql::has_page(&*store.connect()?, &profile.id, &key, q.page + 1, &today)
     };
-    if let Some(c) = store::search::page(&*store.connect()?, &profile.id, &key, q.page, &today)? {
+    if let Some(c) = sql::page(&*store.connect()?, &profile.id, &key, q.page, &today)? {
         if let Ok(stored) = serde_json::from_str::<StoredPage>(&c.page_json) {
             let next_page_cached = stored.has_next && next_cached(store)?;
             return Ok(SearchPage {
@@ -343,7 +346,7 @@ pub async fn search(api: &Api, profile: &Profile, q: &SearchQuery) -> Result<Sea
             // Later pages of a keyword search send page 1's searchId.
             let search_id = match (&q.keyword, q.page) {
                 (Some(_), p) if p > 1 => {
-                    store::search::page(&*store.connect()?, &profile.id, &key, 1, &today)?
+                    sql::page(&*store.connect()?, &profile.id, &key, 1, &today)?
                         .and_then(|c| c.search_id)
                 }
                 _ => None,
@@ -381,7 +384,7 @@ pub async fn search(api: &Api, profile: &Profile, q: &SearchQuery) -> Result<Sea
         .filter_map(|i| i.image_url.as_deref())
         .collect();
     let mut conn = store.connect()?;
-    store::search::put_page(
+    sql::put_page(
         &mut conn,
         &profile.id,
         &key,
@@ -543,7 +546,7 @@ pub async fn filters(api: &Api, profile: &Profile) -> Result<SearchFilters> {
     }
     let store = api.store();
     let today = day(api.clock());
-    if let Some(json) = store::search::filters(&*store.connect()?, &profile.id, &today)? {
+    if let Some(json) = sql::filters(&*store.connect()?, &profile.id, &today)? {
         if let Ok(f) = serde_json::from_str::<SearchFilters>(&json) {
             return Ok(f);
         }
@@ -597,7 +600,7 @@ pub async fn filters(api: &Api, profile: &Profile) -> Result<SearchFilters> {
         lists: Vec::new(),
     };
     let json = serde_json::to_string(&f).map_err(|e| Error::Internal(e.to_string()))?;
-    store::search::put_filters(
+    sql::put_filters(
         &*store.connect()?,
         &profile.id,
         &today,
@@ -624,7 +627,7 @@ fn mime_kind(mime: &str) -> Option<ImageKind> {
 /// `not_named`) without any request.
 pub async fn image_data_url(store: &Store, profile: &Profile, url: &str) -> Result<String> {
     let url = url.trim();
-    let named = store::search::image(&*store.connect()?, &profile.id, url)?;
+    let named = sql::image(&*store.connect()?, &profile.id, url)?;
     let Some((file, mime)) = named else {
         return Err(refuse(
             "image_url",
@@ -646,7 +649,7 @@ pub async fn image_data_url(store: &Store, profile: &Profile, url: &str) -> Resu
     let kept = crate::paths::private_dir(&dir)
         .and_then(|()| crate::safe_write::write_file_atomically(&dir.join(&name), &bytes));
     if kept.is_ok() {
-        store::search::set_image_file(&*store.connect()?, &profile.id, url, &name, kind.mime())?;
+        sql::set_image_file(&*store.connect()?, &profile.id, url, &name, kind.mime())?;
     } else {
         tracing::warn!("cannot keep a search image on disk");
     }
@@ -667,7 +670,7 @@ fn hex_sha256(text: &str) -> String {
 
 /// The profile's favorites, oldest first.
 pub fn favorites(store: &Store, profile_id: &str) -> Result<Vec<Favorite>> {
-    let rows = store::search::favorites(&*store.connect()?, profile_id)?;
+    let rows = sql::favorites(&*store.connect()?, profile_id)?;
     Ok(rows
         .into_iter()
         .filter_map(|(key, json, added_at)| {
@@ -716,7 +719,7 @@ pub fn favorite_add(
     let known = favorites(store, profile_id)?
         .iter()
         .any(|f| f.key == item.key);
-    if !known && store::search::favorite_count(&conn, profile_id)? >= MAX_FAVORITES {
+    if !known && sql::favorite_count(&conn, profile_id)? >= MAX_FAVORITES {
         return Err(refuse(
             "favorites",
             "too_many",
@@ -724,7 +727,7 @@ pub fn favorite_add(
         ));
     }
     let json = serde_json::to_string(item).map_err(|e| Error::Internal(e.to_string()))?;
-    store::search::put_favorite(
+    sql::put_favorite(
         &conn,
         profile_id,
         &item.key,
@@ -736,7 +739,7 @@ pub fn favorite_add(
 
 /// Removes a favorite (nothing happens when it is not one).
 pub fn favorite_remove(store: &Store, profile_id: &str, key: &str) -> Result<Vec<Favorite>> {
-    store::search::remove_favorite(&*store.connect()?, profile_id, key.trim())?;
+    sql::remove_favorite(&*store.connect()?, profile_id, key.trim())?;
     favorites(store, profile_id)
 }
 

@@ -2,8 +2,11 @@
 //! `settings` table; never holds a secret.
 
 use crate::error::{Error, Result};
-use crate::store::{self, Store};
+use crate::store::Store;
 use serde::{Deserialize, Serialize};
+
+/// This feature's SQL.
+pub mod sql;
 
 /// The UI language. Simplified Chinese is the default.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, specta::Type)]
@@ -42,7 +45,7 @@ const KEY: &str = "settings";
 impl Settings {
     pub fn load(store: &Store) -> Result<Settings> {
         let conn = store.connect()?;
-        match store::settings::get(&conn, KEY)? {
+        match sql::get(&conn, KEY)? {
             // A value this build cannot read falls back to defaults rather
             // than locking the user out of the app.
             Some(raw) => Ok(serde_json::from_str(&raw).unwrap_or_default()),
@@ -63,7 +66,7 @@ impl Settings {
     pub fn save(&self, store: &Store) -> Result<()> {
         self.validate()?;
         let raw = serde_json::to_string(self).map_err(|e| Error::Internal(e.to_string()))?;
-        store::settings::put(&*store.connect()?, KEY, &raw)
+        sql::put(&*store.connect()?, KEY, &raw)
     }
 }
 

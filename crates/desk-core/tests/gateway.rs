@@ -148,7 +148,7 @@ async fn n_calls_through_the_gateway_are_n_in_the_ledger_and_the_sandbox() {
 
     // The call log has every call, with its outcome, and never a secret.
     let conn = env.store.connect().unwrap();
-    let calls = desk_core::store::quota::recent_calls(&conn, &legacy.appkey, 100).unwrap();
+    let calls = desk_core::gateway::quota::sql::recent_calls(&conn, &legacy.appkey, 100).unwrap();
     assert_eq!(calls.len(), N as usize);
     assert!(calls
         .iter()

@@ -6,10 +6,10 @@
 
 use chrono::Utc;
 use desk_core::callback::push::{signed_body, test_order_fields};
+use desk_core::callback::sql::recent_events;
 use desk_core::callback::{
     start_receiver, FeedOutcome, ReceiverConfig, ReceiverHandle, ACK_ERR, ACK_OK,
 };
-use desk_core::store::callbacks::recent_events;
 use desk_core::{ManualClock, Store};
 use meituan_union::Secret;
 use serde_json::Value;

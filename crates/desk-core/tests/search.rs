@@ -342,7 +342,7 @@ async fn only_named_images_are_fetched_and_only_images() {
     let html = format!("{html_base}/img/b.png");
     // A search answer named both (as a page fetched today would).
     let mut conn = h.store.connect().unwrap();
-    desk_core::store::search::put_page(
+    desk_core::search::sql::put_page(
         &mut conn,
         &h.profile.id,
         "test",

@@ -151,7 +151,8 @@ async fn full_then_incremental(generation: Generation) {
     assert_eq!(first.synced_until, Some(plan.to));
     // The stored range the tier report reads.
     let range = |h: &Harness| {
-        desk_core::store::sync::synced_range(&h.store.connect().unwrap(), &h.profile.id).unwrap()
+        desk_core::orders::sync::sql::synced_range(&h.store.connect().unwrap(), &h.profile.id)
+            .unwrap()
     };
     assert_eq!(range(&h), Some((plan.from, plan.to)));
 
@@ -403,7 +404,7 @@ async fn a_sync_stops_at_the_reserve_and_resumes_later() {
 /// stored stays, resumable. (`interrupted.rs` kills a real child process.)
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn only_one_sync_per_profile_runs_at_a_time() {
-    use desk_core::store::sync as leases;
+    use desk_core::orders::sync::sql as leases;
     let h = harness(Generation::Legacy, 3000, Tier::T6000).await;
     let now = || h.clock.now().timestamp();
     let lease_rows = || -> i64 {

@@ -11,8 +11,11 @@ use crate::clock::{beijing_rfc3339, Clock};
 use crate::error::{Error, Result};
 use crate::profiles::{self, masked, Profile};
 use crate::requests::console::SandboxConsole;
-use crate::store::{self, Store};
+use crate::store::Store;
 use crate::vault::{SecretKind, Vault};
+
+/// This feature's SQL.
+pub mod sql;
 /// Re-exported so the shell can wrap a pasted secret without depending on the protocol crate.
 pub use meituan_union::Secret;
 use serde::Serialize;
@@ -169,7 +172,7 @@ pub struct CallbackConfig {
 /// The callback setup of a profile.
 pub fn config(store: &Store, profile_id: &str) -> Result<CallbackConfig> {
     let profile = profiles::get(store, profile_id)?;
-    let row = store::callbacks::get_config(&*store.connect()?, &profile.id)?;
+    let row = sql::get_config(&*store.connect()?, &profile.id)?;
     Ok(CallbackConfig {
         profile_id: profile.id.clone(),
         url: row.as_ref().map(|r| r.url.clone()),
@@ -192,9 +195,9 @@ fn save_config(
     url: &Url,
     via: &str,
 ) -> Result<()> {
-    store::callbacks::set_config(
+    sql::set_config(
         &*store.connect()?,
-        &store::callbacks::ConfigRow {
+        &sql::ConfigRow {
             profile_id: profile.id.clone(),
             url: url.to_string(),
             registered_at: beijing_rfc3339(clock.now()),

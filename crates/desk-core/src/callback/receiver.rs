@@ -12,7 +12,7 @@
 use super::conn::{Conn, GuardedListener, Phase, Registry};
 use crate::clock::{beijing_rfc3339, Clock};
 use crate::error::{Error, Result};
-use crate::store::{self, Store};
+use crate::store::Store;
 use axum::body::{Body, HttpBody};
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{header, Method, StatusCode};
@@ -535,7 +535,7 @@ async fn handle_request(inner: &Inner, conn: &Conn, request: Request<Body>) -> R
         );
     };
     let received_at = beijing_rfc3339(inner.clock.now());
-    let row = store::callbacks::EventRow {
+    let row = crate::callback::sql::EventRow {
         id: 0,
         scope: inner.scope.clone(),
         event_key: key,
@@ -554,7 +554,7 @@ async fn handle_request(inner: &Inner, conn: &Conn, request: Request<Body>) -> R
     let row_for_db = row.clone();
     let saved = tokio::task::spawn_blocking(move || {
         let mut conn = store.connect()?;
-        store::callbacks::insert_event_once(&mut conn, &row_for_db)
+        crate::callback::sql::insert_event_once(&mut conn, &row_for_db)
     })
     .await;
     match saved {
@@ -605,8 +605,8 @@ pub fn stored_events(
     scope: &str,
     after: i64,
     limit: u32,
-) -> Result<Vec<store::callbacks::EventRow>> {
-    store::callbacks::events_after(&*store.connect()?, scope, after, limit)
+) -> Result<Vec<crate::callback::sql::EventRow>> {
+    crate::callback::sql::events_after(&*store.connect()?, scope, after, limit)
 }
 
 /// Whether a profile's receiver runs, and where.

@@ -10,7 +10,7 @@ use crate::error::{Error, Result};
 use crate::profiles::{self, AuthStatus, Profile};
 use crate::requests::console::{RemoteAuthorization, SandboxConsole};
 use crate::requests::{self, ConsoleRequest, RequestKind, RequestStatus, ANSWER_WORKING_DAYS};
-use crate::store::{self, Store};
+use crate::store::Store;
 use crate::workdays;
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
@@ -60,7 +60,7 @@ fn latest_request(
     profile: &Profile,
 ) -> Result<Option<ConsoleRequest>> {
     let now = clock.now();
-    store::requests::list(
+    crate::console::requests::sql::list(
         &*store.connect()?,
         &profile.id,
         Some(RequestKind::Authorization.as_str()),
@@ -168,7 +168,7 @@ pub fn mark_outcome(
     profiles::set_auth_status(store, clock, profile_id, status)?;
     if let Some(req) = latest_request(store, clock, &profile)? {
         if req.status == RequestStatus::Filed {
-            store::requests::answer(
+            crate::console::requests::sql::answer(
                 &*store.connect()?,
                 req.id,
                 if granted { "granted" } else { "refused" },

@@ -336,7 +336,7 @@ pub fn count_month_by_scan(conn: &Connection, profile_id: &str, first: NaiveDate
 /// The tier report of a profile from its synced orders (and the console
 /// figure, when the user typed one in).
 pub fn report(conn: &Connection, profile: &Profile, now: DateTime<Utc>) -> Result<TierReport> {
-    let history = crate::store::sync::synced_range(conn, &profile.id)?;
+    let history = crate::orders::sync::sql::synced_range(conn, &profile.id)?;
     build_report(
         now,
         profile.tier,

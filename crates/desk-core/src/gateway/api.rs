@@ -133,9 +133,9 @@ fn settle_interrupted_calls(store: &Store, clock: &dyn Clock) -> Option<std::fs:
     let before = (!alone).then(|| {
         crate::clock::beijing_rfc3339(clock.now() - chrono::Duration::seconds(STALE_PENDING_SECS))
     });
-    let settled = store
-        .connect()
-        .and_then(|mut conn| crate::store::quota::settle_interrupted(&mut conn, before.as_deref()));
+    let settled = store.connect().and_then(|mut conn| {
+        crate::gateway::quota::sql::settle_interrupted(&mut conn, before.as_deref())
+    });
     match settled {
         Ok(0) => {}
         Ok(n) => tracing::info!(

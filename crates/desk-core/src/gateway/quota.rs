@@ -14,12 +14,15 @@
 use crate::clock::{beijing, beijing_day, beijing_rfc3339, next_beijing_midnight, Clock};
 use crate::error::{Error, ErrorCode, Result};
 use crate::profiles::{Profile, Tier};
-use crate::store::{self, Store};
+use crate::store::Store;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use rusqlite::Connection;
 use serde::Serialize;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
+
+/// This feature's SQL.
+pub mod sql;
 
 /// Share of the limit at which the UI warns.
 pub const WARNING_PERCENT: u32 = 80;
@@ -170,7 +173,7 @@ impl QuotaLedger {
         let day = beijing_day(now);
         let key = day_key(day);
         let started_at = beijing_rfc3339(now);
-        let call = store::quota::NewCall {
+        let call = sql::NewCall {
             profile_id: &profile.id,
             appkey: &profile.appkey,
             day: &key,
@@ -178,15 +181,15 @@ impl QuotaLedger {
             endpoint,
         };
         let limit = profile.tier.daily_limit();
-        match self.with_conn(|conn| store::quota::reserve(conn, &call, limit))? {
-            store::quota::Reserve::Granted { call_id, used } => Ok(Reservation {
+        match self.with_conn(|conn| sql::reserve(conn, &call, limit))? {
+            sql::Reserve::Granted { call_id, used } => Ok(Reservation {
                 call_id,
                 appkey: profile.appkey.clone(),
                 day,
                 used,
                 started: Instant::now(),
             }),
-            store::quota::Reserve::Refused { .. } => Err(Error::QuotaExhausted {
+            sql::Reserve::Refused { .. } => Err(Error::QuotaExhausted {
                 resets_at: resets_at(now),
             }),
         }
@@ -200,9 +203,9 @@ impl QuotaLedger {
             .then(|| beijing_rfc3339(self.clock.now()));
         let error_code = outcome.error_code.map(error_code_str);
         self.with_conn(|conn| {
-            store::quota::finish(
+            sql::finish(
                 conn,
-                &store::quota::Finished {
+                &sql::Finished {
                     call_id: reservation.call_id,
                     ok: outcome.ok,
                     http_status: outcome.http_status,
@@ -218,14 +221,14 @@ impl QuotaLedger {
     /// Takes back a reservation whose request was never sent (refused before
     /// signing or sending), so it does not count.
     pub fn cancel(&self, reservation: Reservation) -> Result<()> {
-        self.with_conn(|conn| store::quota::cancel(conn, reservation.call_id))
+        self.with_conn(|conn| sql::cancel(conn, reservation.call_id))
     }
 
     /// Today's count against the profile's tier.
     pub fn status(&self, profile: &Profile) -> Result<QuotaStatus> {
         let now = self.clock.now();
         let day = day_key(beijing_day(now));
-        let row = self.with_conn(|conn| store::quota::day(conn, &profile.appkey, &day))?;
+        let row = self.with_conn(|conn| sql::day(conn, &profile.appkey, &day))?;
         let used = row.as_ref().map_or(0, |r| r.used);
         let limit = profile.tier.daily_limit();
         let early_refusal = row.as_ref().and_then(|r| {
@@ -264,7 +267,7 @@ impl QuotaLedger {
         let days = days.max(1);
         let first = today - Duration::days(i64::from(days) - 1);
         let rows = self.with_conn(|conn| {
-            store::quota::days_between(conn, &profile.appkey, &day_key(first), &day_key(today))
+            sql::days_between(conn, &profile.appkey, &day_key(first), &day_key(today))
         })?;
         Ok(first
             .iter_days()
@@ -403,7 +406,7 @@ mod tests {
         ledger.cancel(unsent).unwrap();
         assert_eq!(ledger.status(&p).unwrap().used, 1);
         let conn = ledger.store.connect().unwrap();
-        assert_eq!(store::quota::calls_on(&conn, "k", "2026-03-01").unwrap(), 1);
+        assert_eq!(sql::calls_on(&conn, "k", "2026-03-01").unwrap(), 1);
     }
 
     #[test]
@@ -470,7 +473,7 @@ mod tests {
                 },
             )
             .unwrap();
-        let calls = store::quota::recent_calls(&ledger.store.connect().unwrap(), "k", 10).unwrap();
+        let calls = sql::recent_calls(&ledger.store.connect().unwrap(), "k", 10).unwrap();
         assert_eq!(calls.len(), 1);
         let c = &calls[0];
         assert_eq!(c.id, id);

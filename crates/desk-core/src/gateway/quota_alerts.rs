@@ -12,7 +12,10 @@ use crate::error::Result;
 use crate::profiles::{self, Profile};
 use crate::quota::{QuotaLedger, QuotaStatus, WARNING_PERCENT};
 use crate::settings::{Language, Settings};
-use crate::store::{self, Store};
+use crate::store::Store;
+
+/// This feature's SQL.
+pub mod sql;
 
 /// A threshold a notice is given for, lowest first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -91,14 +94,14 @@ pub fn take_quota_alerts(
         let conn = store.connect()?;
         for profile in profiles {
             let status = ledger.status(&profile)?;
-            let already = store::quota_notices::notified(&conn, &profile.id, &status.day)?
+            let already = sql::notified(&conn, &profile.id, &status.day)?
                 .and_then(QuotaThreshold::from_percent);
             let Some(threshold) = notice_due(&status, already) else {
                 continue;
             };
             // Another check may have recorded it in between: only the one
             // that records it notifies.
-            let recorded = store::quota_notices::record(
+            let recorded = sql::record(
                 &conn,
                 &profile.id,
                 &status.day,
@@ -420,12 +423,9 @@ mod tests {
         let conn = f.store.connect().unwrap();
         let day = "2026-03-02";
         let at = "2026-03-02T10:00:00+08:00";
-        assert!(store::quota_notices::record(&conn, &p.id, day, 100, at).unwrap());
-        assert!(!store::quota_notices::record(&conn, &p.id, day, 80, at).unwrap());
-        assert!(!store::quota_notices::record(&conn, &p.id, day, 100, at).unwrap());
-        assert_eq!(
-            store::quota_notices::notified(&conn, &p.id, day).unwrap(),
-            Some(100)
-        );
+        assert!(sql::record(&conn, &p.id, day, 100, at).unwrap());
+        assert!(!sql::record(&conn, &p.id, day, 80, at).unwrap());
+        assert!(!sql::record(&conn, &p.id, day, 100, at).unwrap());
+        assert_eq!(sql::notified(&conn, &p.id, day).unwrap(), Some(100));
     }
 }

@@ -10,7 +10,7 @@ use crate::clock::beijing_rfc3339;
 use crate::error::{Error, ErrorCode, Result};
 use crate::links::{self, canonicalize, parse_types, types_text, LinkRequest, TargetKind};
 use crate::profiles::Profile;
-use crate::store::{self, Store};
+use crate::store::Store;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -22,6 +22,9 @@ mod run;
 pub use export::*;
 pub use parse::*;
 pub use run::*;
+
+/// This feature's SQL.
+pub mod sql;
 
 /// Largest batch accepted at once.
 pub const MAX_ROWS: usize = 10_000;
@@ -170,9 +173,9 @@ pub fn create(
     let prepared = prepare(profile, rows)?;
     let mut conn = store.connect()?;
     let tx = conn.transaction()?;
-    let id = store::batch::insert_batch(&tx, &profile.id, &beijing_rfc3339(clock.now()), source)?;
+    let id = sql::insert_batch(&tx, &profile.id, &beijing_rfc3339(clock.now()), source)?;
     for row in &prepared {
-        store::batch::insert_row(&tx, id, row)?;
+        sql::insert_row(&tx, id, row)?;
     }
     tx.commit()?;
     summary(store, id)
@@ -195,18 +198,17 @@ fn error_row(row_no: u32, req: &LinkRequest, e: &Error) -> BatchRow {
 }
 
 pub fn summary(store: &Store, batch_id: u32) -> Result<BatchSummary> {
-    store::batch::summary(&*store.connect()?, batch_id)?
-        .ok_or_else(|| Error::not_found("batch", batch_id))
+    sql::summary(&*store.connect()?, batch_id)?.ok_or_else(|| Error::not_found("batch", batch_id))
 }
 
 /// A profile's batches, newest first.
 pub fn list(store: &Store, profile_id: &str) -> Result<Vec<BatchSummary>> {
-    store::batch::list(&*store.connect()?, profile_id)
+    sql::list(&*store.connect()?, profile_id)
 }
 
 /// A page of a batch's rows.
 pub fn rows(store: &Store, batch_id: u32, offset: u32, limit: u32) -> Result<Vec<BatchRow>> {
-    store::batch::rows(&*store.connect()?, batch_id, offset, limit)
+    sql::rows(&*store.connect()?, batch_id, offset, limit)
 }
 
 #[cfg(test)]

@@ -27,12 +27,16 @@ use crate::images::{self, ImageKind};
 use crate::links::{self, CanonicalRequest, LinkEntry, LinkRequest, TargetKind};
 use crate::profiles::{Generation, Profile};
 use crate::sids;
-use crate::store::{self, minicodes::MiniCodeFile, Store};
+use crate::store::Store;
 use meituan_union::{LegacyLinkType, MediaLinkType, MiniCodeRequest, ReferralLinkRequest};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
+use sql::MiniCodeFile;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+
+/// This feature's SQL.
+pub mod sql;
 
 /// The largest mini-program code image accepted (they are a few dozen KB).
 pub const MAX_IMAGE_BYTES: usize = 2 * 1024 * 1024;
@@ -149,7 +153,7 @@ pub async fn mini_code(
 ) -> Result<MiniCode> {
     let (canon, key) = check(profile.generation, target_kind, target, sid)?;
     let store = api.store();
-    let hit = store::links::hit(&*store.connect()?, &profile.id, &key)?;
+    let hit = crate::links::sql::hit(&*store.connect()?, &profile.id, &key)?;
     if let Some(entry) = hit {
         let (bytes, kind, path) = image(api, &entry).await?;
         return Ok(answer(entry, &bytes, kind, &path, true, 0));
@@ -160,7 +164,7 @@ pub async fn mini_code(
     sids::ensure(store, api.clock(), &profile.id, &canon.sid)?;
     // The answer is stored before its image is fetched: the call is paid
     // for, and a failed fetch is tried again later with no call.
-    let entry = store::links::insert(
+    let entry = crate::links::sql::insert(
         &*store.connect()?,
         &profile.id,
         &key,
@@ -245,7 +249,7 @@ fn kind_name(kind: ImageKind) -> &'static str {
 
 /// The kept image of a link, when its file is there and unchanged.
 fn kept(store: &Store, link_id: u32) -> Result<Option<(Vec<u8>, ImageKind, PathBuf)>> {
-    let Some(row) = store::minicodes::get(&*store.connect()?, link_id)? else {
+    let Some(row) = sql::get(&*store.connect()?, link_id)? else {
         return Ok(None);
     };
     // The name came from this module; refuse anything else all the same.
@@ -288,7 +292,7 @@ async fn image(api: &Api, entry: &LinkEntry) -> Result<(Vec<u8>, ImageKind, Path
     let file = format!("{}.{}", entry.id, kind.extension());
     let path = dir.join(&file);
     crate::safe_write::write_file_atomically(&path, &bytes)?;
-    store::minicodes::put(
+    sql::put(
         &*store.connect()?,
         &MiniCodeFile {
             link_id: entry.id,
@@ -308,7 +312,7 @@ async fn image(api: &Api, entry: &LinkEntry) -> Result<(Vec<u8>, ImageKind, Path
 pub async fn mini_code_image(api: &Api, link_id: u32) -> Result<(Vec<u8>, ImageKind, PathBuf)> {
     let store = api.store();
     let entry = links::get(store, link_id)?;
-    if store::minicodes::get(&*store.connect()?, link_id)?.is_none() {
+    if sql::get(&*store.connect()?, link_id)?.is_none() {
         return Err(Error::not_found("mini-program code of link", link_id));
     }
     image(api, &entry).await

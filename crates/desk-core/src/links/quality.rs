@@ -13,7 +13,7 @@ use crate::api::Api;
 use crate::clock::{beijing_day, beijing_rfc3339, Clock};
 use crate::error::{Error, Result};
 use crate::profiles::{Generation, Profile};
-use crate::store::{self, Store};
+use crate::store::Store;
 use chrono::{Datelike, Months, NaiveDate};
 use meituan_union::legacy::{QualityScoreRequest, MAX_QUALITY_RANGE_DAYS};
 use meituan_union::{BusinessLine, QualityScoreType};
@@ -153,15 +153,16 @@ fn check(store: &Store, clock: &dyn Clock, profile: &Profile, q: &QualityQuery) 
         ));
     }
     let conn = store.connect()?;
-    let sid = store::sids::by_code(&conn, &profile.id, q.sid.trim())?.ok_or_else(|| {
-        Error::invalid(
-            "sid",
-            format!(
-                "{:?} is not a sid of profile {}; add it first",
-                q.sid, profile.name
-            ),
-        )
-    })?;
+    let sid =
+        crate::links::sids::sql::by_code(&conn, &profile.id, q.sid.trim())?.ok_or_else(|| {
+            Error::invalid(
+                "sid",
+                format!(
+                    "{:?} is not a sid of profile {}; add it first",
+                    q.sid, profile.name
+                ),
+            )
+        })?;
     Ok(Checked {
         sid: sid.sid,
         sid_name: sid.name,

@@ -6,8 +6,11 @@
 use crate::clock::{beijing_rfc3339, Clock};
 use crate::error::{Error, Result};
 use crate::profiles::Generation;
-use crate::store::{self, Store};
+use crate::store::Store;
 use serde::{Deserialize, Serialize};
+
+/// This feature's SQL.
+pub mod sql;
 
 /// Longest sid Meituan accepts (characters).
 pub const SID_MAX_CHARS: usize = 64;
@@ -125,19 +128,21 @@ pub fn create(
     validate_sid(sid)?;
     let name = validate_name(name.filter(|n| !n.trim().is_empty()).unwrap_or(sid))?;
     let conn = store.connect()?;
-    let generation = store::profiles::get(&conn, profile_id)?
+    let generation = crate::profiles::sql::get(&conn, profile_id)?
         .ok_or_else(|| Error::not_found("profile", profile_id))?
         .generation;
     let warnings = warnings(generation, sid);
-    if store::sids::by_code(&conn, profile_id, sid)?.is_some() {
+    if sql::by_code(&conn, profile_id, sid)?.is_some() {
         return Err(Error::invalid("sid", "this profile already has this sid"));
     }
-    let id = store::sids::insert(&conn, profile_id, sid, &name, &beijing_rfc3339(clock.now()))
-        .map_err(|e| match e {
-            Error::Storage(m) if m.contains("FOREIGN KEY") => {
-                Error::not_found("profile", profile_id)
+    let id =
+        sql::insert(&conn, profile_id, sid, &name, &beijing_rfc3339(clock.now())).map_err(|e| {
+            match e {
+                Error::Storage(m) if m.contains("FOREIGN KEY") => {
+                    Error::not_found("profile", profile_id)
+                }
+                other => other,
             }
-            other => other,
         })?;
     Ok(SidCreated {
         sid: get(store, id)?,
@@ -146,18 +151,18 @@ pub fn create(
 }
 
 pub fn get(store: &Store, id: u32) -> Result<Sid> {
-    store::sids::get(&*store.connect()?, id)?.ok_or_else(|| Error::not_found("sid", id))
+    sql::get(&*store.connect()?, id)?.ok_or_else(|| Error::not_found("sid", id))
 }
 
 /// A profile's sids; archived ones only when asked.
 pub fn list(store: &Store, profile_id: &str, include_archived: bool) -> Result<Vec<Sid>> {
-    store::sids::list(&*store.connect()?, profile_id, include_archived)
+    sql::list(&*store.connect()?, profile_id, include_archived)
 }
 
 /// Changes a sid's label.
 pub fn rename(store: &Store, id: u32, name: &str) -> Result<Sid> {
     let name = validate_name(name)?;
-    if store::sids::set_name(&*store.connect()?, id, &name)? == 0 {
+    if sql::set_name(&*store.connect()?, id, &name)? == 0 {
         return Err(Error::not_found("sid", id));
     }
     get(store, id)
@@ -165,7 +170,7 @@ pub fn rename(store: &Store, id: u32, name: &str) -> Result<Sid> {
 
 /// Archives (or restores) a sid.
 pub fn set_archived(store: &Store, id: u32, archived: bool) -> Result<Sid> {
-    if store::sids::set_archived(&*store.connect()?, id, archived)? == 0 {
+    if sql::set_archived(&*store.connect()?, id, archived)? == 0 {
         return Err(Error::not_found("sid", id));
     }
     get(store, id)
@@ -178,7 +183,7 @@ pub fn set_archived(store: &Store, id: u32, archived: bool) -> Result<Sid> {
 /// without writing anything: checked before a call is made.
 pub fn check_usable(store: &Store, profile_id: &str, sid: &str) -> Result<()> {
     validate_sid(sid)?;
-    match store::sids::by_code(&*store.connect()?, profile_id, sid)? {
+    match sql::by_code(&*store.connect()?, profile_id, sid)? {
         Some(s) if s.archived => Err(Error::invalid(
             "sid",
             format!("{sid} is archived; restore it first"),
@@ -190,14 +195,14 @@ pub fn check_usable(store: &Store, profile_id: &str, sid: &str) -> Result<()> {
 pub fn ensure(store: &Store, clock: &dyn Clock, profile_id: &str, sid: &str) -> Result<()> {
     validate_sid(sid)?;
     let conn = store.connect()?;
-    match store::sids::by_code(&conn, profile_id, sid)? {
+    match sql::by_code(&conn, profile_id, sid)? {
         Some(s) if s.archived => Err(Error::invalid(
             "sid",
             format!("{sid} is archived; restore it first"),
         )),
         Some(_) => Ok(()),
         None => {
-            store::sids::insert(&conn, profile_id, sid, sid, &beijing_rfc3339(clock.now()))?;
+            sql::insert(&conn, profile_id, sid, sid, &beijing_rfc3339(clock.now()))?;
             Ok(())
         }
     }

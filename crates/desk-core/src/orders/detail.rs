@@ -12,7 +12,7 @@ use crate::api::Api;
 use crate::error::{Error, Result};
 use crate::orders::{self, LineOption, MediaAsked, OrderRow};
 use crate::profiles::{Generation, Profile};
-use crate::store::{self, Store};
+use crate::store::Store;
 use meituan_union::lines::MEDIA_ORDER_PASSES;
 use meituan_union::{BusinessLine, OrderLine, OrderRequest, QueryOrderRequest, SearchType};
 use serde::Serialize;
@@ -202,14 +202,16 @@ fn sid_name(store: &Store, profile_id: &str, sid: &str) -> Result<Option<String>
     if sid.is_empty() {
         return Ok(None);
     }
-    Ok(store::sids::by_code(&*store.connect()?, profile_id, sid)?
-        .map(|s| s.name)
-        .filter(|n| n != sid))
+    Ok(
+        crate::links::sids::sql::by_code(&*store.connect()?, profile_id, sid)?
+            .map(|s| s.name)
+            .filter(|n| n != sid),
+    )
 }
 
 /// A stored order in full.
 pub fn detail(store: &Store, profile_id: &str, order_id: &str) -> Result<OrderDetail> {
-    let row = store::orders::get(&*store.connect()?, profile_id, order_id)?
+    let row = crate::orders::sql::get(&*store.connect()?, profile_id, order_id)?
         .ok_or_else(|| Error::not_found("order", order_id))?;
     let name = sid_name(store, profile_id, &row.sid)?;
     Ok(of_row(row, name, true))
@@ -234,7 +236,7 @@ pub fn check_order_id(order_id: &str) -> Result<String> {
 pub async fn lookup(api: &Api, profile: &Profile, order_id: &str) -> Result<OrderDetail> {
     let id = check_order_id(order_id)?;
     let store = api.store();
-    let known = store::orders::get(&*store.connect()?, &profile.id, &id)?;
+    let known = crate::orders::sql::get(&*store.connect()?, &profile.id, &id)?;
     let mut calls = 0u32;
     let found = match profile.generation {
         Generation::Legacy => {
@@ -310,10 +312,10 @@ pub async fn lookup(api: &Api, profile: &Profile, order_id: &str) -> Result<Orde
     };
     let mut conn = store.connect()?;
     let tx = conn.transaction()?;
-    store::orders::upsert(&tx, &profile.id, std::slice::from_ref(&row))?;
+    crate::orders::sql::upsert(&tx, &profile.id, std::slice::from_ref(&row))?;
     tx.commit()?;
     // Read back what is stored: an older answer never undoes a newer change.
-    let stored = store::orders::get(&conn, &profile.id, &id)?.unwrap_or(row);
+    let stored = crate::orders::sql::get(&conn, &profile.id, &id)?.unwrap_or(row);
     let name = sid_name(store, &profile.id, &stored.sid)?;
     let mut detail = of_row(stored, name, true);
     detail.calls = calls;

@@ -86,11 +86,11 @@ pub fn export_with_progress(
     let mut conn = store.connect()?;
     // A read transaction: one snapshot for the count and the rows.
     let tx = conn.transaction()?;
-    let total = store::orders::count(&tx, profile_id, &f)?;
+    let total = crate::orders::sql::count(&tx, profile_id, &f)?;
     progress(0, total);
     let mut done = 0u32;
     crate::export::write_table_with(path, format, "orders", &EXPORT_HEADERS, |sink| {
-        store::orders::for_each(&tx, profile_id, &f, |row| {
+        crate::orders::sql::for_each(&tx, profile_id, &f, |row| {
             sink(&export_cells(&row))?;
             done += 1;
             if done.is_multiple_of(EXPORT_PROGRESS_EVERY) {

@@ -19,11 +19,14 @@ use crate::clock::beijing_rfc3339;
 use crate::error::{Error, Result};
 use crate::orders::{self, UpsertCounts};
 use crate::profiles::{Generation, Profile};
-use crate::store::sync::{RunCursor, SyncState};
-use crate::store::{self, Store};
+use crate::store::Store;
 use meituan_union::lines::MEDIA_ORDER_PASSES;
 use meituan_union::{BusinessLine, OrderListRequest, QueryOrderRequest, QueryTimeType, SearchType};
 use serde::{Deserialize, Serialize};
+use sql::{RunCursor, SyncState};
+
+/// This feature's SQL.
+pub mod sql;
 
 /// Orders per page (the API's maximum).
 pub const PAGE_LIMIT: u32 = 100;
@@ -47,7 +50,7 @@ const RESERVE_KEY: &str = "orders.sync_reserve_percent";
 /// The share of the day's calls kept back from syncs (settings table).
 pub fn reserve_percent(store: &Store) -> Result<u32> {
     let conn = store.connect()?;
-    Ok(store::settings::get(&conn, RESERVE_KEY)?
+    Ok(crate::settings::sql::get(&conn, RESERVE_KEY)?
         .and_then(|v| v.trim().parse::<u32>().ok())
         .filter(|p| *p <= 100)
         .unwrap_or(DEFAULT_RESERVE_PERCENT))
@@ -57,7 +60,7 @@ pub fn set_reserve_percent(store: &Store, percent: u32) -> Result<()> {
     if percent > 90 {
         return Err(Error::invalid("reserve_percent", "must be 0 to 90"));
     }
-    store::settings::put(&*store.connect()?, RESERVE_KEY, &percent.to_string())
+    crate::settings::sql::put(&*store.connect()?, RESERVE_KEY, &percent.to_string())
 }
 
 /// How a sync runs.
@@ -231,15 +234,16 @@ fn min_calls_left(run: &RunCursor, generation: Generation) -> u32 {
 pub fn plan(api: &Api, profile: &Profile, options: &SyncOptions) -> Result<SyncPlan> {
     let store = api.store();
     let conn = store.connect()?;
-    let state = store::sync::load(&conn, &profile.id)?;
+    let state = sql::load(&conn, &profile.id)?;
     let now = api.clock().now().timestamp();
-    let synced_from = store::sync::synced_range(&conn, &profile.id)?.map(|(f, _)| f);
+    let synced_from = sql::synced_range(&conn, &profile.id)?.map(|(f, _)| f);
     let run = run_for(&state, synced_from, profile.generation, now, options);
     let windows = windows_between(run.window_start, run.to);
     let min_calls = min_calls_left(&run, profile.generation);
     // Extra pages: the local rate of changes over the last week suggests how
     // many orders each remaining window holds.
-    let week = store::orders::modified_between(&conn, &profile.id, now - 7 * WINDOW_SECS, now)?;
+    let week =
+        crate::orders::sql::modified_between(&conn, &profile.id, now - 7 * WINDOW_SECS, now)?;
     let per_window = f64::from(week) / 7.0;
     let extra_pages = (per_window * f64::from(windows) / f64::from(PAGE_LIMIT)).floor() as u32;
     let estimated_calls = min_calls + extra_pages;
@@ -446,7 +450,7 @@ impl SyncLease {
         let lock = match try_os_lock(&path) {
             Ok(OsLock::Held(file)) => Some(file),
             Ok(OsLock::Busy) => {
-                let current = store::sync::lease(&*store.connect()?, profile_id)?;
+                let current = sql::lease(&*store.connect()?, profile_id)?;
                 return Err(Error::SyncRunning(
                     current.and_then(|r| SyncHolder::parse(&r.holder)),
                 ));
@@ -464,16 +468,10 @@ impl SyncLease {
         if lock.is_some() {
             // A live holder would hold the lock: whatever row is there was
             // left by a sync that died.
-            store::sync::take_lease(&conn, profile_id, &row, expires_at)?;
+            sql::take_lease(&conn, profile_id, &row, expires_at)?;
         } else {
-            let taken = match store::sync::lease(&conn, profile_id)? {
-                None => store::sync::acquire_lease(
-                    &conn,
-                    profile_id,
-                    &row,
-                    now.timestamp(),
-                    expires_at,
-                )?,
+            let taken = match sql::lease(&conn, profile_id)? {
+                None => sql::acquire_lease(&conn, profile_id, &row, now.timestamp(), expires_at)?,
                 Some(current) => {
                     let recorded = SyncHolder::parse(&current.holder);
                     let dead = recorded.as_ref().and_then(SyncHolder::alive) == Some(false)
@@ -481,17 +479,11 @@ impl SyncLease {
                     if !dead {
                         return Err(Error::SyncRunning(recorded));
                     }
-                    store::sync::replace_lease(
-                        &conn,
-                        profile_id,
-                        &current.holder,
-                        &row,
-                        expires_at,
-                    )?
+                    sql::replace_lease(&conn, profile_id, &current.holder, &row, expires_at)?
                 }
             };
             if !taken {
-                let current = store::sync::lease(&conn, profile_id)?;
+                let current = sql::lease(&conn, profile_id)?;
                 return Err(Error::SyncRunning(
                     current.and_then(|r| SyncHolder::parse(&r.holder)),
                 ));
@@ -513,10 +505,10 @@ impl SyncLease {
     /// Extends the lease row; an error when another sync took the lease over
     /// (its row was replaced), so this one stops and leaves it the work.
     fn renew(&self, conn: &rusqlite::Connection, until: i64) -> Result<()> {
-        if store::sync::renew_lease(conn, &self.profile_id, &self.row, until)? {
+        if sql::renew_lease(conn, &self.profile_id, &self.row, until)? {
             return Ok(());
         }
-        let current = store::sync::lease(conn, &self.profile_id)?;
+        let current = sql::lease(conn, &self.profile_id)?;
         Err(Error::SyncRunning(
             current.and_then(|r| SyncHolder::parse(&r.holder)),
         ))
@@ -529,7 +521,7 @@ impl Drop for SyncLease {
         let released = self
             .store
             .connect()
-            .and_then(|c| store::sync::release_lease(&c, &self.profile_id, &self.row));
+            .and_then(|c| sql::release_lease(&c, &self.profile_id, &self.row));
         if let Err(e) = released {
             tracing::warn!(error = %e, "could not clear the sync lease row; the next sync replaces it");
         }
@@ -574,9 +566,9 @@ async fn sync_holding_lease(
     }
     let store = api.store();
     let mut conn = store.connect()?;
-    let mut state = store::sync::load(&conn, &profile.id)?;
+    let mut state = sql::load(&conn, &profile.id)?;
     let now = api.clock().now().timestamp();
-    let synced_from = store::sync::synced_range(&conn, &profile.id)?.map(|(f, _)| f);
+    let synced_from = sql::synced_range(&conn, &profile.id)?.map(|(f, _)| f);
     let mut run = run_for(&state, synced_from, profile.generation, now, options);
     let percent = reserve_percent(store)?;
     let windows = windows_between(run.from, run.to);
@@ -595,7 +587,7 @@ async fn sync_holding_lease(
         // Persist the run's range first: a resume must cover the same
         // windows (the media scroll cursor is bound to them).
         state.run = Some(run.clone());
-        store::sync::save(
+        sql::save(
             &conn,
             &profile.id,
             &state,
@@ -626,15 +618,15 @@ async fn sync_holding_lease(
             state.synced_until = Some(run.to);
         }
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let counts: UpsertCounts = store::orders::upsert(&tx, &profile.id, &rows)?;
-        store::sync::save(
+        let counts: UpsertCounts = crate::orders::sql::upsert(&tx, &profile.id, &rows)?;
+        sql::save(
             &tx,
             &profile.id,
             &state,
             &beijing_rfc3339(api.clock().now()),
         )?;
         if finished {
-            store::sync::extend_synced_from(&tx, &profile.id, run.from)?;
+            sql::extend_synced_from(&tx, &profile.id, run.from)?;
         }
         tx.commit()?;
         report.new += counts.new;
@@ -773,7 +765,7 @@ pub struct SyncStatus {
 }
 
 pub fn status(store: &Store, profile_id: &str) -> Result<SyncStatus> {
-    let state = store::sync::load(&*store.connect()?, profile_id)?;
+    let state = sql::load(&*store.connect()?, profile_id)?;
     let (pages_left_min, windows, windows_done) = match &state.run {
         Some(run) => {
             let generation = crate::profiles::get(store, profile_id)?.generation;
@@ -799,7 +791,7 @@ pub fn status(store: &Store, profile_id: &str) -> Result<SyncStatus> {
 /// Forgets the cursor: the next sync starts from `initial_days` back.
 /// Stored orders stay.
 pub fn reset(store: &Store, profile_id: &str) -> Result<()> {
-    store::sync::reset(&*store.connect()?, profile_id)
+    sql::reset(&*store.connect()?, profile_id)
 }
 
 #[cfg(test)]

@@ -1,22 +1,6 @@
 //! The SQLite store: one file, WAL, a busy timeout, foreign keys, and
 //! numbered migrations tracked by `PRAGMA user_version`. Each table's queries
-//! live in their own file beside this one.
-
-pub mod profiles;
-pub mod quota;
-pub mod quota_notices;
-pub mod settings;
-// Console requests and callbacks.
-pub mod callbacks;
-pub mod requests;
-// Links and orders.
-pub mod batch;
-pub mod links;
-pub mod minicodes;
-pub mod orders;
-pub mod search;
-pub mod sids;
-pub mod sync;
+//! live with their feature, in its `sql` child module.
 
 use crate::error::{Error, Result};
 use rusqlite::Connection;
@@ -26,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// Numbered migrations, applied in order; index + 1 is the schema version.
-const MIGRATIONS: &[&str] = &[
+pub(crate) const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0001_init.sql"),
     include_str!("../../migrations/0002_profiles.sql"),
     include_str!("../../migrations/0003_quota.sql"),
@@ -275,7 +259,7 @@ pub fn latest_version() -> i64 {
     MIGRATIONS.len() as i64
 }
 
-fn migrate(conn: &mut Connection) -> Result<()> {
+pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     let current: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     if current > latest_version() {

@@ -13,13 +13,17 @@ use crate::clock::{beijing_rfc3339, Clock};
 use crate::error::{Error, Result};
 use crate::profiles::{self, Profile, ProfileUpdate, Tier};
 use crate::quota::QuotaLedger;
-use crate::store::{self, requests::RequestRow, Store};
+use crate::store::Store;
 use crate::tiers::{self, AverageSource, TierReport};
 use crate::workdays;
 use chrono::{DateTime, Utc};
 use console::SandboxConsole;
 use serde::{Deserialize, Serialize};
+use sql::RequestRow;
 use std::str::FromStr;
+
+/// This feature's SQL.
+pub mod sql;
 
 /// Working days Meituan takes to answer a special-case request or a second
 /// authorization application.
@@ -148,15 +152,14 @@ pub(crate) fn to_request(row: RequestRow, now: DateTime<Utc>) -> Result<ConsoleR
 pub fn history(store: &Store, clock: &dyn Clock, profile_id: &str) -> Result<Vec<ConsoleRequest>> {
     let profile = profiles::get(store, profile_id)?;
     let now = clock.now();
-    store::requests::list(&*store.connect()?, &profile.id, None)?
+    sql::list(&*store.connect()?, &profile.id, None)?
         .into_iter()
         .map(|r| to_request(r, now))
         .collect()
 }
 
 pub fn get(store: &Store, clock: &dyn Clock, id: i64) -> Result<ConsoleRequest> {
-    let row = store::requests::get(&*store.connect()?, id)?
-        .ok_or_else(|| Error::not_found("request", id))?;
+    let row = sql::get(&*store.connect()?, id)?.ok_or_else(|| Error::not_found("request", id))?;
     to_request(row, clock.now())
 }
 
@@ -173,8 +176,8 @@ pub(crate) fn insert(
     via: &str,
 ) -> Result<i64> {
     let conn = store.connect()?;
-    let attempt = store::requests::count(&conn, &profile.id, kind.as_str())? + 1;
-    store::requests::insert(
+    let attempt = sql::count(&conn, &profile.id, kind.as_str())? + 1;
+    sql::insert(
         &conn,
         &RequestRow {
             id: 0,
@@ -240,10 +243,10 @@ pub fn record_outcome(
                     ..Default::default()
                 },
             )?;
-            store::requests::answer(&conn, id, "granted", Some(tier.as_str()), &at, note)?;
+            sql::answer(&conn, id, "granted", Some(tier.as_str()), &at, note)?;
         }
         Outcome::Refused => {
-            store::requests::answer(&conn, id, "refused", None, &at, note)?;
+            sql::answer(&conn, id, "refused", None, &at, note)?;
         }
     }
     get(store, clock, id)
@@ -612,10 +615,10 @@ pub async fn refresh_sandbox(
 pub fn take_due_notifications(store: &Store, clock: &dyn Clock) -> Result<Vec<ConsoleRequest>> {
     let now = clock.now();
     let conn = store.connect()?;
-    let rows = store::requests::due_unnotified(&conn, &beijing_rfc3339(now))?;
+    let rows = sql::due_unnotified(&conn, &beijing_rfc3339(now))?;
     let mut out = Vec::new();
     for row in rows {
-        store::requests::mark_notified(&conn, row.id, &beijing_rfc3339(now))?;
+        sql::mark_notified(&conn, row.id, &beijing_rfc3339(now))?;
         out.push(to_request(row, now)?);
     }
     Ok(out)

@@ -59,7 +59,7 @@ fn group_pending(
             key: key.clone(),
             rows,
         };
-        if store::links::by_key(conn, &profile.id, &key)?.is_some() {
+        if crate::links::sql::by_key(conn, &profile.id, &key)?.is_some() {
             cached.push(work);
         } else {
             to_call.push(work);
@@ -74,10 +74,10 @@ fn pending_work(
     batch_id: u32,
 ) -> Result<(BatchCounts, Vec<Work>, Vec<Work>)> {
     let conn = store.connect()?;
-    let counts = store::batch::summary(&conn, batch_id)?
+    let counts = crate::links::batch::sql::summary(&conn, batch_id)?
         .ok_or_else(|| Error::not_found("batch", batch_id))?
         .counts;
-    let pending = store::batch::pending(&conn, batch_id)?;
+    let pending = crate::links::batch::sql::pending(&conn, batch_id)?;
     let (cached, to_call) = group_pending(&conn, profile, pending)?;
     Ok((counts, cached, to_call))
 }
@@ -136,10 +136,10 @@ pub const RETRYABLE: [ErrorCode; 6] = [
 /// Returns how many rows will be retried.
 pub fn retry_errors(store: &Store, batch_id: u32) -> Result<u32> {
     let conn = store.connect()?;
-    if store::batch::summary(&conn, batch_id)?.is_none() {
+    if crate::links::batch::sql::summary(&conn, batch_id)?.is_none() {
         return Err(Error::not_found("batch", batch_id));
     }
-    store::batch::reset_errors(&conn, batch_id, &RETRYABLE)
+    crate::links::batch::sql::reset_errors(&conn, batch_id, &RETRYABLE)
 }
 
 /// Progress after each request, for a progress bar.
@@ -202,7 +202,7 @@ pub async fn run(
     for work in &cached {
         for row in &work.rows {
             let g = links::generate(&api, profile, &row.request()).await?;
-            store::batch::finish_row(
+            crate::links::batch::sql::finish_row(
                 &*api.store().connect()?,
                 batch_id,
                 row.row_no,
@@ -246,7 +246,7 @@ pub async fn run(
                     } else {
                         RowStatus::Library
                     };
-                    store::batch::finish_row(
+                    crate::links::batch::sql::finish_row(
                         &conn,
                         batch_id,
                         row.row_no,
@@ -268,7 +268,7 @@ pub async fn run(
                     calls += 1;
                 }
                 for row in &work.rows {
-                    store::batch::finish_row(
+                    crate::links::batch::sql::finish_row(
                         &conn,
                         batch_id,
                         row.row_no,

@@ -65,7 +65,7 @@ mod tests {
     fn migration_18_on_schema_17_keeps_images_per_link() {
         let mut conn = Connection::open_in_memory().unwrap();
         conn.pragma_update(None, "foreign_keys", "ON").unwrap();
-        for sql in &super::super::MIGRATIONS[..17] {
+        for sql in &crate::store::MIGRATIONS[..17] {
             conn.execute_batch(sql).unwrap();
         }
         conn.pragma_update(None, "user_version", 17).unwrap();
@@ -83,7 +83,7 @@ mod tests {
             [],
         )
         .unwrap();
-        super::super::migrate(&mut conn).unwrap();
+        crate::store::migrate(&mut conn).unwrap();
         let v: i64 = conn
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .unwrap();

@@ -137,7 +137,7 @@ const SETTLED_BELOW_KEY: &str = "quota.call_log_settled_below";
 /// Returns how many rows were settled.
 pub fn settle_interrupted(conn: &mut Connection, started_before: Option<&str>) -> Result<u32> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let from: i64 = crate::store::settings::get(&tx, SETTLED_BELOW_KEY)?
+    let from: i64 = crate::settings::sql::get(&tx, SETTLED_BELOW_KEY)?
         .and_then(|v| v.parse().ok())
         .unwrap_or(0);
     let n = tx.execute(
@@ -153,7 +153,7 @@ pub fn settle_interrupted(conn: &mut Connection, started_before: Option<&str>) -
         |r| r.get(0),
     )?;
     if next != from {
-        crate::store::settings::put(&tx, SETTLED_BELOW_KEY, &next.to_string())?;
+        crate::settings::sql::put(&tx, SETTLED_BELOW_KEY, &next.to_string())?;
     }
     tx.commit()?;
     Ok(n as u32)

@@ -199,7 +199,7 @@ mod tests {
     fn migration_17_on_schema_16_keeps_search_per_profile() {
         let mut conn = Connection::open_in_memory().unwrap();
         conn.pragma_update(None, "foreign_keys", "ON").unwrap();
-        for sql in &super::super::MIGRATIONS[..16] {
+        for sql in &crate::store::MIGRATIONS[..16] {
             conn.execute_batch(sql).unwrap();
         }
         conn.pragma_update(None, "user_version", 16).unwrap();
@@ -210,7 +210,7 @@ mod tests {
             [],
         )
         .unwrap();
-        super::super::migrate(&mut conn).unwrap();
+        crate::store::migrate(&mut conn).unwrap();
         let v: i64 = conn
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .unwrap();

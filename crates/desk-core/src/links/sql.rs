@@ -228,7 +228,7 @@ mod tests {
             [],
         )
         .unwrap();
-        crate::store::sids::insert(&conn, "p1", "wx01", "公众号推文", "2026-12-05").unwrap();
+        crate::links::sids::sql::insert(&conn, "p1", "wx01", "公众号推文", "2026-12-05").unwrap();
         add(
             &conn,
             "33",
