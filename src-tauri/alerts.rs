@@ -76,7 +76,7 @@ async fn check_quota(app: AppHandle) {
         state.clock.clone(),
     );
     let Some(alerts) = take("quota alerts", move || {
-        desk_core::quota_alerts::take_quota_alerts(&store, &ledger, clock.as_ref())
+        desk_core::gateway::quota_alerts::take_quota_alerts(&store, &ledger, clock.as_ref())
     })
     .await
     else {
@@ -97,7 +97,7 @@ async fn check(app: AppHandle) {
     let state = app.state::<AppState>();
     let (store, clock) = (state.store.clone(), state.clock.clone());
     let Some(alerts) = take("due console requests", move || {
-        desk_core::requests::alerts::take_due_alerts(&store, clock.as_ref())
+        desk_core::console::requests::alerts::take_due_alerts(&store, clock.as_ref())
     })
     .await
     else {

@@ -2,9 +2,9 @@
 //! built once at start-up and passed to commands through Tauri's state.
 
 use crate::commands::app::StartupMarks;
-use desk_core::clipboard::SecretClipboard;
 use desk_core::logging::Redactor;
-use desk_core::vault::KeyringVault;
+use desk_core::secrets::clipboard::SecretClipboard;
+use desk_core::secrets::vault::KeyringVault;
 use desk_core::{Desk, SystemClock};
 use std::ops::Deref;
 use std::path::PathBuf;

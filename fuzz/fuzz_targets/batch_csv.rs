@@ -2,7 +2,7 @@
 //! error, never a panic, and never more rows than the import allows.
 #![no_main]
 
-use desk_core::batch::{parse, BatchDefaults, ParsedRow};
+use desk_core::links::batch::{parse, BatchDefaults, ParsedRow};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -4,7 +4,7 @@
 #![no_main]
 
 use desk_core::profiles::extract_key;
-use desk_core::vault::SecretKind;
+use desk_core::secrets::vault::SecretKind;
 use libfuzzer_sys::fuzz_target;
 
 const APPKEY: &str = "5f2e0c8d9a7b4e1f8c3d2b1a0e9f8d7c";

@@ -6,7 +6,7 @@ use desk_core::callback::{
     self, CallbackConfig, CheckedUrl, FeedItem, ReceiverStatus, TestPushOptions, TestPushReport,
 };
 use desk_core::profiles;
-use desk_core::vault::SecretKind;
+use desk_core::secrets::vault::SecretKind;
 use desk_core::{Error, IpcError};
 use tauri::State;
 

@@ -3,12 +3,12 @@
 //! console; real ones are tracked while the user acts in the browser.
 
 use crate::state::AppState;
-use desk_core::authorization::{self, AuthorizationView};
-use desk_core::console_actions::ConsoleActions;
+use desk_core::console::actions::ConsoleActions;
+use desk_core::console::authorization::{self, AuthorizationView};
+use desk_core::console::requests::{self, ConsoleRequest, Outcome, SpecialCaseDraft};
+use desk_core::console::tiers::{self, TierReport};
+use desk_core::console::workdays::{self, DueTime};
 use desk_core::profiles::{self, Tier};
-use desk_core::requests::{self, ConsoleRequest, Outcome, SpecialCaseDraft};
-use desk_core::tiers::{self, TierReport};
-use desk_core::workdays::{self, DueTime};
 use desk_core::IpcError;
 use tauri::State;
 

@@ -2,11 +2,13 @@
 //! library, QR codes and batches. Each command is a line or two over desk-core.
 
 use crate::state::AppState;
-use desk_core::batch::{self, BatchDefaults, BatchPlan, BatchReport, BatchRow, BatchSummary};
 use desk_core::export::ExportFormat;
+use desk_core::links::batch::{
+    self, BatchDefaults, BatchPlan, BatchReport, BatchRow, BatchSummary,
+};
+use desk_core::links::sids::{self, Sid, SidCreated};
 use desk_core::links::{self, Generated, LibraryPage, LibraryQuery, LinkEntry, LinkRequest};
 use desk_core::profiles;
-use desk_core::sids::{self, Sid, SidCreated};
 use desk_core::IpcError;
 use tauri::State;
 

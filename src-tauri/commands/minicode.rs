@@ -4,8 +4,8 @@
 //! over desk-core.
 
 use crate::state::AppState;
+use desk_core::links::minicode::{self, MiniCode};
 use desk_core::links::TargetKind;
-use desk_core::minicode::{self, MiniCode};
 use desk_core::profiles;
 use desk_core::IpcError;
 use tauri::State;

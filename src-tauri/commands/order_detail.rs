@@ -2,7 +2,7 @@
 //! one order by id, store it).
 
 use crate::state::AppState;
-use desk_core::order_detail::{self, OrderDetail};
+use desk_core::orders::detail::{self as order_detail, OrderDetail};
 use desk_core::profiles;
 use desk_core::IpcError;
 use tauri::State;

@@ -3,9 +3,9 @@
 
 use crate::state::AppState;
 use desk_core::export::{ExportFormat, ExportProgress};
+use desk_core::orders::sync::{self, SyncOptions, SyncPlan, SyncReport, SyncStatus};
 use desk_core::orders::{self, LineOption, OrderFilter, OrderPage, OrderStats};
 use desk_core::profiles;
-use desk_core::sync::{self, SyncOptions, SyncPlan, SyncReport, SyncStatus};
 use desk_core::{Error, IpcError};
 use std::collections::BTreeMap;
 use std::path::PathBuf;

@@ -3,12 +3,12 @@
 //! from Rust), and verify. Each command is a line or two over desk-core.
 
 use crate::state::AppState;
-use desk_core::clipboard::{self, CopyReceipt};
 use desk_core::embedded;
+use desk_core::profiles::verify::{self, VerifyReport};
 use desk_core::profiles::{self, CreateProfileInput, Generation, ProfileSummary, ProfileUpdate};
-use desk_core::reveal::{self, RevealStyle};
-use desk_core::vault::{SecretInput, SecretKind};
-use desk_core::verify::{self, VerifyReport};
+use desk_core::secrets::clipboard::{self, CopyReceipt};
+use desk_core::secrets::reveal::{self, RevealStyle};
+use desk_core::secrets::vault::{SecretInput, SecretKind};
 use desk_core::IpcError;
 use tauri::State;
 

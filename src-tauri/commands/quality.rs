@@ -2,8 +2,8 @@
 //! fetch would cost before it is made. Each command is a line over desk-core.
 
 use crate::state::AppState;
+use desk_core::links::quality::{self, QualityPreview, QualityQuery, QualityReport};
 use desk_core::profiles;
-use desk_core::quality::{self, QualityPreview, QualityQuery, QualityReport};
 use desk_core::IpcError;
 use tauri::State;
 

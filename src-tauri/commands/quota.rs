@@ -2,8 +2,8 @@
 //! from the ledger every signed call goes through.
 
 use crate::state::AppState;
+use desk_core::gateway::quota::{DayUsage, QuotaStatus};
 use desk_core::profiles;
-use desk_core::quota::{DayUsage, QuotaStatus};
 use desk_core::IpcError;
 use tauri::State;
 

@@ -8,7 +8,7 @@ use crate::Global;
 use clap::{Args, Subcommand};
 use desk_core::callback::{self, FeedItem, ReceiverConfig, TestPushOptions};
 use desk_core::profiles::{self, Profile};
-use desk_core::vault::SecretKind;
+use desk_core::secrets::vault::SecretKind;
 use meituan_union::Secret;
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;

@@ -4,7 +4,7 @@
 //! signed-call gateway over them.
 
 use desk_core::logging::Redactor;
-use desk_core::vault::KeyringVault;
+use desk_core::secrets::vault::KeyringVault;
 pub use desk_core::Desk;
 use desk_core::SystemClock;
 use std::sync::Arc;

@@ -4,10 +4,10 @@
 use crate::Global;
 use anyhow::{bail, Context as _};
 use clap::{Args, Subcommand};
-use desk_core::api::Api;
-use desk_core::batch::{self, BatchDefaults};
 use desk_core::embedded::EmbeddedSandbox;
 use desk_core::export::ExportFormat;
+use desk_core::gateway::api::Api;
+use desk_core::links::batch::{self, BatchDefaults};
 use desk_core::links::{self, LinkExtras, LinkRequest, TargetKind};
 use desk_core::profiles::{self, Profile};
 use desk_core::{Store, SystemClock};

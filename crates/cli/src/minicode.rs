@@ -7,8 +7,8 @@ use crate::link::Ctx;
 use crate::Global;
 use anyhow::bail;
 use clap::Args;
+use desk_core::links::minicode;
 use desk_core::links::{self, TargetKind};
-use desk_core::minicode;
 use std::path::PathBuf;
 
 #[derive(Args, Debug)]

@@ -6,8 +6,8 @@ use crate::Global;
 use anyhow::Context as _;
 use clap::{Args, Subcommand};
 use desk_core::export::ExportFormat;
+use desk_core::orders::sync::{self, SyncOptions};
 use desk_core::orders::{self, format_cents, OrderFilter, OrderStatus};
-use desk_core::sync::{self, SyncOptions};
 use std::path::PathBuf;
 
 #[derive(Args, Debug)]
@@ -244,7 +244,7 @@ fn list(a: ListArgs, profile: Option<&str>, json: bool) -> anyhow::Result<()> {
 }
 
 async fn get(a: GetArgs, profile: Option<&str>, json: bool) -> anyhow::Result<()> {
-    use desk_core::order_detail;
+    use desk_core::orders::detail as order_detail;
     let d = if a.local {
         let (store, profile_id) = open_store(profile)?;
         order_detail::detail(&store, &profile_id, a.order_id.trim())?

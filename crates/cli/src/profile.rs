@@ -7,11 +7,11 @@ use crate::context::{open_desk, runtime, Desk};
 use crate::Global;
 use anyhow::{bail, Context as _};
 use clap::{Args, Subcommand};
+use desk_core::profiles::verify::{self, VerifyReport};
 use desk_core::profiles::{
     self, Endpoint, Generation, NewProfile, Profile, ProfileSummary, ProfileUpdate, Tier,
 };
-use desk_core::vault::SecretKind;
-use desk_core::verify::{self, VerifyReport};
+use desk_core::secrets::vault::SecretKind;
 use meituan_union::Secret;
 use std::io::{IsTerminal as _, Read as _};
 

@@ -4,7 +4,7 @@
 use crate::context::open_desk;
 use crate::Global;
 use clap::Args;
-use desk_core::quota::{QuotaLevel, QuotaStatus};
+use desk_core::gateway::quota::{QuotaLevel, QuotaStatus};
 
 #[derive(Args, Debug)]
 pub struct QuotaArgs {
@@ -23,7 +23,7 @@ struct QuotaJson<'a> {
     resets_at: &'a str,
     tier: desk_core::profiles::Tier,
     #[serde(skip_serializing_if = "Option::is_none")]
-    history: Option<Vec<desk_core::quota::DayUsage>>,
+    history: Option<Vec<desk_core::gateway::quota::DayUsage>>,
 }
 
 pub fn run(args: QuotaArgs, g: &Global) -> anyhow::Result<()> {

@@ -5,7 +5,7 @@
 use crate::context::{open_desk, runtime};
 use crate::Global;
 use clap::{Args, Subcommand};
-use desk_core::quality::{self, QualityQuery, QualityReport};
+use desk_core::links::quality::{self, QualityQuery, QualityReport};
 use serde_json::json;
 
 #[derive(Args, Debug)]

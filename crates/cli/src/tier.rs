@@ -4,7 +4,7 @@
 use crate::context::open_desk;
 use crate::Global;
 use clap::Args;
-use desk_core::tiers::{self, TierReport};
+use desk_core::console::tiers::{self, TierReport};
 use serde_json::json;
 
 #[derive(Args, Debug)]

@@ -2,7 +2,7 @@
 //! mainland China calendar (holidays and make-up workdays, 调休).
 
 use clap::{Args, Subcommand};
-use desk_core::workdays::{self, DayKind};
+use desk_core::console::workdays::{self, DayKind};
 
 #[derive(Args, Debug)]
 pub struct WorkdaysArgs {

@@ -7,7 +7,7 @@ mod common;
 use common::mtu_raw;
 use desk_core::orders::{OrderRow, OrderStatus};
 use desk_core::profiles::{self, Endpoint, Generation, NewProfile, Tier};
-use desk_core::vault::MemoryVault;
+use desk_core::secrets::vault::MemoryVault;
 use desk_core::{Store, SystemClock};
 use serde_json::Value;
 use std::process::Output;

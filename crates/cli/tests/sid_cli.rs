@@ -7,9 +7,10 @@
 mod common;
 
 use common::{assert_refused, mtu, mtu_raw, SandboxHome};
+use desk_core::links::quality;
+use desk_core::links::sids;
 use desk_core::profiles::Generation;
-use desk_core::quality;
-use desk_core::{sids, SystemClock};
+use desk_core::SystemClock;
 
 #[test]
 fn sid_quality_json_once_a_day_and_bad_input_costs_no_call() {

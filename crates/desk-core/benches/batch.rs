@@ -6,7 +6,7 @@
 #[path = "common/mod.rs"]
 mod common;
 
-use desk_core::batch::{self, BatchDefaults};
+use desk_core::links::batch::{self, BatchDefaults};
 use desk_core::profiles::Generation;
 use std::time::Instant;
 

@@ -19,7 +19,7 @@ use chrono::{TimeZone, Utc};
 use desk_core::export::ExportFormat;
 use desk_core::orders::{self, OrderFilter, OrderStatus};
 use desk_core::profiles::{self, Endpoint, Generation, NewProfile, Tier};
-use desk_core::vault::MemoryVault;
+use desk_core::secrets::vault::MemoryVault;
 use desk_core::{ManualClock, Store};
 use std::time::Instant;
 

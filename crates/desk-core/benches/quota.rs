@@ -18,8 +18,8 @@
 //! Each scenario prints one `BENCH` line that `cargo xtask bench` collects.
 
 use chrono::{TimeZone, Utc};
+use desk_core::gateway::quota::QuotaLedger;
 use desk_core::profiles::{AuthStatus, Generation, Profile, Tier};
-use desk_core::quota::QuotaLedger;
 use desk_core::{ManualClock, Store};
 use std::path::Path;
 use std::process::Command;
@@ -188,7 +188,7 @@ fn full_call(dir: &Path) {
         let s = Instant::now();
         let r = ledger.reserve(&p, "/api/orderList").unwrap();
         ledger
-            .finish(r, &desk_core::quota::CallOutcome::ok(200))
+            .finish(r, &desk_core::gateway::quota::CallOutcome::ok(200))
             .unwrap();
         lat.push(s.elapsed());
     }

@@ -7,9 +7,9 @@
 #[path = "common/mod.rs"]
 mod common;
 
+use desk_core::orders::sync::{self, SyncOptions};
 use desk_core::orders::{self, OrderFilter};
 use desk_core::profiles::Generation;
-use desk_core::sync::{self, SyncOptions};
 use std::time::Instant;
 
 /// Synced range and order volume giving about 30,000 orders in the range.

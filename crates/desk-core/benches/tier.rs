@@ -5,14 +5,15 @@
 //! path would take minutes and is measured by the sync bench), spread over
 //! the four months the report reads, with a mix of statuses so the status
 //! filter does real work. The figure is the median of several runs of
-//! [`desk_core::tiers::report`] on a fresh connection, the way the screen
+//! [`desk_core::console::tiers::report`] on a fresh connection, the way the screen
 //! asks for it; the first (cold cache) run is printed apart.
 
 use chrono::{TimeZone, Utc};
 use desk_core::clock::beijing;
+use desk_core::console::tiers;
 use desk_core::profiles::{self, Endpoint, Generation, NewProfile, Tier};
-use desk_core::vault::MemoryVault;
-use desk_core::{tiers, ManualClock, Store};
+use desk_core::secrets::vault::MemoryVault;
+use desk_core::{ManualClock, Store};
 use std::time::Instant;
 
 const ORDERS: u32 = 1_000_000;

@@ -17,8 +17,8 @@
 use crate::clock::Clock;
 use crate::error::Result;
 use crate::profiles;
+use crate::secrets::vault::{SecretKind, Vault};
 use crate::store::Store;
-use crate::vault::{SecretKind, Vault};
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
 use chrono::{DateTime, Utc};
@@ -1104,7 +1104,7 @@ pub fn diagnose_media(
 mod tests {
     use super::*;
     use crate::profiles::{Endpoint, Generation, NewProfile, Tier};
-    use crate::vault::MemoryVault;
+    use crate::secrets::vault::MemoryVault;
     use crate::ManualClock;
     use chrono::TimeZone;
     use serde_json::Value;

@@ -5,16 +5,16 @@
 //! decisions that used to live in a front end's command body (which
 //! console registers a callback, where a receiver listens) are here too.
 
-use crate::api::Api;
 use crate::callback::{self, CallbackConfig, ReceiverConfig};
 use crate::clock::Clock;
+use crate::console::requests::console::SandboxConsole;
 use crate::embedded::EmbeddedSandbox;
 use crate::error::{Error, Result};
+use crate::gateway::api::Api;
 use crate::profiles::{self, Profile};
-use crate::requests::console::SandboxConsole;
+use crate::secrets::vault::SecretKind;
+use crate::secrets::vault::Vault;
 use crate::store::Store;
-use crate::vault::SecretKind;
-use crate::vault::Vault;
 use meituan_union::Secret;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
@@ -153,7 +153,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let desk = Desk::open(
             dir.path(),
-            Arc::new(crate::vault::MemoryVault::new()),
+            Arc::new(crate::secrets::vault::MemoryVault::new()),
             Arc::new(crate::ManualClock::new(chrono::Utc::now())),
         )
         .unwrap();

@@ -9,8 +9,8 @@
 //! process carries on where the last one stopped. Neither file holds a
 //! secret: the sandbox derives its fake credentials from the seed.
 
-use crate::api::SandboxProvider;
 use crate::error::{Error, Result};
+use crate::gateway::api::SandboxProvider;
 use meituan_union::Secret;
 use serde::{Deserialize, Serialize};
 use std::future::Future;
@@ -203,7 +203,7 @@ impl EmbeddedSandbox {
 /// number when taken).
 pub async fn create_sandbox_profile(
     store: &crate::Store,
-    vault: &dyn crate::vault::Vault,
+    vault: &dyn crate::secrets::vault::Vault,
     clock: &dyn crate::Clock,
     sandbox: &EmbeddedSandbox,
     name: Option<&str>,

@@ -103,7 +103,7 @@ pub enum Error {
     BrowserUnavailable,
     /// Carries who holds the sync (pid, what, since) when that is known.
     #[error("an order sync of this account is already running{}", .0.as_ref().map(|h| format!(" ({h})")).unwrap_or_default())]
-    SyncRunning(Option<crate::sync::SyncHolder>),
+    SyncRunning(Option<crate::orders::sync::SyncHolder>),
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -25,17 +25,6 @@ pub mod safe_write;
 pub mod settings;
 pub mod store;
 
-// The modules' paths before they moved into their features, still used by
-// the store, the shell and `mtu`.
-pub use console::actions as console_actions;
-pub use console::{authorization, requests, tiers, workdays};
-pub use gateway::{api, quota, quota_alerts};
-pub use links::{batch, minicode, quality, sids};
-pub use orders::detail as order_detail;
-pub use orders::sync;
-pub use profiles::verify;
-pub use secrets::{clipboard, reveal, vault};
-
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use desk::Desk;
 pub use error::{Error, ErrorCode, IpcError, Result};

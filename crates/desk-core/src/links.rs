@@ -2,9 +2,9 @@
 //! call is counted by the quota ledger), the local library that answers an
 //! identical request without any call, and QR codes rendered here.
 
-use crate::api::Api;
 use crate::clock::beijing_rfc3339;
 use crate::error::{Error, Result};
+use crate::gateway::api::Api;
 use crate::profiles::{Generation, Profile};
 use crate::store::Store;
 use meituan_union::{GenerateLinkRequest, LegacyLinkType, MediaLinkType, ReferralLinkRequest};
@@ -91,7 +91,7 @@ pub struct Generated {
     pub cached: bool,
     /// Documented sid recommendations the request's sid does not follow
     /// (told, not refused: the link was made).
-    pub sid_warnings: Vec<crate::sids::SidWarning>,
+    pub sid_warnings: Vec<crate::links::sids::SidWarning>,
 }
 
 /// A request checked and put in canonical form for the profile's generation.
@@ -334,7 +334,7 @@ pub async fn generate(api: &Api, profile: &Profile, req: &LinkRequest) -> Result
     let store = api.store();
     if let Some(hit) = sql::hit(&*store.connect()?, &profile.id, &key)? {
         return Ok(Generated {
-            sid_warnings: crate::sids::warnings(profile.generation, &hit.sid),
+            sid_warnings: crate::links::sids::warnings(profile.generation, &hit.sid),
             link: hit,
             cached: true,
         });
@@ -355,7 +355,7 @@ pub async fn generate(api: &Api, profile: &Profile, req: &LinkRequest) -> Result
         &created_at,
     )?;
     Ok(Generated {
-        sid_warnings: crate::sids::warnings(profile.generation, &entry.sid),
+        sid_warnings: crate::links::sids::warnings(profile.generation, &entry.sid),
         link: entry,
         cached: false,
     })

@@ -5,8 +5,8 @@
 
 use crate::clock::{beijing_rfc3339, Clock};
 use crate::error::{Error, FieldError, Result};
+use crate::secrets::vault::{SecretInput, SecretKind, Vault};
 use crate::store::Store;
-use crate::vault::{SecretInput, SecretKind, Vault};
 use meituan_union::Secret;
 use serde::{Deserialize, Serialize};
 use std::str::FromStr;
@@ -510,7 +510,7 @@ pub fn set_auth_status(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::vault::MemoryVault;
+    use crate::secrets::vault::MemoryVault;
     use crate::{ErrorCode, ManualClock};
     use chrono::TimeZone;
 

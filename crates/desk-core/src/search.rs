@@ -20,11 +20,11 @@
 //! check), and kept on disk under the data folder.
 //!
 //! 收藏: favorites are kept per profile in SQLite and can become a batch
-//! ([`favorites_batch_text`] is text [`crate::batch::parse`] reads).
+//! ([`favorites_batch_text`] is text [`crate::links::batch::parse`] reads).
 
-use crate::api::Api;
 use crate::clock::{beijing_day, beijing_rfc3339, Clock};
 use crate::error::{Error, FieldError, Result};
+use crate::gateway::api::Api;
 use crate::images::{self, ImageKind};
 use crate::profiles::{Generation, Profile};
 use crate::store::Store;
@@ -789,17 +789,17 @@ pub fn favorites_to_batch(
     clock: &dyn Clock,
     profile: &Profile,
     sid: &str,
-) -> Result<crate::batch::BatchSummary> {
+) -> Result<crate::links::batch::BatchSummary> {
     let text = favorites_batch_text(store, &profile.id, sid)?;
-    let rows = crate::batch::parse(
+    let rows = crate::links::batch::parse(
         &text,
-        &crate::batch::BatchDefaults {
+        &crate::links::batch::BatchDefaults {
             sid: Some(sid.trim().to_owned()),
             link_types: vec![FAVORITES_LINK_TYPE],
             short_link: false,
         },
     )?;
-    crate::batch::create(store, clock, profile, &rows, "favorites")
+    crate::links::batch::create(store, clock, profile, &rows, "favorites")
 }
 
 #[cfg(test)]

@@ -9,14 +9,15 @@
 //! every table is compared). Nothing is sent to the sandbox either.
 
 use chrono::Utc;
-use desk_core::batch::{self, BatchDefaults};
 use desk_core::callback::{start_receiver, ReceiverConfig};
+use desk_core::links::batch::{self, BatchDefaults};
+use desk_core::links::sids;
 use desk_core::links::{self, LinkRequest, TargetKind};
+use desk_core::orders::sync::{self, SyncOptions};
 use desk_core::orders::{self, OrderFilter};
 use desk_core::profiles::{self, Endpoint, Generation, NewProfile, ProfileUpdate, Tier};
-use desk_core::sync::{self, SyncOptions};
-use desk_core::vault::SecretKind;
-use desk_core::{sids, Error, ErrorCode, ManualClock, Store};
+use desk_core::secrets::vault::SecretKind;
+use desk_core::{Error, ErrorCode, ManualClock, Store};
 use meituan_union::Secret;
 use sandbox::SandboxConfig;
 use std::sync::Arc;
@@ -304,7 +305,7 @@ async fn core_functions_refuse_bad_input_and_store_nothing() {
         ));
         cases.push(case(
             format!("verify id {what}"),
-            desk_core::verify::verify(&h.api, &text).await,
+            desk_core::profiles::verify::verify(&h.api, &text).await,
         ));
         // Console text without a key.
         cases.push(case(

@@ -4,7 +4,7 @@
 //! Runs only inside `tests/session.sh` under `xvfb-run` with `xclip`
 //! installed; elsewhere it prints a skip line.
 
-use desk_core::clipboard::SecretClipboard;
+use desk_core::secrets::clipboard::SecretClipboard;
 use desk_core::SystemClock;
 use meituan_union::Secret;
 use std::io::Write as _;

@@ -1,7 +1,7 @@
 //! Crash safety of the quota ledger (issue 8 item 2).
 //!
 //! A child process makes many concurrent signed calls through the gateway
-//! ([`desk_core::api::Api`]) to a sandbox served by this process, and is
+//! ([`desk_core::gateway::api::Api`]) to a sandbox served by this process, and is
 //! killed with SIGKILL at a random moment, 100 times over. After each kill
 //! the database is reopened (what a restart does) and checked:
 //!
@@ -17,9 +17,9 @@
 //! keychain is involved.
 
 use chrono::{TimeZone, Utc};
-use desk_core::api::Api;
+use desk_core::gateway::api::Api;
 use desk_core::profiles::{self, Endpoint, Generation, NewProfile, Tier};
-use desk_core::vault::{MemoryVault, SecretKind};
+use desk_core::secrets::vault::{MemoryVault, SecretKind};
 use desk_core::{ManualClock, Store};
 use meituan_union::legacy::GenerateLinkRequest;
 use meituan_union::{LegacyLinkType, Secret};

@@ -7,13 +7,14 @@
 //! by retries). Afterwards the same sync resumes and completes, and the
 //! same batch input costs calls only for the rows that failed.
 
-use desk_core::api::ApiOptions;
-use desk_core::batch::{self, BatchDefaults};
+use desk_core::gateway::api::ApiOptions;
+use desk_core::links::batch::{self, BatchDefaults};
 use desk_core::links::{self, LinkRequest, TargetKind};
+use desk_core::orders::sync::{self, SyncOptions};
 use desk_core::orders::{self, OrderFilter};
+use desk_core::profiles::verify;
 use desk_core::profiles::{Generation, Tier};
-use desk_core::sync::{self, SyncOptions};
-use desk_core::{verify, Clock, ErrorCode};
+use desk_core::{Clock, ErrorCode};
 use sandbox::{FaultConfig, FaultKind, FaultRule, TimeType};
 use std::time::{Duration, Instant};
 

@@ -2,12 +2,12 @@
 //! loopback: what the ledger counts is what the sandbox received, and verify
 //! names each kind of problem.
 
-use desk_core::api::{Api, FixedSandbox};
 use desk_core::embedded::{create_sandbox_profile, EmbeddedSandbox};
+use desk_core::gateway::api::{Api, FixedSandbox};
+use desk_core::gateway::quota::QuotaLevel;
+use desk_core::profiles::verify::{verify, VerifyProblem};
 use desk_core::profiles::{self, AuthStatus, Endpoint, Generation, NewProfile, Profile, Tier};
-use desk_core::quota::QuotaLevel;
-use desk_core::vault::{MemoryVault, SecretKind, Vault};
-use desk_core::verify::{verify, VerifyProblem};
+use desk_core::secrets::vault::{MemoryVault, SecretKind, Vault};
 use desk_core::{ErrorCode, Store, SystemClock};
 use meituan_union::{
     BusinessLine, OrderListRequest, QueryOrderRequest, QueryTimeType, SearchType, Secret,

@@ -13,10 +13,10 @@
 //! secret travels by environment into a `MemoryVault`: no keychain.
 
 use chrono::{TimeZone, Utc};
-use desk_core::api::Api;
+use desk_core::gateway::api::Api;
+use desk_core::orders::sync::{self, SyncOptions};
 use desk_core::profiles::{self, Endpoint, Generation, NewProfile, Profile, Tier};
-use desk_core::sync::{self, SyncOptions};
-use desk_core::vault::{MemoryVault, SecretKind};
+use desk_core::secrets::vault::{MemoryVault, SecretKind};
 use desk_core::{ErrorCode, IpcError, ManualClock, Store};
 use meituan_union::Secret;
 use std::io::{BufRead, BufReader};
@@ -314,7 +314,7 @@ fn calls_left_pending_by_a_killed_process_are_settled_at_the_next_start() {
     drop(Api::new(s.store.clone(), vault.clone(), clock.clone()));
     assert_eq!(s.call_rows(), vec![("pending".to_owned(), None)]);
     clock.advance(chrono::Duration::seconds(
-        desk_core::api::STALE_PENDING_SECS + 1,
+        desk_core::gateway::api::STALE_PENDING_SECS + 1,
     ));
     drop(Api::new(s.store.clone(), vault.clone(), clock.clone()));
     assert_eq!(

@@ -15,7 +15,7 @@
 
 use desk_core::logging::Redactor;
 use desk_core::profiles::{self, Endpoint, Generation, NewProfile, Tier};
-use desk_core::vault::{entry_user, KeyringVault, SecretKind, Vault, SERVICE};
+use desk_core::secrets::vault::{entry_user, KeyringVault, SecretKind, Vault, SERVICE};
 use desk_core::{Store, SystemClock};
 use meituan_union::Secret;
 use std::process::Command;

@@ -3,11 +3,11 @@
 //! sandbox's own counter agree), batches plan, refuse, run with bounded
 //! concurrency, resume, and export.
 
-use desk_core::batch::{self, BatchDefaults, RowStatus};
 use desk_core::export::ExportFormat;
+use desk_core::links::batch::{self, BatchDefaults, RowStatus};
+use desk_core::links::sids;
 use desk_core::links::{self, LibraryQuery, LinkRequest, TargetKind};
 use desk_core::profiles::{Generation, Tier};
-use desk_core::sids;
 use desk_core::{Clock, ErrorCode};
 use std::sync::Arc;
 

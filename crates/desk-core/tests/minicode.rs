@@ -5,8 +5,8 @@
 //! answer URL that does not name an image is refused.
 
 use desk_core::images::ImageKind;
+use desk_core::links::minicode::{self, MiniCode};
 use desk_core::links::{self, LibraryQuery, TargetKind};
-use desk_core::minicode::{self, MiniCode};
 use desk_core::profiles::{self, Endpoint, Generation, NewProfile, Tier};
 use desk_core::ErrorCode;
 use std::io::{Read, Write};
@@ -209,7 +209,7 @@ async fn bad_input_is_refused_with_its_field_and_rule_and_costs_no_call() {
     assert_eq!(legacy.ledger_used(), 0);
     assert_eq!(legacy.sandbox_calls(), 0);
     // No sid was added to the profile's list by a refused request.
-    let sids = desk_core::sids::list(&legacy.store, &legacy.profile.id, true).unwrap();
+    let sids = desk_core::links::sids::list(&legacy.store, &legacy.profile.id, true).unwrap();
     assert!(sids.is_empty(), "{sids:?}");
 
     let media = harness(Generation::Media).await;

@@ -9,7 +9,7 @@ use desk_core::export::{self, Cell, ExportFormat};
 use desk_core::orders::sql as q;
 use desk_core::orders::{self, OrderFilter, OrderRow, OrderStatus, ResolvedFilter};
 use desk_core::profiles::{self, Endpoint, Generation, NewProfile, Profile, Tier};
-use desk_core::vault::MemoryVault;
+use desk_core::secrets::vault::MemoryVault;
 use desk_core::{ManualClock, Store};
 use std::cell::RefCell;
 

@@ -6,9 +6,10 @@ mod common;
 
 use chrono::Duration;
 use common::setup;
+use desk_core::links::quality::{self, QualityQuery};
+use desk_core::links::sids;
 use desk_core::profiles::Generation;
-use desk_core::quality::{self, QualityQuery};
-use desk_core::{sids, Error};
+use desk_core::Error;
 
 fn query(sid: &str, from: &str, to: &str) -> QualityQuery {
     QualityQuery {

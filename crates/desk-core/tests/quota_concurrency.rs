@@ -3,10 +3,10 @@
 //! concurrent signed calls. The children are this test binary run again
 //! with a role in the environment.
 
-use desk_core::api::{Api, FixedSandbox};
+use desk_core::gateway::api::{Api, FixedSandbox};
+use desk_core::gateway::quota::{CallOutcome, QuotaLedger};
 use desk_core::profiles::{self, Endpoint, Generation, NewProfile, Profile, Tier};
-use desk_core::quota::{CallOutcome, QuotaLedger};
-use desk_core::vault::MemoryVault;
+use desk_core::secrets::vault::MemoryVault;
 use desk_core::{ErrorCode, Store, SystemClock};
 use meituan_union::{BusinessLine, OrderListRequest, QueryTimeType, Secret};
 use std::process::{Command, Stdio};
@@ -195,11 +195,11 @@ fn caller_child() {
         let store = Store::open(std::env::var(DB).unwrap()).unwrap();
         let p = profiles::select(&store, None).unwrap();
         let vault = Arc::new(MemoryVault::new());
-        use desk_core::vault::Vault;
+        use desk_core::secrets::vault::Vault;
         vault
             .put(
                 &p.id,
-                desk_core::vault::SecretKind::ApiSecret,
+                desk_core::secrets::vault::SecretKind::ApiSecret,
                 &Secret::new(std::env::var("KEYS_TEST_SECRET").unwrap()),
             )
             .unwrap();

@@ -6,7 +6,7 @@
 //! interface as `api` with Meituan's code and message as sent.
 
 use chrono::{TimeZone, Utc};
-use desk_core::api::map_error;
+use desk_core::gateway::api::map_error;
 use desk_core::{ErrorCode, IpcError, ManualClock};
 use meituan_union::{
     decode_legacy_answer, decode_media_answer, Error, GenerateLinkRequest, MiniCodeRequest,
@@ -93,7 +93,7 @@ fn documented_refusals_reach_the_interface_as_a_promoter_should_see_them() {
 /// and shown the way a promoter should read them.
 #[test]
 fn documented_media_orders_read_as_a_promoter_should_see_them() {
-    use desk_core::order_detail::{self, CouponStatus, TradeKind};
+    use desk_core::orders::detail::{self as order_detail, CouponStatus, TradeKind};
     use desk_core::orders::{self, MediaAsked, OrderStatus};
     let raw = std::fs::read(data_dir().join("media_query_order_ok_lines.json")).unwrap();
     let answer = decode_media_answer::<QueryOrderRequest>(&raw).unwrap();

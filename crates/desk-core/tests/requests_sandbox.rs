@@ -4,12 +4,12 @@
 //! sandbox's signed pushes arriving in its feed.
 
 use chrono::Utc;
-use desk_core::authorization;
 use desk_core::callback::{self, start_receiver, FeedOutcome, ReceiverConfig};
+use desk_core::console::authorization;
+use desk_core::console::requests::{self, console::SandboxConsole, RequestKind, RequestStatus};
+use desk_core::gateway::quota::QuotaLedger;
 use desk_core::profiles::{self, AuthStatus, Endpoint, Generation, NewProfile, Profile, Tier};
-use desk_core::quota::QuotaLedger;
-use desk_core::requests::{self, console::SandboxConsole, RequestKind, RequestStatus};
-use desk_core::vault::{MemoryVault, SecretKind, Vault};
+use desk_core::secrets::vault::{MemoryVault, SecretKind, Vault};
 use desk_core::{Store, SystemClock};
 use std::sync::Arc;
 use std::time::Duration;
@@ -78,8 +78,9 @@ async fn authorization_goes_applying_then_open() {
     assert_eq!(v.status, AuthStatus::Applying);
     assert_eq!(v.applications, 1);
     // A first application is answered within about an hour.
-    let applied = desk_core::workdays::parse_instant(v.applied_at.as_deref().unwrap()).unwrap();
-    let due = desk_core::workdays::parse_instant(v.due_at.as_deref().unwrap()).unwrap();
+    let applied =
+        desk_core::console::workdays::parse_instant(v.applied_at.as_deref().unwrap()).unwrap();
+    let due = desk_core::console::workdays::parse_instant(v.due_at.as_deref().unwrap()).unwrap();
     assert_eq!(due - applied, chrono::Duration::hours(1));
     // Applying twice is refused locally.
     assert!(
@@ -105,7 +106,7 @@ async fn authorization_goes_applying_then_open() {
 
 #[test]
 fn a_second_application_is_due_in_two_working_days() {
-    let applied = desk_core::workdays::parse_instant("2025-09-30T10:00:00+08:00").unwrap();
+    let applied = desk_core::console::workdays::parse_instant("2025-09-30T10:00:00+08:00").unwrap();
     assert_eq!(
         desk_core::clock::beijing_rfc3339(authorization::due_time(applied, 2)),
         "2025-10-10T10:00:00+08:00"
@@ -168,7 +169,7 @@ async fn a_refused_frequency_request_leads_to_a_special_case_request() {
     assert!(!draft.figures.tier.history_complete);
     assert!(!draft.text.contains("月均"), "{}", draft.text);
     // With the console's own figure typed in, the draft quotes it as such.
-    desk_core::tiers::set_console_figure(
+    desk_core::console::tiers::set_console_figure(
         &f.store.connect().unwrap(),
         &f.profile.id,
         Some(1200),
@@ -197,8 +198,11 @@ async fn a_refused_frequency_request_leads_to_a_special_case_request() {
     assert_eq!(req.kind, RequestKind::SpecialCase);
     assert_eq!(req.status, RequestStatus::Filed);
     assert_eq!(req.justification.as_deref(), Some(edited.as_str()));
-    let filed = desk_core::workdays::parse_instant(&req.filed_at).unwrap();
-    assert_eq!(req.due_at, desk_core::workdays::due_after(filed, 2).due_at);
+    let filed = desk_core::console::workdays::parse_instant(&req.filed_at).unwrap();
+    assert_eq!(
+        req.due_at,
+        desk_core::console::workdays::due_after(filed, 2).due_at
+    );
     tokio::time::sleep(Duration::from_millis(450)).await;
     let history = requests::refresh_sandbox(&f.store, clock.as_ref(), &f.console, &f.profile.id)
         .await
@@ -333,7 +337,7 @@ fn a_recorded_real_frequency_request_waits_before_it_is_due() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path().join("t.sqlite3")).unwrap();
     // Friday 2026-12-04 16:00 Beijing: two working days on is Tuesday.
-    let filed = desk_core::workdays::parse_instant("2026-12-04T16:00:00+08:00").unwrap();
+    let filed = desk_core::console::workdays::parse_instant("2026-12-04T16:00:00+08:00").unwrap();
     let clock = desk_core::clock::ManualClock::new(filed);
     let profile = profiles::create(
         &store,
@@ -356,11 +360,11 @@ fn a_recorded_real_frequency_request_waits_before_it_is_due() {
     assert!(req.due_at > req.filed_at, "{req:?}");
     assert_eq!(
         req.due_at,
-        desk_core::clock::beijing_rfc3339(desk_core::workdays::due_instant(filed, 2))
+        desk_core::clock::beijing_rfc3339(desk_core::console::workdays::due_instant(filed, 2))
     );
     // Still waiting on Monday; due once the time has passed.
-    clock.set(desk_core::workdays::parse_instant("2026-12-07T16:00:00+08:00").unwrap());
+    clock.set(desk_core::console::workdays::parse_instant("2026-12-07T16:00:00+08:00").unwrap());
     assert!(!requests::get(&store, &clock, req.id).unwrap().answer_due);
-    clock.set(desk_core::workdays::parse_instant("2026-12-09T09:00:00+08:00").unwrap());
+    clock.set(desk_core::console::workdays::parse_instant("2026-12-09T09:00:00+08:00").unwrap());
     assert!(requests::get(&store, &clock, req.id).unwrap().answer_due);
 }

@@ -260,14 +260,14 @@ async fn favorites_survive_reopening_and_become_a_batch() {
 
     let text = search::favorites_batch_text(&reopened, &id, "demo_wx01").unwrap();
     assert_eq!(text, "sku:AAA,demo_wx01,1\nsku:BBB,demo_wx01,1\n");
-    let rows = desk_core::batch::parse(&text, &Default::default()).unwrap();
+    let rows = desk_core::links::batch::parse(&text, &Default::default()).unwrap();
     assert_eq!(rows.len(), 2);
     // The batch made of them is ready: every row pending, with a link type,
     // and its plan needs one call per row.
     let batch =
         search::favorites_to_batch(&reopened, h.clock.as_ref(), &h.profile, " demo_wx01 ").unwrap();
     assert_eq!(batch.source, "favorites");
-    let rows = desk_core::batch::rows(&reopened, batch.id, 0, 10).unwrap();
+    let rows = desk_core::links::batch::rows(&reopened, batch.id, 0, 10).unwrap();
     assert_eq!(rows.len(), 2);
     for r in &rows {
         assert_eq!(r.status.as_str(), "pending", "{r:?}");
@@ -278,13 +278,13 @@ async fn favorites_survive_reopening_and_become_a_batch() {
         assert_eq!(r.target_kind, desk_core::links::TargetKind::Sku);
     }
     assert_eq!(rows[0].target, "AAA");
-    let plan = desk_core::batch::plan(&h.api, &h.profile, batch.id).unwrap();
+    let plan = desk_core::links::batch::plan(&h.api, &h.profile, batch.id).unwrap();
     assert_eq!(plan.calls_needed, 2, "{plan:?}");
-    let report = desk_core::batch::run(h.api.clone(), &h.profile, batch.id, 2, None)
+    let report = desk_core::links::batch::run(h.api.clone(), &h.profile, batch.id, 2, None)
         .await
         .unwrap();
     assert_eq!(report.calls, 2);
-    let rows = desk_core::batch::rows(&reopened, batch.id, 0, 10).unwrap();
+    let rows = desk_core::links::batch::rows(&reopened, batch.id, 0, 10).unwrap();
     assert!(
         rows.iter()
             .all(|r| r.status.as_str() == "done" && r.url.is_some()),

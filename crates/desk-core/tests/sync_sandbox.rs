@@ -4,9 +4,9 @@
 //! page twice, and the reserve is respected. Ledger, report and the
 //! sandbox's own call counter must agree everywhere.
 
+use desk_core::orders::sync::{self, StopReason, SyncOptions};
 use desk_core::orders::{self, OrderFilter, OrderStatus};
 use desk_core::profiles::{Generation, Tier};
-use desk_core::sync::{self, StopReason, SyncOptions};
 use desk_core::{Clock, ErrorCode, ManualClock};
 use sandbox::{RunningSandbox, TimeType};
 use std::collections::BTreeSet;
@@ -531,7 +531,7 @@ async fn only_one_sync_per_profile_runs_at_a_time() {
 /// 查单 (issue 20 item 4): one order by id from the sandbox, stored; a
 /// coupon-pack order found by asking line 7; a bad id costs nothing.
 async fn lookup_one_order(generation: Generation) {
-    use desk_core::order_detail;
+    use desk_core::orders::detail as order_detail;
     let h = harness(generation, 600, Tier::T6000).await;
     let now = h.clock.now().timestamp();
     let admin = h.sandbox.admin();
@@ -601,7 +601,7 @@ async fn media_lookup_of_one_order_including_a_coupon_pack() {
         )
         .unwrap();
     let id = packs.first().expect("the sandbox serves coupon packs");
-    let d = desk_core::order_detail::lookup(&h.api, &h.profile, id)
+    let d = desk_core::orders::detail::lookup(&h.api, &h.profile, id)
         .await
         .unwrap();
     assert_eq!(d.order.line_key.as_deref(), Some("media:1:7"));

@@ -3,9 +3,9 @@
 
 use chrono::{DateTime, TimeZone, Utc};
 use desk_core::clock::beijing;
+use desk_core::console::tiers::{self, report_from_average, tier_for_average};
 use desk_core::profiles::{self, Endpoint, Generation, NewProfile, Profile, Tier};
-use desk_core::tiers::{self, report_from_average, tier_for_average};
-use desk_core::vault::MemoryVault;
+use desk_core::secrets::vault::MemoryVault;
 use desk_core::{ManualClock, Store};
 
 #[test]

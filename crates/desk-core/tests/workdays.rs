@@ -3,7 +3,7 @@
 //! workdays (调休).
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
-use desk_core::workdays::{due_after, parse_instant, DayKind, WorkCalendar};
+use desk_core::console::workdays::{due_after, parse_instant, DayKind, WorkCalendar};
 
 fn at(s: &str) -> DateTime<Utc> {
     parse_instant(s).unwrap()

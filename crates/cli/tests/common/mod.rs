@@ -8,7 +8,7 @@
 use desk_core::embedded::{create_sandbox_profile, EmbeddedSandbox};
 use desk_core::logging::Redactor;
 use desk_core::profiles::{self, Generation, Profile};
-use desk_core::vault::KeyringVault;
+use desk_core::secrets::vault::KeyringVault;
 use desk_core::{ErrorCode, Store, SystemClock};
 use serde_json::Value;
 use std::path::{Path, PathBuf};

@@ -8,11 +8,11 @@ pub mod push;
 pub mod receiver;
 
 use crate::clock::{beijing_rfc3339, Clock};
+use crate::console::requests::console::SandboxConsole;
 use crate::error::{Error, Result};
 use crate::profiles::{self, masked, Profile};
-use crate::requests::console::SandboxConsole;
+use crate::secrets::vault::{SecretKind, Vault};
 use crate::store::Store;
-use crate::vault::{SecretKind, Vault};
 
 /// This feature's SQL.
 pub mod sql;

@@ -3,11 +3,11 @@
 //! the user acts in Meituan's console page. The shell and the CLI call these
 //! instead of deciding "sandbox or real" themselves.
 
-use crate::authorization::{self, AuthorizationView};
+use crate::console::authorization::{self, AuthorizationView};
+use crate::console::requests::{self, console::SandboxConsole, ConsoleRequest};
 use crate::embedded::EmbeddedSandbox;
 use crate::error::Result;
 use crate::profiles::{self, Tier};
-use crate::requests::{self, console::SandboxConsole, ConsoleRequest};
 use crate::{Clock, Store};
 
 pub struct ConsoleActions<'a> {

@@ -6,12 +6,14 @@
 //! keys module's "verify" confirms 已开通 with a real signed call).
 
 use crate::clock::{beijing_rfc3339, Clock};
+use crate::console::requests::console::{RemoteAuthorization, SandboxConsole};
+use crate::console::requests::{
+    self, ConsoleRequest, RequestKind, RequestStatus, ANSWER_WORKING_DAYS,
+};
+use crate::console::workdays;
 use crate::error::{Error, Result};
 use crate::profiles::{self, AuthStatus, Profile};
-use crate::requests::console::{RemoteAuthorization, SandboxConsole};
-use crate::requests::{self, ConsoleRequest, RequestKind, RequestStatus, ANSWER_WORKING_DAYS};
 use crate::store::Store;
-use crate::workdays;
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 

@@ -11,10 +11,10 @@
 
 use crate::clock::{beijing, next_beijing_midnight, Clock};
 use crate::error::{Error, ErrorCode, Result};
+use crate::gateway::quota::{CallOutcome, QuotaLedger};
 use crate::profiles::{self, Generation, Profile};
-use crate::quota::{CallOutcome, QuotaLedger};
+use crate::secrets::vault::{SecretKind, Vault};
 use crate::store::Store;
-use crate::vault::{SecretKind, Vault};
 use meituan_union::{
     ApiErrorKind, Client, ClientConfig, Credentials, LegacyEndpoint, MediaEndpoint,
 };
@@ -306,7 +306,7 @@ impl Api {
     /// when nothing was sent).
     fn settle(
         &self,
-        reservation: crate::quota::Reservation,
+        reservation: crate::gateway::quota::Reservation,
         attempt: &meituan_union::Attempt,
         error: Option<&meituan_union::Error>,
     ) -> Result<()> {

@@ -9,8 +9,8 @@
 
 use crate::clock::{beijing_rfc3339, Clock};
 use crate::error::Result;
+use crate::gateway::quota::{QuotaLedger, QuotaStatus, WARNING_PERCENT};
 use crate::profiles::{self, Profile};
-use crate::quota::{QuotaLedger, QuotaStatus, WARNING_PERCENT};
 use crate::settings::{Language, Settings};
 use crate::store::Store;
 
@@ -188,9 +188,9 @@ pub fn alert_for(
 mod tests {
     use super::*;
     use crate::clock::{beijing, beijing_day};
+    use crate::gateway::quota::QuotaLevel;
     use crate::profiles::{Endpoint, Generation, NewProfile, Tier};
-    use crate::quota::QuotaLevel;
-    use crate::vault::MemoryVault;
+    use crate::secrets::vault::MemoryVault;
     use crate::ManualClock;
     use chrono::{Duration, TimeZone, Utc};
     use std::sync::Arc;

@@ -5,9 +5,9 @@
 //! a finished row. Requests the library already knows cost no call, and
 //! duplicate rows in a batch cost one call between them.
 
-use crate::api::Api;
 use crate::clock::beijing_rfc3339;
 use crate::error::{Error, ErrorCode, Result};
+use crate::gateway::api::Api;
 use crate::links::{self, canonicalize, parse_types, types_text, LinkRequest, TargetKind};
 use crate::profiles::Profile;
 use crate::store::Store;

@@ -16,17 +16,17 @@
 //! table. Asked again: no call and no fetch. A kept file that vanished (or
 //! changed) is fetched again from the stored URL, still with no API call.
 //!
-//! Every API call goes through the gateway ([`crate::api::Api`]): counted
+//! Every API call goes through the gateway ([`crate::gateway::api::Api`]): counted
 //! by the quota ledger, refused early when the day is used up. Bad input is
 //! refused before anything is spent.
 
-use crate::api::Api;
 use crate::clock::beijing_rfc3339;
 use crate::error::{Error, FieldError, Result};
+use crate::gateway::api::Api;
 use crate::images::{self, ImageKind};
+use crate::links::sids;
 use crate::links::{self, CanonicalRequest, LinkEntry, LinkRequest, TargetKind};
 use crate::profiles::{Generation, Profile};
-use crate::sids;
 use crate::store::Store;
 use meituan_union::{LegacyLinkType, MediaLinkType, MiniCodeRequest, ReferralLinkRequest};
 use serde::Serialize;

@@ -9,9 +9,9 @@
 //! `from` Meituan no longer serves, an unknown sid, a media profile) is
 //! refused before any call.
 
-use crate::api::Api;
 use crate::clock::{beijing_day, beijing_rfc3339, Clock};
 use crate::error::{Error, Result};
+use crate::gateway::api::Api;
 use crate::profiles::{Generation, Profile};
 use crate::store::Store;
 use chrono::{Datelike, Months, NaiveDate};

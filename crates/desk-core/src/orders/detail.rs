@@ -8,8 +8,8 @@
 //! (dtapps `media.query_order.go@c37755e:47`, `建议以orderDetail中每张券状态为准`),
 //! so both are kept and shown.
 
-use crate::api::Api;
 use crate::error::{Error, Result};
+use crate::gateway::api::Api;
 use crate::orders::{self, LineOption, MediaAsked, OrderRow};
 use crate::profiles::{Generation, Profile};
 use crate::store::Store;

@@ -14,9 +14,9 @@
 //! work: it refuses to start when its estimate would eat into it and stops
 //! (resumably) when it reaches it, unless the caller allows the reserve.
 
-use crate::api::Api;
 use crate::clock::beijing_rfc3339;
 use crate::error::{Error, Result};
+use crate::gateway::api::Api;
 use crate::orders::{self, UpsertCounts};
 use crate::profiles::{Generation, Profile};
 use crate::store::Store;

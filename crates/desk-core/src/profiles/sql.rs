@@ -2,7 +2,7 @@
 
 use crate::error::{Error, Result};
 use crate::profiles::Profile;
-use crate::vault::SecretKind;
+use crate::secrets::vault::SecretKind;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 const COLUMNS: &str = "id, name, appkey, generation, base_url, sandbox, tier, auth_status, \

@@ -2,9 +2,9 @@
 //! network, appkey, secret, clock, authorization or quota is wrong. Success
 //! means the authorization is open (已开通), and the profile says so.
 
-use crate::api::{Api, CallError};
 use crate::clock::beijing_rfc3339;
 use crate::error::{Error, ErrorCode, Result};
+use crate::gateway::api::{Api, CallError};
 use crate::profiles::{self, AuthStatus, Generation, Profile};
 use meituan_union::{
     ApiErrorKind, BusinessLine, OrderListRequest, QueryOrderRequest, QueryTimeType, SearchType,

@@ -249,10 +249,10 @@ impl SecretClipboard {
 pub fn copy_profile_secret(
     clipboard: &Arc<SecretClipboard>,
     store: &crate::Store,
-    vault: &dyn crate::vault::Vault,
+    vault: &dyn crate::secrets::vault::Vault,
     clock: Arc<dyn crate::Clock>,
     profile_id: &str,
-    kind: crate::vault::SecretKind,
+    kind: crate::secrets::vault::SecretKind,
 ) -> Result<CopyReceipt> {
     let profile = crate::profiles::get(store, profile_id)?;
     let secret = crate::profiles::load_secret(vault, &profile, kind)?;
@@ -386,7 +386,7 @@ mod tests {
     #[tokio::test]
     async fn copying_a_profile_secret_uses_the_settings_timeout() {
         use crate::profiles::{self, Endpoint, Generation, NewProfile, Tier};
-        use crate::vault::{MemoryVault, SecretKind};
+        use crate::secrets::vault::{MemoryVault, SecretKind};
         let dir = tempfile::tempdir().unwrap();
         let store = crate::Store::open(dir.path().join("db")).unwrap();
         let vault = MemoryVault::new();

@@ -98,9 +98,9 @@ pub fn data_url(secret: &Secret, style: RevealStyle) -> Result<String> {
 /// A profile's secret as a `data:` URL image, read from the vault.
 pub fn reveal_profile_secret(
     store: &crate::Store,
-    vault: &dyn crate::vault::Vault,
+    vault: &dyn crate::secrets::vault::Vault,
     profile_id: &str,
-    kind: crate::vault::SecretKind,
+    kind: crate::secrets::vault::SecretKind,
     style: RevealStyle,
 ) -> Result<String> {
     let profile = crate::profiles::get(store, profile_id)?;

@@ -10,9 +10,9 @@
 #![allow(dead_code)]
 
 use chrono::{DateTime, TimeZone, Utc};
-use desk_core::api::{Api, ApiOptions};
+use desk_core::gateway::api::{Api, ApiOptions};
 use desk_core::profiles::{self, Endpoint, Generation, NewProfile, Profile, Tier};
-use desk_core::vault::MemoryVault;
+use desk_core::secrets::vault::MemoryVault;
 use desk_core::{Clock, ManualClock, Store};
 use sandbox::{RunningSandbox, Sandbox, SandboxConfig};
 use std::sync::Arc;

@@ -121,7 +121,7 @@ mod tests {
     use super::*;
     use crate::clock::beijing;
     use crate::profiles::{Endpoint, Generation, NewProfile, Tier};
-    use crate::vault::MemoryVault;
+    use crate::secrets::vault::MemoryVault;
     use crate::ManualClock;
     use chrono::{Duration, TimeZone, Utc};
 

@@ -1,5 +1,5 @@
 //! The request tracker: frequency requests (频次申请), special-case requests
-//! (特殊情况申请) and — through [`crate::authorization`] — API authorization
+//! (特殊情况申请) and — through [`crate::console::authorization`] — API authorization
 //! applications, each with its due time and recorded outcome, per profile.
 //!
 //! A granted frequency or special-case request changes the profile's tier at
@@ -10,12 +10,12 @@ pub mod alerts;
 pub mod console;
 
 use crate::clock::{beijing_rfc3339, Clock};
+use crate::console::tiers::{self, AverageSource, TierReport};
+use crate::console::workdays;
 use crate::error::{Error, Result};
+use crate::gateway::quota::QuotaLedger;
 use crate::profiles::{self, Profile, ProfileUpdate, Tier};
-use crate::quota::QuotaLedger;
 use crate::store::Store;
-use crate::tiers::{self, AverageSource, TierReport};
-use crate::workdays;
 use chrono::{DateTime, Utc};
 use console::SandboxConsole;
 use serde::{Deserialize, Serialize};

@@ -1,7 +1,7 @@
 //! Queries for `link_batches` and `link_batch_rows`.
 
-use crate::batch::{BatchCounts, BatchRow, BatchSummary, RowProblem, RowStatus};
 use crate::error::{Error, ErrorCode, Result};
+use crate::links::batch::{BatchCounts, BatchRow, BatchSummary, RowProblem, RowStatus};
 use crate::links::{parse_types, types_text, TargetKind};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 

@@ -1,7 +1,7 @@
 //! Queries for `sids`.
 
 use crate::error::Result;
-use crate::sids::Sid;
+use crate::links::sids::Sid;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 const COLUMNS: &str = "id, profile_id, sid, name, archived, created_at";
