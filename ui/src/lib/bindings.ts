@@ -945,9 +945,9 @@ export type BatchSummary = { id: number; created_at: string; source: string; cou
  */
 export type CallbackConfig = { profile_id: string; url: string | null; registered_at: string | null; 
 /**
- * `sandbox` or `manual`.
+ * Registered through the sandbox's console, or recorded by hand.
  */
-via: string | null; has_secret: boolean; 
+via: Via | null; has_secret: boolean; 
 /**
  * `••••1a2b`.
  */
@@ -982,9 +982,9 @@ export type ConsoleRequest = { id: number; profile_id: string; kind: RequestKind
  */
 filed_at: string; due_at: string; answered_at: string | null; note: string | null; 
 /**
- * `sandbox` or `manual`.
+ * Filed through the sandbox's console, or by hand in Meituan's.
  */
-via: string; 
+via: Via; 
 /**
  * Still waiting and the answer time has passed: refresh the console page.
  */
@@ -2464,6 +2464,12 @@ auth_checked: boolean;
  * RFC 3339, +08:00.
  */
 checked_at: string }
+/**
+ * How a console step was taken: in the embedded sandbox's console, which
+ * the app drives itself, or by the user in Meituan's console, which the app
+ * only records.
+ */
+export type Via = "sandbox" | "manual"
 
 /** tauri-specta globals **/
 

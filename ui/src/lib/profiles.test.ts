@@ -192,7 +192,7 @@ describe('screens reading the store', () => {
       due_at: '2026-12-02T10:00:00+08:00',
       answered_at: '2026-11-30T10:00:00+08:00',
       note: null,
-      via: 'sandbox',
+      via: 'sandbox' as const,
       answer_due: false,
     }
     frequencyRequest.mockResolvedValueOnce(request).mockResolvedValueOnce({ ...request, id: 2, status: 'granted' })

@@ -9,6 +9,7 @@ pub mod receiver;
 
 use crate::clock::{beijing_rfc3339, Clock};
 use crate::console::requests::console::SandboxConsole;
+use crate::console::Via;
 use crate::error::{Error, Result};
 use crate::profiles::{self, masked, Profile};
 use crate::secrets::vault::{SecretKind, Vault};
@@ -159,8 +160,8 @@ pub struct CallbackConfig {
     pub profile_id: String,
     pub url: Option<String>,
     pub registered_at: Option<String>,
-    /// `sandbox` or `manual`.
-    pub via: Option<String>,
+    /// Registered through the sandbox's console, or recorded by hand.
+    pub via: Option<Via>,
     pub has_secret: bool,
     /// `••••1a2b`.
     pub secret_masked: Option<String>,
@@ -177,7 +178,7 @@ pub fn config(store: &Store, profile_id: &str) -> Result<CallbackConfig> {
         profile_id: profile.id.clone(),
         url: row.as_ref().map(|r| r.url.clone()),
         registered_at: row.as_ref().map(|r| r.registered_at.clone()),
-        via: row.as_ref().map(|r| r.via.clone()),
+        via: row.as_ref().map(|r| Via::from_stored(&r.via)),
         has_secret: profile.callback_secret_hint.is_some(),
         secret_masked: profile.callback_secret_hint.as_deref().map(masked),
         url_warnings: row
@@ -193,7 +194,7 @@ fn save_config(
     clock: &dyn Clock,
     profile: &Profile,
     url: &Url,
-    via: &str,
+    via: Via,
 ) -> Result<()> {
     sql::set_config(
         &*store.connect()?,
@@ -201,7 +202,7 @@ fn save_config(
             profile_id: profile.id.clone(),
             url: url.to_string(),
             registered_at: beijing_rfc3339(clock.now()),
-            via: via.into(),
+            via: via.as_str().into(),
         },
     )
 }
@@ -230,7 +231,7 @@ pub fn register_manual(
         SecretKind::CallbackSecret,
         &secret,
     )?;
-    save_config(store, clock, &profile, &url, "manual")?;
+    save_config(store, clock, &profile, &url, Via::Manual)?;
     config(store, &profile.id)
 }
 
@@ -262,6 +263,6 @@ pub async fn register_sandbox(
         SecretKind::CallbackSecret,
         &secret,
     )?;
-    save_config(store, clock, &profile, &url, "sandbox")?;
+    save_config(store, clock, &profile, &url, Via::Sandbox)?;
     config(store, &profile.id)
 }

@@ -5,6 +5,7 @@
 //! real Meituan the user opens [`CONSOLE_URL`] and marks the outcome (and the
 //! keys module's "verify" confirms 已开通 with a real signed call).
 
+use super::Via;
 use crate::clock::{beijing_rfc3339, Clock};
 use crate::console::requests::console::{RemoteAuthorization, SandboxConsole};
 use crate::console::requests::{
@@ -102,7 +103,7 @@ fn record_application(
     store: &Store,
     clock: &dyn Clock,
     profile_id: &str,
-    via: &str,
+    via: Via,
 ) -> Result<Profile> {
     let profile = profiles::get(store, profile_id)?;
     match profile.auth_status {
@@ -144,7 +145,7 @@ pub fn apply_manual(
     clock: &dyn Clock,
     profile_id: &str,
 ) -> Result<AuthorizationView> {
-    record_application(store, clock, profile_id, "manual")?;
+    record_application(store, clock, profile_id, Via::Manual)?;
     view(store, clock, profile_id)
 }
 
@@ -200,7 +201,7 @@ pub async fn apply_sandbox(
         }
         Err(e) => return Err(e),
     }
-    record_application(store, clock, profile_id, "sandbox")?;
+    record_application(store, clock, profile_id, Via::Sandbox)?;
     view(store, clock, profile_id)
 }
 

@@ -9,6 +9,7 @@
 pub mod alerts;
 pub mod console;
 
+use super::Via;
 use crate::clock::{beijing_rfc3339, Clock};
 use crate::console::tiers::{self, AverageSource, TierReport};
 use crate::console::workdays;
@@ -114,8 +115,8 @@ pub struct ConsoleRequest {
     pub due_at: String,
     pub answered_at: Option<String>,
     pub note: Option<String>,
-    /// `sandbox` or `manual`.
-    pub via: String,
+    /// Filed through the sandbox's console, or by hand in Meituan's.
+    pub via: Via,
     /// Still waiting and the answer time has passed: refresh the console page.
     pub answer_due: bool,
 }
@@ -143,7 +144,7 @@ pub(crate) fn to_request(row: RequestRow, now: DateTime<Utc>) -> Result<ConsoleR
         due_at: row.due_at,
         answered_at: row.answered_at,
         note: row.note,
-        via: row.via,
+        via: Via::from_stored(&row.via),
         answer_due,
     })
 }
@@ -173,7 +174,7 @@ pub(crate) fn insert(
     requested_tier: Option<Tier>,
     monthly_average: Option<u64>,
     justification: Option<String>,
-    via: &str,
+    via: Via,
 ) -> Result<i64> {
     let conn = store.connect()?;
     let attempt = sql::count(&conn, &profile.id, kind.as_str())? + 1;
@@ -195,7 +196,7 @@ pub(crate) fn insert(
             answered_at: None,
             notified_at: None,
             note: None,
-            via: via.into(),
+            via: via.as_str().into(),
         },
     )
 }
@@ -276,7 +277,7 @@ pub fn file_frequency_manual(
         Some(report.eligible_tier),
         Some(report.monthly_average),
         None,
-        "manual",
+        Via::Manual,
     )?;
     get(store, clock, id)
 }
@@ -306,7 +307,7 @@ pub async fn file_frequency_sandbox(
             .or(Some(report.eligible_tier)),
         Some(report.monthly_average),
         None,
-        "sandbox",
+        Via::Sandbox,
     )?;
     let outcome = if answer.granted {
         Outcome::Granted {
@@ -520,7 +521,7 @@ pub fn file_special_case_manual(
         requested,
         Some(report.monthly_average),
         Some(text),
-        "manual",
+        Via::Manual,
     )?;
     get(store, clock, id)
 }
@@ -557,7 +558,7 @@ pub async fn file_special_case_sandbox(
         requested,
         Some(report.monthly_average),
         Some(text),
-        "sandbox",
+        Via::Sandbox,
     )?;
     get(store, clock, id)
 }
@@ -578,7 +579,7 @@ pub async fn refresh_sandbox(
         .filter(|r| {
             r.kind == RequestKind::SpecialCase
                 && r.status == RequestStatus::Filed
-                && r.via == "sandbox"
+                && r.via == Via::Sandbox
         })
         .collect();
     // The sandbox allows one pending special request at a time, so the

@@ -153,7 +153,7 @@ describe('request tracker', () => {
       monthly_average: 688,
       answered_at: null,
       note: null,
-      via: 'sandbox',
+      via: 'sandbox' as const,
       answer_due: false,
     }
     requestsHistory.mockResolvedValueOnce([
