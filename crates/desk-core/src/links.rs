@@ -139,6 +139,17 @@ pub(crate) fn parse_types(text: &str) -> Result<Vec<u8>> {
         .collect()
 }
 
+/// A legacy activity target: `actId`, or `actId:skuId` for one product of
+/// the activity (`skuId` of `/api/generateLink`, SPEC.md line 44, and of
+/// `/api/miniCode`). Digits only, at most 32 each.
+pub fn split_act_target(target: &str) -> Option<(&str, Option<&str>)> {
+    let digits = |s: &str| !s.is_empty() && s.len() <= 32 && s.bytes().all(|b| b.is_ascii_digit());
+    match target.split_once(':') {
+        None => digits(target).then_some((target, None)),
+        Some((act, sku)) => (digits(act) && digits(sku)).then_some((act, Some(sku))),
+    }
+}
+
 /// Checks a request against the profile's API generation and puts it in
 /// canonical form (trimmed target, sorted link types).
 pub fn canonicalize(generation: Generation, req: &LinkRequest) -> Result<CanonicalRequest> {
@@ -147,11 +158,16 @@ pub fn canonicalize(generation: Generation, req: &LinkRequest) -> Result<Canonic
         return Err(Error::invalid("target", "must not be empty"));
     }
     match req.target_kind {
-        TargetKind::Act => {
-            if target.len() > 32 || !target.bytes().all(|b| b.is_ascii_digit()) {
-                return Err(Error::invalid("target", "an actId is 1 to 32 digits"));
+        TargetKind::Act => match split_act_target(&target) {
+            None => return Err(Error::invalid("target", "an actId is 1 to 32 digits")),
+            Some((_, Some(_))) if generation == Generation::Media => {
+                return Err(Error::invalid(
+                    "target",
+                    "actId:skuId (one product of an activity) is for the legacy API; here use the skuViewId",
+                ))
             }
-        }
+            Some(_) => {}
+        },
         TargetKind::Sku => {
             if target.chars().count() > 128 || target.chars().any(char::is_whitespace) {
                 return Err(Error::invalid("target", "is not a skuViewId"));
@@ -371,7 +387,10 @@ async fn call(
         Generation::Legacy => {
             let link_type = LegacyLinkType::from_code(i64::from(canon.link_types[0]))
                 .ok_or_else(|| Error::invalid("link_type", "legacy link types are 1 to 8"))?;
-            let mut req = GenerateLinkRequest::new(canon.target.clone(), link_type);
+            let (act, sku) = split_act_target(&canon.target)
+                .ok_or_else(|| Error::invalid("target", "an actId is 1 to 32 digits"))?;
+            let mut req = GenerateLinkRequest::new(act, link_type);
+            req.sku_id = sku.map(str::to_owned);
             req.sid = Some(canon.sid.clone());
             req.short_link = canon.short_link;
             let answer = api.legacy(profile, &req).await?;

@@ -749,7 +749,8 @@ pub fn favorite_remove(store: &Store, profile_id: &str, key: &str) -> Result<Vec
 pub const FAVORITES_LINK_TYPE: u8 = 1;
 
 /// The favorites as batch input for `sid`: one `target,sid,type` row each
-/// (`sku:<skuViewId>` for media, `act:<actId>` for legacy, type
+/// (`sku:<skuViewId>` for media, `act:<actId>:<skuId>` for a legacy
+/// product, `act:<actId>` for a legacy activity, type
 /// [`FAVORITES_LINK_TYPE`]). A favorite with nothing to link (a legacy
 /// product without an actId) becomes a `#` comment line, which the batch
 /// parser skips.
@@ -770,9 +771,15 @@ pub fn favorites_batch_text(store: &Store, profile_id: &str, sid: &str) -> Resul
     }
     let mut out = String::new();
     for f in favs {
-        match (&f.item.sku_view_id, &f.item.act_id) {
-            (Some(v), _) => out.push_str(&format!("sku:{v},{sid},{FAVORITES_LINK_TYPE}\n")),
-            (None, Some(a)) => out.push_str(&format!("act:{a},{sid},{FAVORITES_LINK_TYPE}\n")),
+        match (&f.item.sku_view_id, &f.item.act_id, &f.item.sku_id) {
+            (Some(v), _, _) => out.push_str(&format!("sku:{v},{sid},{FAVORITES_LINK_TYPE}\n")),
+            // A legacy product: that product of its activity (actId:skuId).
+            (None, Some(a), Some(s)) => {
+                out.push_str(&format!("act:{a}:{s},{sid},{FAVORITES_LINK_TYPE}\n"))
+            }
+            (None, Some(a), None) => {
+                out.push_str(&format!("act:{a},{sid},{FAVORITES_LINK_TYPE}\n"))
+            }
             _ => out.push_str(&format!(
                 "# {}: no actId to link\n",
                 f.key.replace(['\n', '\r'], " ")

@@ -50,6 +50,47 @@ fn act(target: &str, sid: &str, types: &[u8], short: bool) -> LinkRequest {
     }
 }
 
+/// A legacy product found by 选品 is linked as that product of its
+/// activity (`actId:skuId`, sent as `skuId`): its own link, its own library
+/// entry; the media API refuses the form before any call.
+#[tokio::test]
+async fn legacy_product_of_an_activity_gets_its_own_link() {
+    let h = harness(Generation::Legacy, Tier::T2000).await;
+    let activity = links::generate(&h.api, &h.profile, &act("42", "p1", &[1], false))
+        .await
+        .unwrap();
+    let product = links::generate(&h.api, &h.profile, &act("42:1234", "p1", &[1], false))
+        .await
+        .unwrap();
+    assert!(!product.cached);
+    assert_ne!(product.link.url, activity.link.url);
+    assert!(
+        product.link.url.contains("/act/42/sku/1234?"),
+        "{}",
+        product.link.url
+    );
+    assert_eq!(product.link.target, "42:1234");
+    assert_eq!(h.sandbox_calls(), 2);
+    for bad in ["42:", ":1234", "42:12a", "42:1:2"] {
+        let e = links::generate(&h.api, &h.profile, &act(bad, "p1", &[1], false))
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), ErrorCode::InvalidInput, "{bad}");
+    }
+    assert_eq!(h.sandbox_calls(), 2, "a refused target cost a call");
+
+    let media = harness(Generation::Media, Tier::T2000).await;
+    let e = links::generate(
+        &media.api,
+        &media.profile,
+        &act("42:1234", "p1", &[1], false),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(e.code(), ErrorCode::InvalidInput);
+    assert_eq!(media.sandbox_calls(), 0);
+}
+
 #[tokio::test]
 async fn legacy_repeated_request_costs_no_call() {
     let h = harness(Generation::Legacy, Tier::T2000).await;

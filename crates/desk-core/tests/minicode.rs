@@ -132,6 +132,12 @@ async fn legacy_act_first_ask_spends_one_call_then_the_library_answers() {
     first_then_library(Generation::Legacy, TargetKind::Act, "33").await;
 }
 
+/// A legacy product of an activity (`actId:skuId`, sent as `skuId`).
+#[tokio::test]
+async fn legacy_product_first_ask_spends_one_call_then_the_library_answers() {
+    first_then_library(Generation::Legacy, TargetKind::Act, "33:1234").await;
+}
+
 #[tokio::test]
 async fn media_sku_first_ask_spends_one_call_then_the_library_answers() {
     first_then_library(Generation::Media, TargetKind::Sku, "sku-7Hq2").await;

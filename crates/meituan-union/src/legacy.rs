@@ -139,12 +139,15 @@ impl LegacyEndpoint for GenerateLinkRequest {
 
 /// `/api/miniCode`: a mini-program QR code image URL; `link_type` must be
 /// [`LegacyLinkType::WechatMiniProgram`] (4) or
-/// [`LegacyLinkType::YouxuanMiniProgram`] (8).
+/// [`LegacyLinkType::YouxuanMiniProgram`] (8). `sku_id` asks for one
+/// product of the activity (yzchan-php `src/request/MiniCodeRequest.php`
+/// at fe7c5123, lines 7 and 23: the request carries `skuId`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MiniCodeRequest {
     pub act_id: String,
     pub sid: Option<String>,
     pub link_type: LegacyLinkType,
+    pub sku_id: Option<String>,
 }
 
 impl LegacyEndpoint for MiniCodeRequest {
@@ -165,6 +168,9 @@ impl LegacyEndpoint for MiniCodeRequest {
                 format!("is {}; a mini code needs 4 or 8", self.link_type.code()),
             ));
         }
+        if let Some(sku) = &self.sku_id {
+            validate::numeric_id("skuId", sku)?;
+        }
         Ok(())
     }
 
@@ -174,6 +180,7 @@ impl LegacyEndpoint for MiniCodeRequest {
             ("linkType", self.link_type.code().to_string()),
         ];
         push_opt(&mut p, "sid", self.sid.clone());
+        push_opt(&mut p, "skuId", self.sku_id.clone());
         p
     }
 
@@ -599,8 +606,20 @@ mod tests {
             act_id: "33".into(),
             sid: None,
             link_type: LegacyLinkType::H5,
+            sku_id: None,
         };
         assert_eq!(invalid_field(m.validate()), "linkType");
+        let m = MiniCodeRequest {
+            link_type: LegacyLinkType::WechatMiniProgram,
+            sku_id: Some("12a".into()),
+            ..m
+        };
+        assert_eq!(invalid_field(m.validate()), "skuId");
+        let m = MiniCodeRequest {
+            sku_id: Some("1234".into()),
+            ..m
+        };
+        assert!(m.params().contains(&("skuId", "1234".into())));
     }
 
     #[test]

@@ -232,6 +232,7 @@ async fn legacy_generate_link_and_mini_code() {
             act_id: "33".into(),
             sid: Some("demo_wx01".into()),
             link_type,
+            sku_id: None,
         };
         let outcome = env.client.legacy(&req, &env.creds, NOW_MS).await;
         assert_no_secret(&outcome, &env.secret);
@@ -996,6 +997,7 @@ async fn invalid_arguments_never_reach_the_sandbox() {
         act_id: "33".into(),
         sid: None,
         link_type: LegacyLinkType::H5,
+        sku_id: None,
     };
     assert_not_sent(&c.legacy(&mini, k, NOW_MS).await, "linkType", s);
 

@@ -144,6 +144,16 @@ impl Params {
         Ok(sid)
     }
 
+    /// `skuId`: one product of the activity (generateLink: SPEC.md line 44;
+    /// miniCode: yzchan-php `src/request/MiniCodeRequest.php` at fe7c5123).
+    fn sku_id(&self) -> Result<Option<&str>, ParamError> {
+        match self.get("skuId") {
+            None | Some("") => Ok(None),
+            Some(s) if s.len() <= 20 && s.bytes().all(|b| b.is_ascii_digit()) => Ok(Some(s)),
+            Some(_) => Err(perr("skuId必须是整数")),
+        }
+    }
+
     fn act_id(&self, required: bool) -> Result<Option<&str>, ParamError> {
         match self.get("actId") {
             None if required => Err(perr("actId不能为空")),
@@ -476,17 +486,19 @@ fn order(shared: &Shared, i: usize, p: &Params, now_ms: i64) -> Result<Response,
 
 fn generate_link(appkey: &str, p: &Params) -> Result<Response, ParamError> {
     let act_id = p.act_id(true)?.unwrap_or_default();
+    let sku_id = p.sku_id()?;
     let sid = p.sid()?;
     let link_type = p.int_in("linkType", 1, 8, None)? as u8;
     let short = p.int_in("shortLink", 0, 1, Some(0))? == 1;
     Ok(ok(links::legacy_link(
-        appkey, act_id, sid, link_type, short,
+        appkey, act_id, sku_id, sid, link_type, short,
     )
     .into()))
 }
 
 fn mini_code(img_base: &str, appkey: &str, p: &Params) -> Result<Response, ParamError> {
     let act_id = p.act_id(true)?.unwrap_or_default();
+    let sku_id = p.sku_id()?;
     let sid = p.sid()?;
     let link_type = p.int_in("linkType", 4, 8, Some(4))?;
     if link_type != 4 && link_type != 8 {
@@ -496,6 +508,7 @@ fn mini_code(img_base: &str, appkey: &str, p: &Params) -> Result<Response, Param
         img_base,
         appkey,
         act_id,
+        sku_id,
         sid,
         link_type as u8,
     )

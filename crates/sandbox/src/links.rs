@@ -10,6 +10,8 @@ use md5::{Digest, Md5};
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LinkSubject<'a> {
     Act(&'a str),
+    /// One product (legacy `skuId`) of an activity.
+    ActSku(&'a str, &'a str),
     Sku(&'a str),
     Text(&'a str),
 }
@@ -18,6 +20,7 @@ impl LinkSubject<'_> {
     fn key(&self) -> String {
         match self {
             LinkSubject::Act(a) => format!("act:{a}"),
+            LinkSubject::ActSku(a, s) => format!("act:{a}:sku:{s}"),
             LinkSubject::Sku(s) => format!("sku:{s}"),
             LinkSubject::Text(t) => format!("text:{t}"),
         }
@@ -53,6 +56,7 @@ fn enc(s: &str) -> String {
 fn h5(appkey: &str, subject: LinkSubject<'_>, sid: &str, h: &str) -> String {
     let target = match subject {
         LinkSubject::Act(a) => format!("act/{}", enc(a)),
+        LinkSubject::ActSku(a, s) => format!("act/{}/sku/{}", enc(a), enc(s)),
         LinkSubject::Sku(s) => format!("sku/{}", enc(s)),
         LinkSubject::Text(_) => "text".to_owned(),
     };
@@ -67,8 +71,19 @@ fn h5(appkey: &str, subject: LinkSubject<'_>, sid: &str, h: &str) -> String {
 /// Legacy `/api/generateLink` types: 1 H5, 2 deeplink, 3 中间页唤起,
 /// 4 微信小程序 path, 5 团口令, 6 优选 APP deeplink, 7 优选中间页,
 /// 8 优选小程序 path. `short` only changes H5-style links.
-pub fn legacy_link(appkey: &str, act_id: &str, sid: &str, link_type: u8, short: bool) -> String {
-    let subject = LinkSubject::Act(act_id);
+/// With `sku_id`, the link is for that product of the activity.
+pub fn legacy_link(
+    appkey: &str,
+    act_id: &str,
+    sku_id: Option<&str>,
+    sid: &str,
+    link_type: u8,
+    short: bool,
+) -> String {
+    let subject = match sku_id {
+        Some(sku) => LinkSubject::ActSku(act_id, sku),
+        None => LinkSubject::Act(act_id),
+    };
     let h = digest(&[
         "legacy",
         appkey,
@@ -114,8 +129,20 @@ pub fn media_link(
 }
 
 /// Legacy `/api/miniCode`: a QR image URL under `img_base`.
-pub fn mini_code(img_base: &str, appkey: &str, act_id: &str, sid: &str, link_type: u8) -> String {
-    let h = digest(&["minicode", appkey, act_id, sid, &link_type.to_string()]);
+/// With `sku_id`, the code is for that product of the activity.
+pub fn mini_code(
+    img_base: &str,
+    appkey: &str,
+    act_id: &str,
+    sku_id: Option<&str>,
+    sid: &str,
+    link_type: u8,
+) -> String {
+    let subject = match sku_id {
+        Some(sku) => format!("{act_id}:sku:{sku}"),
+        None => act_id.to_owned(),
+    };
+    let h = digest(&["minicode", appkey, &subject, sid, &link_type.to_string()]);
     format!("{img_base}/minicode/{}.png", &h[..20])
 }
 
@@ -127,14 +154,25 @@ mod tests {
 
     #[test]
     fn links_are_deterministic_and_distinct() {
-        let a = legacy_link("k", "33", "s1", 1, false);
-        assert_eq!(a, legacy_link("k", "33", "s1", 1, false));
-        assert_ne!(a, legacy_link("k", "33", "s2", 1, false));
-        assert_ne!(a, legacy_link("k2", "33", "s1", 1, false));
-        assert_ne!(a, legacy_link("k", "33", "s1", 1, true));
+        let a = legacy_link("k", "33", None, "s1", 1, false);
+        assert_eq!(a, legacy_link("k", "33", None, "s1", 1, false));
+        assert_ne!(a, legacy_link("k", "33", None, "s2", 1, false));
+        assert_ne!(a, legacy_link("k2", "33", None, "s1", 1, false));
+        assert_ne!(a, legacy_link("k", "33", None, "s1", 1, true));
         assert!(a.starts_with("https://union.sandbox.invalid/act/33?"));
-        assert!(legacy_link("k", "33", "s1", 1, true).starts_with("https://dpurl.sandbox.invalid/"));
-        assert!(legacy_link("k", "33", "s1", 4, false).starts_with("/sandbox/pages/"));
+        // One product of the activity gets its own link.
+        let sku = legacy_link("k", "33", Some("7"), "s1", 1, false);
+        assert!(
+            sku.starts_with("https://union.sandbox.invalid/act/33/sku/7?"),
+            "{sku}"
+        );
+        assert_ne!(
+            mini_code(IMG, "k", "33", Some("7"), "s1", 4),
+            mini_code(IMG, "k", "33", None, "s1", 4)
+        );
+        assert!(legacy_link("k", "33", None, "s1", 1, true)
+            .starts_with("https://dpurl.sandbox.invalid/"));
+        assert!(legacy_link("k", "33", None, "s1", 4, false).starts_with("/sandbox/pages/"));
         let t = media_link(IMG, "k", LinkSubject::Text("https://x"), "", 1);
         assert_ne!(
             t,
@@ -146,7 +184,7 @@ mod tests {
     fn every_link_is_clearly_not_meituan() {
         for lt in 1..=8 {
             for short in [false, true] {
-                let l = legacy_link("k", "33", "推广位", lt, short);
+                let l = legacy_link("k", "33", None, "推广位", lt, short);
                 assert!(l.to_lowercase().contains("sandbox"), "{l}");
             }
         }
@@ -160,8 +198,8 @@ mod tests {
             code.starts_with("http://127.0.0.1:9/img/minicode/"),
             "{code}"
         );
-        let legacy = mini_code(IMG, "k", "33", "s", 4);
+        let legacy = mini_code(IMG, "k", "33", None, "s", 4);
         assert!(legacy.starts_with("http://127.0.0.1:9/img/minicode/") && legacy.ends_with(".png"));
-        assert_ne!(legacy, mini_code(IMG, "k", "33", "s2", 4));
+        assert_ne!(legacy, mini_code(IMG, "k", "33", None, "s2", 4));
     }
 }

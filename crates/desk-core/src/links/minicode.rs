@@ -104,7 +104,10 @@ pub fn check(
         return Err(rule("target", "empty", "must not be empty"));
     }
     match target_kind {
-        TargetKind::Act if trimmed.len() > 32 || !trimmed.bytes().all(|b| b.is_ascii_digit()) => {
+        TargetKind::Act
+            if links::split_act_target(trimmed)
+                .is_none_or(|(_, sku)| sku.is_some() && generation == Generation::Media) =>
+        {
             return Err(rule("target", "act_digits", "an actId is 1 to 32 digits"));
         }
         TargetKind::Sku
@@ -181,10 +184,13 @@ pub async fn mini_code(
 async fn call(api: &Api, profile: &Profile, canon: &CanonicalRequest) -> Result<String> {
     match canon.generation {
         Generation::Legacy => {
+            let (act, sku) = links::split_act_target(&canon.target)
+                .ok_or_else(|| Error::invalid("target", "an actId is 1 to 32 digits"))?;
             let req = MiniCodeRequest {
-                act_id: canon.target.clone(),
+                act_id: act.to_owned(),
                 sid: Some(canon.sid.clone()),
                 link_type: LegacyLinkType::WechatMiniProgram,
+                sku_id: sku.map(str::to_owned),
             };
             Ok(api.legacy(profile, &req).await?.url)
         }

@@ -14,7 +14,9 @@ export function promotionTarget(generation: Generation, item: SearchItem): { kin
     if (item.act_id) return { kind: 'act', id: item.act_id }
     return null
   }
-  return item.act_id ? { kind: 'act', id: item.act_id } : null
+  // A legacy product is linked as that product of its activity (actId:skuId).
+  if (!item.act_id) return null
+  return { kind: 'act', id: item.sku_id ? `${item.act_id}:${item.sku_id}` : item.act_id }
 }
 
 /** A commission rate as the promoter reads it: `4%`, `4.5%`, `12.25%`. */
