@@ -113,6 +113,7 @@ describe('search panel', () => {
     expect(screen.getByLabelText('类目')).toBeTruthy()
     expect(screen.queryByLabelText('榜单')).toBeNull()
     expect((await screen.findByTestId('search-cost')).textContent).toContain('今日剩余 1995 次')
+    expect(screen.queryByTestId('search-no-keyword')).toBeNull()
   })
 
   it('says plainly when the API generation has no search', async () => {
@@ -127,6 +128,8 @@ describe('search panel', () => {
     render(SearchPanel, props())
     await screen.findByTestId('search-category')
     expect(screen.queryByTestId('search-keyword')).toBeNull()
+    // Why there is no keyword box, in words.
+    expect(screen.getByTestId('search-no-keyword').textContent).toContain('不能按关键词搜索')
     expect(screen.getByText('选择类目（也可以再选城市）后点“搜索”。')).toBeTruthy()
     api.searchProducts.mockRejectedValueOnce(
       new IpcFailure({ code: 'invalid_input', message: 'empty', details: { field: 'keyword', rule: 'empty' } }),
