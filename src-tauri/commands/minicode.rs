@@ -36,9 +36,8 @@ pub async fn mini_code_save(state: State<'_, AppState>, link_id: u32) -> Result<
     Ok(path.display().to_string())
 }
 
-/// Puts the code's image file on the OS clipboard (as a file: the
-/// clipboard in the tree holds no pixels; pasting into a chat or a folder
-/// gives the image).
+/// Puts the code on the OS clipboard as an image (a PNG as pixels, ready
+/// to paste into a chat; another format as its kept file).
 #[tauri::command]
 #[specta::specta]
 pub async fn mini_code_copy(state: State<'_, AppState>, link_id: u32) -> Result<(), IpcError> {

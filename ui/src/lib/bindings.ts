@@ -482,9 +482,8 @@ async miniCodeSave(linkId: number) : Promise<Result<string, IpcError>> {
 }
 },
 /**
- * Puts the code's image file on the OS clipboard (as a file: the
- * clipboard in the tree holds no pixels; pasting into a chat or a folder
- * gives the image).
+ * Puts the code on the OS clipboard as an image (a PNG as pixels, ready
+ * to paste into a chat; another format as its kept file).
  */
 async miniCodeCopy(linkId: number) : Promise<Result<null, IpcError>> {
     try {

@@ -157,7 +157,7 @@ export const favoritesToBatch = unwrapped(commands.favoritesToBatch)
 export const miniCode = unwrapped(commands.miniCode)
 /** Saves a 小程序码 as a PNG in the exports folder; returns its path. */
 export const saveMiniCode = unwrapped(commands.miniCodeSave)
-/** Puts the 小程序码's image file on the clipboard. */
+/** Puts the 小程序码 image on the clipboard. */
 export const copyMiniCode = unwrapped(commands.miniCodeCopy)
 
 // ---------------------------------------------------------------------------

@@ -332,22 +332,61 @@ pub async fn save_mini_code(api: &Api, link_id: u32, path: &Path) -> Result<()> 
     crate::safe_write::write_file_atomically(path, &bytes)
 }
 
-/// Puts the kept image file of `link_id` on the OS clipboard as a file
-/// (pasting into a chat or a folder gives the image). The clipboard in the
-/// tree (`arboard` without its `image-data` feature, which needs the `image`
-/// crate) cannot hold pixels; a file is what it can hold. Returns the file.
+/// Puts the mini-program code of `link_id` on the OS clipboard as an
+/// image (pixels: pasting into a chat gives the picture). An image that is
+/// not a PNG (an answer may name a JPEG) goes on as its kept file instead.
+/// Returns the kept file.
 pub async fn copy_mini_code(api: &Api, link_id: u32) -> Result<PathBuf> {
-    let (_, _, path) = mini_code_image(api, link_id).await?;
+    let (bytes, kind, path) = mini_code_image(api, link_id).await?;
     let path = path
         .canonicalize()
         .map_err(|e| Error::Storage(format!("cannot read {}: {e}", path.display())))?;
-    copy_file_to_clipboard(&path)?;
+    match kind {
+        ImageKind::Png => with_clipboard(|c| c.set_image(png_rgba(&bytes)?))?,
+        _ => with_clipboard(|c| c.set().file_list(&[&path]))?,
+    }
     Ok(path)
+}
+
+/// A PNG's pixels as 8-bit RGBA, what the clipboard takes.
+fn png_rgba(bytes: &[u8]) -> std::result::Result<arboard::ImageData<'static>, arboard::Error> {
+    let bad = |e: png::DecodingError| arboard::Error::Unknown {
+        description: format!("the kept image is not a readable PNG: {e}"),
+    };
+    let mut decoder = png::Decoder::new(std::io::Cursor::new(bytes));
+    decoder.set_transformations(png::Transformations::normalize_to_color8());
+    let mut reader = decoder.read_info().map_err(bad)?;
+    let size = reader
+        .output_buffer_size()
+        .ok_or(arboard::Error::ConversionFailure)?;
+    let mut buf = vec![0; size];
+    let info = reader.next_frame(&mut buf).map_err(bad)?;
+    let pixels = &buf[..info.buffer_size()];
+    let rgba: Vec<u8> = match info.color_type {
+        png::ColorType::Rgba => pixels.to_vec(),
+        png::ColorType::Rgb => pixels
+            .chunks_exact(3)
+            .flat_map(|p| [p[0], p[1], p[2], 255])
+            .collect(),
+        png::ColorType::GrayscaleAlpha => pixels
+            .chunks_exact(2)
+            .flat_map(|p| [p[0], p[0], p[0], p[1]])
+            .collect(),
+        png::ColorType::Grayscale => pixels.iter().flat_map(|&g| [g, g, g, 255]).collect(),
+        png::ColorType::Indexed => return Err(arboard::Error::ConversionFailure),
+    };
+    Ok(arboard::ImageData {
+        width: info.width as usize,
+        height: info.height as usize,
+        bytes: rgba.into(),
+    })
 }
 
 /// One OS clipboard for the process: on X11 and Wayland its owner serves
 /// what was copied, so it must outlive the copy.
-fn copy_file_to_clipboard(path: &Path) -> Result<()> {
+fn with_clipboard(
+    put: impl FnOnce(&mut arboard::Clipboard) -> std::result::Result<(), arboard::Error>,
+) -> Result<()> {
     use std::sync::Mutex;
     static CLIPBOARD: Mutex<Option<arboard::Clipboard>> = Mutex::new(None);
     let unavailable =
@@ -356,6 +395,5 @@ fn copy_file_to_clipboard(path: &Path) -> Result<()> {
     if guard.is_none() {
         *guard = Some(arboard::Clipboard::new().map_err(unavailable)?);
     }
-    let clipboard = guard.as_mut().expect("just opened");
-    clipboard.set().file_list(&[path]).map_err(unavailable)
+    put(guard.as_mut().expect("just opened")).map_err(unavailable)
 }

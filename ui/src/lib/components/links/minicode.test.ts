@@ -62,7 +62,7 @@ describe('mini-program code', () => {
     expect((await screen.findByTestId('links-saved-path')).textContent).toBe('已保存到 /data/exports/minicode-9.png')
     expect(api.saveMiniCode).toHaveBeenCalledWith(9)
     await fireEvent.click(screen.getByRole('button', { name: '复制图片' }))
-    expect(await screen.findByText(/已把图片文件复制到剪贴板/)).toBeTruthy()
+    expect(await screen.findByText(/已把小程序码图片复制到剪贴板/)).toBeTruthy()
     expect(api.copyMiniCode).toHaveBeenCalledWith(9)
 
     view.unmount()
