@@ -5,7 +5,7 @@
 //!   80 % or reached 100 % of its limit gets one notification per threshold
 //!   per Beijing day.
 //!
-//! What to say and when is desk-core's (`requests::alerts`, `quota_alerts`);
+//! What to say and when is desk-core's (`console::applications::alerts`, `gateway::quota_alerts`);
 //! this file only runs the timers and hands the words to the OS.
 
 use crate::state::AppState;
@@ -97,7 +97,7 @@ async fn check(app: AppHandle) {
     let state = app.state::<AppState>();
     let (store, clock) = (state.store.clone(), state.clock.clone());
     let Some(alerts) = take("due console requests", move || {
-        desk_core::console::requests::alerts::take_due_alerts(&store, clock.as_ref())
+        desk_core::console::applications::alerts::take_due_alerts(&store, clock.as_ref())
     })
     .await
     else {

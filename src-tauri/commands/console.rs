@@ -4,8 +4,8 @@
 
 use crate::state::AppState;
 use desk_core::console::actions::ConsoleActions;
+use desk_core::console::applications::{self, ConsoleRequest, Outcome, SpecialCaseDraft};
 use desk_core::console::authorization::{self, AuthorizationView};
-use desk_core::console::requests::{self, ConsoleRequest, Outcome, SpecialCaseDraft};
 use desk_core::console::tiers::{self, TierReport};
 use desk_core::console::workdays::{self, DueTime};
 use desk_core::profiles::{self, Tier};
@@ -112,7 +112,7 @@ pub fn requests_history(
     state: State<'_, AppState>,
     profile_id: String,
 ) -> Result<Vec<ConsoleRequest>, IpcError> {
-    Ok(requests::history(
+    Ok(applications::history(
         &state.store,
         state.clock.as_ref(),
         &profile_id,
@@ -137,7 +137,7 @@ pub fn request_record_outcome(
     outcome: Outcome,
     note: Option<String>,
 ) -> Result<ConsoleRequest, IpcError> {
-    Ok(requests::record_outcome(
+    Ok(applications::record_outcome(
         &state.store,
         state.clock.as_ref(),
         id,
@@ -152,7 +152,7 @@ pub fn special_case_draft(
     state: State<'_, AppState>,
     profile_id: String,
 ) -> Result<SpecialCaseDraft, IpcError> {
-    Ok(requests::draft_special_case(
+    Ok(applications::draft_special_case(
         &state.store,
         state.api.ledger(),
         state.clock.as_ref(),

@@ -7,7 +7,7 @@
 
 use crate::callback::{self, CallbackConfig, ReceiverConfig};
 use crate::clock::Clock;
-use crate::console::requests::console::SandboxConsole;
+use crate::console::sandbox::SandboxConsole;
 use crate::embedded::EmbeddedSandbox;
 use crate::error::{Error, Result};
 use crate::gateway::api::Api;

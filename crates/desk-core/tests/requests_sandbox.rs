@@ -5,8 +5,9 @@
 
 use chrono::Utc;
 use desk_core::callback::{self, start_receiver, FeedOutcome, ReceiverConfig};
+use desk_core::console::applications::{self, RequestKind, RequestStatus};
 use desk_core::console::authorization;
-use desk_core::console::requests::{self, console::SandboxConsole, RequestKind, RequestStatus};
+use desk_core::console::sandbox::SandboxConsole;
 use desk_core::gateway::quota::QuotaLedger;
 use desk_core::profiles::{self, AuthStatus, Endpoint, Generation, NewProfile, Profile, Tier};
 use desk_core::secrets::vault::{MemoryVault, SecretKind, Vault};
@@ -124,9 +125,10 @@ async fn a_granted_frequency_request_changes_the_limit_the_ledger_uses() {
     let clock = Arc::new(SystemClock);
     let ledger = QuotaLedger::new(f.store.clone(), clock.clone());
     assert_eq!(ledger.status(&f.profile).unwrap().limit, Some(2000));
-    let req = requests::file_frequency_sandbox(&f.store, clock.as_ref(), &f.console, &f.profile.id)
-        .await
-        .unwrap();
+    let req =
+        applications::file_frequency_sandbox(&f.store, clock.as_ref(), &f.console, &f.profile.id)
+            .await
+            .unwrap();
     assert_eq!(req.kind, RequestKind::Frequency);
     assert_eq!(req.status, RequestStatus::Granted, "{req:?}");
     assert_eq!(req.tier_after, Some(Tier::T3000));
@@ -137,7 +139,7 @@ async fn a_granted_frequency_request_changes_the_limit_the_ledger_uses() {
         f.sandbox.admin().tier(&profile.appkey),
         Some(sandbox::Tier::T3000)
     );
-    let history = requests::history(&f.store, clock.as_ref(), &f.profile.id).unwrap();
+    let history = applications::history(&f.store, clock.as_ref(), &f.profile.id).unwrap();
     assert_eq!(history.len(), 1);
 }
 
@@ -146,9 +148,10 @@ async fn a_refused_frequency_request_leads_to_a_special_case_request() {
     let f = fx(300, true, sandbox::SpecialCaseOutcome::Granted).await;
     let clock = Arc::new(SystemClock);
     let ledger = QuotaLedger::new(f.store.clone(), clock.clone());
-    let req = requests::file_frequency_sandbox(&f.store, clock.as_ref(), &f.console, &f.profile.id)
-        .await
-        .unwrap();
+    let req =
+        applications::file_frequency_sandbox(&f.store, clock.as_ref(), &f.console, &f.profile.id)
+            .await
+            .unwrap();
     assert_eq!(req.status, RequestStatus::Refused);
     assert_eq!(
         profiles::get(&f.store, &f.profile.id).unwrap().tier,
@@ -156,7 +159,7 @@ async fn a_refused_frequency_request_leads_to_a_special_case_request() {
     );
 
     let draft =
-        requests::draft_special_case(&f.store, &ledger, clock.as_ref(), &f.profile.id).unwrap();
+        applications::draft_special_case(&f.store, &ledger, clock.as_ref(), &f.profile.id).unwrap();
     assert!(
         draft.text.contains("特申请将调用频次提升至3000次/天"),
         "{}",
@@ -177,7 +180,7 @@ async fn a_refused_frequency_request_leads_to_a_special_case_request() {
     )
     .unwrap();
     let quoted =
-        requests::draft_special_case(&f.store, &ledger, clock.as_ref(), &f.profile.id).unwrap();
+        applications::draft_special_case(&f.store, &ledger, clock.as_ref(), &f.profile.id).unwrap();
     assert!(
         quoted.text.contains("联盟后台数据中心显示月均订单量1200单"),
         "{}",
@@ -185,7 +188,7 @@ async fn a_refused_frequency_request_leads_to_a_special_case_request() {
     );
     // The user edits the draft before sending it.
     let edited = format!("{}（补充：近期新增推广位较多）", draft.text);
-    let req = requests::file_special_case_sandbox(
+    let req = applications::file_special_case_sandbox(
         &f.store,
         clock.as_ref(),
         &f.console,
@@ -204,9 +207,10 @@ async fn a_refused_frequency_request_leads_to_a_special_case_request() {
         desk_core::console::workdays::due_after(filed, 2).due_at
     );
     tokio::time::sleep(Duration::from_millis(450)).await;
-    let history = requests::refresh_sandbox(&f.store, clock.as_ref(), &f.console, &f.profile.id)
-        .await
-        .unwrap();
+    let history =
+        applications::refresh_sandbox(&f.store, clock.as_ref(), &f.console, &f.profile.id)
+            .await
+            .unwrap();
     let special = history
         .iter()
         .find(|r| r.kind == RequestKind::SpecialCase)
@@ -223,15 +227,22 @@ async fn a_refused_special_case_request_is_recorded() {
     let f = fx(300, true, sandbox::SpecialCaseOutcome::Refused).await;
     let clock = SystemClock;
     // A special case follows a refused frequency request (seed `:18`).
-    let refused = requests::file_frequency_sandbox(&f.store, &clock, &f.console, &f.profile.id)
+    let refused = applications::file_frequency_sandbox(&f.store, &clock, &f.console, &f.profile.id)
         .await
         .unwrap();
     assert_eq!(refused.status, RequestStatus::Refused);
-    requests::file_special_case_sandbox(&f.store, &clock, &f.console, &f.profile.id, "理由", None)
-        .await
-        .unwrap();
+    applications::file_special_case_sandbox(
+        &f.store,
+        &clock,
+        &f.console,
+        &f.profile.id,
+        "理由",
+        None,
+    )
+    .await
+    .unwrap();
     tokio::time::sleep(Duration::from_millis(450)).await;
-    let history = requests::refresh_sandbox(&f.store, &clock, &f.console, &f.profile.id)
+    let history = applications::refresh_sandbox(&f.store, &clock, &f.console, &f.profile.id)
         .await
         .unwrap();
     let special = history
@@ -354,7 +365,7 @@ fn a_recorded_real_frequency_request_waits_before_it_is_due() {
         },
     )
     .unwrap();
-    let req = requests::file_frequency_manual(&store, &clock, &profile.id).unwrap();
+    let req = applications::file_frequency_manual(&store, &clock, &profile.id).unwrap();
     assert_eq!(req.status, RequestStatus::Filed);
     assert!(!req.answer_due, "overdue at once: {req:?}");
     assert!(req.due_at > req.filed_at, "{req:?}");
@@ -364,7 +375,15 @@ fn a_recorded_real_frequency_request_waits_before_it_is_due() {
     );
     // Still waiting on Monday; due once the time has passed.
     clock.set(desk_core::console::workdays::parse_instant("2026-12-07T16:00:00+08:00").unwrap());
-    assert!(!requests::get(&store, &clock, req.id).unwrap().answer_due);
+    assert!(
+        !applications::get(&store, &clock, req.id)
+            .unwrap()
+            .answer_due
+    );
     clock.set(desk_core::console::workdays::parse_instant("2026-12-09T09:00:00+08:00").unwrap());
-    assert!(requests::get(&store, &clock, req.id).unwrap().answer_due);
+    assert!(
+        applications::get(&store, &clock, req.id)
+            .unwrap()
+            .answer_due
+    );
 }

@@ -8,7 +8,7 @@ pub mod push;
 pub mod receiver;
 
 use crate::clock::{beijing_rfc3339, Clock};
-use crate::console::requests::console::SandboxConsole;
+use crate::console::sandbox::SandboxConsole;
 use crate::console::Via;
 use crate::error::{Error, Result};
 use crate::profiles::{self, masked, Profile};

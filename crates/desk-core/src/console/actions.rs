@@ -3,8 +3,9 @@
 //! the user acts in Meituan's console page. The shell and the CLI call these
 //! instead of deciding "sandbox or real" themselves.
 
+use crate::console::applications::{self, ConsoleRequest};
 use crate::console::authorization::{self, AuthorizationView};
-use crate::console::requests::{self, console::SandboxConsole, ConsoleRequest};
+use crate::console::sandbox::SandboxConsole;
 use crate::embedded::EmbeddedSandbox;
 use crate::error::Result;
 use crate::profiles::{self, Tier};
@@ -47,9 +48,9 @@ impl ConsoleActions<'_> {
     pub async fn file_frequency(&self, profile_id: &str) -> Result<ConsoleRequest> {
         match self.sandbox_console(profile_id).await? {
             Some(c) => {
-                requests::file_frequency_sandbox(self.store, self.clock, &c, profile_id).await
+                applications::file_frequency_sandbox(self.store, self.clock, &c, profile_id).await
             }
-            None => requests::file_frequency_manual(self.store, self.clock, profile_id),
+            None => applications::file_frequency_manual(self.store, self.clock, profile_id),
         }
     }
 
@@ -61,7 +62,7 @@ impl ConsoleActions<'_> {
     ) -> Result<ConsoleRequest> {
         match self.sandbox_console(profile_id).await? {
             Some(c) => {
-                requests::file_special_case_sandbox(
+                applications::file_special_case_sandbox(
                     self.store,
                     self.clock,
                     &c,
@@ -71,7 +72,7 @@ impl ConsoleActions<'_> {
                 )
                 .await
             }
-            None => requests::file_special_case_manual(
+            None => applications::file_special_case_manual(
                 self.store,
                 self.clock,
                 profile_id,
@@ -84,8 +85,8 @@ impl ConsoleActions<'_> {
     /// Sandbox: picks up the console's answers. Real: the history as it stands.
     pub async fn refresh_requests(&self, profile_id: &str) -> Result<Vec<ConsoleRequest>> {
         match self.sandbox_console(profile_id).await? {
-            Some(c) => requests::refresh_sandbox(self.store, self.clock, &c, profile_id).await,
-            None => requests::history(self.store, self.clock, profile_id),
+            Some(c) => applications::refresh_sandbox(self.store, self.clock, &c, profile_id).await,
+            None => applications::history(self.store, self.clock, profile_id),
         }
     }
 }

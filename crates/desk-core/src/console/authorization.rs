@@ -7,10 +7,10 @@
 
 use super::Via;
 use crate::clock::{beijing_rfc3339, Clock};
-use crate::console::requests::console::{RemoteAuthorization, SandboxConsole};
-use crate::console::requests::{
+use crate::console::applications::{
     self, ConsoleRequest, RequestKind, RequestStatus, ANSWER_WORKING_DAYS,
 };
+use crate::console::sandbox::{RemoteAuthorization, SandboxConsole};
 use crate::console::workdays;
 use crate::error::{Error, Result};
 use crate::profiles::{self, AuthStatus, Profile};
@@ -63,14 +63,14 @@ fn latest_request(
     profile: &Profile,
 ) -> Result<Option<ConsoleRequest>> {
     let now = clock.now();
-    crate::console::requests::sql::list(
+    crate::console::applications::sql::list(
         &*store.connect()?,
         &profile.id,
         Some(RequestKind::Authorization.as_str()),
     )?
     .into_iter()
     .next()
-    .map(|r| requests::to_request(r, now))
+    .map(|r| applications::to_request(r, now))
     .transpose()
 }
 
@@ -124,7 +124,7 @@ fn record_application(
     let profile = profiles::set_auth_status(store, clock, profile_id, AuthStatus::Applying)?;
     let now = clock.now();
     let due = due_time(now, profile.auth_applications);
-    requests::insert(
+    applications::insert(
         store,
         &profile,
         RequestKind::Authorization,
@@ -171,7 +171,7 @@ pub fn mark_outcome(
     profiles::set_auth_status(store, clock, profile_id, status)?;
     if let Some(req) = latest_request(store, clock, &profile)? {
         if req.status == RequestStatus::Filed {
-            crate::console::requests::sql::answer(
+            crate::console::applications::sql::answer(
                 &*store.connect()?,
                 req.id,
                 if granted { "granted" } else { "refused" },
@@ -192,7 +192,7 @@ pub async fn apply_sandbox(
     profile_id: &str,
 ) -> Result<AuthorizationView> {
     let profile = profiles::get(store, profile_id)?;
-    requests::require_sandbox(&profile)?;
+    applications::require_sandbox(&profile)?;
     match console.apply_authorization(&profile.appkey).await {
         Ok(_) => {}
         // The sandbox already shows it open: bring the local state along.
@@ -213,7 +213,7 @@ pub async fn refresh_sandbox(
     profile_id: &str,
 ) -> Result<AuthorizationView> {
     let profile = profiles::get(store, profile_id)?;
-    requests::require_sandbox(&profile)?;
+    applications::require_sandbox(&profile)?;
     match console.authorization(&profile.appkey).await? {
         RemoteAuthorization::Approved if profile.auth_status != AuthStatus::Open => {
             if profile.auth_status != AuthStatus::Applying {

@@ -4,8 +4,9 @@
 //! console's promises are counted in, and the console actions.
 
 pub mod actions;
+pub mod applications;
 pub mod authorization;
-pub mod requests;
+pub mod sandbox;
 pub mod tiers;
 pub mod workdays;
 

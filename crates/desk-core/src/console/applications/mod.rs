@@ -7,8 +7,8 @@
 //! limit from the next call on.
 
 pub mod alerts;
-pub mod console;
 
+use super::sandbox::SandboxConsole;
 use super::Via;
 use crate::clock::{beijing_rfc3339, Clock};
 use crate::console::tiers::{self, AverageSource, TierReport};
@@ -18,7 +18,6 @@ use crate::gateway::quota::QuotaLedger;
 use crate::profiles::{self, Profile, ProfileUpdate, Tier};
 use crate::store::Store;
 use chrono::{DateTime, Utc};
-use console::SandboxConsole;
 use serde::{Deserialize, Serialize};
 use sql::RequestRow;
 use std::str::FromStr;
