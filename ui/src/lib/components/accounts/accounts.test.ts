@@ -125,7 +125,7 @@ describe('adding a profile', () => {
     await fireEvent.click(screen.getByLabelText(/媒体 API/))
     await fireEvent.click(screen.getByTestId('add-server-custom'))
     await fireEvent.input(screen.getByLabelText('地址'), { target: { value: 'http://127.0.0.1:9000' } })
-    await fireEvent.change(screen.getByLabelText('调用频次'), { target: { value: '6000' } })
+    await fireEvent.change(screen.getByLabelText('每日调用上限'), { target: { value: '6000' } })
     const secretInput = screen.getByLabelText('API 密钥') as HTMLInputElement
     expect(secretInput.type).toBe('password')
     await fireEvent.input(secretInput, { target: { value: SECRET } })
@@ -150,7 +150,11 @@ describe('adding a profile', () => {
     await fireEvent.click(await screen.findByTestId('add-profile'))
     const form = screen.getByTestId('add-form')
     expect(form.textContent).toContain('不确定时选它')
-    expect(form.textContent).toContain('media.meituan.com')
+    // One name per API type, the same as the profile card shows (issue 19 item 9).
+    expect(screen.getByLabelText(/联盟 API（旧版）/)).toBeTruthy()
+    expect(screen.getByLabelText(/媒体 API（新版）/)).toBeTruthy()
+    expect(form.textContent).toContain('接口类型')
+    expect(form.textContent).not.toContain('cps_open')
   })
 
   it('names the refused field in a translated sentence', async () => {

@@ -32,7 +32,7 @@ describe('editing a profile', () => {
     await vi.waitFor(() => expect(document.activeElement).toBe(name))
 
     await fireEvent.input(name, { target: { value: ' 外卖推广 ' } })
-    await fireEvent.change(within(form).getByLabelText('调用频次'), { target: { value: '6000' } })
+    await fireEvent.change(within(form).getByLabelText('每日调用上限'), { target: { value: '6000' } })
     await fireEvent.click(within(form).getByTestId('edit-save'))
 
     expect(updateProfile).toHaveBeenCalledOnce()
@@ -209,12 +209,12 @@ describe('editing a profile', () => {
     expect(updateProfile).not.toHaveBeenCalled()
     expect(within(form).getByTestId('edit-save')).toBe(save)
 
-    await fireEvent.change(within(form).getByLabelText('调用频次'), { target: { value: '6000' } })
+    await fireEvent.change(within(form).getByLabelText('每日调用上限'), { target: { value: '6000' } })
     expect(save.disabled).toBe(false)
     expect(within(form).queryByTestId('edit-save-why')).toBeNull()
     expect(save.getAttribute('aria-describedby')).toBeNull()
     // Changed back: nothing to save again.
-    await fireEvent.change(within(form).getByLabelText('调用频次'), { target: { value: '2000' } })
+    await fireEvent.change(within(form).getByLabelText('每日调用上限'), { target: { value: '2000' } })
     expect(save.disabled).toBe(true)
   })
 
@@ -224,7 +224,7 @@ describe('editing a profile', () => {
     expect(button.textContent).toBe('Edit')
     expect(button.getAttribute('aria-label')).toBe('Edit account "主账号"')
     expect(within(form).getByLabelText('Name')).toBeTruthy()
-    expect(within(form).getByLabelText('Call limit')).toBeTruthy()
+    expect(within(form).getByLabelText('Daily call limit')).toBeTruthy()
     expect(within(form).getByTestId('edit-save').textContent?.trim()).toBe('Save changes')
     expect(within(form).getByTestId('edit-save-why').textContent).toBe('Nothing has changed yet; change something to save.')
     expect(within(form).getByTestId('edit-cancel').textContent?.trim()).toBe('Cancel')

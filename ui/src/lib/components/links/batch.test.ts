@@ -125,7 +125,7 @@ describe('batch panel', () => {
     const cells = (await screen.findAllByTestId('batch-row-result')).map((c) => c.textContent ?? '')
     expect(cells).toEqual([
       '第 2 行：没有填写推广位（sid），也没有设置默认 sid。',
-      '老版接口只能为活动（actId）生成链接；商品（skuViewId）和文本需要新版（媒体）账号。',
+      '联盟 API 只能为活动（actId）生成链接；商品（skuViewId）和文本需要媒体 API 账号。',
       '第 4 行：“x” 不是链接类型。请填写数字，例如 1，多个用 | 分开。',
       '美团拒绝了这一行（代码 1005）：参数错误',
       expect.stringMatching(/[\u4e00-\u9fff]/),

@@ -83,7 +83,7 @@ describe('orders sync', () => {
     orders.tierReport.mockResolvedValue({ history_complete: false, history_days_needed: 97 })
     render(Orders)
     const range = await screen.findByTestId('orders-sync-range')
-    expect(range.textContent).toContain('取回估算月均单量所需的 97 天')
+    expect(range.textContent).toContain('取回估算月均订单量所需的 97 天')
     expect(orders.planSync).toHaveBeenLastCalledWith('p1', expect.objectContaining({ initial_days: null }))
     await fireEvent.click(screen.getByTestId('orders-sync-history'))
     await waitFor(() =>

@@ -98,7 +98,7 @@ describe('after a grant above the average', () => {
     expect(next.textContent).toContain('1902')
     expect(next.textContent).toContain('6000 次/天')
     expect(screen.getByTestId('tier-current').textContent).toContain('3000')
-    expect(screen.getByTestId('tier-eligible').textContent).toContain('不高于当前上限')
+    expect(screen.getByTestId('tier-eligible').textContent).toContain('不高于当前档位')
     expect(screen.getByTestId('tier-eligible').textContent).not.toContain('2000')
   })
 
@@ -225,7 +225,7 @@ describe('request tracker', () => {
     await fireEvent.click(await screen.findByTestId('special-draft'))
     const text = (await screen.findByTestId('special-text')) as HTMLTextAreaElement
     expect(text.value).toContain('持续增长')
-    expect(screen.getByText(/4 天触达上限/)).toBeTruthy()
+    expect(screen.getByText(/4 天用满了每日调用上限/)).toBeTruthy()
     // A real account: no word about automatic answers.
     expect(screen.queryByTestId('special-sandbox-note')).toBeNull()
   })

@@ -64,7 +64,7 @@ describe('today', () => {
     const early = screen.getByTestId('quota-early').textContent ?? ''
     expect(early).toContain('16:42')
     expect(early).toContain('1,800')
-    expect(early).toContain('实际频次可能更低')
+    expect(early).toContain('实际的每日调用上限可能更低')
     unmount()
     render(QuotaToday, {
       status: { ...base, used: 4, server_exhausted: true, level: 'exhausted', remaining: 0, early_refusal: { at: '2026-11-30T00:03:00+08:00', used: 4, limit: 3000 } },
