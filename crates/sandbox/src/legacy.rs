@@ -303,7 +303,11 @@ fn serve(shared: Arc<Shared>, name: &str, method: Method, query: Option<String>)
         Err(Refusal::Quota { limit }) => {
             return env.refuse(
                 code::QUOTA,
-                &format!("请求次数超过授权额度（每日{limit}次，北京时间00:00重置）"),
+                // The media quota words (vinzhuu/logseq-learn, code 403) and
+                // the per-day limit (seed manual line 16, `2000次/天`). No
+                // source gives the reset time, so the text does not state one
+                // (the counter's Beijing-midnight day is our assumption).
+                &format!("请求次数超过授权额度（每日{limit}次）"),
                 "daily quota exhausted",
             )
         }
