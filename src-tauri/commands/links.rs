@@ -218,6 +218,8 @@ pub fn batch_export(
 ) -> Result<String, IpcError> {
     let name = format!("batch-{batch_id}");
     let path = super::orders::export_path(&state, &name, super::orders::extension(format))?;
-    batch::export(&state.store, batch_id, format, &path)?;
+    // Worded in the language the user chose for the app.
+    let language = desk_core::settings::Settings::load(&state.store)?.language;
+    batch::export(&state.store, batch_id, format, &path, language)?;
     Ok(path.display().to_string())
 }

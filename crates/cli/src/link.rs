@@ -318,7 +318,14 @@ async fn run_batch(b: BatchArgs, profile: Option<&str>, json: bool) -> anyhow::R
         }
     };
     if let Some(out) = &b.out {
-        batch::export(&ctx.store, summary.id, ExportFormat::from_path(out), out)?;
+        // mtu speaks English; the app's export follows its language setting.
+        batch::export(
+            &ctx.store,
+            summary.id,
+            ExportFormat::from_path(out),
+            out,
+            desk_core::settings::Language::En,
+        )?;
     }
     let counts = report.counts;
     // Rows with a link: made by a call, or answered by the library.

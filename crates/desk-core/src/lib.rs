@@ -24,6 +24,7 @@ pub mod paths;
 pub mod safe_write;
 pub mod settings;
 pub mod store;
+pub mod words;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use desk::Desk;

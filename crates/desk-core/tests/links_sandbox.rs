@@ -8,6 +8,7 @@ use desk_core::links::batch::{self, BatchDefaults, RowStatus};
 use desk_core::links::sids;
 use desk_core::links::{self, LibraryQuery, LinkRequest, TargetKind};
 use desk_core::profiles::{Generation, Tier};
+use desk_core::settings::Language;
 use desk_core::{Clock, ErrorCode};
 use std::sync::Arc;
 
@@ -343,15 +344,28 @@ async fn batch_plans_runs_resumes_and_repeats_for_free() {
     assert_eq!(r2.counts.library, 12);
     assert_eq!((h.sandbox_calls(), h.ledger_used()), (10, 10));
 
-    // Results export.
-    let path = h.dir.path().join("batch.csv");
-    assert_eq!(
-        batch::export(&h.store, b.id, ExportFormat::Csv, &path).unwrap(),
-        13
-    );
-    let text = std::fs::read_to_string(&path).unwrap();
-    assert!(text.contains(",library,"));
-    assert!(text.contains(",error,"));
+    // Results export, in the user's language: the screen's column names,
+    // statuses and row sentence, never the core's English detail.
+    let english_detail = bad.error.clone().expect("the terminal's detail");
+    for (language, name) in [(Language::ZhCn, "zh"), (Language::En, "en")] {
+        let path = h.dir.path().join(format!("batch-{name}.csv"));
+        assert_eq!(
+            batch::export(&h.store, b.id, ExportFormat::Csv, &path, language).unwrap(),
+            13
+        );
+        let text = std::fs::read_to_string(&path).unwrap();
+        let text = text.trim_start_matches('\u{feff}');
+        let header = text.lines().next().unwrap();
+        assert_eq!(header, batch::export_headers(language).join(","), "{name}");
+        let word = |key: &str| desk_core::words::t(language, key, &[]);
+        assert!(text.contains(&format!(",{},", word("links.batch.status.library"))));
+        let sentence = batch::row_error_text(language, bad).unwrap();
+        assert_eq!(sentence, word("invalid.target"), "{name}");
+        assert!(text.contains(&sentence), "{name}: {text}");
+        assert!(!text.contains(&english_detail), "{name}: {text}");
+    }
+    let zh = std::fs::read_to_string(h.dir.path().join("batch-zh.csv")).unwrap();
+    assert!(zh.contains("来自链接库") && zh.contains("出错"), "{zh}");
 }
 
 #[tokio::test]

@@ -1,6 +1,7 @@
 // The sentence for a failed batch row, in the current language: from the
 // row's problem code and parameters, else from its error code. The row's
-// English `error` is for the terminal and exports, never shown here.
+// English `error` is for the terminal; the core's export words rows the
+// same way (desk_core::links::batch::row_error_text).
 import { has, t, translate } from './i18n/i18n.svelte'
 import type { BatchRow } from './ipc'
 

@@ -74,7 +74,7 @@ pub struct BatchRow {
     pub status: RowStatus,
     pub url: Option<String>,
     pub error_code: Option<ErrorCode>,
-    /// English detail, for the terminal and exports; screens show
+    /// English detail, for the terminal and logs; screens and exports show
     /// `problem` or `error_code` instead.
     pub error: Option<String>,
     pub problem: Option<RowProblem>,
