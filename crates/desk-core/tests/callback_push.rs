@@ -149,11 +149,24 @@ async fn http_errors_and_wrong_bodies_are_told_apart() {
         r.detail
     );
 
-    // Integer codes are not what Meituan expects.
+    // The integer form is documented too (dtapps/go-library
+    // service_http.order.go, bububa/meituan model/serve/res.go): an
+    // acknowledgement, not an unexpected body.
     let url = canned(200, r#"{"errcode":0,"errmsg":"ok"}"#).await;
     let r = send_test_push(&url, &Secret::from(SECRET), "k", Utc::now(), opts()).await;
-    assert_eq!(r.diagnosis, Diagnosis::UnexpectedBody);
+    assert_eq!(r.diagnosis, Diagnosis::Ok, "{r:?}");
+    assert!(r.ok);
     assert_eq!(r.reply.as_deref(), Some(r#"{"errcode":0,"errmsg":"ok"}"#));
+    let url = canned(200, r#"{"errcode":1,"errmsg":"err"}"#).await;
+    let r = send_test_push(&url, &Secret::from(SECRET), "k", Utc::now(), opts()).await;
+    assert_eq!(r.diagnosis, Diagnosis::WrongSecret, "{r:?}");
+    // Another code, or a code of another type, is still not an acknowledgement.
+    let url = canned(200, r#"{"errcode":"2","errmsg":"?"}"#).await;
+    let r = send_test_push(&url, &Secret::from(SECRET), "k", Utc::now(), opts()).await;
+    assert_eq!(r.diagnosis, Diagnosis::UnexpectedBody, "{r:?}");
+    let url = canned(200, r#"{"errcode":false,"errmsg":"ok"}"#).await;
+    let r = send_test_push(&url, &Secret::from(SECRET), "k", Utc::now(), opts()).await;
+    assert_eq!(r.diagnosis, Diagnosis::UnexpectedBody, "{r:?}");
 
     let url = canned(200, "success").await;
     let r = send_test_push(&url, &Secret::from(SECRET), "k", Utc::now(), opts()).await;

@@ -15,7 +15,8 @@ use url::Host;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, specta::Type)]
 #[serde(rename_all = "snake_case")]
 pub enum Diagnosis {
-    /// The receiver answered `{"errcode":"0","errmsg":"ok"}`.
+    /// The receiver acknowledged: `{"errcode":"0","errmsg":"ok"}`, or the
+    /// same with the integer `0` (both forms are documented).
     Ok,
     /// The URL itself is refused (see `detail`).
     InvalidUrl,
@@ -29,8 +30,9 @@ pub enum Diagnosis {
     Timeout,
     /// An HTTP error status.
     HttpStatus,
-    /// The receiver answered `{"errcode":"1",…}`: it rejected the push, most
-    /// often because its callback secret is not the one Meituan issued.
+    /// The receiver answered `{"errcode":"1",…}` (or the integer `1`): it
+    /// rejected the push, most often because its callback secret is not the
+    /// one Meituan issued.
     WrongSecret,
     /// A 2xx answer whose body is not exactly the acknowledgement Meituan expects.
     UnexpectedBody,
@@ -230,18 +232,30 @@ fn snippet(text: &str, max: usize) -> String {
     out
 }
 
-/// Classifies a reply body: the exact acknowledgement, the exact refusal,
-/// or something else.
-fn classify_body(body: &str) -> Diagnosis {
+/// Classifies a reply body: an acknowledgement, a refusal, or something else.
+///
+/// Both documented forms count: `errcode` as the string `"0"` / `"1"`
+/// (wepkg/union-meituan `api.go` CallbackOrder comment, nilorg/meituan-union
+/// `constants.go:4-7`) and as the integer `0` / `1` (dtapps/go-library
+/// `service/meituan/service_http.order.go:41,54,59`, bububa/meituan
+/// `model/serve/res.go:5,10,12`). Which one Meituan requires is not
+/// documented; the app's own receiver answers the string form.
+pub fn classify_body(body: &str) -> Diagnosis {
     let trimmed = body.trim();
     if trimmed == ACK_OK {
         return Diagnosis::Ok;
     }
-    match serde_json::from_str::<Value>(trimmed) {
-        Ok(v) if v == serde_json::json!({"errcode": "0", "errmsg": "ok"}) => Diagnosis::Ok,
-        Ok(v) if v.get("errcode") == Some(&Value::String("1".into())) || trimmed == ACK_ERR => {
-            Diagnosis::WrongSecret
-        }
+    if trimmed == ACK_ERR {
+        return Diagnosis::WrongSecret;
+    }
+    let Ok(Value::Object(reply)) = serde_json::from_str::<Value>(trimmed) else {
+        return Diagnosis::UnexpectedBody;
+    };
+    match reply.get("errcode") {
+        Some(Value::String(code)) if code == "0" => Diagnosis::Ok,
+        Some(Value::Number(code)) if code.as_i64() == Some(0) => Diagnosis::Ok,
+        Some(Value::String(code)) if code == "1" => Diagnosis::WrongSecret,
+        Some(Value::Number(code)) if code.as_i64() == Some(1) => Diagnosis::WrongSecret,
         _ => Diagnosis::UnexpectedBody,
     }
 }
