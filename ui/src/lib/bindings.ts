@@ -931,7 +931,7 @@ interrupted: boolean }
  */
 export type BatchRow = { row_no: number; target_kind: TargetKind; target: string; sid: string; link_types: number[]; short_link: boolean; status: RowStatus; url: string | null; error_code: ErrorCode | null; 
 /**
- * English detail, for the terminal and exports; screens show
+ * English detail, for the terminal and logs; screens and exports show
  * `problem` or `error_code` instead.
  */
 error: string | null; problem: RowProblem | null }
