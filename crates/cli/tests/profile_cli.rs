@@ -137,7 +137,7 @@ fn add_list_and_quota_without_a_secret() {
             "--name",
             "second",
             "--appkey",
-            "k2",
+            "key002",
             "--tier",
             "unlimited",
             "--no-secret",
@@ -199,7 +199,7 @@ fn bad_input_is_refused_and_stores_nothing() {
             "--name",
             "a",
             "--appkey",
-            "k",
+            "key001",
             "--secret",
             DEMO_TEXT_KEY,
         ],
@@ -210,7 +210,7 @@ fn bad_input_is_refused_and_stores_nothing() {
     // No secret anywhere (no terminal to ask in): refused, nothing added.
     let out = mtu(
         h,
-        &["profile", "add", "--name", "a", "--appkey", "k"],
+        &["profile", "add", "--name", "a", "--appkey", "key001"],
         &[],
         None,
     );
@@ -240,7 +240,7 @@ fn bad_input_is_refused_and_stores_nothing() {
             "--name",
             "a",
             "--appkey",
-            "k",
+            "key001",
             "--base-url",
             "http://example.com",
             "--no-secret",
@@ -250,7 +250,8 @@ fn bad_input_is_refused_and_stores_nothing() {
     );
     assert!(!out.status.success());
     assert!(stderr(&out).contains("https"), "{}", stderr(&out));
-    // Every refused field at once (issue 19 item 7), not the first only.
+    // Every refused field at once (issue 19 item 7), not the first only:
+    // appkey "abc" with secret "12345" reports both.
     let out = mtu(
         h,
         &[
@@ -259,7 +260,7 @@ fn bad_input_is_refused_and_stores_nothing() {
             "--name",
             "a",
             "--appkey",
-            "a bc",
+            "abc",
             "--base-url",
             "http://example.com",
         ],
@@ -269,7 +270,7 @@ fn bad_input_is_refused_and_stores_nothing() {
     assert!(!out.status.success());
     let err = stderr(&out);
     for what in [
-        "invalid appkey",
+        "invalid appkey: is too short (at least 6 characters)",
         "invalid base_url",
         "https",
         "invalid api_secret",
@@ -285,7 +286,7 @@ fn bad_input_is_refused_and_stores_nothing() {
             "--name",
             "a",
             "--appkey",
-            "k",
+            "key001",
             "--tier",
             "4000",
             "--no-secret",
@@ -538,7 +539,7 @@ fn edit_changes_name_appkey_tier_and_server() {
             "--name",
             "other",
             "--appkey",
-            "k2",
+            "key002",
             "--no-secret",
             "--json",
         ],

@@ -325,7 +325,7 @@ async fn verify_names_the_network() {
         &SystemClock,
         NewProfile {
             name: "offline".into(),
-            appkey: "abc".into(),
+            appkey: "abc123".into(),
             generation: Generation::Legacy,
             endpoint: Endpoint::Custom("http://127.0.0.1:1".into()),
             tier: Tier::T2000,

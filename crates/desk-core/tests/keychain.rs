@@ -225,7 +225,7 @@ fn no_secret_service_child() {
         &SystemClock,
         NewProfile {
             name: "no keychain".into(),
-            appkey: "abc".into(),
+            appkey: "abc123".into(),
             generation: Generation::Media,
             endpoint: Endpoint::Meituan,
             tier: Tier::T2000,

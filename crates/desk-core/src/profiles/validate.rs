@@ -65,6 +65,14 @@ pub(super) fn check_appkey(appkey: &str) -> Result<String, FieldError> {
             format!("must be at most {APPKEY_MAX_CHARS} characters"),
         ));
     }
+    // Checked last: "a b" is better told about its space than its length.
+    if appkey.chars().count() < APPKEY_MIN_CHARS {
+        return Err(FieldError::rule(
+            "appkey",
+            "too_short",
+            format!("is too short (at least {APPKEY_MIN_CHARS} characters)"),
+        ));
+    }
     Ok(appkey.to_owned())
 }
 

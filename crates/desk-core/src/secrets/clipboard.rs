@@ -397,7 +397,7 @@ mod tests {
             clock.as_ref(),
             NewProfile {
                 name: "a".into(),
-                appkey: "k".into(),
+                appkey: "key001".into(),
                 generation: Generation::Legacy,
                 endpoint: Endpoint::Meituan,
                 tier: Tier::T2000,

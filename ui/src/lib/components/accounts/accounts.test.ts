@@ -218,6 +218,43 @@ describe('adding a profile', () => {
     expect(screen.queryByTestId('add-error')).toBeNull()
   })
 
+  it('shows appkey "abc" and secret "12345" refused together, each too short by its own rule (issue 19 item 7)', async () => {
+    // What desk-core sends for exactly this form.
+    createProfile.mockRejectedValue(
+      new IpcFailure({
+        code: 'invalid_input',
+        message: 'invalid appkey: is too short (at least 6 characters); invalid api_secret: is too short (at least 6 characters)',
+        details: {
+          field: 'appkey',
+          reason: 'is too short (at least 6 characters)',
+          rule: 'too_short',
+          fields: [
+            { field: 'appkey', reason: 'is too short (at least 6 characters)', rule: 'too_short' },
+            { field: 'api_secret', reason: 'is too short (at least 6 characters)', rule: 'too_short' },
+          ],
+        },
+      }),
+    )
+    render(Accounts)
+    await fireEvent.click(await screen.findByTestId('add-profile'))
+    await fireEvent.input(screen.getByLabelText('名称'), { target: { value: 'x' } })
+    await fireEvent.input(screen.getByLabelText('appkey'), { target: { value: 'abc' } })
+    await fireEvent.input(screen.getByTestId('add-api-secret'), { target: { value: '12345' } })
+    await fireEvent.submit(screen.getByTestId('add-form'))
+
+    const appkeyError = await screen.findByTestId('add-appkey-error')
+    expect(appkeyError.textContent).toContain('appkey 太短了，至少要 6 个字符')
+    expect(screen.getByTestId('add-api-secret-error').textContent).toContain('API 密钥至少要 6 个字符')
+    for (const id of ['add-appkey', 'add-api-secret']) {
+      const input = screen.getByTestId(id)
+      expect(input.getAttribute('aria-invalid')).toBe('true')
+      expect(input.getAttribute('aria-describedby')).toContain(`${id}-error`)
+    }
+    expect(document.activeElement).toBe(screen.getByTestId('add-appkey'))
+    expect(screen.queryByTestId('add-error')).toBeNull()
+    expect(screen.getByTestId('add-form').textContent).not.toContain('12345')
+  })
+
   it('says why the save button is disabled while saving', async () => {
     let finish: (p: ReturnType<typeof testProfile>) => void = () => {}
     createProfile.mockImplementation(() => new Promise((resolve) => (finish = resolve)))
