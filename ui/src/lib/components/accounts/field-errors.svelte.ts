@@ -1,10 +1,11 @@
 // The errors of one form, each shown next to its field (issue 19 item 7):
 // all at once, the field marked `aria-invalid` and described by its error,
-// focus on the first one. Shared by the add, edit and secret forms so the
-// attributes are written once.
+// focus on the first one. Shared by the accounts forms and the link, sid and
+// 选品 forms so the attributes are written once.
 
 import { flushSync } from 'svelte'
 import { refusedFields } from './errors'
+import type { RefusedField } from './errors'
 
 export type Errors<F extends string> = Partial<Record<F, string>>
 
@@ -62,12 +63,17 @@ export class FieldErrors<F extends string> {
    * Shows every field a backend refusal names, mapped to this form's fields
    * by `fieldOf` (`null`: not one of this form's). Returns false when the
    * refusal names none of them; the caller then shows it as a whole.
+   * `textOf` words a refused field; by default the accounts sentences.
    */
-  showRefusal(thrown: unknown, fieldOf: (backendField: string) => F | null): boolean {
+  showRefusal(
+    thrown: unknown,
+    fieldOf: (backendField: string) => F | null,
+    textOf: (refused: RefusedField) => string = (r) => r.text,
+  ): boolean {
     const errors: Errors<F> = {}
-    for (const { field, text } of refusedFields(thrown)) {
-      const mine = fieldOf(field)
-      if (mine && !errors[mine]) errors[mine] = text
+    for (const refused of refusedFields(thrown)) {
+      const mine = fieldOf(refused.field)
+      if (mine && !errors[mine]) errors[mine] = textOf(refused)
     }
     return this.show(errors)
   }

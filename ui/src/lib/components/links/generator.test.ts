@@ -58,8 +58,39 @@ describe('link generator', () => {
     const alert = await screen.findByText(/推广位（sid）不符合要求/)
     expect(alert.textContent).toContain('空格')
     expect(alert.textContent).not.toContain('contains')
+    // Next to the sid field, which is marked and focused.
+    expect(alert).toBe(screen.getByTestId('links-sid-error'))
+    const sidInput = screen.getByTestId('links-sid')
+    expect(sidInput.getAttribute('aria-invalid')).toBe('true')
+    expect(sidInput.getAttribute('aria-describedby')).toBe('links-sid-error')
+    expect(document.activeElement).toBe(sidInput)
     expect(screen.queryByTestId('links-result')).toBeNull()
     expect(screen.queryByText('https://example.test/link/first')).toBeNull()
+  })
+
+  it('shows every empty field next to it, translated, without the browser bubbles or a call', async () => {
+    render(LinkGenerator, { profileId: 'p1', generation: 'legacy', sids: [] })
+    const form = screen.getByTestId('links-target').closest('form') as HTMLFormElement
+    expect(form.noValidate).toBe(true)
+    await fireEvent.click(screen.getByTestId('links-generate'))
+    expect(screen.getByTestId('links-target-error').textContent).toBe('请填写actId、skuViewId 或文本。')
+    expect(screen.getByTestId('links-sid-error').textContent).toBe('请填写sid。')
+    for (const id of ['links-target', 'links-sid']) {
+      const input = screen.getByTestId(id)
+      expect(input.getAttribute('aria-invalid')).toBe('true')
+      expect(input.getAttribute('aria-describedby')).toBe(`${id}-error`)
+    }
+    expect(document.activeElement).toBe(screen.getByTestId('links-target'))
+    expect(api.generateLink).not.toHaveBeenCalled()
+
+    // Filled in: the marks go and the link is asked for.
+    api.generateLink.mockResolvedValueOnce(generated)
+    await fireEvent.input(screen.getByTestId('links-target'), { target: { value: '33' } })
+    await fireEvent.input(screen.getByTestId('links-sid'), { target: { value: 'wx01' } })
+    await fireEvent.click(screen.getByTestId('links-generate'))
+    await screen.findByTestId('links-result-url')
+    expect(screen.queryByTestId('links-target-error')).toBeNull()
+    expect(screen.getByTestId('links-sid').getAttribute('aria-invalid')).toBeNull()
   })
 
   it('makes the link for a sid outside the documented characters and tells why Meituan may refuse it, per generation', async () => {

@@ -283,6 +283,30 @@ describe('search panel', () => {
     expect(within(first).getByTestId('minicode-source').textContent).toContain('1 次调用')
   })
 
+  it('says next to the sid that it is needed or refused, translated, instead of the browser bubble', async () => {
+    await searched()
+    const [first] = screen.getAllByTestId('search-result')
+    await fireEvent.click(within(first).getByTestId('search-promote'))
+    const sid = within(first).getByLabelText('推广位（sid）')
+    expect((sid.closest('form') as HTMLFormElement).noValidate).toBe(true)
+    await fireEvent.click(within(first).getByTestId('search-make-link'))
+    const error = within(first).getByTestId('search-sid-error')
+    expect(error.textContent).toBe('请填写推广位（sid）。')
+    expect(sid.getAttribute('aria-invalid')).toBe('true')
+    expect(sid.getAttribute('aria-describedby')).toBe(error.id)
+    expect(document.activeElement).toBe(sid)
+    expect(api.generateLink).not.toHaveBeenCalled()
+
+    api.generateLink.mockRejectedValueOnce(
+      new IpcFailure({ code: 'invalid_input', message: "invalid sid: contains ' '", details: { field: 'sid', reason: "contains ' '" } }),
+    )
+    await fireEvent.input(sid, { target: { value: 'a b' } })
+    await fireEvent.click(within(first).getByTestId('search-make-link'))
+    await vi.waitFor(() => expect(within(first).getByTestId('search-sid-error').textContent).toContain('推广位（sid）不符合要求'))
+    expect(sid.getAttribute('aria-invalid')).toBe('true')
+    expect(within(first).queryByRole('alert')).toBeNull()
+  })
+
   it('marks a favorite and asks the screen to toggle it', async () => {
     const ontogglefavorite = vi.fn()
     render(SearchPanel, props({ favoriteKeys: new Set(['act:112']), ontogglefavorite }))
