@@ -111,4 +111,40 @@ describe('signature debugger', () => {
     expect(screen.getByLabelText('请求内容（JSON，原样粘贴）')).toBeTruthy()
     expect(backend.checkSignature).not.toHaveBeenCalled()
   })
+
+  it('says next to Check why it is disabled, for each kind, and while checking', async () => {
+    render(Debugger)
+    const check = (await screen.findByTestId('debugger-check')) as HTMLButtonElement
+    const why = () => screen.queryByTestId('debugger-check-why')?.textContent ?? null
+    expect(check.disabled).toBe(true)
+    expect(why()).toBe('请先粘贴请求链接。')
+    expect(check.getAttribute('aria-describedby')).toBe(screen.getByTestId('debugger-check-why').id)
+
+    await fireEvent.click(screen.getByTestId('debugger-kind-media'))
+    expect(why()).toBe('请先填写接口路径。')
+    await fireEvent.input(screen.getByTestId('debugger-path'), { target: { value: '/cps_open/x' } })
+    expect(why()).toBe('请先粘贴请求头。')
+    await fireEvent.input(screen.getByTestId('debugger-headers'), { target: { value: 'S-Ca-App: a' } })
+    expect(why()).toBeNull()
+    expect(check.disabled).toBe(false)
+    expect(check.getAttribute('aria-describedby')).toBeNull()
+
+    await fireEvent.click(screen.getByTestId('debugger-kind-callback'))
+    expect(why()).toBe('请先粘贴回推内容。')
+
+    // While the check runs.
+    let finish: (r: DebugCheck) => void = () => {}
+    backend.checkSignature.mockImplementation(() => new Promise((resolve) => (finish = resolve)))
+    await fireEvent.click(screen.getByTestId('debugger-kind-legacy'))
+    await pasteAndCheck('https://openapi.meituan.com/api/orderList?appkey=a&ts=1&sign=b')
+    expect(check.disabled).toBe(true)
+    expect(why()).toBe('正在检查，请稍候。')
+    finish(report({}))
+    await screen.findByTestId('debugger-report')
+    expect(why()).toBeNull()
+
+    setLocale('en')
+    await fireEvent.input(screen.getByTestId('debugger-request'), { target: { value: ' ' } })
+    expect(why()).toBe('Paste the request link first.')
+  })
 })
