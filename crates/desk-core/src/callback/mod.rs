@@ -208,7 +208,9 @@ fn save_config(
 }
 
 /// Real Meituan: the user submitted the URL in the console and pastes the
-/// 回调密钥 it showed (or text containing it). The secret goes to the vault.
+/// 回调密钥 it showed (or text containing it). Any non-empty printable-ASCII
+/// secret is accepted, as in the account form (issue 18 item 4; see
+/// [`profiles::callback_secret_from_paste`]). The secret goes to the vault.
 pub fn register_manual(
     store: &Store,
     vault: &dyn Vault,
@@ -219,11 +221,7 @@ pub fn register_manual(
 ) -> Result<CallbackConfig> {
     let url = validate_callback_url(url)?;
     let profile = profiles::get(store, profile_id)?;
-    let secret = profiles::extract_key(
-        pasted_secret.expose(),
-        SecretKind::CallbackSecret,
-        Some(&profile.appkey),
-    )?;
+    let secret = profiles::callback_secret_from_paste(pasted_secret.expose(), &profile.appkey)?;
     profiles::set_secret(
         store,
         vault,
@@ -265,4 +263,147 @@ pub async fn register_sandbox(
     )?;
     save_config(store, clock, &profile, &url, Via::Sandbox)?;
     config(store, &profile.id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::profiles::{Endpoint, Generation, NewProfile, Tier};
+    use crate::secrets::vault::MemoryVault;
+    use crate::{ErrorCode, ManualClock};
+    use chrono::TimeZone;
+
+    const APPKEY: &str = "5f2e0c8d9a7b4e1f8c3d2b1a0e9f8d7c";
+    const URL: &str = "https://example.com/meituan/callback";
+
+    struct Fixture {
+        _dir: tempfile::TempDir,
+        store: Store,
+        vault: MemoryVault,
+        clock: ManualClock,
+        profile: Profile,
+    }
+
+    fn real_account() -> Fixture {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path().join("db")).unwrap();
+        let vault = MemoryVault::new();
+        let clock = ManualClock::new(chrono::Utc.with_ymd_and_hms(2026, 3, 1, 4, 0, 0).unwrap());
+        let profile = profiles::create(
+            &store,
+            &vault,
+            &clock,
+            NewProfile {
+                name: "real".into(),
+                appkey: APPKEY.into(),
+                generation: Generation::Legacy,
+                endpoint: Endpoint::Meituan,
+                tier: Tier::T2000,
+                api_secret: None,
+                callback_secret: None,
+            },
+        )
+        .unwrap();
+        Fixture {
+            _dir: dir,
+            store,
+            vault,
+            clock,
+            profile,
+        }
+    }
+
+    fn register(f: &Fixture, pasted: &str) -> Result<CallbackConfig> {
+        register_manual(
+            &f.store,
+            &f.vault,
+            &f.clock,
+            &f.profile.id,
+            URL,
+            &Secret::new(pasted.into()),
+        )
+    }
+
+    fn stored(f: &Fixture) -> String {
+        let p = profiles::get(&f.store, &f.profile.id).unwrap();
+        profiles::load_secret(&f.vault, &p, SecretKind::CallbackSecret)
+            .unwrap()
+            .expose()
+            .to_owned()
+    }
+
+    /// Issue 18 item 4: any non-empty printable ASCII is a callback secret,
+    /// taken as given (trimmed), as in the account form.
+    #[test]
+    fn a_non_hex_callback_secret_registers_for_a_real_account() {
+        let f = real_account();
+        for (pasted, kept) in [
+            ("  cb-Secret_2026!  \n", "cb-Secret_2026!"),
+            ("my callback secret", "my callback secret"),
+            ("abc", "abc"),
+        ] {
+            let config = register(&f, pasted).unwrap_or_else(|e| panic!("{pasted:?}: {e}"));
+            assert!(config.has_secret);
+            assert_eq!(config.url.as_deref(), Some(URL));
+            assert_eq!(stored(&f), kept);
+        }
+    }
+
+    #[test]
+    fn a_key_is_still_found_in_pasted_console_text() {
+        let f = real_account();
+        let key = "f4aa117ae871a7c7c922e6a885682eae";
+        register(&f, key).unwrap();
+        assert_eq!(stored(&f), key);
+        // Console text: labelled, beside the appkey, full-width colon.
+        register(
+            &f,
+            "AppKey：5f2e0c8d9a7b4e1f8c3d2b1a0e9f8d7c\n回调密钥：0123456789abcdef0123456789abcdef 复制",
+        )
+        .unwrap();
+        assert_eq!(stored(&f), "0123456789abcdef0123456789abcdef");
+        // Several unlabelled keys: which one is meant is not guessed.
+        let e = register(
+            &f,
+            "0123456789abcdef0123456789abcdef\nfedcba9876543210fedcba9876543210",
+        )
+        .unwrap_err();
+        assert_eq!(e.code(), ErrorCode::InvalidInput);
+        assert_eq!(e.field_errors()[0].field, "text");
+    }
+
+    #[test]
+    fn an_empty_or_non_printable_secret_is_refused_with_its_rule_and_never_echoed() {
+        let f = real_account();
+        register(&f, "kept-secret-1").unwrap();
+        for (pasted, rule) in [
+            ("", "empty"),
+            ("  \n\t ", "empty"),
+            ("回调密钥是 secret中文", "not_printable"),
+            ("tab\tinside-secret", "not_printable"),
+            (&*"x".repeat(257), "too_long"),
+            (APPKEY, "is_appkey"),
+        ] {
+            let e = register(&f, pasted).unwrap_err();
+            assert_eq!(e.code(), ErrorCode::InvalidInput, "{pasted:?}");
+            let fields = e.field_errors();
+            assert_eq!(fields.len(), 1, "{pasted:?}");
+            assert_eq!(fields[0].field, "callback_secret", "{pasted:?}");
+            assert_eq!(fields[0].rule.as_deref(), Some(rule), "{pasted:?}");
+            let text = format!("{e} {e:?}");
+            let said = format!(
+                "{text} {}",
+                serde_json::to_string(&crate::IpcError::from(e)).unwrap()
+            );
+            if !pasted.trim().is_empty() {
+                assert!(!said.contains(pasted.trim()), "{pasted:?} echoed: {said}");
+            }
+            assert!(
+                !said.contains("secret中文") && !said.contains("inside-secret"),
+                "{said}"
+            );
+            // Nothing replaced the stored secret.
+            assert_eq!(stored(&f), "kept-secret-1");
+        }
+    }
 }
