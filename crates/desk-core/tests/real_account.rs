@@ -4,13 +4,21 @@
 //! hands the interface (`IpcError`) for each documented refusal. Only the
 //! media code table is read into a kind; every other refusal reaches the
 //! interface as `api` with Meituan's code and message as sent.
+//!
+//! The same replay writes `ui_expectations.json` beside the fixtures: what
+//! the interface receives for each refusal, push and acknowledgement. The
+//! UI's vitest (`ui/src/lib/i18n/realAccount.test.ts`) reads it and checks
+//! the words each gets in both languages. After changing a fixture or the
+//! mapping, refresh it with `UPDATE_REAL_ACCOUNT_UI=1 cargo test -p
+//! desk-core --test real_account`; the test fails while it is stale.
 
 use chrono::{TimeZone, Utc};
 use desk_core::gateway::api::map_error;
 use desk_core::{ErrorCode, IpcError, ManualClock};
 use meituan_union::{
     decode_legacy_answer, decode_media_answer, Error, GenerateLinkRequest, MiniCodeRequest,
-    OrderListRequest, QueryCouponRequest, QueryOrderRequest, ReferralLinkRequest,
+    OrderListRequest, OrderRequest, QualityScoreRequest, QueryCouponRequest, QueryOrderRequest,
+    ReferralLinkRequest,
 };
 use serde_json::Value;
 use std::path::PathBuf;
@@ -25,6 +33,10 @@ fn replay(generation: &str, endpoint: &str, raw: &[u8]) -> Option<Error> {
         ("legacy", "generateLink") => decode_legacy_answer::<GenerateLinkRequest>(raw).err(),
         ("legacy", "miniCode") => decode_legacy_answer::<MiniCodeRequest>(raw).err(),
         ("legacy", "orderList") => decode_legacy_answer::<OrderListRequest>(raw).err(),
+        ("legacy", "order") => decode_legacy_answer::<OrderRequest>(raw).err(),
+        ("legacy", "getqualityscorebysid") => {
+            decode_legacy_answer::<QualityScoreRequest>(raw).err()
+        }
         ("media", "get_referral_link") => decode_media_answer::<ReferralLinkRequest>(raw).err(),
         ("media", "query_order") => decode_media_answer::<QueryOrderRequest>(raw).err(),
         ("media", "query_coupon") => decode_media_answer::<QueryCouponRequest>(raw).err(),
@@ -49,9 +61,13 @@ fn documented_refusals_reach_the_interface_as_a_promoter_should_see_them() {
     let manifest: Value =
         serde_json::from_slice(&std::fs::read(dir.join("cases.json")).unwrap()).unwrap();
     let mut refusals = 0;
+    let mut for_ui = Vec::new();
     for case in manifest["cases"].as_array().unwrap() {
         let file = case["file"].as_str().unwrap();
         let generation = case["generation"].as_str().unwrap();
+        if generation == "callback" {
+            continue; // pushes and acknowledgements: below
+        }
         let raw = std::fs::read(dir.join(file)).unwrap();
         let error = replay(generation, case["endpoint"].as_str().unwrap(), &raw);
         let expect = &case["expect"];
@@ -60,6 +76,7 @@ fn documented_refusals_reach_the_interface_as_a_promoter_should_see_them() {
             continue;
         }
         let ipc: IpcError = map_error(error.expect("an error"), &clock).into();
+        for_ui.push(serde_json::json!({"file": file, "ipc": ipc}));
         if expect.get("unreadable").is_some() {
             assert_eq!(ipc.code, ErrorCode::Decode, "{file}");
             continue;
@@ -84,7 +101,210 @@ fn documented_refusals_reach_the_interface_as_a_promoter_should_see_them() {
             _ => {}
         }
     }
-    assert!(refusals >= 20, "{refusals} refusals replayed");
+    assert!(refusals >= 21, "{refusals} refusals replayed");
+    ui_expectations("refusals", Value::Array(for_ui));
+}
+
+/// Writes (with `UPDATE_REAL_ACCOUNT_UI=1`) or checks one section of
+/// `ui_expectations.json`, the file the UI's vitest reads.
+fn ui_expectations(section: &str, value: Value) {
+    // Tests run in parallel; each writes its own section of the one file.
+    static FILE: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _file = FILE.lock().unwrap_or_else(|e| e.into_inner());
+    let path = data_dir().join("ui_expectations.json");
+    let mut file: Value = std::fs::read(&path)
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or_else(|| serde_json::json!({}));
+    if std::env::var_os("UPDATE_REAL_ACCOUNT_UI").is_some() {
+        file["about"] = Value::String(
+            "Written by crates/desk-core/tests/real_account.rs from the fixtures in this folder: what the interface receives for each (IpcError for a refusal, the receiver's feed outcome for a push, the test push's diagnosis for an acknowledgement). Read by ui/src/lib/i18n/realAccount.test.ts.".into(),
+        );
+        file[section] = value;
+        std::fs::write(&path, serde_json::to_string_pretty(&file).unwrap() + "\n").unwrap();
+        return;
+    }
+    assert_eq!(
+        file[section],
+        value,
+        "{} is stale: rerun with UPDATE_REAL_ACCOUNT_UI=1",
+        path.display()
+    );
+}
+
+/// The documented acknowledgement bodies, both forms (string and integer
+/// `errcode`), as the test push reads a receiver's reply.
+#[test]
+fn documented_acknowledgements_are_read_as_such() {
+    use desk_core::callback::push::classify_body;
+    let dir = data_dir();
+    let manifest: Value =
+        serde_json::from_slice(&std::fs::read(dir.join("cases.json")).unwrap()).unwrap();
+    let mut for_ui = Vec::new();
+    for case in manifest["cases"].as_array().unwrap() {
+        if case["endpoint"] != "ack" {
+            continue;
+        }
+        let file = case["file"].as_str().unwrap();
+        let raw = std::fs::read_to_string(dir.join(file)).unwrap();
+        let diagnosis = serde_json::to_value(classify_body(&raw)).unwrap();
+        assert_eq!(diagnosis, case["expect"]["ack"], "{file}");
+        for_ui.push(serde_json::json!({"file": file, "diagnosis": diagnosis}));
+    }
+    assert_eq!(for_ui.len(), 4);
+    ui_expectations("acks", Value::Array(for_ui));
+}
+
+/// The documented push bodies, POSTed to the app's own receiver holding the
+/// callback secret: each authentic one is acknowledged and stored with its
+/// order id and status as sent (text or number); the one signed with the
+/// API secret is refused as a sign mismatch and not stored.
+#[tokio::test]
+async fn documented_pushes_reach_the_receiver_as_a_promoter_should_see_them() {
+    use desk_core::callback::{start_receiver, FeedOutcome, ReceiverConfig, ACK_ERR, ACK_OK};
+    use desk_core::Store;
+    use std::sync::Arc;
+    let dir = data_dir();
+    let manifest: Value =
+        serde_json::from_slice(&std::fs::read(dir.join("cases.json")).unwrap()).unwrap();
+    let secret = manifest["callback_secret"].as_str().unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let store = Store::open(tmp.path().join("t.sqlite3")).unwrap();
+    let receiver = start_receiver(
+        store,
+        Arc::new(ManualClock::new(Utc::now())),
+        ReceiverConfig::loopback(0, "real", meituan_union::Secret::from(secret)),
+    )
+    .await
+    .unwrap();
+    let http = meituan_union::http::client_builder().build().unwrap();
+    let mut for_ui = Vec::new();
+    for case in manifest["cases"].as_array().unwrap() {
+        if case["endpoint"] != "push" {
+            continue;
+        }
+        let file = case["file"].as_str().unwrap();
+        let expect = &case["expect"]["push"];
+        let raw = std::fs::read(dir.join(file)).unwrap();
+        let before = receiver.feed_after(0).len();
+        let reply = http
+            .post(receiver.url())
+            .header("content-type", "application/json")
+            .body(raw)
+            .send()
+            .await
+            .unwrap();
+        let status = reply.status().as_u16();
+        let body = reply.text().await.unwrap();
+        let feed = receiver.feed_after(0);
+        assert_eq!(feed.len(), before + 1, "{file}");
+        let item = feed.last().unwrap();
+        if expect["verified"].as_bool().unwrap() {
+            assert_eq!((status, body.as_str()), (200, ACK_OK), "{file}");
+            assert_eq!(item.outcome, FeedOutcome::Stored, "{file}: {item:?}");
+            assert_eq!(
+                item.order_id.as_deref(),
+                expect["orderid"].as_str(),
+                "{file}"
+            );
+            assert_eq!(item.status.as_deref(), expect["status"].as_str(), "{file}");
+        } else {
+            assert_eq!((status, body.as_str()), (400, ACK_ERR), "{file}");
+            assert_eq!(item.outcome, FeedOutcome::Rejected, "{file}");
+            assert_eq!(
+                serde_json::to_value(item.reason_code).unwrap(),
+                "sign_mismatch",
+                "{file}"
+            );
+        }
+        for_ui.push(serde_json::json!({
+            "file": file,
+            "outcome": item.outcome,
+            "reason_code": item.reason_code,
+            "status": item.status,
+        }));
+    }
+    assert!(for_ui.len() >= 8);
+    receiver.stop().await;
+    ui_expectations("pushes", Value::Array(for_ui));
+}
+
+/// `/api/order` answers in the documented shapes (dtapps `api.order.go`:
+/// the three lists as objects, the risk flag named `riskApiOrder`) and the
+/// sandbox's array form: each is read, and shown with its state.
+#[test]
+fn documented_legacy_orders_read_as_a_promoter_should_see_them() {
+    use desk_core::orders::detail as order_detail;
+    use desk_core::orders::{self, OrderStatus};
+    let shown = |file: &str| {
+        let raw = std::fs::read(data_dir().join(file)).unwrap();
+        let order = decode_legacy_answer::<OrderRequest>(&raw).unwrap();
+        order_detail::of_row(orders::from_legacy(&order).unwrap(), None, false)
+    };
+    let done = shown("legacy_order_ok_object_lists.json");
+    assert_eq!(done.order.status, OrderStatus::Completed);
+    assert!(!done.risk);
+    assert_eq!(done.order.profit_cents, 122);
+    assert_eq!(
+        done.line.as_ref().and_then(|l| l.name_zh.as_deref()),
+        Some("外卖")
+    );
+
+    // Status 9 with riskApiOrder 1: risk control, not a refund.
+    let risk = shown("legacy_order_ok_risk_refund.json");
+    assert_eq!(risk.order.status, OrderStatus::Risk);
+    assert!(risk.risk);
+    assert_eq!(risk.order.refund_profit_cents, 122);
+
+    // Status 9 without the flag: a refund; the lists as arrays read too.
+    let refunded = shown("legacy_order_ok_array_lists.json");
+    assert_eq!(refunded.order.status, OrderStatus::Refunded);
+    assert!(!refunded.risk);
+    assert_eq!(refunded.order.refund_profit_cents, 122);
+}
+
+/// Media orders completed (parent status "3") and cancelled with a refund
+/// ("4", every coupon 失效 with its refund): dtapps
+/// `media.query_order.go@c37755e:31,37-39,47`.
+#[test]
+fn documented_completed_and_refunded_media_orders_read_as_a_promoter_should_see_them() {
+    use desk_core::orders::detail::{self as order_detail, CouponStatus};
+    use desk_core::orders::{self, MediaAsked, OrderStatus};
+    let raw =
+        std::fs::read(data_dir().join("media_query_order_ok_completed_refunded.json")).unwrap();
+    let answer = decode_media_answer::<QueryOrderRequest>(&raw).unwrap();
+    let shown: Vec<_> = answer
+        .orders
+        .iter()
+        .map(|o| {
+            order_detail::of_row(
+                orders::from_media(o, MediaAsked::default()).unwrap(),
+                None,
+                false,
+            )
+        })
+        .collect();
+    assert_eq!(shown[0].order.status, OrderStatus::Completed);
+    assert_eq!(shown[0].order.refund_profit_cents, 0);
+    assert_eq!(shown[0].order.profit_cents, 122);
+
+    let cancelled = &shown[1];
+    assert_eq!(cancelled.order.status, OrderStatus::Cancelled);
+    assert!(!cancelled.risk);
+    assert_eq!(
+        cancelled.line.as_ref().and_then(|l| l.name_zh.as_deref()),
+        Some("到综")
+    );
+    assert_eq!(cancelled.order.refund_profit_cents, 360);
+    assert_eq!(cancelled.refund_time, Some(1_700_090_000));
+    assert_eq!(
+        cancelled
+            .coupons
+            .iter()
+            .map(|c| (c.status, c.refund_amount_cents, c.refund_fee_cents))
+            .collect::<Vec<_>>(),
+        vec![(CouponStatus::Invalid, Some(3000), Some(180)); 2]
+    );
 }
 
 /// Orders in the shapes dtapps `media.query_order.go@c37755e` and bububa

@@ -273,8 +273,16 @@ impl LegacyOrder {
         self.sub_business_line_code
             .and_then(SubBusinessLine::from_code)
     }
+    /// `riskOrder` 1 (`/api/orderList`), or `riskApiOrder` 1, the name
+    /// dtapps/go-library documents on `/api/order`
+    /// (`service/meituan/api.order.go:29`, `0表示非风控订单，1表示风控订单`).
     pub fn is_risk_order(&self) -> bool {
-        self.risk_order == Some(1)
+        let flag = |v: Option<&Value>| match v {
+            Some(Value::Number(n)) => n.as_i64() == Some(1),
+            Some(Value::String(s)) => s.trim() == "1",
+            _ => false,
+        };
+        self.risk_order == Some(1) || flag(self.extra.get("riskApiOrder"))
     }
 }
 
