@@ -1648,6 +1648,17 @@ orders_needed: number }
  */
 export type OrderDetail = { order: OrderRow; 
 /**
+ * The parent `status` is a code a source names (legacy 1, 8, 9; media
+ * 2 to 6). When it is not, `order.status` reads "paid" only because
+ * the row needs a status: the detail shows [`OrderDetail::status_code`]
+ * instead.
+ */
+status_known: boolean; 
+/**
+ * The raw parent `status`, as sent (`None` when Meituan sent none).
+ */
+status_code: string | null; 
+/**
  * The name the user gave the order's sid, if any.
  */
 sid_name: string | null; 
@@ -1663,7 +1674,21 @@ risk: boolean; trade: TradeKind | null;
 /**
  * When the latest refund happened (epoch s), when Meituan said.
  */
-refund_time: number | null; product_id: string | null; specification: string | null; sku_count: number | null; city: string | null; category: string | null; 
+refund_time: number | null; 
+/**
+ * Order-level commission taken back by a refund (`refundProfit`;
+ * legacy `refundprofit`), when sent. `order.refund_profit_cents` is
+ * this plus [`OrderDetail::cpa_refund_profit_cents`].
+ */
+refund_profit_cents: number | null; 
+/**
+ * The CPA reward taken back (`cpaRefundProfit`), when sent.
+ */
+cpa_refund_profit_cents: number | null; product_id: string | null; specification: string | null; sku_count: number | null; city: string | null; category: string | null; 
+/**
+ * `categoryId` (dtapps `media.query_order.go@c37755e:53`).
+ */
+category_id: string | null; 
 /**
  * Commission rate in 1/10000 (300 = 3 %), media only.
  */

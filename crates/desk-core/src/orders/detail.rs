@@ -85,6 +85,13 @@ pub enum TradeKind {
 #[derive(Debug, Clone, PartialEq, Serialize, specta::Type)]
 pub struct OrderDetail {
     pub order: OrderRow,
+    /// The parent `status` is a code a source names (legacy 1, 8, 9; media
+    /// 2 to 6). When it is not, `order.status` reads "paid" only because
+    /// the row needs a status: the detail shows [`OrderDetail::status_code`]
+    /// instead.
+    pub status_known: bool,
+    /// The raw parent `status`, as sent (`None` when Meituan sent none).
+    pub status_code: Option<String>,
     /// The name the user gave the order's sid, if any.
     pub sid_name: Option<String>,
     /// The order's business line with its names.
@@ -96,11 +103,21 @@ pub struct OrderDetail {
     /// When the latest refund happened (epoch s), when Meituan said.
     #[specta(type = Option<f64>)]
     pub refund_time: Option<i64>,
+    /// Order-level commission taken back by a refund (`refundProfit`;
+    /// legacy `refundprofit`), when sent. `order.refund_profit_cents` is
+    /// this plus [`OrderDetail::cpa_refund_profit_cents`].
+    #[specta(type = Option<f64>)]
+    pub refund_profit_cents: Option<i64>,
+    /// The CPA reward taken back (`cpaRefundProfit`), when sent.
+    #[specta(type = Option<f64>)]
+    pub cpa_refund_profit_cents: Option<i64>,
     pub product_id: Option<String>,
     pub specification: Option<String>,
     pub sku_count: Option<i64>,
     pub city: Option<String>,
     pub category: Option<String>,
+    /// `categoryId` (dtapps `media.query_order.go@c37755e:53`).
+    pub category_id: Option<String>,
     /// Commission rate in 1/10000 (300 = 3 %), media only.
     pub commission_rate: Option<i64>,
     pub coupons: Vec<CouponLine>,
@@ -179,17 +196,27 @@ pub fn of_row(order: OrderRow, sid_name: Option<String>, stored: bool) -> OrderD
     let risk = order.status == orders::OrderStatus::Risk
         || int_of(raw.get("riskOrder").or_else(|| raw.get("riskApiOrder"))) == Some(1);
     let line = order.line().map(|l| LineOption::of(l, 0));
+    let status_code = text_of(raw.get("status"));
+    // Media 2 付款 … 6 结算 (dtapps `media.query_order.go@c37755e:47`);
+    // legacy 1 已付款, 8 已完成, 9 已退款或风控.
+    let known: &[i64] = if media { &[2, 3, 4, 5, 6] } else { &[1, 8, 9] };
+    let status_known = int_of(raw.get("status")).is_some_and(|c| known.contains(&c));
     OrderDetail {
         sid_name,
         line,
         risk,
         trade,
+        status_known,
+        status_code,
         refund_time: int_of(raw.get("refundTime").or_else(|| raw.get("refundtime"))),
+        refund_profit_cents: cents_of(raw.get("refundProfit").or_else(|| raw.get("refundprofit"))),
+        cpa_refund_profit_cents: cents_of(raw.get("cpaRefundProfit")),
         product_id: text_of(raw.get("productId")),
         specification: text_of(raw.get("specificationName")),
         sku_count: int_of(raw.get("skuCount")),
         city: text_of(raw.get("cityName")),
         category: text_of(raw.get("categoryName")),
+        category_id: text_of(raw.get("categoryId")),
         commission_rate: media.then(|| int_of(raw.get("commissionRate"))).flatten(),
         coupons,
         stored,
@@ -365,6 +392,89 @@ mod tests {
     }
 
     #[test]
+    fn media_detail_keeps_category_id_refunds_and_coupon_refund_lines() {
+        let o: MediaOrder = serde_json::from_value(json!({
+            "orderId": "78", "payTime": 1_700_000_000, "payPrice": "120.00", "status": 4,
+            "platform": 1, "businessLine": 11, "profit": "6.00", "cpaProfit": "0.50",
+            "refundPrice": "120.00", "refundTime": "1700009000", "refundProfit": "6.00",
+            "cpaRefundProfit": "0.50", "categoryId": 15, "categoryName": "水果",
+            "skuCount": "2",
+            "orderDetail": [
+                {"couponStatus": "4", "basicAmount": "60.00", "couponFee": "0.00",
+                 "refundAmount": "60.00", "refundFee": "3.01", "refundTime": "1700009000"},
+                {"couponStatus": "3", "basicAmount": "60.00", "couponFee": "2.99",
+                 "settleTime": "1700500000"}
+            ]
+        }))
+        .unwrap();
+        let row = orders::from_media(&o, MediaAsked::default()).unwrap();
+        let d = of_row(row, None, true);
+        assert!(d.status_known);
+        assert_eq!(d.status_code.as_deref(), Some("4"));
+        assert_eq!(d.order.status, orders::OrderStatus::Cancelled);
+        assert_eq!(d.category.as_deref(), Some("水果"));
+        assert_eq!(d.category_id.as_deref(), Some("15"));
+        assert_eq!(d.sku_count, Some(2));
+        assert_eq!(d.refund_time, Some(1_700_009_000));
+        assert_eq!(d.refund_profit_cents, Some(600));
+        assert_eq!(d.cpa_refund_profit_cents, Some(50));
+        assert_eq!(d.order.refund_profit_cents, 650);
+        assert_eq!(d.coupons[0].status, CouponStatus::Invalid);
+        assert_eq!(d.coupons[0].refund_amount_cents, Some(6000));
+        assert_eq!(d.coupons[0].refund_fee_cents, Some(301));
+        assert_eq!(d.coupons[0].refund_time, Some(1_700_009_000));
+        assert_eq!(d.coupons[0].settle_time, None);
+        assert_eq!(d.coupons[1].status, CouponStatus::Settled);
+        assert_eq!(d.coupons[1].settle_time, Some(1_700_500_000));
+        assert_eq!(d.coupons[1].refund_fee_cents, None);
+    }
+
+    #[test]
+    fn an_unknown_parent_status_is_kept_as_sent_not_read_as_paid() {
+        let o: MediaOrder = serde_json::from_value(json!({
+            "orderId": "79", "payTime": 1_700_000_000, "payPrice": "1.00", "status": "7"
+        }))
+        .unwrap();
+        let d = of_row(
+            orders::from_media(&o, MediaAsked::default()).unwrap(),
+            None,
+            true,
+        );
+        assert!(!d.status_known);
+        assert_eq!(d.status_code.as_deref(), Some("7"));
+        // Legacy 2 is no legacy status either; media 2 is 付款.
+        let l: LegacyOrder = serde_json::from_value(json!({
+            "orderid": "6", "paytime": "1700000000", "payprice": "1.00", "status": 2
+        }))
+        .unwrap();
+        let d = of_row(orders::from_legacy(&l).unwrap(), None, true);
+        assert!(!d.status_known);
+        assert_eq!(d.status_code.as_deref(), Some("2"));
+        // No status at all: unknown, no code.
+        let o: MediaOrder = serde_json::from_value(json!({
+            "orderId": "80", "payTime": 1_700_000_000, "payPrice": "1.00"
+        }))
+        .unwrap();
+        let d = of_row(
+            orders::from_media(&o, MediaAsked::default()).unwrap(),
+            None,
+            true,
+        );
+        assert!(!d.status_known);
+        assert_eq!(d.status_code, None);
+        let known: MediaOrder = serde_json::from_value(json!({
+            "orderId": "81", "payTime": 1_700_000_000, "payPrice": "1.00", "status": "2"
+        }))
+        .unwrap();
+        let d = of_row(
+            orders::from_media(&known, MediaAsked::default()).unwrap(),
+            None,
+            true,
+        );
+        assert!(d.status_known);
+    }
+
+    #[test]
     fn legacy_detail_reads_risk_and_the_cpa_reward() {
         let o: LegacyOrder = serde_json::from_value(json!({
             "orderid": "5", "paytime": "1700000000", "payprice": "10.00", "status": 9,
@@ -376,6 +486,7 @@ mod tests {
         assert_eq!(d.order.status, orders::OrderStatus::Risk);
         assert_eq!(d.trade, Some(TradeKind::Cpa));
         assert_eq!(d.refund_time, Some(1_700_009_999));
+        assert!(d.status_known);
         assert_eq!(
             d.line.as_ref().and_then(|l| l.name_zh.as_deref()),
             Some("优选")

@@ -1,5 +1,6 @@
 import { fireEvent, render, screen, within } from '@testing-library/svelte'
 import { beforeEach, describe, expect, it, vi } from 'vitest'
+import { tick } from 'svelte'
 import { IpcFailure } from '../../ipc-failure'
 import { setLocale } from '../../i18n/i18n.svelte'
 import type { OrderDetail } from '../../ipc'
@@ -58,12 +59,17 @@ const detail = (over: Partial<OrderDetail> = {}): OrderDetail => ({
   },
   risk: false,
   trade: 'cps',
+  status_known: true,
+  status_code: '2',
   refund_time: null,
+  refund_profit_cents: null,
+  cpa_refund_profit_cents: null,
   product_id: null,
   specification: '双人餐',
   sku_count: null,
   city: '北京',
   category: null,
+  category_id: null,
   commission_rate: 300,
   coupons: [
     { status: 'completed', status_code: '2', item_order_id: '01', basic_amount_cents: 4400, fee_cents: 132, refund_amount_cents: null, refund_fee_cents: null, finish_time: 1_772_300_000, refund_time: null, settle_time: null, update_time: null },
@@ -103,8 +109,62 @@ describe('order detail', () => {
     const statuses = within(screen.getByTestId('order-detail-coupons'))
       .getAllByTestId('order-detail-coupon-status')
       .map((c) => c.textContent)
-    expect(statuses).toEqual(['已完成/已核销', '已付款', '状态 9'])
+    expect(statuses).toEqual(['已完成/已核销', '已付款', '状态 9（未知）'])
     expect(screen.getByText(/以每张券的状态为准/)).toBeTruthy()
+    // Nothing refunded or settled: no empty columns or rows for them.
+    expect(screen.queryByTestId('order-detail-coupon-refund-fee')).toBeNull()
+    expect(screen.queryByTestId('order-detail-coupon-settle')).toBeNull()
+    expect(screen.queryByTestId('order-detail-refund-profit')).toBeNull()
+    expect(screen.queryByTestId('order-detail-category')).toBeNull()
+  })
+
+  it('shows the category with its id, the commission refunds took back, and each coupon line\'s refund and settlement', () => {
+    const none = { item_order_id: null, finish_time: null, update_time: null }
+    render(OrderDetailPanel, {
+      detail: detail({
+        order: { ...detail().order, status: 'cancelled', raw_status: 4, refund_price_cents: 12000, refund_profit_cents: 650 },
+        status_code: '4',
+        category: '水果',
+        category_id: '15',
+        refund_time: 1_772_298_000,
+        refund_profit_cents: 600,
+        cpa_refund_profit_cents: 50,
+        coupons: [
+          { ...none, status: 'invalid', status_code: '4', basic_amount_cents: 6000, fee_cents: 0, refund_amount_cents: 6000, refund_fee_cents: 301, refund_time: 1_772_298_000, settle_time: null },
+          { ...none, status: 'settled', status_code: '3', basic_amount_cents: 6000, fee_cents: 299, refund_amount_cents: null, refund_fee_cents: null, refund_time: null, settle_time: 1_772_900_000 },
+        ],
+      }),
+      onclose: () => {},
+    })
+    expect(screen.getByTestId('order-detail-status').textContent).toBe('已取消')
+    expect(screen.getByTestId('order-detail-category').textContent).toBe('水果（ID 15）')
+    expect(screen.getByTestId('order-detail-refund-profit').textContent).toBe('¥6.00')
+    expect(screen.getByTestId('order-detail-cpa-refund-profit').textContent).toBe('¥0.50')
+    const table = within(screen.getByTestId('order-detail-coupons'))
+    expect(table.getByText('退还佣金')).toBeTruthy()
+    expect(table.getAllByTestId('order-detail-coupon-refund-fee').map((c) => c.textContent)).toEqual(['¥3.01', '—'])
+    // 1_772_298_000 is 2026-03-01 01:00 in Beijing; 1_772_900_000 is 2026-03-08 00:13:20.
+    const refundTimes = table.getAllByTestId('order-detail-coupon-refund-time').map((c) => c.textContent)
+    expect(refundTimes[0]).toContain('2026-03-01 01:00')
+    expect(refundTimes[1]).toBe('—')
+    const settled = table.getAllByTestId('order-detail-coupon-settle').map((c) => c.textContent)
+    expect(settled[0]).toBe('—')
+    expect(settled[1]).toContain('2026-03-08 00:13')
+  })
+
+  it('shows a parent status no source names as its raw code, never as paid', async () => {
+    render(OrderDetailPanel, { detail: detail({ status_known: false, status_code: '7' }), onclose: () => {} })
+    expect(screen.getByTestId('order-detail-status').textContent).toBe('状态 7（未知）')
+    setLocale('en')
+    await tick()
+    expect(screen.getByTestId('order-detail-status').textContent).toBe('Status 7 (unknown)')
+    const statuses = screen.getAllByTestId('order-detail-coupon-status').map((c) => c.textContent)
+    expect(statuses[2]).toBe('Status 9 (unknown)')
+  })
+
+  it('says when no status was sent at all', () => {
+    render(OrderDetailPanel, { detail: detail({ status_known: false, status_code: null }), onclose: () => {} })
+    expect(screen.getByTestId('order-detail-status').textContent).toBe('未返回状态（未知）')
   })
 
   it('flags risk control and speaks English', () => {
