@@ -103,3 +103,85 @@ pub fn export_with_progress(
     progress(done, total);
     Ok(done)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::export::Cell;
+    use serde_json::json;
+
+    fn column(cells: &[Cell], name: &str) -> Cell {
+        let i = EXPORT_HEADERS.iter().position(|h| *h == name).unwrap();
+        cells[i].clone()
+    }
+
+    fn media(platform: i64, line: i64) -> OrderRow {
+        let o: MediaOrder = serde_json::from_value(json!({
+            "orderId": "1", "payTime": 1_700_000_000, "payPrice": "1.00", "status": 2,
+            "platform": platform, "businessLine": line
+        }))
+        .unwrap();
+        from_media(&o, MediaAsked::default()).unwrap()
+    }
+
+    /// The platform, line and line-name columns of both generations: the
+    /// codes as sent (legacy rows have no platform; a legacy sub-line in
+    /// its own column) and Meituan's Chinese name, empty when no source
+    /// names the line.
+    #[test]
+    fn export_writes_platform_line_and_line_name() {
+        let cols = [
+            "platform",
+            "business_line",
+            "sub_business_line",
+            "business_line_name",
+        ];
+        let row = |o: &OrderRow| {
+            let cells = export_cells(o);
+            assert_eq!(cells.len(), EXPORT_HEADERS.len());
+            cols.map(|c| column(&cells, c))
+        };
+        use Cell::{Empty, Int, Text};
+        assert_eq!(
+            row(&media(2, 1)),
+            [Int(2), Int(1), Empty, Text("到餐".into())]
+        );
+        assert_eq!(
+            row(&media(1, 2)),
+            [Int(1), Int(2), Empty, Text("闪购红包".into())]
+        );
+        // A media line no source names: codes kept, no name.
+        assert_eq!(row(&media(1, 10)), [Int(1), Int(10), Empty, Empty]);
+        let legacy = |extra: serde_json::Value| {
+            let mut v =
+                json!({"orderid": "2", "paytime": "1700000000", "payprice": "1.00", "status": 1});
+            v.as_object_mut()
+                .unwrap()
+                .extend(extra.as_object().unwrap().clone());
+            from_legacy(&serde_json::from_value(v).unwrap()).unwrap()
+        };
+        assert_eq!(
+            row(&legacy(json!({"businessLine": 2, "subBusinessLine": 2}))),
+            [Empty, Int(2), Int(2), Text("闪购".into())]
+        );
+        assert_eq!(
+            row(&legacy(json!({"businessLine": 4}))),
+            [Empty, Int(4), Empty, Text("优选".into())]
+        );
+        // No line sent: every line column empty.
+        assert_eq!(row(&legacy(json!({}))), [Empty, Empty, Empty, Empty]);
+
+        // And so in the file: the CSV row carries the codes and the name.
+        let table = vec![export_cells(&media(2, 2))];
+        let csv =
+            String::from_utf8(crate::export::csv_bytes(&EXPORT_HEADERS, &table).unwrap()).unwrap();
+        let mut lines = csv.trim_start_matches('\u{feff}').lines();
+        let head: Vec<&str> = lines.next().unwrap().split(',').collect();
+        let body: Vec<&str> = lines.next().unwrap().split(',').collect();
+        let at = |name: &str| body[head.iter().position(|h| *h == name).unwrap()];
+        assert_eq!(at("platform"), "2");
+        assert_eq!(at("business_line"), "2");
+        assert_eq!(at("sub_business_line"), "");
+        assert_eq!(at("business_line_name"), "到综");
+    }
+}
