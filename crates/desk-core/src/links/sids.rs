@@ -4,7 +4,7 @@
 //! pickers while its orders and links stay.
 
 use crate::clock::{beijing_rfc3339, Clock};
-use crate::error::{Error, Result};
+use crate::error::{Error, FieldError, Result};
 use crate::profiles::Generation;
 use crate::store::Store;
 use serde::{Deserialize, Serialize};
@@ -132,8 +132,17 @@ pub fn create(
         .ok_or_else(|| Error::not_found("profile", profile_id))?
         .generation;
     let warnings = warnings(generation, sid);
-    if sql::by_code(&conn, profile_id, sid)?.is_some() {
-        return Err(Error::invalid("sid", "this profile already has this sid"));
+    // The code is valid, but taken: said as such, not as the sid rules
+    // (issue 19). An archived one is not restored behind the user's back:
+    // the refusal says it is archived, and restoring is one click.
+    match sql::by_code(&conn, profile_id, sid)? {
+        Some(s) if s.archived => return Err(archived(sid)),
+        Some(_) => {
+            return Err(
+                FieldError::rule("sid", "exists", "this profile already has this sid").into(),
+            )
+        }
+        None => {}
     }
     let id =
         sql::insert(&conn, profile_id, sid, &name, &beijing_rfc3339(clock.now())).map_err(|e| {
@@ -176,30 +185,35 @@ pub fn set_archived(store: &Store, id: u32, archived: bool) -> Result<Sid> {
     get(store, id)
 }
 
-/// Makes sure a sid code used in a request is known for the profile
-/// (creating it, named after itself, the first time), so links and orders
-/// always show a named sid. Refuses an archived sid.
+/// The refusal of an archived sid (rule `archived`, so the UI says so
+/// rather than repeating the sid rules).
+fn archived(sid: &str) -> Error {
+    FieldError::rule(
+        "sid",
+        "archived",
+        format!("{sid} is archived; restore it first"),
+    )
+    .into()
+}
+
 /// Refuses a sid a link cannot use (invalid, or archived by the user)
 /// without writing anything: checked before a call is made.
 pub fn check_usable(store: &Store, profile_id: &str, sid: &str) -> Result<()> {
     validate_sid(sid)?;
     match sql::by_code(&*store.connect()?, profile_id, sid)? {
-        Some(s) if s.archived => Err(Error::invalid(
-            "sid",
-            format!("{sid} is archived; restore it first"),
-        )),
+        Some(s) if s.archived => Err(archived(sid)),
         _ => Ok(()),
     }
 }
 
+/// Makes sure a sid code used in a request is known for the profile
+/// (creating it, named after itself, the first time), so links and orders
+/// always show a named sid. Refuses an archived sid.
 pub fn ensure(store: &Store, clock: &dyn Clock, profile_id: &str, sid: &str) -> Result<()> {
     validate_sid(sid)?;
     let conn = store.connect()?;
     match sql::by_code(&conn, profile_id, sid)? {
-        Some(s) if s.archived => Err(Error::invalid(
-            "sid",
-            format!("{sid} is archived; restore it first"),
-        )),
+        Some(s) if s.archived => Err(archived(sid)),
         Some(_) => Ok(()),
         None => {
             sql::insert(&conn, profile_id, sid, sid, &beijing_rfc3339(clock.now()))?;
@@ -225,6 +239,64 @@ mod tests {
         assert!(validate_sid(&"x".repeat(65)).is_err());
         // 64 Chinese characters are 64 characters, not 192 bytes.
         assert!(validate_sid(&"中".repeat(64)).is_ok());
+    }
+
+    fn store_with_profile() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path().join("db")).unwrap();
+        store
+            .connect()
+            .unwrap()
+            .execute(
+                "INSERT INTO profiles (id, name, appkey, generation, sandbox, tier, created_at)
+                 VALUES ('p1', 'main', 'k', 'legacy', 1, '2000', '2026-12-05T10:00:00+08:00')",
+                [],
+            )
+            .unwrap();
+        (dir, store)
+    }
+
+    /// The rule an IPC refusal names (`details.rule`), which picks the UI's
+    /// sentence.
+    fn ipc_rule(e: Error) -> (String, Option<String>) {
+        let json = serde_json::to_value(crate::error::IpcError::from(e)).unwrap();
+        assert_eq!(json["code"], "invalid_input", "{json}");
+        (
+            json["details"]["field"].as_str().unwrap().to_owned(),
+            json["details"]["rule"].as_str().map(str::to_owned),
+        )
+    }
+
+    /// Adding a sid the profile already has is refused as "already added"
+    /// (rule `exists`), not as the sid rules it follows; an archived one
+    /// as "archived" (rule `archived`), without restoring it or renaming
+    /// it behind the user's back (issue 19). Neither adds a row.
+    #[test]
+    fn adding_a_known_sid_says_it_exists_or_is_archived() {
+        let (_dir, store) = store_with_profile();
+        let clock = crate::clock::ManualClock::new(chrono::Utc::now());
+        let wx = create(&store, &clock, "p1", "wx01", Some("公众号"))
+            .unwrap()
+            .sid;
+        let e = create(&store, &clock, "p1", "wx01", Some("别的名字")).unwrap_err();
+        assert_eq!(ipc_rule(e), ("sid".into(), Some("exists".into())));
+
+        set_archived(&store, wx.id, true).unwrap();
+        let e = create(&store, &clock, "p1", "wx01", None).unwrap_err();
+        assert_eq!(ipc_rule(e), ("sid".into(), Some("archived".into())));
+        let all = list(&store, "p1", true).unwrap();
+        assert_eq!(all.len(), 1);
+        assert!(all[0].archived, "still archived");
+        assert_eq!(all[0].name, "公众号", "name unchanged");
+        // A link with the archived sid is refused the same way.
+        let e = check_usable(&store, "p1", "wx01").unwrap_err();
+        assert_eq!(ipc_rule(e), ("sid".into(), Some("archived".into())));
+
+        // A new code is still added.
+        assert!(create(&store, &clock, "p1", "wx02", None).is_ok());
+        // An invalid code still says the sid rules (no rule).
+        let e = create(&store, &clock, "p1", "a b", None).unwrap_err();
+        assert_eq!(ipc_rule(e), ("sid".into(), None));
     }
 
     /// Each generation warns by its own documented recommendation, naming

@@ -7,6 +7,12 @@ import { has, translate } from './i18n.svelte'
 export function errorKey(thrown: unknown): string {
   const failure = toIpcFailure(thrown)
   const field = fieldOf(failure.error.details)
+  // The broken rule's own sentence when there is one (`invalid.sid_exists`),
+  // else the field's.
+  const rule = ruleOf(failure.error.details)
+  if (failure.code === 'invalid_input' && field && rule && has(`invalid.${field}_${rule}`)) {
+    return `invalid.${field}_${rule}`
+  }
   if (failure.code === 'invalid_input' && field && has(`invalid.${field}`)) {
     return `invalid.${field}`
   }
@@ -42,4 +48,10 @@ function fieldOf(details: unknown): string | null {
   if (typeof details !== 'object' || details === null) return null
   const field = (details as { field?: unknown }).field
   return typeof field === 'string' ? field : null
+}
+
+function ruleOf(details: unknown): string | null {
+  if (typeof details !== 'object' || details === null) return null
+  const rule = (details as { rule?: unknown }).rule
+  return typeof rule === 'string' ? rule : null
 }
