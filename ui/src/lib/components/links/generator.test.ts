@@ -140,4 +140,42 @@ describe('link generator', () => {
     await fireEvent.click(screen.getByTestId('links-generate'))
     await vi.waitFor(() => expect(screen.queryByTestId('links-reveal')).toBeNull())
   })
+
+  it('says why 生成 cannot be used when every link type is unchecked, and while a link is being made', async () => {
+    render(LinkGenerator, { profileId: 'p1', generation: 'media', sids: [] })
+    const button = screen.getByTestId('links-generate') as HTMLButtonElement
+    expect(button.disabled).toBe(false)
+    expect(screen.queryByTestId('links-generate-why')).toBeNull()
+
+    // Type 1 is checked by default: unchecking it leaves none.
+    await fireEvent.click(screen.getByTestId('links-type-1'))
+    expect(button.disabled).toBe(true)
+    const why = screen.getByTestId('links-generate-why')
+    expect(why.textContent).toBe('请至少勾选一种链接类型。')
+    expect(button.getAttribute('aria-describedby')).toBe(why.id)
+    // Submitting anyway (Enter in a field) asks nothing.
+    await fireEvent.input(screen.getByTestId('links-target'), { target: { value: '33' } })
+    await fireEvent.input(screen.getByTestId('links-sid'), { target: { value: 'wx01' } })
+    await fireEvent.submit(button.closest('form') as HTMLFormElement)
+    expect(api.generateLink).not.toHaveBeenCalled()
+
+    // One type checked again: usable, the reason gone.
+    await fireEvent.click(screen.getByTestId('links-type-2'))
+    expect(button.disabled).toBe(false)
+    expect(screen.queryByTestId('links-generate-why')).toBeNull()
+    expect(button.getAttribute('aria-describedby')).toBeNull()
+
+    // While the call runs, the button says so and why it waits.
+    let answer!: (g: Generated) => void
+    api.generateLink.mockReturnValueOnce(new Promise<Generated>((resolve) => (answer = resolve)))
+    await fireEvent.click(button)
+    expect(api.generateLink).toHaveBeenCalledWith('p1', expect.objectContaining({ link_types: [2] }))
+    expect(button.disabled).toBe(true)
+    expect(button.textContent?.trim()).toBe('正在生成…')
+    expect(screen.getByTestId('links-generate-why').textContent).toBe('正在生成，请稍候。')
+    answer(generated)
+    await screen.findByTestId('links-result-url')
+    expect(button.disabled).toBe(false)
+    expect(button.textContent?.trim()).toBe('生成')
+  })
 })
