@@ -548,6 +548,43 @@ async fn refused_connection_and_hang_up_are_network_errors() {
     assert!(out.attempt.sent);
 }
 
+/// A host that cannot be resolved (the reserved `.invalid` top-level
+/// domain, RFC 6761, so no network is needed to fail) is a network error,
+/// and the call provably never left the computer: not sent, so not one of
+/// the day's (issue 19 item 10).
+#[tokio::test]
+async fn unresolvable_host_is_a_network_error_never_sent() {
+    // Through a proxy the name is resolved by the proxy: the request then
+    // did leave the computer, so this case does not apply.
+    let proxied = ["HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"]
+        .iter()
+        .any(|v| std::env::var_os(v).is_some_and(|x| !x.is_empty()));
+    if proxied {
+        eprintln!("skipped: a proxy is configured, which resolves names itself");
+        return;
+    }
+    let client = client_for(Url::parse("http://nonexistent.invalid:1/").unwrap());
+    // A resolver that hangs instead of answering NXDOMAIN would make the
+    // client's own timeout answer (Timeout, not Network); bounded here too
+    // so a broken resolver fails the test instead of hanging it.
+    let outcome = tokio::time::timeout(
+        Duration::from_secs(20),
+        client.legacy(&link_request(), &creds(), NOW_MS),
+    )
+    .await
+    .expect("the resolver answered within 20 s");
+    assert_no_secret(&outcome);
+    match &outcome.result {
+        Err(Error::Network { message }) => {
+            assert!(!message.contains("sign="), "{message}");
+            assert!(!message.contains(APP_KEY), "{message}");
+        }
+        other => panic!("expected Network, got {other:?}"),
+    }
+    assert_eq!(outcome.attempt.http_status, None);
+    assert!(!outcome.attempt.sent, "{:?}", outcome.attempt);
+}
+
 #[tokio::test]
 async fn invalid_arguments_are_refused_before_any_call() {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
