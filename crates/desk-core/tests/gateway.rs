@@ -14,6 +14,7 @@ use meituan_union::{
 };
 use std::path::Path;
 use std::sync::Arc;
+use std::time::Duration;
 
 struct Env {
     dir: tempfile::TempDir,
@@ -338,6 +339,46 @@ async fn verify_names_the_network() {
     assert_eq!(report.problem, Some(VerifyProblem::Network), "{report:?}");
     // No connection could be made, so Meituan never saw it: not counted
     // (issue 19 item 10).
+    assert_eq!(env.api.ledger().status(&p).unwrap().used, 0);
+}
+
+/// A host whose name cannot be resolved (the reserved `.invalid` domain,
+/// RFC 6761: fails without any network) is a network problem, and the call
+/// never left the computer, so the ledger does not count it (issue 19
+/// item 10).
+#[tokio::test]
+async fn verify_names_an_unresolvable_host_and_spends_nothing() {
+    // Through a proxy the proxy resolves the name: the call did leave the
+    // computer then, so this case does not apply.
+    let proxied = ["HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"]
+        .iter()
+        .any(|v| std::env::var_os(v).is_some_and(|x| !x.is_empty()));
+    if proxied {
+        eprintln!("skipped: a proxy is configured, which resolves names itself");
+        return;
+    }
+    let env = env().await;
+    let p = profiles::create(
+        &env.store,
+        env.vault.as_ref(),
+        &SystemClock,
+        NewProfile {
+            name: "no such host".into(),
+            appkey: "abc123".into(),
+            generation: Generation::Legacy,
+            endpoint: Endpoint::Custom("https://nonexistent.invalid:1".into()),
+            tier: Tier::T2000,
+            api_secret: Some(Secret::new("0123456789abcdef".into())),
+            callback_secret: None,
+        },
+    )
+    .unwrap();
+    // Bounded, so a resolver that hangs fails the test instead of hanging it.
+    let report = tokio::time::timeout(Duration::from_secs(30), verify(&env.api, &p.id))
+        .await
+        .expect("the resolver answered within 30 s")
+        .unwrap();
+    assert_eq!(report.problem, Some(VerifyProblem::Network), "{report:?}");
     assert_eq!(env.api.ledger().status(&p).unwrap().used, 0);
 }
 
