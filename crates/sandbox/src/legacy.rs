@@ -309,7 +309,7 @@ fn serve(shared: Arc<Shared>, name: &str, method: Method, query: Option<String>)
                 // (the counter's Beijing-midnight day is our assumption).
                 &format!("请求次数超过授权额度（每日{limit}次）"),
                 "daily quota exhausted",
-            )
+            );
         }
     }
 
