@@ -4,7 +4,8 @@
 
 use desk_core::embedded::{create_sandbox_profile, EmbeddedSandbox};
 use desk_core::gateway::api::{Api, FixedSandbox};
-use desk_core::gateway::quota::QuotaLevel;
+use desk_core::gateway::quota::probe::{probe, ProbeOutcome};
+use desk_core::gateway::quota::{ObservationKind, QuotaLevel};
 use desk_core::profiles::verify::{verify, VerifyProblem};
 use desk_core::profiles::{self, AuthStatus, Endpoint, Generation, NewProfile, Profile, Tier};
 use desk_core::secrets::vault::{MemoryVault, SecretKind, Vault};
@@ -471,6 +472,69 @@ async fn a_server_quota_refusal_closes_the_day() {
         refused_before
     );
     assert_eq!(env.api.ledger().status(&p).unwrap().used, 2001);
+    // Kept as an observation (issue 18 item 10).
+    let seen = env.api.ledger().observations(&p).unwrap();
+    assert_eq!(seen.entries.len(), 1);
+    assert_eq!(seen.entries[0].kind, ObservationKind::EarlyRefusal);
+    assert_eq!(
+        (seen.entries[0].used, seen.entries[0].assumed_limit),
+        (2001, 3000)
+    );
+    // The one probe the user may ask for is sent, counted, refused for
+    // quota by Meituan, and kept as the confirmation.
+    let report = probe(&env.api, &p.id).await.unwrap();
+    assert_eq!(report.outcome, ProbeOutcome::RefusedQuota);
+    assert_eq!(report.status.used, 2002);
+    assert!(!report.status.reopened);
+    assert_eq!(
+        admin.day_stats(&p.appkey).unwrap().refused_quota,
+        refused_before + 1
+    );
+    let kinds: Vec<_> = env
+        .api
+        .ledger()
+        .observations(&p)
+        .unwrap()
+        .entries
+        .iter()
+        .map(|e| e.kind)
+        .collect();
+    assert_eq!(
+        kinds,
+        vec![ObservationKind::ProbeRefused, ObservationKind::EarlyRefusal]
+    );
+}
+
+/// The ledger says "used up" (here a learned limit of 3 calls) while
+/// Meituan would take more: the probe is accepted, kept as an observation,
+/// and the day is reopened, so the next call goes through.
+#[tokio::test]
+async fn an_accepted_probe_reopens_a_day_the_ledger_called_used_up() {
+    let env = env().await;
+    let p = env.profile(Generation::Media).await;
+    env.api.ledger().set_learned_limit(&p, Some(3)).unwrap();
+    let e = probe(&env.api, &p.id).await.unwrap_err();
+    assert_eq!(e.code(), ErrorCode::InvalidInput);
+    for _ in 0..3 {
+        env.api.media(&p, &query_order()).await.unwrap();
+    }
+    let e = env.api.media(&p, &query_order()).await.unwrap_err();
+    assert_eq!(e.code(), ErrorCode::QuotaExhausted);
+    assert_eq!(env.served(&p.appkey).await, 3);
+    let report = probe(&env.api, &p.id).await.unwrap();
+    assert_eq!(report.outcome, ProbeOutcome::Accepted);
+    assert!(report.status.reopened);
+    assert_eq!(report.status.used, 4);
+    assert_eq!(env.served(&p.appkey).await, 4);
+    let seen = env.api.ledger().observations(&p).unwrap();
+    assert_eq!(seen.entries.len(), 1);
+    assert_eq!(seen.entries[0].kind, ObservationKind::AcceptedAfterUsedUp);
+    assert_eq!(
+        (seen.entries[0].used, seen.entries[0].assumed_limit),
+        (4, 3)
+    );
+    env.api.media(&p, &query_order()).await.unwrap();
+    assert_eq!(env.served(&p.appkey).await, 5);
 }
 
 /// No source documents a legacy quota refusal, so the sandbox's own 1006

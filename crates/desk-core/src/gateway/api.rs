@@ -270,11 +270,34 @@ impl Api {
         profile: &Profile,
         request: &E,
     ) -> std::result::Result<E::Response, CallError> {
+        self.legacy_counted(profile, request, false).await
+    }
+
+    /// A legacy call counted as the day's probe (see
+    /// [`QuotaLedger::reserve_probe`]): its answer is kept as an observation.
+    pub(crate) async fn legacy_probe<E: LegacyEndpoint>(
+        &self,
+        profile: &Profile,
+        request: &E,
+    ) -> std::result::Result<E::Response, CallError> {
+        self.legacy_counted(profile, request, true).await
+    }
+
+    async fn legacy_counted<E: LegacyEndpoint>(
+        &self,
+        profile: &Profile,
+        request: &E,
+        probe: bool,
+    ) -> std::result::Result<E::Response, CallError> {
         expect_generation(profile, Generation::Legacy, E::PATH)?;
         request.validate().map_err(CallError::Remote)?;
         let credentials = self.credentials(profile)?;
         let client = self.client(&self.base_url(profile).await?)?;
-        let reservation = self.ledger.reserve(profile, E::PATH)?;
+        let reservation = if probe {
+            self.ledger.reserve_probe(profile, E::PATH)?
+        } else {
+            self.ledger.reserve(profile, E::PATH)?
+        };
         let now_ms = self.clock.now().timestamp_millis();
         let outcome = client.legacy(request, &credentials, now_ms).await;
         self.settle(reservation, &outcome.attempt, outcome.result.as_ref().err())?;
@@ -286,11 +309,34 @@ impl Api {
         profile: &Profile,
         request: &E,
     ) -> std::result::Result<E::Response, CallError> {
+        self.media_counted(profile, request, false).await
+    }
+
+    /// A media call counted as the day's probe (see
+    /// [`QuotaLedger::reserve_probe`]): its answer is kept as an observation.
+    pub(crate) async fn media_probe<E: MediaEndpoint>(
+        &self,
+        profile: &Profile,
+        request: &E,
+    ) -> std::result::Result<E::Response, CallError> {
+        self.media_counted(profile, request, true).await
+    }
+
+    async fn media_counted<E: MediaEndpoint>(
+        &self,
+        profile: &Profile,
+        request: &E,
+        probe: bool,
+    ) -> std::result::Result<E::Response, CallError> {
         expect_generation(profile, Generation::Media, E::PATH)?;
         request.validate().map_err(CallError::Remote)?;
         let credentials = self.credentials(profile)?;
         let client = self.client(&self.base_url(profile).await?)?;
-        let reservation = self.ledger.reserve(profile, E::PATH)?;
+        let reservation = if probe {
+            self.ledger.reserve_probe(profile, E::PATH)?
+        } else {
+            self.ledger.reserve(profile, E::PATH)?
+        };
         let now_ms = self.clock.now().timestamp_millis();
         let outcome = client.media(request, &credentials, now_ms).await;
         self.settle(reservation, &outcome.attempt, outcome.result.as_ref().err())?;

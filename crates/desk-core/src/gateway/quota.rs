@@ -10,6 +10,16 @@
 //! refused, connect timeout, TLS handshake) gives its reservation back; a
 //! call that may have arrived (a reset or timeout after sending) stays
 //! counted.
+//!
+//! The daily limit (the tier) and the reset at 北京时间 0 点 are our
+//! assumptions: no source states when Meituan's count resets. What Meituan
+//! actually does is kept as observations ([`QuotaLedger::observations`]):
+//! a quota refusal before the local count reached the limit, and the answer
+//! to the one probe call the user may ask for once the ledger says the day
+//! is used up ([`QuotaLedger::reserve_probe`]). An accepted probe reopens the
+//! day until Meituan refuses a call; early refusals on several days at
+//! similar counts suggest a lower limit, which the user may adopt as the
+//! profile's learned limit ([`QuotaLedger::set_learned_limit`]).
 
 use crate::clock::{beijing, beijing_day, beijing_rfc3339, next_beijing_midnight, Clock};
 use crate::error::{Error, ErrorCode, Result};
@@ -21,8 +31,13 @@ use serde::Serialize;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
+/// The one call beyond a used-up day.
+pub mod probe;
 /// This feature's SQL.
 pub mod sql;
+
+/// How many days of observations are kept.
+pub const OBSERVATION_DAYS: i64 = 90;
 
 /// Share of the limit at which the UI warns.
 pub const WARNING_PERCENT: u32 = 80;
@@ -62,6 +77,67 @@ pub struct QuotaStatus {
     /// what was observed, so the screen can say the limit or the reset time
     /// (北京时间 0 点 is our assumption) differs from what the app assumed.
     pub early_refusal: Option<EarlyRefusal>,
+    /// Meituan accepted a probe after the day was used up (our observation):
+    /// calls go through again until Meituan refuses one; `remaining` is
+    /// unknown (`null`) meanwhile.
+    pub reopened: bool,
+    /// `limit` is the profile's learned limit (set by the user from our
+    /// observations), not the tier's.
+    pub limit_learned: bool,
+}
+
+/// What an observation saw.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum ObservationKind {
+    /// Meituan refused for quota before the local count reached the limit.
+    EarlyRefusal,
+    /// A probe asked for after the local count said "used up" was accepted.
+    AcceptedAfterUsedUp,
+    /// Such a probe was refused for quota: the day was used up indeed.
+    ProbeRefused,
+}
+
+/// One kept observation of Meituan's quota.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+pub struct QuotaObservation {
+    /// RFC 3339, +08:00.
+    pub observed_at: String,
+    /// Beijing date, `YYYY-MM-DD`.
+    pub day: String,
+    pub kind: ObservationKind,
+    /// The day's local count then (including that call).
+    pub used: u32,
+    /// The daily limit the app assumed then.
+    pub assumed_limit: u32,
+}
+
+/// A daily limit the observations suggest. Our inference, not Meituan's word.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+pub struct LimitSuggestion {
+    /// About this many calls a day go through.
+    pub limit: u32,
+    /// On how many days Meituan refused at a similar count.
+    pub days: u32,
+}
+
+/// The learned limit in use.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+pub struct LearnedLimit {
+    pub daily_limit: u32,
+    /// RFC 3339, +08:00.
+    pub set_at: String,
+}
+
+/// The quota screen's observations card.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+pub struct QuotaObservations {
+    /// The last [`OBSERVATION_DAYS`] days, newest first.
+    pub entries: Vec<QuotaObservation>,
+    pub suggestion: Option<LimitSuggestion>,
+    pub learned_limit: Option<LearnedLimit>,
+    /// The tier's own limit (`null`: unlimited).
+    pub tier_limit: Option<u32>,
 }
 
 /// A quota refusal from Meituan before the local count reached the limit.
@@ -92,6 +168,11 @@ pub struct Reservation {
     pub day: NaiveDate,
     /// The day's count including this call.
     pub used: u32,
+    /// The limit assumed when it was counted (learned or the tier's).
+    pub limit: Option<u32>,
+    /// The one call beyond a used-up day that the user asked for.
+    pub probe: bool,
+    profile_id: String,
     started: Instant,
 }
 
@@ -166,9 +247,30 @@ impl QuotaLedger {
         result
     }
 
+    /// The daily limit the ledger uses for `profile`: its learned limit while
+    /// the tier is the one it was learned for, else the tier's.
+    fn limit_of(conn: &Connection, profile: &Profile) -> Result<(Option<u32>, bool)> {
+        match sql::learned_limit(conn, &profile.id)? {
+            Some((limit, tier, _)) if tier == profile.tier.as_str() => Ok((Some(limit), true)),
+            _ => Ok((profile.tier.daily_limit(), false)),
+        }
+    }
+
     /// Counts one call for `profile` before it is sent, or refuses with
     /// [`Error::QuotaExhausted`] without counting.
     pub fn reserve(&self, profile: &Profile, endpoint: &str) -> Result<Reservation> {
+        self.reserve_as(profile, endpoint, false)
+    }
+
+    /// Counts the one probe call the user asked for on a used-up day: the
+    /// call beyond the count (still counted) whose answer tells whether the
+    /// day is really used up at Meituan. Refused (nothing counted) when the
+    /// day is not used up, or while the day's previous probe is pending.
+    pub fn reserve_probe(&self, profile: &Profile, endpoint: &str) -> Result<Reservation> {
+        self.reserve_as(profile, endpoint, true)
+    }
+
+    fn reserve_as(&self, profile: &Profile, endpoint: &str, probe: bool) -> Result<Reservation> {
         let now = self.clock.now();
         let day = beijing_day(now);
         let key = day_key(day);
@@ -179,30 +281,51 @@ impl QuotaLedger {
             day: &key,
             started_at: &started_at,
             endpoint,
+            probe,
         };
-        let limit = profile.tier.daily_limit();
-        match self.with_conn(|conn| sql::reserve(conn, &call, limit))? {
+        let (limit, reserved) = self.with_conn(|conn| {
+            let (limit, _) = Self::limit_of(conn, profile)?;
+            Ok((limit, sql::reserve(conn, &call, limit)?))
+        })?;
+        match reserved {
             sql::Reserve::Granted { call_id, used } => Ok(Reservation {
                 call_id,
                 appkey: profile.appkey.clone(),
                 day,
                 used,
+                limit,
+                probe,
+                profile_id: profile.id.clone(),
                 started: Instant::now(),
             }),
             sql::Reserve::Refused { .. } => Err(Error::QuotaExhausted {
                 resets_at: resets_at(now),
             }),
+            sql::Reserve::ProbeNotNeeded => Err(crate::error::FieldError::rule(
+                "probe",
+                "not_used_up",
+                "today is not used up: calls go through without a probe",
+            )
+            .into()),
+            sql::Reserve::ProbeInFlight => Err(crate::error::FieldError::rule(
+                "probe",
+                "in_flight",
+                "the previous probe has not finished yet",
+            )
+            .into()),
         }
     }
 
-    /// Records how a reserved call ended.
+    /// Records how a reserved call ended, and what it showed about
+    /// Meituan's quota (an observation), if anything.
     pub fn finish(&self, reservation: Reservation, outcome: &CallOutcome) -> Result<()> {
         let latency_ms = reservation.elapsed_ms();
-        let exhausted_at = outcome
-            .quota_refused
-            .then(|| beijing_rfc3339(self.clock.now()));
+        let now = self.clock.now();
+        let now_text = beijing_rfc3339(now);
+        let prune_before = day_key(beijing_day(now) - Duration::days(OBSERVATION_DAYS - 1));
+        let exhausted_at = outcome.quota_refused.then(|| now_text.clone());
         let error_code = outcome.error_code.map(error_code_str);
-        self.with_conn(|conn| {
+        let observed = self.with_conn(|conn| {
             sql::finish(
                 conn,
                 &sql::Finished {
@@ -213,9 +336,23 @@ impl QuotaLedger {
                     error_code: error_code.as_deref(),
                     latency_ms,
                     exhausts_day: exhausted_at.as_deref(),
+                    profile_id: &reservation.profile_id,
+                    limit: reservation.limit,
+                    probe: reservation.probe,
+                    now: &now_text,
+                    prune_before: &prune_before,
                 },
             )
-        })
+        })?;
+        if let Some(kind) = observed {
+            tracing::info!(
+                kind = kind.as_str(),
+                used = reservation.used,
+                limit = ?reservation.limit,
+                "quota observation kept"
+            );
+        }
+        Ok(())
     }
 
     /// Takes back a reservation whose request was never sent (refused before
@@ -228,9 +365,14 @@ impl QuotaLedger {
     pub fn status(&self, profile: &Profile) -> Result<QuotaStatus> {
         let now = self.clock.now();
         let day = day_key(beijing_day(now));
-        let row = self.with_conn(|conn| sql::day(conn, &profile.appkey, &day))?;
+        let (row, (limit, limit_learned)) = self.with_conn(|conn| {
+            Ok((
+                sql::day(conn, &profile.appkey, &day)?,
+                Self::limit_of(conn, profile)?,
+            ))
+        })?;
         let used = row.as_ref().map_or(0, |r| r.used);
-        let limit = profile.tier.daily_limit();
+        let reopened = row.as_ref().is_some_and(|r| r.reopened);
         let early_refusal = row.as_ref().and_then(|r| {
             let at = r.server_exhausted_at.clone()?;
             let limit = limit?;
@@ -240,14 +382,19 @@ impl QuotaLedger {
                 limit,
             })
         });
-        let server_exhausted = row.is_some_and(|r| r.server_exhausted_at.is_some());
-        let remaining = limit.map(|l| {
+        let server_exhausted = row.as_ref().is_some_and(|r| r.server_closed());
+        let remaining = limit.filter(|_| !reopened).map(|l| {
             if server_exhausted {
                 0
             } else {
                 l.saturating_sub(used)
             }
         });
+        let level = match level(used, limit, server_exhausted) {
+            // Past our assumed limit, but Meituan still answers.
+            QuotaLevel::Exhausted if reopened => QuotaLevel::Critical,
+            other => other,
+        };
         Ok(QuotaStatus {
             day,
             used,
@@ -255,9 +402,74 @@ impl QuotaLedger {
             remaining,
             resets_at: resets_at(now).to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
             tier: profile.tier,
-            level: level(used, limit, server_exhausted),
+            level,
             server_exhausted,
             early_refusal,
+            reopened,
+            limit_learned,
+        })
+    }
+
+    /// The profile's kept observations, what they suggest, and the learned
+    /// limit in use.
+    pub fn observations(&self, profile: &Profile) -> Result<QuotaObservations> {
+        let today = beijing_day(self.clock.now());
+        let from = day_key(today - Duration::days(OBSERVATION_DAYS - 1));
+        let (rows, learned, (limit, _)) = self.with_conn(|conn| {
+            Ok((
+                sql::observations(conn, &profile.id, &from)?,
+                sql::learned_limit(conn, &profile.id)?,
+                Self::limit_of(conn, profile)?,
+            ))
+        })?;
+        let entries: Vec<QuotaObservation> = rows
+            .into_iter()
+            .map(|r| QuotaObservation {
+                observed_at: r.observed_at,
+                day: r.day,
+                kind: match r.kind {
+                    sql::Observed::EarlyRefusal => ObservationKind::EarlyRefusal,
+                    sql::Observed::AcceptedAfterUsedUp => ObservationKind::AcceptedAfterUsedUp,
+                    sql::Observed::ProbeRefused => ObservationKind::ProbeRefused,
+                },
+                used: r.used,
+                assumed_limit: r.assumed_limit,
+            })
+            .collect();
+        Ok(QuotaObservations {
+            suggestion: suggest(&entries, limit),
+            learned_limit: learned
+                .filter(|(_, tier, _)| tier == profile.tier.as_str())
+                .map(|(daily_limit, _, set_at)| LearnedLimit {
+                    daily_limit,
+                    set_at,
+                }),
+            tier_limit: profile.tier.daily_limit(),
+            entries,
+        })
+    }
+
+    /// Sets the profile's learned daily limit (the user adopting our
+    /// suggestion), or with `None` goes back to the tier's. It holds while
+    /// the profile keeps its current tier.
+    pub fn set_learned_limit(&self, profile: &Profile, limit: Option<u32>) -> Result<()> {
+        if let Some(l) = limit {
+            if l == 0 || l > MAX_LEARNED_LIMIT {
+                return Err(crate::error::FieldError::rule(
+                    "daily_limit",
+                    "range",
+                    format!("must be between 1 and {MAX_LEARNED_LIMIT}"),
+                )
+                .into());
+            }
+        }
+        let set_at = beijing_rfc3339(self.clock.now());
+        self.with_conn(|conn| {
+            sql::set_learned_limit(
+                conn,
+                &profile.id,
+                limit.map(|l| (l, profile.tier.as_str(), set_at.as_str())),
+            )
         })
     }
 
@@ -283,6 +495,60 @@ impl QuotaLedger {
             })
             .collect())
     }
+}
+
+/// The highest learned limit accepted (the highest tier's, 15000, and room).
+pub const MAX_LEARNED_LIMIT: u32 = 1_000_000;
+
+/// Share within which refusal counts of different days are "similar".
+const SIMILAR_PERCENT: u64 = 10;
+
+/// What the observations suggest: Meituan refused for quota early on two or
+/// more days at similar local counts (within [`SIMILAR_PERCENT`]) → the real
+/// daily limit looks like about the smallest of those counts, less the
+/// refused call. A refusal below a tenth of the assumed limit points at the
+/// reset time rather than the limit and is left out; a probe accepted on a
+/// later day than those refusals contradicts them, and nothing is
+/// suggested. Nothing either when the limit in use is already that low.
+pub fn suggest(entries: &[QuotaObservation], limit: Option<u32>) -> Option<LimitSuggestion> {
+    let mut per_day: Vec<(&str, u32)> = Vec::new();
+    for e in entries.iter().filter(|e| {
+        e.kind == ObservationKind::EarlyRefusal
+            && u64::from(e.used) * 10 >= u64::from(e.assumed_limit)
+    }) {
+        match per_day.iter_mut().find(|(d, _)| *d == e.day) {
+            Some((_, used)) => *used = (*used).min(e.used),
+            None => per_day.push((&e.day, e.used)),
+        }
+    }
+    per_day.sort_by_key(|&(_, used)| used);
+    let mut best: Option<&[(&str, u32)]> = None;
+    for i in 0..per_day.len() {
+        let low = u64::from(per_day[i].1);
+        let n = per_day[i..]
+            .iter()
+            .take_while(|(_, u)| u64::from(*u) * 100 <= low * (100 + SIMILAR_PERCENT))
+            .count();
+        if n >= 2 && best.is_none_or(|b| n > b.len()) {
+            best = Some(&per_day[i..i + n]);
+        }
+    }
+    let cluster = best?;
+    let latest = cluster.iter().map(|(d, _)| *d).max()?;
+    if entries
+        .iter()
+        .any(|e| e.kind == ObservationKind::AcceptedAfterUsedUp && e.day.as_str() > latest)
+    {
+        return None;
+    }
+    let suggested = cluster[0].1.saturating_sub(1).max(1);
+    if limit.is_some_and(|l| suggested >= l) {
+        return None;
+    }
+    Some(LimitSuggestion {
+        limit: suggested,
+        days: cluster.len() as u32,
+    })
 }
 
 /// The warning level for `used` calls of `limit`.
@@ -501,6 +767,285 @@ mod tests {
         assert_eq!(h[27].day, "2026-03-01");
         assert_eq!(h[27].used, 1);
         assert_eq!(h[0].day, "2026-02-02");
+    }
+
+    /// The profile row observations belong to (they cascade with it).
+    fn stored(ledger: &QuotaLedger, p: &Profile) {
+        ledger
+            .store
+            .connect()
+            .unwrap()
+            .execute(
+                "INSERT INTO profiles (id, name, appkey, generation, base_url, sandbox, tier, auth_status, created_at)
+                 VALUES (?1, ?1, ?2, 'legacy', 'https://openapi.meituan.com', 0, ?3, 'open', '2026-03-01T10:00:00+08:00')",
+                rusqlite::params![p.id, p.appkey, p.tier.as_str()],
+            )
+            .unwrap();
+    }
+
+    fn fill(ledger: &QuotaLedger, appkey: &str, day: &str, used: u32) {
+        ledger
+            .store
+            .connect()
+            .unwrap()
+            .execute(
+                "INSERT INTO quota_days (appkey, day, used) VALUES (?1, ?2, ?3)
+                 ON CONFLICT(appkey, day) DO UPDATE SET used = ?3",
+                rusqlite::params![appkey, day, used],
+            )
+            .unwrap();
+    }
+
+    fn quota_refusal() -> CallOutcome {
+        CallOutcome {
+            ok: false,
+            http_status: Some(200),
+            api_code: Some("403".into()),
+            error_code: Some(ErrorCode::QuotaExhausted),
+            quota_refused: true,
+        }
+    }
+
+    #[test]
+    fn early_refusals_are_kept_per_day_and_pruned_after_90_days() {
+        let (_d, ledger, clock) = ledger();
+        let p = profile("k", Tier::T3000);
+        stored(&ledger, &p);
+        fill(&ledger, "k", "2026-03-01", 1999);
+        // Two refusals the same day (calls in flight together): one kept.
+        let a = ledger.reserve(&p, "/x").unwrap();
+        let b = ledger.reserve(&p, "/x").unwrap();
+        ledger.finish(a, &quota_refusal()).unwrap();
+        ledger.finish(b, &quota_refusal()).unwrap();
+        let seen = ledger.observations(&p).unwrap();
+        assert_eq!(seen.entries.len(), 1);
+        let e = &seen.entries[0];
+        assert_eq!(e.kind, ObservationKind::EarlyRefusal);
+        assert_eq!(
+            (e.day.as_str(), e.used, e.assumed_limit),
+            ("2026-03-01", 2001, 3000)
+        );
+        assert_eq!(e.observed_at, "2026-03-01T23:30:00+08:00");
+        // A refusal at the limit is no early refusal.
+        clock.advance(Duration::days(1));
+        fill(&ledger, "k", "2026-03-02", 2999);
+        let r = ledger.reserve(&p, "/x").unwrap();
+        ledger.finish(r, &quota_refusal()).unwrap();
+        assert_eq!(ledger.observations(&p).unwrap().entries.len(), 1);
+        // Kept for 90 Beijing days (03-01 to 05-29); then it is no longer
+        // shown, and the next write prunes it.
+        clock.advance(Duration::days(88));
+        assert_eq!(ledger.observations(&p).unwrap().entries.len(), 1);
+        clock.advance(Duration::days(1));
+        let r = ledger.reserve(&p, "/x").unwrap();
+        ledger.finish(r, &quota_refusal()).unwrap();
+        let seen = ledger.observations(&p).unwrap();
+        assert_eq!(seen.entries.len(), 1);
+        assert_eq!(seen.entries[0].day, "2026-05-30");
+        let kept: u32 = ledger
+            .store
+            .connect()
+            .unwrap()
+            .query_row("SELECT count(*) FROM quota_observations", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(kept, 1);
+    }
+
+    #[test]
+    fn a_probe_is_one_call_beyond_a_used_up_day_and_an_accepted_one_reopens_it() {
+        let (_d, ledger, _c) = ledger();
+        let p = profile("k", Tier::T2000);
+        stored(&ledger, &p);
+        // Not used up: no probe, nothing counted.
+        let e = ledger.reserve_probe(&p, "/x").unwrap_err();
+        assert_eq!(e.code(), ErrorCode::InvalidInput);
+        assert!(e.to_string().contains("probe"), "{e}");
+        assert_eq!(ledger.status(&p).unwrap().used, 0);
+        fill(&ledger, "k", "2026-03-01", 2000);
+        assert!(ledger.reserve(&p, "/x").is_err());
+        let probe = ledger.reserve_probe(&p, "/x").unwrap();
+        assert_eq!(probe.used, 2001);
+        // One at a time.
+        assert_eq!(
+            ledger.reserve_probe(&p, "/x").unwrap_err().code(),
+            ErrorCode::InvalidInput
+        );
+        ledger.finish(probe, &CallOutcome::ok(200)).unwrap();
+        let st = ledger.status(&p).unwrap();
+        assert!(st.reopened);
+        assert_eq!((st.used, st.remaining), (2001, None));
+        assert_eq!(st.level, QuotaLevel::Critical);
+        let seen = ledger.observations(&p).unwrap();
+        assert_eq!(seen.entries.len(), 1);
+        assert_eq!(seen.entries[0].kind, ObservationKind::AcceptedAfterUsedUp);
+        assert_eq!(
+            (seen.entries[0].used, seen.entries[0].assumed_limit),
+            (2001, 2000)
+        );
+        // Reopened: calls go through again (and count) ...
+        let r = ledger.reserve(&p, "/x").unwrap();
+        ledger.finish(r, &CallOutcome::ok(200)).unwrap();
+        assert_eq!(ledger.status(&p).unwrap().used, 2002);
+        // ... until Meituan refuses one, of any kind.
+        let r = ledger.reserve(&p, "/x").unwrap();
+        ledger
+            .finish(
+                r,
+                &CallOutcome {
+                    ok: false,
+                    http_status: Some(200),
+                    api_code: Some("1006".into()),
+                    error_code: Some(ErrorCode::Api),
+                    quota_refused: false,
+                },
+            )
+            .unwrap();
+        let st = ledger.status(&p).unwrap();
+        assert!(!st.reopened);
+        assert_eq!(st.level, QuotaLevel::Exhausted);
+        assert_eq!(
+            ledger.reserve(&p, "/x").unwrap_err().code(),
+            ErrorCode::QuotaExhausted
+        );
+        // A network failure would not have closed it: only a refusal does.
+        assert_eq!(ledger.observations(&p).unwrap().entries.len(), 1);
+    }
+
+    #[test]
+    fn a_probe_refused_for_quota_confirms_the_day_and_one_not_sent_is_given_back() {
+        let (_d, ledger, _c) = ledger();
+        let p = profile("k", Tier::T2000);
+        stored(&ledger, &p);
+        fill(&ledger, "k", "2026-03-01", 2000);
+        let probe = ledger.reserve_probe(&p, "/x").unwrap();
+        ledger.cancel(probe).unwrap();
+        assert_eq!(ledger.status(&p).unwrap().used, 2000);
+        let probe = ledger.reserve_probe(&p, "/x").unwrap();
+        ledger.finish(probe, &quota_refusal()).unwrap();
+        let st = ledger.status(&p).unwrap();
+        assert_eq!(
+            (st.used, st.reopened, st.server_exhausted),
+            (2001, false, true)
+        );
+        assert_eq!(st.early_refusal, None);
+        let seen = ledger.observations(&p).unwrap();
+        assert_eq!(seen.entries.len(), 1);
+        assert_eq!(seen.entries[0].kind, ObservationKind::ProbeRefused);
+        // The server closed the day: a probe is still allowed after the last finished.
+        let probe = ledger.reserve_probe(&p, "/x").unwrap();
+        ledger.finish(probe, &CallOutcome::ok(200)).unwrap();
+        let st = ledger.status(&p).unwrap();
+        assert!(st.reopened && !st.server_exhausted);
+        assert!(ledger.reserve(&p, "/x").is_ok());
+    }
+
+    fn early(day: &str, used: u32, limit: u32) -> QuotaObservation {
+        QuotaObservation {
+            observed_at: format!("{day}T20:00:00+08:00"),
+            day: day.into(),
+            kind: ObservationKind::EarlyRefusal,
+            used,
+            assumed_limit: limit,
+        }
+    }
+
+    #[test]
+    fn early_refusals_on_two_days_at_similar_counts_suggest_a_lower_limit() {
+        // One day is not enough.
+        assert_eq!(
+            suggest(&[early("2026-03-01", 1501, 2000)], Some(2000)),
+            None
+        );
+        // Two days within 10 %: about the smaller count less the refused call.
+        let two = [
+            early("2026-03-02", 1580, 2000),
+            early("2026-03-01", 1501, 2000),
+        ];
+        assert_eq!(
+            suggest(&two, Some(2000)),
+            Some(LimitSuggestion {
+                limit: 1500,
+                days: 2
+            })
+        );
+        // Far apart: no pattern.
+        let apart = [
+            early("2026-03-02", 1900, 2000),
+            early("2026-03-01", 1000, 2000),
+        ];
+        assert_eq!(suggest(&apart, Some(2000)), None);
+        // Just after midnight points at the reset time, not the limit.
+        let resets = [early("2026-03-02", 5, 2000), early("2026-03-01", 5, 2000)];
+        assert_eq!(suggest(&resets, Some(2000)), None);
+        // Two refusals the same day are one day.
+        let same = [
+            early("2026-03-01", 1510, 2000),
+            early("2026-03-01", 1501, 2000),
+        ];
+        assert_eq!(suggest(&same, Some(2000)), None);
+        // The largest group wins.
+        let three = [
+            early("2026-03-04", 1200, 2000),
+            early("2026-03-03", 1610, 2000),
+            early("2026-03-02", 1640, 2000),
+            early("2026-03-01", 1601, 2000),
+        ];
+        assert_eq!(
+            suggest(&three, Some(2000)),
+            Some(LimitSuggestion {
+                limit: 1600,
+                days: 3
+            })
+        );
+        // Already at or below that: nothing to suggest.
+        assert_eq!(suggest(&two, Some(1500)), None);
+        // A later accepted probe contradicts them.
+        let mut contradicted = two.to_vec();
+        contradicted.insert(
+            0,
+            QuotaObservation {
+                kind: ObservationKind::AcceptedAfterUsedUp,
+                ..early("2026-03-03", 1501, 1500)
+            },
+        );
+        assert_eq!(suggest(&contradicted, Some(2000)), None);
+    }
+
+    #[test]
+    fn a_learned_limit_is_the_ledgers_limit_while_the_tier_stays() {
+        let (_d, ledger, _c) = ledger();
+        let mut p = profile("k", Tier::T2000);
+        stored(&ledger, &p);
+        for bad in [0, MAX_LEARNED_LIMIT + 1] {
+            let e = ledger.set_learned_limit(&p, Some(bad)).unwrap_err();
+            assert_eq!(e.code(), ErrorCode::InvalidInput);
+        }
+        ledger.set_learned_limit(&p, Some(1500)).unwrap();
+        fill(&ledger, "k", "2026-03-01", 1499);
+        let st = ledger.status(&p).unwrap();
+        assert_eq!(
+            (st.limit, st.remaining, st.limit_learned),
+            (Some(1500), Some(1), true)
+        );
+        let r = ledger.reserve(&p, "/x").unwrap();
+        assert_eq!(r.limit, Some(1500));
+        ledger.finish(r, &CallOutcome::ok(200)).unwrap();
+        assert_eq!(
+            ledger.reserve(&p, "/x").unwrap_err().code(),
+            ErrorCode::QuotaExhausted
+        );
+        let seen = ledger.observations(&p).unwrap();
+        assert_eq!(seen.learned_limit.map(|l| l.daily_limit), Some(1500));
+        assert_eq!(seen.tier_limit, Some(2000));
+        // A new tier drops it.
+        p.tier = Tier::T3000;
+        let st = ledger.status(&p).unwrap();
+        assert_eq!((st.limit, st.limit_learned), (Some(3000), false));
+        assert!(ledger.observations(&p).unwrap().learned_limit.is_none());
+        // Back to the tier's on request.
+        p.tier = Tier::T2000;
+        ledger.set_learned_limit(&p, None).unwrap();
+        assert_eq!(ledger.status(&p).unwrap().limit, Some(2000));
     }
 
     #[test]

@@ -206,6 +206,8 @@ mod tests {
             level: QuotaLevel::Normal,
             server_exhausted,
             early_refusal: None,
+            reopened: false,
+            limit_learned: false,
         }
     }
 

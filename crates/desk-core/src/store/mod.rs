@@ -29,6 +29,7 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0016_quality_scores.sql"),
     include_str!("../../migrations/0017_search.sql"),
     include_str!("../../migrations/0018_minicodes.sql"),
+    include_str!("../../migrations/0020_quota_observations.sql"),
 ];
 
 /// How long a writer waits for another (the GUI and `mtu` share the file).
@@ -406,6 +407,74 @@ mod tests {
                 want("m4", None),
             ]
         );
+    }
+
+    /// Migration 0020 on a database of the schema before it: the early
+    /// refusals already in the ledger become observations (a refusal at the
+    /// limit, an unlimited tier and a day without refusal do not), and the
+    /// ledger's days get the probe and reopened columns.
+    #[test]
+    fn migration_0020_keeps_the_early_refusals_already_in_the_ledger() {
+        let at = MIGRATIONS
+            .iter()
+            .position(|m| *m == include_str!("../../migrations/0020_quota_observations.sql"))
+            .unwrap();
+        let mut conn = Connection::open_in_memory().unwrap();
+        for sql in &MIGRATIONS[..at] {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.pragma_update(None, "user_version", at as i64).unwrap();
+        for (id, tier) in [("a", "3000"), ("b", "unlimited")] {
+            conn.execute(
+                "INSERT INTO profiles (id, name, appkey, generation, base_url, sandbox, tier, auth_status, created_at)
+                 VALUES (?1, ?1, ?1, 'media', 'https://media.meituan.com', 0, ?2, 'open', '2026-12-01T10:00:00+08:00')",
+                rusqlite::params![id, tier],
+            )
+            .unwrap();
+        }
+        for (appkey, day, used, refused) in [
+            ("a", "2026-12-01", 2001, Some("2026-12-01T20:00:00+08:00")),
+            ("a", "2026-12-02", 3000, Some("2026-12-02T23:00:00+08:00")),
+            ("a", "2026-12-03", 2500, None),
+            ("b", "2026-12-01", 2001, Some("2026-12-01T21:00:00+08:00")),
+        ] {
+            conn.execute(
+                "INSERT INTO quota_days (appkey, day, used, server_exhausted_at) VALUES (?1, ?2, ?3, ?4)",
+                rusqlite::params![appkey, day, used, refused],
+            )
+            .unwrap();
+        }
+        migrate(&mut conn).unwrap();
+        let kept: Vec<(String, String, String, String, u32, u32)> = conn
+            .prepare(
+                "SELECT profile_id, observed_at, day, kind, used, assumed_limit FROM quota_observations",
+            )
+            .unwrap()
+            .query_map([], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
+            })
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(
+            kept,
+            vec![(
+                "a".to_owned(),
+                "2026-12-01T20:00:00+08:00".to_owned(),
+                "2026-12-01".to_owned(),
+                "early_refusal".to_owned(),
+                2001,
+                3000
+            )]
+        );
+        let (reopened, probe): (i64, Option<i64>) = conn
+            .query_row(
+                "SELECT reopened, probe_call_id FROM quota_days WHERE appkey = 'a' AND day = '2026-12-03'",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!((reopened, probe), (0, None));
     }
 
     #[test]

@@ -11,6 +11,18 @@ pub struct DayRow {
     pub day: String,
     pub used: u32,
     pub server_exhausted_at: Option<String>,
+    /// Meituan accepted a probe after the day was used up: calls go
+    /// through again until Meituan refuses one.
+    pub reopened: bool,
+    /// The call-log row of the day's latest probe.
+    pub probe_call_id: Option<i64>,
+}
+
+impl DayRow {
+    /// Closed by a quota refusal from Meituan (and not reopened since).
+    pub fn server_closed(&self) -> bool {
+        self.server_exhausted_at.is_some() && !self.reopened
+    }
 }
 
 /// What a reservation attempt found.
@@ -20,6 +32,10 @@ pub enum Reserve {
     Granted { call_id: i64, used: u32 },
     /// Nothing counted: the limit is reached or the server said so.
     Refused { used: u32 },
+    /// A probe was asked for, but the day is not used up.
+    ProbeNotNeeded,
+    /// A probe was asked for while the day's previous one is still pending.
+    ProbeInFlight,
 }
 
 pub struct NewCall<'a> {
@@ -28,18 +44,46 @@ pub struct NewCall<'a> {
     pub day: &'a str,
     pub started_at: &'a str,
     pub endpoint: &'a str,
+    /// The one call the user asked for beyond a used-up day.
+    pub probe: bool,
+}
+
+/// Whether a day is used up for the ledger: closed by Meituan, or the local
+/// count at `limit`, unless Meituan accepted a probe since.
+pub fn used_up(row: Option<&DayRow>, limit: Option<u32>) -> bool {
+    let Some(r) = row else {
+        return limit == Some(0);
+    };
+    !r.reopened && (r.server_exhausted_at.is_some() || limit.is_some_and(|l| r.used >= l))
 }
 
 /// Counts one call if the day allows it, and opens its call-log row, in one
-/// transaction: either both happen or neither.
+/// transaction: either both happen or neither. A probe is counted only when
+/// the day is used up and no other probe is pending; it is the day's one
+/// call beyond its count.
 pub fn reserve(conn: &mut Connection, call: &NewCall<'_>, limit: Option<u32>) -> Result<Reserve> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let row = day_in(&tx, call.appkey, call.day)?;
     let used = row.as_ref().map_or(0, |r| r.used);
-    let exhausted = row
-        .as_ref()
-        .is_some_and(|r| r.server_exhausted_at.is_some());
-    if exhausted || limit.is_some_and(|l| used >= l) {
+    let used_up = used_up(row.as_ref(), limit);
+    if call.probe {
+        if !used_up {
+            return Ok(Reserve::ProbeNotNeeded);
+        }
+        if let Some(id) = row.as_ref().and_then(|r| r.probe_call_id) {
+            let pending: bool = tx
+                .query_row(
+                    "SELECT outcome = 'pending' FROM call_log WHERE id = ?1",
+                    [id],
+                    |r| r.get(0),
+                )
+                .optional()?
+                .unwrap_or(false);
+            if pending {
+                return Ok(Reserve::ProbeInFlight);
+            }
+        }
+    } else if used_up {
         return Ok(Reserve::Refused { used });
     }
     tx.execute(
@@ -59,6 +103,12 @@ pub fn reserve(conn: &mut Connection, call: &NewCall<'_>, limit: Option<u32>) ->
         ],
     )?;
     let call_id = tx.last_insert_rowid();
+    if call.probe {
+        tx.execute(
+            "UPDATE quota_days SET probe_call_id = ?3 WHERE appkey = ?1 AND day = ?2",
+            params![call.appkey, call.day, call_id],
+        )?;
+    }
     tx.commit()?;
     Ok(Reserve::Granted {
         call_id,
@@ -75,10 +125,48 @@ pub struct Finished<'a> {
     pub latency_ms: u64,
     /// The server refused for quota: close the day.
     pub exhausts_day: Option<&'a str>,
+    /// Who called, against which assumed limit, and whether it was a probe:
+    /// what an observation records.
+    pub profile_id: &'a str,
+    pub limit: Option<u32>,
+    pub probe: bool,
+    /// Now (RFC 3339, +08:00) and the Beijing day before which a profile's
+    /// observations are pruned.
+    pub now: &'a str,
+    pub prune_before: &'a str,
 }
 
-/// Completes a call-log row (and closes the day on a server quota refusal).
-pub fn finish(conn: &mut Connection, f: &Finished<'_>) -> Result<()> {
+/// What [`finish`] observed about Meituan's quota.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Observed {
+    EarlyRefusal,
+    AcceptedAfterUsedUp,
+    ProbeRefused,
+}
+
+impl Observed {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Observed::EarlyRefusal => "early_refusal",
+            Observed::AcceptedAfterUsedUp => "accepted_after_used_up",
+            Observed::ProbeRefused => "probe_refused",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "early_refusal" => Some(Observed::EarlyRefusal),
+            "accepted_after_used_up" => Some(Observed::AcceptedAfterUsedUp),
+            "probe_refused" => Some(Observed::ProbeRefused),
+            _ => None,
+        }
+    }
+}
+
+/// Completes a call-log row, closes the day on a server quota refusal,
+/// reopens it when Meituan accepted a probe, and keeps what that showed
+/// about the quota as an observation. Returns the observation, if any.
+pub fn finish(conn: &mut Connection, f: &Finished<'_>) -> Result<Option<Observed>> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     tx.execute(
         "UPDATE call_log SET outcome = ?2, http_status = ?3, api_code = ?4, error_code = ?5,
@@ -93,14 +181,137 @@ pub fn finish(conn: &mut Connection, f: &Finished<'_>) -> Result<()> {
             i64::try_from(f.latency_ms).unwrap_or(i64::MAX),
         ],
     )?;
+    let (appkey, day): (String, String) = tx.query_row(
+        "SELECT appkey, day FROM call_log WHERE id = ?1",
+        [f.call_id],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    let before = day_in(&tx, &appkey, &day)?;
+    let mut observed = None;
     if let Some(at) = f.exhausts_day {
+        // The first refusal of the day, or the first since a reopening,
+        // sets the time; later ones keep it.
         tx.execute(
-            "UPDATE quota_days SET server_exhausted_at = coalesce(server_exhausted_at, ?2)
-             WHERE (appkey, day) = (SELECT appkey, day FROM call_log WHERE id = ?1)",
-            params![f.call_id, at],
+            "UPDATE quota_days
+                SET server_exhausted_at = CASE WHEN reopened = 1 OR server_exhausted_at IS NULL
+                                               THEN ?3 ELSE server_exhausted_at END,
+                    reopened = 0
+              WHERE appkey = ?1 AND day = ?2",
+            params![appkey, day, at],
+        )?;
+        let newly_closed = before.as_ref().is_some_and(|r| !r.server_closed());
+        let used = before.as_ref().map_or(0, |r| r.used);
+        if f.probe {
+            observed = Some(Observed::ProbeRefused);
+        } else if newly_closed && f.limit.is_some_and(|l| used < l) {
+            observed = Some(Observed::EarlyRefusal);
+        }
+    } else if f.probe && f.ok {
+        tx.execute(
+            "UPDATE quota_days SET reopened = 1 WHERE appkey = ?1 AND day = ?2",
+            params![appkey, day],
+        )?;
+        observed = Some(Observed::AcceptedAfterUsedUp);
+    } else if !f.ok && f.api_code.is_some() && before.as_ref().is_some_and(|r| r.reopened) {
+        // A reopened day ends at Meituan's first refusal of any kind: the
+        // legacy API documents no quota refusal, so none can be told apart.
+        tx.execute(
+            "UPDATE quota_days SET reopened = 0 WHERE appkey = ?1 AND day = ?2",
+            params![appkey, day],
+        )?;
+    }
+    // An observation is against an assumed limit; unlimited has none.
+    let observed = observed.filter(|_| f.limit.is_some());
+    if let (Some(kind), Some(limit)) = (observed, f.limit) {
+        let used = before.as_ref().map_or(0, |r| r.used);
+        tx.execute(
+            "INSERT INTO quota_observations (profile_id, observed_at, day, kind, used, assumed_limit)
+             SELECT ?1, ?2, ?3, ?4, ?5, ?6 WHERE EXISTS (SELECT 1 FROM profiles WHERE id = ?1)",
+            params![f.profile_id, f.now, day, kind.as_str(), used, limit],
+        )?;
+        tx.execute(
+            "DELETE FROM quota_observations WHERE profile_id = ?1 AND day < ?2",
+            params![f.profile_id, f.prune_before],
         )?;
     }
     tx.commit()?;
+    Ok(observed)
+}
+
+/// One kept observation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObservationRow {
+    pub observed_at: String,
+    pub day: String,
+    pub kind: Observed,
+    pub used: u32,
+    pub assumed_limit: u32,
+}
+
+/// A profile's observations from `from` (YYYY-MM-DD) on, newest first.
+pub fn observations(
+    conn: &Connection,
+    profile_id: &str,
+    from: &str,
+) -> Result<Vec<ObservationRow>> {
+    let mut stmt = conn.prepare(
+        "SELECT observed_at, day, kind, used, assumed_limit FROM quota_observations
+         WHERE profile_id = ?1 AND day >= ?2 ORDER BY observed_at DESC, id DESC",
+    )?;
+    let rows = stmt.query_map(params![profile_id, from], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, u32>(3)?,
+            r.get::<_, u32>(4)?,
+        ))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (observed_at, day, kind, used, assumed_limit) = row?;
+        if let Some(kind) = Observed::parse(&kind) {
+            out.push(ObservationRow {
+                observed_at,
+                day,
+                kind,
+                used,
+                assumed_limit,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// A profile's learned daily limit: (limit, tier it was learned for, set at).
+pub fn learned_limit(conn: &Connection, profile_id: &str) -> Result<Option<(u32, String, String)>> {
+    Ok(conn
+        .query_row(
+            "SELECT daily_limit, tier, set_at FROM quota_learned_limits WHERE profile_id = ?1",
+            [profile_id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()?)
+}
+
+/// Sets (or with `None` clears) a profile's learned daily limit.
+pub fn set_learned_limit(
+    conn: &Connection,
+    profile_id: &str,
+    limit: Option<(u32, &str, &str)>,
+) -> Result<()> {
+    match limit {
+        Some((daily_limit, tier, set_at)) => conn.execute(
+            "INSERT INTO quota_learned_limits (profile_id, daily_limit, tier, set_at)
+             VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT(profile_id) DO UPDATE SET daily_limit = ?2, tier = ?3, set_at = ?4",
+            params![profile_id, daily_limit, tier, set_at],
+        )?,
+        None => conn.execute(
+            "DELETE FROM quota_learned_limits WHERE profile_id = ?1",
+            [profile_id],
+        )?,
+    };
     Ok(())
 }
 
@@ -162,17 +373,22 @@ pub fn settle_interrupted(conn: &mut Connection, started_before: Option<&str>) -
 fn day_in(conn: &Connection, appkey: &str, day: &str) -> Result<Option<DayRow>> {
     Ok(conn
         .query_row(
-            "SELECT day, used, server_exhausted_at FROM quota_days WHERE appkey = ?1 AND day = ?2",
+            "SELECT day, used, server_exhausted_at, reopened, probe_call_id FROM quota_days
+             WHERE appkey = ?1 AND day = ?2",
             params![appkey, day],
-            |r| {
-                Ok(DayRow {
-                    day: r.get(0)?,
-                    used: r.get(1)?,
-                    server_exhausted_at: r.get(2)?,
-                })
-            },
+            day_row,
         )
         .optional()?)
+}
+
+fn day_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DayRow> {
+    Ok(DayRow {
+        day: r.get(0)?,
+        used: r.get(1)?,
+        server_exhausted_at: r.get(2)?,
+        reopened: r.get::<_, i64>(3)? != 0,
+        probe_call_id: r.get(4)?,
+    })
 }
 
 pub fn day(conn: &Connection, appkey: &str, day: &str) -> Result<Option<DayRow>> {
@@ -182,16 +398,10 @@ pub fn day(conn: &Connection, appkey: &str, day: &str) -> Result<Option<DayRow>>
 /// Days from `from` to `to` inclusive (YYYY-MM-DD) that have a counter.
 pub fn days_between(conn: &Connection, appkey: &str, from: &str, to: &str) -> Result<Vec<DayRow>> {
     let mut stmt = conn.prepare(
-        "SELECT day, used, server_exhausted_at FROM quota_days
+        "SELECT day, used, server_exhausted_at, reopened, probe_call_id FROM quota_days
          WHERE appkey = ?1 AND day BETWEEN ?2 AND ?3 ORDER BY day",
     )?;
-    let rows = stmt.query_map(params![appkey, from, to], |r| {
-        Ok(DayRow {
-            day: r.get(0)?,
-            used: r.get(1)?,
-            server_exhausted_at: r.get(2)?,
-        })
-    })?;
+    let rows = stmt.query_map(params![appkey, from, to], day_row)?;
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
 

@@ -1,0 +1,81 @@
+//! The probe: once the ledger says today is used up, the user may ask for
+//! one call beyond the count (still counted) to see whether Meituan agrees.
+//! It is the cheapest call the account has, the one verify makes: a
+//! one-minute order query asking for one order. Accepted → the day was not
+//! used up at Meituan (our assumed limit or reset time is off) and the
+//! ledger reopens it; refused for quota → the limit is confirmed for today.
+
+use crate::error::{ErrorCode, Result};
+use crate::gateway::api::{Api, CallError};
+use crate::gateway::quota::QuotaStatus;
+use crate::profiles::{self, Generation};
+use meituan_union::{
+    ApiErrorKind, BusinessLine, OrderListRequest, QueryOrderRequest, QueryTimeType, SearchType,
+};
+use serde::Serialize;
+
+/// How Meituan answered the probe.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum ProbeOutcome {
+    /// Accepted: the day is reopened until Meituan refuses a call.
+    Accepted,
+    /// Refused for quota (media 403): the day is used up indeed.
+    RefusedQuota,
+    /// Anything else (network, a refusal no source explains, ...): nothing
+    /// was learned; `error_code` says what.
+    Failed,
+}
+
+/// The probe's result and the day's quota after it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+pub struct ProbeReport {
+    pub outcome: ProbeOutcome,
+    pub error_code: Option<ErrorCode>,
+    pub status: QuotaStatus,
+}
+
+/// Sends the day's probe for `profile_id`. Refused before any call (an
+/// `invalid_input` on `probe`) when today is not used up or the previous
+/// probe is still pending; a missing secret is refused as by any call.
+pub async fn probe(api: &Api, profile_id: &str) -> Result<ProbeReport> {
+    let profile = profiles::get(api.store(), profile_id)?;
+    let end = api.clock().now().timestamp();
+    let result = match profile.generation {
+        Generation::Legacy => {
+            let req = OrderListRequest {
+                business_line: Some(BusinessLine::WaimaiShangou),
+                act_id: None,
+                start_time: end - 60,
+                end_time: end,
+                page: 1,
+                limit: 1,
+                query_time_type: QueryTimeType::PayTime,
+            };
+            api.legacy_probe(&profile, &req).await.map(|_| ())
+        }
+        Generation::Media => {
+            let req = QueryOrderRequest::window(
+                end - 60,
+                end,
+                QueryTimeType::PayTime,
+                SearchType::Page,
+                1,
+            );
+            api.media_probe(&profile, &req).await.map(|_| ())
+        }
+    };
+    let (outcome, error_code) = match result {
+        Ok(()) => (ProbeOutcome::Accepted, None),
+        Err(CallError::Local(e)) => return Err(e),
+        Err(CallError::Remote(e)) if e.api_kind() == Some(ApiErrorKind::QuotaExceeded) => {
+            (ProbeOutcome::RefusedQuota, Some(ErrorCode::QuotaExhausted))
+        }
+        Err(e) => (ProbeOutcome::Failed, Some(api.map_call_error(e).code())),
+    };
+    Ok(ProbeReport {
+        outcome,
+        error_code,
+        status: api.ledger().status(&profile)?,
+    })
+}
