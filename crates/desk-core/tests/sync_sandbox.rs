@@ -609,3 +609,71 @@ async fn media_lookup_of_one_order_including_a_coupon_pack() {
     assert!(!d.coupons.is_empty(), "{d:?}");
     assert!(d.sku_count.is_some());
 }
+
+/// Issue 18 item 2: what a media sync stores reads back in full. 闪购红包
+/// (media 1/2) orders arrive with their line; a refunded 到店 order, whose
+/// refunds Meituan sends only in its coupon lines (dtapps
+/// media.query_order.go@c37755e:37-39, `:43`), has them in the row's
+/// totals and in each coupon line; a 闪购商品 order keeps its category id;
+/// a refunded 到家 order shows the commission taken back.
+#[tokio::test]
+async fn media_details_carry_red_packets_coupon_refunds_and_categories() {
+    use desk_core::orders::detail as order_detail;
+    let h = harness(Generation::Media, 600, Tier::T6000).await;
+    let run = sync::sync(&h.api, &h.profile, &opts(30), None)
+        .await
+        .unwrap();
+    assert!(run.complete);
+    let rows = orders::all(&h.store, &h.profile.id, &OrderFilter::default()).unwrap();
+    let detail =
+        |o: &orders::OrderRow| order_detail::detail(&h.store, &h.profile.id, &o.order_id).unwrap();
+    let of_line = |key: &str| {
+        rows.iter()
+            .find(|o| o.line_key.as_deref() == Some(key))
+            .cloned()
+    };
+
+    let red = of_line("media:1:2").expect("a 闪购红包 order");
+    let d = detail(&red);
+    assert_eq!(
+        d.line.as_ref().and_then(|l| l.name_zh.as_deref()),
+        Some("闪购红包")
+    );
+    assert!(d.status_known);
+
+    let refunded_daodian = rows
+        .iter()
+        .filter(|o| o.platform == Some(2) && o.status == OrderStatus::Cancelled)
+        .collect::<Vec<_>>();
+    assert!(!refunded_daodian.is_empty(), "a refunded 到店 order");
+    for o in refunded_daodian {
+        assert_eq!(o.refund_price_cents, o.pay_price_cents, "{o:?}");
+        assert_eq!(o.refund_profit_cents, o.profit_cents, "{o:?}");
+        let d = detail(o);
+        assert_eq!(
+            d.refund_profit_cents, None,
+            "no order-level refundProfit on 到店"
+        );
+        assert!(!d.coupons.is_empty());
+        for c in &d.coupons {
+            assert!(
+                c.refund_fee_cents.is_some() && c.refund_time.is_some(),
+                "{c:?}"
+            );
+        }
+        let fees: i64 = d.coupons.iter().filter_map(|c| c.refund_fee_cents).sum();
+        assert_eq!(fees, o.profit_cents);
+    }
+
+    let goods = of_line("media:1:11").expect("a 闪购商品 order");
+    let d = detail(&goods);
+    assert!(d.category.is_some() && d.category_id.is_some(), "{d:?}");
+
+    let refunded_daojia = rows
+        .iter()
+        .find(|o| o.line_key.as_deref() == Some("media:1:1") && o.status == OrderStatus::Cancelled)
+        .expect("a refunded 外卖 order");
+    let d = detail(refunded_daojia);
+    assert_eq!(d.refund_profit_cents, Some(refunded_daojia.profit_cents));
+    assert!(d.refund_time.is_some());
+}

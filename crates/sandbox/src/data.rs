@@ -283,9 +283,10 @@ pub struct OrderTotals {
     pub profit_cents: i64,
     pub cpa_profit_cents: i64,
     pub refund_cents: i64,
-    /// The part of `refund_cents` a media `query_order` reports at order
-    /// level (`refundPrice`): coupon packs (media line 7) return no refund
-    /// data (dtapps media.query_order.go@c37755e:43).
+    /// The part of `refund_cents` a media `query_order` reports: at order
+    /// level (`refundPrice`), or on 到店 lines in the coupon lines
+    /// (`refundAmount`, dtapps media.query_order.go@c37755e:37, `:43`);
+    /// coupon packs (media line 7) return no refund data (`:43`).
     pub media_refund_cents: i64,
     pub paid: u64,
     /// Legacy status 8: every completed order, settled or not.
@@ -569,6 +570,9 @@ pub struct Line {
     /// Media `(platform, businessLine)`.
     pub media: (u8, u8),
     pub act_id: u32,
+    /// Share of the draw; 0 for a line whose orders are taken from another
+    /// line after the draw (see [`RED_PACKET_SHARE`]), which keeps every
+    /// other order of a seed as it was.
     weight: u32,
     /// Pay price range in yuan.
     price: (u32, u32),
@@ -580,7 +584,7 @@ pub struct Line {
 
 /// The sandbox's lines. The first line of a legacy code is the one the
 /// admin API picks for that code alone (2 → 外卖).
-pub static LINES: [Line; 10] = [
+pub static LINES: [Line; 11] = [
     Line {
         name: "外卖",
         legacy: (2, 1),
@@ -686,7 +690,39 @@ pub static LINES: [Line; 10] = [
         rate: (300, 1000),
         complete_min: (120, 28800),
     },
+    Line {
+        // Media 1/2 闪购红包 (D `@c37755e:18`): never drawn, a share of the
+        // 闪购 orders become it ([`RED_PACKET_SHARE`]). Legacy 2/2 闪购 and
+        // the 闪购 activity are our assumption (no source pairs them).
+        name: "闪购红包",
+        legacy: (2, 2),
+        media: (1, 2),
+        act_id: 38,
+        weight: 0,
+        price: (20, 200),
+        rate: (200, 500),
+        complete_min: (40, 240),
+    },
 ];
+
+/// One in this many 闪购 orders (by a hash of the order id, so the same
+/// seed gives the same orders) is a media 1/2 闪购红包 order instead of a
+/// 1/11 闪购商品 one.
+pub const RED_PACKET_SHARE: u64 = 3;
+
+/// Moves a share of the 闪购 orders to 闪购红包 ([`RED_PACKET_SHARE`]),
+/// after the draw and without the random generator.
+fn red_packets(o: &mut Order) {
+    if (o.media_platform, o.media_line) != (1, 11)
+        || !fnv1a(format!("red-packet:{}", o.orderid).as_bytes()).is_multiple_of(RED_PACKET_SHARE)
+    {
+        return;
+    }
+    let line = line_for_media(1, 2).expect("the 闪购红包 line");
+    o.set_line(line);
+    o.act_id = line.act_id;
+    o.smstitle = format!("【{}】{}", line.name, o.product_name);
+}
 
 /// The line of a legacy code: with `sub`, the line with exactly that pair;
 /// without, the first line of `line` (2 → 外卖).
@@ -884,6 +920,7 @@ pub fn generate(p: GenParams<'_>) -> Vec<Order> {
                 + serial * 97
                 + rng.gen_range(0..97);
             o.orderid = id.to_string();
+            red_packets(o);
         }
         orders.extend(month);
     }

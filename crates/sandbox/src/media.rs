@@ -551,6 +551,10 @@ pub(crate) fn media_item(o: &Order, st: &OrderState, appkey: &str) -> Value {
     m.insert("productName".into(), o.product_name.clone().into());
     m.insert("specificationName".into(), specification(o).into());
     // 超值券包订单本期不返回退款数据 (D `:43-45`): no refund fields at all.
+    // `refundPrice`/`refundTime`/`refundProfit` 只对非到店到餐、非到综、非酒店业务类型有效
+    // (D `:43-45`): a 到店 order's refunds are in its coupon lines
+    // (`refundAmount`/`refundFee`/`refundTime`, D `:37-39`); its
+    // `cpaRefundProfit` (D `:46`, no such limit) stays.
     if !is_coupon_pack(o) {
         let (rp, rt, rprof, rcpa) = if st.refunded {
             (
@@ -562,9 +566,11 @@ pub(crate) fn media_item(o: &Order, st: &OrderState, appkey: &str) -> Value {
         } else {
             Default::default()
         };
-        m.insert("refundPrice".into(), rp.into());
-        m.insert("refundTime".into(), rt.into());
-        m.insert("refundProfit".into(), rprof.into());
+        if o.media_platform != 2 {
+            m.insert("refundPrice".into(), rp.into());
+            m.insert("refundTime".into(), rt.into());
+            m.insert("refundProfit".into(), rprof.into());
+        }
         m.insert("cpaRefundProfit".into(), rcpa.into());
     }
     m.insert("status".into(), Order::media_status(st).into());
@@ -906,7 +912,16 @@ mod tests {
     #[test]
     fn scope_follows_the_documented_defaults() {
         // Absent platform = 1; no lines = every 到家 line but 7.
-        let default = vec![(1, 1), (1, 3), (1, 4), (1, 5), (1, 6), (1, 8), (1, 11)];
+        let default = vec![
+            (1, 1),
+            (1, 2),
+            (1, 3),
+            (1, 4),
+            (1, 5),
+            (1, 6),
+            (1, 8),
+            (1, 11),
+        ];
         assert_eq!(pairs(&MediaScope::new(None, &[])), default);
         assert_eq!(pairs(&MediaScope::new(Some(1), &[])), default);
         // 7 in the list: only 7, whatever else is listed.
@@ -918,9 +933,9 @@ mod tests {
             pairs(&MediaScope::new(Some(2), &[1, 2, 3, 15])),
             vec![(2, 1), (2, 2)]
         );
-        // The list is read within the platform: 2 is 闪购红包 on 1 (none
-        // here), 到综 on 2; legacy-only codes match nothing.
-        assert_eq!(pairs(&MediaScope::new(Some(1), &[2])), vec![]);
+        // The list is read within the platform: 2 is 闪购红包 on 1, 到综 on
+        // 2; legacy-only codes match nothing.
+        assert_eq!(pairs(&MediaScope::new(Some(1), &[2])), vec![(1, 2)]);
         assert_eq!(pairs(&MediaScope::new(Some(2), &[9, 10, 7])), vec![]);
         assert_eq!(pairs(&MediaScope::new(None, &[1, 4])), vec![(1, 1), (1, 4)]);
         // Every line is in exactly one of the app's three passes.
@@ -969,7 +984,17 @@ mod tests {
                 (2, _) => {
                     let d = detail.expect("到店 orderDetail");
                     assert!(d.iter().all(|x| x["itemOrderId"].is_string()));
-                    assert!(v["refundPrice"].is_string());
+                    // Refunds per coupon line only (D `:37-39`, `:43`).
+                    for k in ["refundPrice", "refundTime", "refundProfit"] {
+                        assert!(v.get(k).is_none(), "{k} on a 到店 order: {v}");
+                    }
+                    assert!(v["cpaRefundProfit"].is_string());
+                    if st.refunded {
+                        let at = o.fate_at.to_string();
+                        assert!(d
+                            .iter()
+                            .all(|x| x["refundFee"].is_string() && x["refundTime"] == *at));
+                    }
                 }
                 (1, 5) | (1, 11) => {
                     let d = detail.expect("医药/闪购商品 orderDetail");
@@ -978,7 +1003,17 @@ mod tests {
                         assert!(d.iter().all(|x| x["refundAmount"].is_string()));
                     }
                 }
-                _ => assert!(detail.is_none(), "{v}"),
+                _ => {
+                    assert!(detail.is_none(), "{v}");
+                    // Every other line: order-level refunds once refunded.
+                    let want = if st.refunded {
+                        data::yuan(o.payprice)
+                    } else {
+                        String::new()
+                    };
+                    assert_eq!(v["refundPrice"], want, "{v}");
+                    assert_eq!(v["refundProfit"].as_str().unwrap().is_empty(), !st.refunded);
+                }
             }
             if pair == (1, 11) {
                 assert!(v["categoryId"].is_i64() && v["categoryName"].is_string());

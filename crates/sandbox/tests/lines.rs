@@ -94,7 +94,16 @@ async fn media_query_order_follows_the_documented_line_defaults() {
     let default = media_all(&sb, json!({})).await;
     assert_eq!(
         pairs(&default),
-        BTreeSet::from([(1, 1), (1, 3), (1, 4), (1, 5), (1, 6), (1, 8), (1, 11)]),
+        BTreeSet::from([
+            (1, 1),
+            (1, 2),
+            (1, 3),
+            (1, 4),
+            (1, 5),
+            (1, 6),
+            (1, 8),
+            (1, 11)
+        ]),
     );
     // The same with platform 1, or an empty list.
     assert_eq!(
@@ -126,7 +135,8 @@ async fn media_query_order_follows_the_documented_line_defaults() {
     assert_eq!(unique.len(), union.len(), "no order in two answers");
     assert_eq!(unique, all.iter().collect::<HashSet<_>>());
 
-    // Order-level refunds: every refunded order but the coupon packs.
+    // Refunds: every refunded order but the coupon packs, at order level
+    // except on 到店 lines, whose coupon lines carry them.
     let cents = |v: &Value| -> i64 {
         let s = v.as_str().unwrap_or("");
         match s.split_once('.') {
@@ -134,12 +144,23 @@ async fn media_query_order_follows_the_documented_line_defaults() {
             None => 0,
         }
     };
+    assert!(daodian.iter().all(|o| o.get("refundPrice").is_none()));
     let refunds: i64 = default
         .iter()
         .chain(&packs)
-        .chain(&daodian)
         .map(|o| cents(&o["refundPrice"]))
+        .chain(daodian.iter().flat_map(|o| {
+            o["orderDetail"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|d| cents(&d["refundAmount"]))
+        }))
         .sum();
+    assert!(
+        daodian.iter().any(|o| o["status"] == "4"),
+        "some refunded 到店 orders"
+    );
     let totals = sb
         .admin()
         .orders_in_range(&sb.demo_account().appkey, START, TS, TimeType::Pay)

@@ -88,6 +88,30 @@ pub fn from_legacy(o: &LegacyOrder) -> Result<OrderRow> {
     })
 }
 
+/// A media order's refund from its coupon lines: the sum of `key` over
+/// `orderDetail`, for an order whose order-level field is absent or empty.
+/// dtapps `media.query_order.go@c37755e:43-45`: `refundPrice`/`refundProfit`
+/// 只对非到店到餐、非到综、非酒店业务类型有效, those lines carry
+/// `refundAmount`/`refundFee` per coupon line instead (`:37-38`).
+fn refund_or_coupons(
+    field: &str,
+    order_level: &Option<String>,
+    o: &MediaOrder,
+    key: &str,
+) -> Result<i64> {
+    if order_level.as_deref().is_some_and(|t| !t.trim().is_empty()) {
+        return opt_cents(field, order_level);
+    }
+    o.order_detail.iter().try_fold(0, |sum, d| {
+        let cents = match d.get(key) {
+            Some(Value::String(t)) => parse_cents(key, t)?,
+            Some(Value::Number(n)) => parse_cents(key, &n.to_string())?,
+            _ => 0,
+        };
+        Ok(sum + cents)
+    })
+}
+
 /// What a media `query_order` asked for, to place an order whose answer
 /// leaves out its platform or line.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -157,8 +181,8 @@ pub fn from_media(o: &MediaOrder, asked: MediaAsked) -> Result<OrderRow> {
         pay_price_cents: opt_cents("payPrice", &o.pay_price)?,
         profit_cents: opt_cents("profit", &o.profit)?,
         cpa_profit_cents: opt_cents("cpaProfit", &o.cpa_profit)?,
-        refund_price_cents: opt_cents("refundPrice", &o.refund_price)?,
-        refund_profit_cents: opt_cents("refundProfit", &o.refund_profit)?
+        refund_price_cents: refund_or_coupons("refundPrice", &o.refund_price, o, "refundAmount")?,
+        refund_profit_cents: refund_or_coupons("refundProfit", &o.refund_profit, o, "refundFee")?
             + opt_cents("cpaRefundProfit", &o.cpa_refund_profit)?,
         order_id,
         pay_time,
@@ -174,4 +198,60 @@ pub fn from_media(o: &MediaOrder, asked: MediaAsked) -> Result<OrderRow> {
         product_name: o.product_name.clone().filter(|s| !s.is_empty()),
         raw_json: Value::Object(raw).to_string(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn media(v: Value) -> Result<OrderRow> {
+        from_media(&serde_json::from_value(v).unwrap(), MediaAsked::default())
+    }
+
+    /// A 到店 order's refunds are in its coupon lines only (dtapps
+    /// `media.query_order.go@c37755e:37-38`, `:43`): the row sums them, so
+    /// refund totals hold for every line.
+    #[test]
+    fn a_daodian_refund_comes_from_its_coupon_lines() {
+        let row = media(json!({
+            "orderId": "1", "payTime": 1_700_000_000, "payPrice": "90.00", "status": "4",
+            "platform": 2, "businessLine": 1, "profit": "4.50", "cpaRefundProfit": "",
+            "orderDetail": [
+                {"couponStatus": "4", "basicAmount": "45.00", "refundAmount": "45.00", "refundFee": "2.25"},
+                {"couponStatus": "4", "basicAmount": "45.00", "refundAmount": 45, "refundFee": "2.25"},
+                {"couponStatus": "2", "basicAmount": "0.00"}
+            ]
+        }))
+        .unwrap();
+        assert_eq!(row.refund_price_cents, 9000);
+        assert_eq!(row.refund_profit_cents, 450);
+        // An empty order-level field is no refund: the coupon lines count.
+        let row = media(json!({
+            "orderId": "2", "payTime": 1_700_000_000, "payPrice": "10.00", "refundPrice": "",
+            "refundProfit": " ", "orderDetail": [{"refundAmount": "3.00", "refundFee": "0.30"}]
+        }))
+        .unwrap();
+        assert_eq!((row.refund_price_cents, row.refund_profit_cents), (300, 30));
+    }
+
+    #[test]
+    fn an_order_level_refund_wins_and_a_bad_coupon_amount_is_refused() {
+        let row = media(json!({
+            "orderId": "3", "payTime": 1_700_000_000, "payPrice": "10.00",
+            "refundPrice": "10.00", "refundProfit": "0.50", "cpaRefundProfit": "1.00",
+            "orderDetail": [{"refundAmount": "4.00", "refundFee": "0.20"}]
+        }))
+        .unwrap();
+        assert_eq!(
+            (row.refund_price_cents, row.refund_profit_cents),
+            (1000, 150)
+        );
+        let err = media(json!({
+            "orderId": "4", "payTime": 1_700_000_000, "payPrice": "10.00",
+            "orderDetail": [{"refundAmount": "4.x"}]
+        }))
+        .unwrap_err();
+        assert!(err.to_string().contains("refundAmount"), "{err}");
+    }
 }
