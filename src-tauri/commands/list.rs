@@ -88,4 +88,7 @@ app_commands! {
     profiles::clear_copied_secret,
     quota::quota_status,
     quota::quota_history,
+    quota::quota_observations,
+    quota::quota_probe,
+    quota::quota_set_learned_limit,
 }

@@ -823,6 +823,42 @@ async quotaHistory(profileId: string, days: number) : Promise<Result<DayUsage[],
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
+},
+/**
+ * What the app observed about the profile's quota (the last 90 days), what
+ * that suggests, and the learned limit in use (issue 18 item 10).
+ */
+async quotaObservations(profileId: string) : Promise<Result<QuotaObservations, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("quota_observations", { profileId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * The one probe call beyond a used-up day: counted, and Meituan's answer
+ * kept as an observation.
+ */
+async quotaProbe(profileId: string) : Promise<Result<ProbeReport, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("quota_probe", { profileId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Adopts a daily limit learned from the observations (`null`: back to the
+ * tier's); returns the observations card as it is then.
+ */
+async quotaSetLearnedLimit(profileId: string, dailyLimit: number | null) : Promise<Result<QuotaObservations, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("quota_set_learned_limit", { profileId, dailyLimit }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 }
 }
 
@@ -1503,6 +1539,14 @@ export type JsonValue = null | boolean | number | string | JsonValue[] | Partial
  * The UI language. Simplified Chinese is the default.
  */
 export type Language = "zh-CN" | "en"
+/**
+ * The learned limit in use.
+ */
+export type LearnedLimit = { daily_limit: number; 
+/**
+ * RFC 3339, +08:00.
+ */
+set_at: string }
 export type LibraryPage = { total: number; entries: LinkEntry[] }
 /**
  * Library search and filters.
@@ -1521,6 +1565,18 @@ act_id: string | null;
  * Entries that include this link type.
  */
 link_type: number | null }
+/**
+ * A daily limit the observations suggest. Our inference, not Meituan's word.
+ */
+export type LimitSuggestion = { 
+/**
+ * About this many calls a day go through.
+ */
+limit: number; 
+/**
+ * On how many days Meituan refused at a similar count.
+ */
+days: number }
 /**
  * A business line the profile has orders in, with its names.
  */
@@ -1643,6 +1699,22 @@ limit: number | null; min_monthly_orders: number;
  * How many more orders a month the average needs.
  */
 orders_needed: number }
+/**
+ * What an observation saw.
+ */
+export type ObservationKind = 
+/**
+ * Meituan refused for quota before the local count reached the limit.
+ */
+"early_refusal" | 
+/**
+ * A probe asked for after the local count said "used up" was accepted.
+ */
+"accepted_after_used_up" | 
+/**
+ * Such a probe was refused for quota: the day was used up indeed.
+ */
+"probe_refused"
 /**
  * Everything a promoter needs to answer a buyer about one order.
  */
@@ -1770,6 +1842,27 @@ export type Outcome =
  */
 { outcome: "granted"; tier: Tier } | { outcome: "refused" }
 /**
+ * How Meituan answered the probe.
+ */
+export type ProbeOutcome = 
+/**
+ * Accepted: the day is reopened until Meituan refuses a call.
+ */
+"accepted" | 
+/**
+ * Refused for quota (media 403): the day is used up indeed.
+ */
+"refused_quota" | 
+/**
+ * Anything else (network, a refusal no source explains, ...): nothing
+ * was learned; `error_code` says what.
+ */
+"failed"
+/**
+ * The probe's result and the day's quota after it.
+ */
+export type ProbeReport = { outcome: ProbeOutcome; error_code: ErrorCode | null; status: QuotaStatus }
+/**
  * What the Accounts screen lists: never a secret, only whether one is
  * stored and a masked hint.
  */
@@ -1866,6 +1959,38 @@ export type QuotaLevel = "normal" |
  */
 "exhausted"
 /**
+ * One kept observation of Meituan's quota.
+ */
+export type QuotaObservation = { 
+/**
+ * RFC 3339, +08:00.
+ */
+observed_at: string; 
+/**
+ * Beijing date, `YYYY-MM-DD`.
+ */
+day: string; kind: ObservationKind; 
+/**
+ * The day's local count then (including that call).
+ */
+used: number; 
+/**
+ * The daily limit the app assumed then.
+ */
+assumed_limit: number }
+/**
+ * The quota screen's observations card.
+ */
+export type QuotaObservations = { 
+/**
+ * The last [`OBSERVATION_DAYS`] days, newest first.
+ */
+entries: QuotaObservation[]; suggestion: LimitSuggestion | null; learned_limit: LearnedLimit | null; 
+/**
+ * The tier's own limit (`null`: unlimited).
+ */
+tier_limit: number | null }
+/**
  * Today's quota for a profile's appkey.
  */
 export type QuotaStatus = { 
@@ -1894,7 +2019,18 @@ server_exhausted: boolean;
  * what was observed, so the screen can say the limit or the reset time
  * (北京时间 0 点 is our assumption) differs from what the app assumed.
  */
-early_refusal: EarlyRefusal | null }
+early_refusal: EarlyRefusal | null; 
+/**
+ * Meituan accepted a probe after the day was used up (our observation):
+ * calls go through again until Meituan refuses one; `remaining` is
+ * unknown (`null`) meanwhile.
+ */
+reopened: boolean; 
+/**
+ * `limit` is the profile's learned limit (set by the user from our
+ * observations), not the tier's.
+ */
+limit_learned: boolean }
 /**
  * Whether a profile's receiver runs, and where.
  */

@@ -93,6 +93,12 @@ export async function quotaStatus(profileId: string): Promise<QuotaOverview> {
   ])
   return { status, history }
 }
+/** What the app observed about a profile's quota, what it suggests, the learned limit. */
+export const quotaObservations = unwrapped(commands.quotaObservations)
+/** The one probe call beyond a used-up day (costs one call; may be refused). */
+export const quotaProbe = unwrapped(commands.quotaProbe)
+/** Adopts a learned daily limit (`null`: back to the tier's). */
+export const quotaSetLearnedLimit = unwrapped(commands.quotaSetLearnedLimit)
 
 // ---------------------------------------------------------------------------
 // Links and orders.

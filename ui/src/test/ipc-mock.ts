@@ -46,6 +46,17 @@ export const verifyProfile = vi.fn<typeof Real.verifyProfile>()
 export const revealSecret = vi.fn<typeof Real.revealSecret>()
 export const copySecret = vi.fn<typeof Real.copySecret>()
 export const quotaStatus = vi.fn<typeof Real.quotaStatus>()
+export const quotaObservations = vi.fn<typeof Real.quotaObservations>()
+export const quotaProbe = vi.fn<typeof Real.quotaProbe>()
+export const quotaSetLearnedLimit = vi.fn<typeof Real.quotaSetLearnedLimit>()
+
+/** No observations yet: the quiet default of the observations card. */
+export const TEST_QUOTA_OBSERVATIONS: Real.QuotaObservations = {
+  entries: [],
+  suggestion: null,
+  learned_limit: null,
+  tier_limit: 2000,
+}
 
 /** A 1×1 PNG: what `revealSecret` returns in tests (no secret in it). */
 export const TEST_SECRET_IMAGE =
@@ -94,6 +105,8 @@ export function testQuota(used: number, limit: number | null = 2000): QuotaOverv
       level,
       server_exhausted: false,
       early_refusal: null,
+      reopened: false,
+      limit_learned: false,
     },
     history,
   }
@@ -158,6 +171,9 @@ function resetAccountsBackend(profiles: ProfileSummary[]) {
   revealSecret.mockReset().mockResolvedValue(TEST_SECRET_IMAGE)
   copySecret.mockReset().mockResolvedValue({ clears_at: '2026-11-30T10:00:30+08:00', clear_after_secs: 30 })
   quotaStatus.mockReset().mockResolvedValue(testQuota(120))
+  quotaObservations.mockReset().mockResolvedValue(TEST_QUOTA_OBSERVATIONS)
+  quotaProbe.mockReset().mockRejectedValue(new Error('quotaProbe: not set up in this test'))
+  quotaSetLearnedLimit.mockReset().mockResolvedValue(TEST_QUOTA_OBSERVATIONS)
 }
 
 // --- Console workflows and the callback (issue 7) -----------------------------
