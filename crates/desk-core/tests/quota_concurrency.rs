@@ -150,7 +150,7 @@ fn processes_never_overspend() {
     let p = profile(
         &store,
         &vault,
-        "procs",
+        "procs1",
         "0123456789abcdef",
         Endpoint::Meituan,
     );
@@ -179,7 +179,7 @@ fn processes_never_overspend() {
     }
     assert_eq!(total, 900);
     assert_eq!(ledger.status(&p).unwrap().used, 2000);
-    assert_eq!(call_rows(&store, "procs"), 900);
+    assert_eq!(call_rows(&store, "procs1"), 900);
 }
 
 /// Child of [`a_killed_process_never_leaves_the_ledger_below_the_server`]:

@@ -29,7 +29,7 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0016_quality_scores.sql"),
     include_str!("../../migrations/0017_search.sql"),
     include_str!("../../migrations/0018_minicodes.sql"),
-    include_str!("../../migrations/0020_quota_observations.sql"),
+    include_str!("../../migrations/0019_quota_observations.sql"),
 ];
 
 /// How long a writer waits for another (the GUI and `mtu` share the file).
@@ -409,15 +409,15 @@ mod tests {
         );
     }
 
-    /// Migration 0020 on a database of the schema before it: the early
+    /// Migration 0019 on a database of the schema before it: the early
     /// refusals already in the ledger become observations (a refusal at the
     /// limit, an unlimited tier and a day without refusal do not), and the
     /// ledger's days get the probe and reopened columns.
     #[test]
-    fn migration_0020_keeps_the_early_refusals_already_in_the_ledger() {
+    fn migration_0019_keeps_the_early_refusals_already_in_the_ledger() {
         let at = MIGRATIONS
             .iter()
-            .position(|m| *m == include_str!("../../migrations/0020_quota_observations.sql"))
+            .position(|m| *m == include_str!("../../migrations/0019_quota_observations.sql"))
             .unwrap();
         let mut conn = Connection::open_in_memory().unwrap();
         for sql in &MIGRATIONS[..at] {

@@ -52,7 +52,11 @@ pub fn row_error_text(language: Language, row: &BatchRow) -> Option<String> {
                 }
             }
             RowProblemKind::Api => {
-                let message = p.message.as_deref().filter(|m| !m.is_empty()).unwrap_or("—");
+                let message = p
+                    .message
+                    .as_deref()
+                    .filter(|m| !m.is_empty())
+                    .unwrap_or("—");
                 t(
                     "links.batch.problem.api",
                     &[("code", value), ("message", message)],
