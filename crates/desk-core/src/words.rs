@@ -77,7 +77,10 @@ mod tests {
         for language in [Language::ZhCn, Language::En] {
             let raw = lookup(language, key).expect("the sentence exists");
             assert!(raw.contains("{line}"), "{raw}");
-            assert_eq!(t(language, key, &[("line", "3")]), raw.replace("{line}", "3"));
+            assert_eq!(
+                t(language, key, &[("line", "3")]),
+                raw.replace("{line}", "3")
+            );
             // An unknown parameter stays as written.
             assert_eq!(t(language, key, &[("other", "x")]), raw);
         }
@@ -85,7 +88,10 @@ mod tests {
         // Braces that do not name a parameter are kept.
         assert_eq!(fill("{ {a} {b", &[("a", "1")]), "{ 1 {b");
         assert_eq!(t(Language::En, "no.such.key", &[]), "no.such.key");
-        assert!(!has(Language::En, "links.batch"), "a group is not a sentence");
+        assert!(
+            !has(Language::En, "links.batch"),
+            "a group is not a sentence"
+        );
     }
 
     #[test]

@@ -13,6 +13,7 @@ use crate::gateway::quota::{QuotaLedger, QuotaStatus, WARNING_PERCENT};
 use crate::profiles::{self, Profile};
 use crate::settings::{Language, Settings};
 use crate::store::Store;
+use crate::words;
 
 /// This feature's SQL.
 pub mod sql;
@@ -138,43 +139,24 @@ pub fn alert_for(
     } else {
         u64::from(used) * 100 / u64::from(limit)
     };
-    let (title, body) = match (language, threshold) {
-        (Language::ZhCn, QuotaThreshold::Warning) => (
-            format!("今日调用已过 {WARNING_PERCENT}%"),
-            format!(
-                "「{name}」今天已调用 {used} / {limit} 次（{percent}%）。额度在北京时间 0 点重置。"
-            ),
-        ),
-        (Language::ZhCn, QuotaThreshold::Exhausted) if status.server_exhausted => (
-            "今日调用额度已用完".to_owned(),
-            format!(
-                "美团以额度已满拒绝了「{name}」今天的调用；之后的调用会被拒绝，直到北京时间 0 点重置。"
-            ),
-        ),
-        (Language::ZhCn, QuotaThreshold::Exhausted) => (
-            "今日调用额度已用完".to_owned(),
-            format!(
-                "「{name}」今天已调用 {used} / {limit} 次；之后的调用会被拒绝，直到北京时间 0 点重置。"
-            ),
-        ),
-        (Language::En, QuotaThreshold::Warning) => (
-            format!("Today's calls passed {WARNING_PERCENT} %"),
-            format!(
-                "“{name}” has made {used} of {limit} calls today ({percent} %). The count resets at midnight Beijing time."
-            ),
-        ),
-        (Language::En, QuotaThreshold::Exhausted) if status.server_exhausted => (
-            "Today's call limit is used up".to_owned(),
-            format!(
-                "Meituan refused a call of “{name}” today because the quota is used up; further calls are refused until midnight Beijing time."
-            ),
-        ),
-        (Language::En, QuotaThreshold::Exhausted) => (
-            "Today's call limit is used up".to_owned(),
-            format!(
-                "“{name}” has made {used} of {limit} calls today; further calls are refused until midnight Beijing time."
-            ),
-        ),
+    // The screens' catalogues word the notices (`notify.quota.*`), so the
+    // reset is called our estimate here as everywhere.
+    let (used, limit, percent) = (used.to_string(), limit.to_string(), percent.to_string());
+    let threshold_percent = WARNING_PERCENT.to_string();
+    let params = [
+        ("name", name.as_str()),
+        ("used", used.as_str()),
+        ("limit", limit.as_str()),
+        ("percent", percent.as_str()),
+        ("threshold", threshold_percent.as_str()),
+    ];
+    let say = |key: &str| words::t(language, &format!("notify.quota.{key}"), &params);
+    let (title, body) = match threshold {
+        QuotaThreshold::Warning => (say("warningTitle"), say("warningBody")),
+        QuotaThreshold::Exhausted if status.server_exhausted => {
+            (say("exhaustedTitle"), say("serverBody"))
+        }
+        QuotaThreshold::Exhausted => (say("exhaustedTitle"), say("localBody")),
     };
     QuotaAlert {
         profile_id: profile.id.clone(),
@@ -331,10 +313,10 @@ mod tests {
         assert_eq!(alerts.len(), 1);
         assert_eq!(alerts[0].profile_id, shop.id);
         assert_eq!(alerts[0].threshold, QuotaThreshold::Warning);
-        assert_eq!(alerts[0].title, "今日调用已过 80%");
+        assert_eq!(alerts[0].title, "今日调用次数已过 80%");
         assert_eq!(
             alerts[0].body,
-            "「小店推广」今天已调用 1600 / 2000 次（80%）。额度在北京时间 0 点重置。"
+            "「小店推广」今天已调用 1600 / 2000 次（80%）。我们估计调用次数在北京时间 0 点重置（美团未公布重置时间）。"
         );
         // Not twice the same day, however often the timer asks.
         set_used(&f, KEY, 1900);
@@ -345,7 +327,7 @@ mod tests {
         let alerts = take(&f);
         assert_eq!(alerts.len(), 1);
         assert_eq!(alerts[0].threshold, QuotaThreshold::Exhausted);
-        assert_eq!(alerts[0].title, "今日调用额度已用完");
+        assert_eq!(alerts[0].title, "今天的调用次数已用完");
         assert!(alerts[0].body.contains("2000 / 2000"), "{}", alerts[0].body);
         assert!(take(&f).is_empty());
 
@@ -364,7 +346,7 @@ mod tests {
         assert_eq!(alerts[0].title, "Today's calls passed 80 %");
         assert_eq!(
             alerts[0].body,
-            "“小店推广” has made 1700 of 2000 calls today (85 %). The count resets at midnight Beijing time."
+            "“小店推广” has made 1700 of 2000 calls today (85 %). We estimate the count resets at midnight Beijing time; Meituan does not publish when."
         );
         // Yesterday's record is gone: the table holds today's at most.
         let rows: i64 = f
@@ -411,7 +393,7 @@ mod tests {
         assert_eq!(alerts.len(), 1);
         assert_eq!(alerts[0].threshold, QuotaThreshold::Exhausted);
         assert!(
-            alerts[0].body.contains("美团以额度已满拒绝"),
+            alerts[0].body.contains("美团以调用次数已用完为由拒绝"),
             "{}",
             alerts[0].body
         );
