@@ -61,7 +61,8 @@ pub struct FilterArgs {
     pub to: Option<String>,
     #[arg(long)]
     pub sid: Option<String>,
-    /// paid, completed, refunded, cancelled, risk or settled.
+    /// paid, completed, refunded, cancelled, risk, settled or unknown (a status no
+    /// source names, kept apart from paid).
     #[arg(long)]
     pub status: Option<String>,
     /// A businessLine code in any generation or platform (see --line).

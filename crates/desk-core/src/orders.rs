@@ -35,16 +35,22 @@ pub enum OrderStatus {
     Cancelled,
     Risk,
     Settled,
+    /// A parent `status` no source names (media 7, legacy 2, none sent):
+    /// shown as sent ([`OrderRow::raw_status`]), never as paid. Stored as
+    /// `paid` (the `orders.status` CHECK of migration 0005 has no other
+    /// word) and told apart by [`sql::KNOWN_PAID`] when read back.
+    Unknown,
 }
 
 impl OrderStatus {
-    pub const ALL: [OrderStatus; 6] = [
+    pub const ALL: [OrderStatus; 7] = [
         OrderStatus::Paid,
         OrderStatus::Completed,
         OrderStatus::Refunded,
         OrderStatus::Cancelled,
         OrderStatus::Risk,
         OrderStatus::Settled,
+        OrderStatus::Unknown,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -55,6 +61,16 @@ impl OrderStatus {
             OrderStatus::Cancelled => "cancelled",
             OrderStatus::Risk => "risk",
             OrderStatus::Settled => "settled",
+            OrderStatus::Unknown => "unknown",
+        }
+    }
+
+    /// The word kept in `orders.status`: an unknown status is kept as
+    /// `paid` (see [`OrderStatus::Unknown`]).
+    pub fn stored(self) -> &'static str {
+        match self {
+            OrderStatus::Unknown => "paid",
+            st => st.as_str(),
         }
     }
 
@@ -65,16 +81,22 @@ impl OrderStatus {
             .ok_or_else(|| {
                 Error::invalid(
                     "status",
-                    "must be paid, completed, refunded, cancelled, risk or settled",
+                    "must be paid, completed, refunded, cancelled, risk, settled or unknown",
                 )
             })
     }
 
-    /// Whether the order still earns (not refunded, cancelled or held by risk control).
+    /// Whether the order's commission counts as valid (not refunded,
+    /// cancelled or held by risk control). An unknown status counts, as the
+    /// kept day totals (stored `paid`) count it: our assumption, that a code
+    /// no source names has not taken the commission back.
     pub fn is_valid(self) -> bool {
         matches!(
             self,
-            OrderStatus::Paid | OrderStatus::Completed | OrderStatus::Settled
+            OrderStatus::Paid
+                | OrderStatus::Completed
+                | OrderStatus::Settled
+                | OrderStatus::Unknown
         )
     }
 }
@@ -324,6 +346,16 @@ mod tests {
         assert_eq!(row.pay_price_cents, 3050);
         assert_eq!(row.refund_profit_cents, 153);
         assert_eq!(row.mod_time, 1_700_000_100);
+        // 1 is 已付款; 2 or no status is no legacy status a source names.
+        for (code, st) in [
+            (Some(1), OrderStatus::Paid),
+            (Some(2), OrderStatus::Unknown),
+            (None, OrderStatus::Unknown),
+        ] {
+            let mut o = base.clone();
+            o.status_code = code;
+            assert_eq!(from_legacy(&o).unwrap().status, st, "{code:?}");
+        }
         let mut refunded = base.clone();
         refunded.risk_order = Some(0);
         assert_eq!(
@@ -435,6 +467,8 @@ mod tests {
             (4, OrderStatus::Cancelled),
             (5, OrderStatus::Risk),
             (6, OrderStatus::Settled),
+            (7, OrderStatus::Unknown),
+            (1, OrderStatus::Unknown),
         ] {
             let o: MediaOrder = serde_json::from_value(serde_json::json!({
                 "orderId": "9", "payTime": 1700000000, "payPrice": "12.00",

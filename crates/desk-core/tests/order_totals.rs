@@ -62,7 +62,7 @@ fn random_order(rng: &mut Rng, id: u64) -> OrderRow {
         pay_time,
         mod_time: pay_time + rng.below(1000) as i64,
         sid: ["", "a", "b", "c"][rng.below(4) as usize].into(),
-        status: OrderStatus::ALL[rng.below(6) as usize],
+        status: OrderStatus::ALL[rng.below(7) as usize],
         raw_status: 2,
         business_line: bl,
         platform,
@@ -99,6 +99,14 @@ fn filters() -> Vec<OrderFilter> {
         f(Some("2026-01-15"), Some("2026-01-15"), None, None, None),
         f(None, None, Some("a"), None, None),
         f(None, None, None, Some(OrderStatus::Refunded), None),
+        f(None, None, None, Some(OrderStatus::Unknown), None),
+        f(
+            Some("2026-01-10"),
+            None,
+            None,
+            Some(OrderStatus::Paid),
+            None,
+        ),
         f(None, None, None, None, Some("legacy:2:1")),
         f(
             Some("2026-01-03"),
@@ -317,4 +325,89 @@ fn a_failing_streamed_export_leaves_nothing_and_returns_the_error() {
         );
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
     }
+}
+
+/// A parent status no source names (media 7, legacy 2) is stored as `paid`
+/// (the column's CHECK) but reads back as unknown: the 已付款 filter and its
+/// count leave it out, the 未知 filter finds it, in the list and the totals
+/// (issue 18).
+#[test]
+fn an_unknown_status_is_listed_and_counted_apart_from_paid() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path().join("u.sqlite3")).unwrap();
+    let p = profile(&store, "unknown");
+    let mut rng = Rng(5);
+    let order =
+        |rng: &mut Rng, id: u64, platform: Option<i32>, raw: i32, st: OrderStatus| OrderRow {
+            platform,
+            raw_status: raw,
+            status: st,
+            pay_time: START + id as i64,
+            ..random_order(rng, id)
+        };
+    let rows = vec![
+        order(&mut rng, 1, Some(1), 2, OrderStatus::Paid),
+        order(&mut rng, 2, Some(1), 7, OrderStatus::Unknown),
+        order(&mut rng, 3, None, 1, OrderStatus::Paid),
+        order(&mut rng, 4, None, 2, OrderStatus::Unknown),
+        order(&mut rng, 5, Some(2), 3, OrderStatus::Completed),
+    ];
+    let mut conn = store.connect().unwrap();
+    let tx = conn.transaction().unwrap();
+    q::upsert(&tx, &p.id, &rows).unwrap();
+    tx.commit().unwrap();
+    let stored: Vec<String> = conn
+        .prepare("SELECT status FROM orders ORDER BY order_id")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(stored, ["paid", "paid", "paid", "paid", "completed"]);
+    drop(conn);
+
+    let list = |status| {
+        let filter = OrderFilter {
+            status,
+            ..Default::default()
+        };
+        let page = orders::list(&store, &p.id, &filter, 0, 100).unwrap();
+        let stats = orders::stats(&store, &p.id, &filter).unwrap();
+        assert_eq!(stats.total.orders, page.total, "{status:?}");
+        let mut got: Vec<(String, OrderStatus, i32)> = page
+            .rows
+            .into_iter()
+            .map(|o| (o.order_id, o.status, o.raw_status))
+            .collect();
+        got.sort_by(|a, b| a.0.cmp(&b.0));
+        got
+    };
+    let all = list(None);
+    assert_eq!(
+        all,
+        [
+            ("o1".into(), OrderStatus::Paid, 2),
+            ("o2".into(), OrderStatus::Unknown, 7),
+            ("o3".into(), OrderStatus::Paid, 1),
+            ("o4".into(), OrderStatus::Unknown, 2),
+            ("o5".into(), OrderStatus::Completed, 3),
+        ]
+    );
+    let paid = list(Some(OrderStatus::Paid));
+    assert_eq!(
+        paid.iter().map(|o| o.0.as_str()).collect::<Vec<_>>(),
+        ["o1", "o3"]
+    );
+    let unknown = list(Some(OrderStatus::Unknown));
+    assert_eq!(
+        unknown.iter().map(|o| o.0.as_str()).collect::<Vec<_>>(),
+        ["o2", "o4"]
+    );
+    let conn = store.connect().unwrap();
+    assert_eq!(
+        q::get(&conn, &p.id, "o2").unwrap().map(|o| o.status),
+        Some(OrderStatus::Unknown)
+    );
+    drop(conn);
+    assert_totals_match(&store, &p.id);
 }

@@ -1721,9 +1721,8 @@ export type ObservationKind =
 export type OrderDetail = { order: OrderRow; 
 /**
  * The parent `status` is a code a source names (legacy 1, 8, 9; media
- * 2 to 6). When it is not, `order.status` reads "paid" only because
- * the row needs a status: the detail shows [`OrderDetail::status_code`]
- * instead.
+ * 2 to 6). When it is not, `order.status` is `unknown` and the detail
+ * shows [`OrderDetail::status_code`].
  */
 status_known: boolean; 
 /**
@@ -1832,7 +1831,14 @@ by_day: Totals[] }
 /**
  * An order's status, the same words for both API generations.
  */
-export type OrderStatus = "paid" | "completed" | "refunded" | "cancelled" | "risk" | "settled"
+export type OrderStatus = "paid" | "completed" | "refunded" | "cancelled" | "risk" | "settled" | 
+/**
+ * A parent `status` no source names (media 7, legacy 2, none sent):
+ * shown as sent ([`OrderRow::raw_status`]), never as paid. Stored as
+ * `paid` (the `orders.status` CHECK of migration 0005 has no other
+ * word) and told apart by [`sql::KNOWN_PAID`] when read back.
+ */
+"unknown"
 /**
  * The outcome the user (or the sandbox) reports.
  */

@@ -86,9 +86,8 @@ pub enum TradeKind {
 pub struct OrderDetail {
     pub order: OrderRow,
     /// The parent `status` is a code a source names (legacy 1, 8, 9; media
-    /// 2 to 6). When it is not, `order.status` reads "paid" only because
-    /// the row needs a status: the detail shows [`OrderDetail::status_code`]
-    /// instead.
+    /// 2 to 6). When it is not, `order.status` is `unknown` and the detail
+    /// shows [`OrderDetail::status_code`].
     pub status_known: bool,
     /// The raw parent `status`, as sent (`None` when Meituan sent none).
     pub status_code: Option<String>,

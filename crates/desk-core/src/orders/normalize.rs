@@ -24,10 +24,13 @@ pub fn from_legacy(o: &LegacyOrder) -> Result<OrderRow> {
         .ok_or_else(|| Error::Decode(format!("order {order_id} has no paytime")))?;
     let raw_status = o.status_code.unwrap_or(0);
     let status = match raw_status {
+        // 1 已付款, 8 已完成, 9 已退款或风控 (yzchan-php `src/Order.php`;
+        // dtapps `api.orderList.go`); any other code, or none, is shown as sent.
+        1 => OrderStatus::Paid,
         8 => OrderStatus::Completed,
         9 if o.is_risk_order() => OrderStatus::Risk,
         9 => OrderStatus::Refunded,
-        _ => OrderStatus::Paid,
+        _ => OrderStatus::Unknown,
     };
     let mod_time = o
         .mod_time
@@ -134,11 +137,14 @@ pub fn from_media(o: &MediaOrder, asked: MediaAsked) -> Result<OrderRow> {
         .ok_or_else(|| Error::Decode(format!("order {order_id} has no payTime")))?;
     let raw_status = o.status_code.unwrap_or(0);
     let status = match raw_status {
+        // 2 付款 … 6 结算 (dtapps `media.query_order.go@c37755e:47`); any
+        // other code, or none, is shown as sent.
+        2 => OrderStatus::Paid,
         3 => OrderStatus::Completed,
         4 => OrderStatus::Cancelled,
         5 => OrderStatus::Risk,
         6 => OrderStatus::Settled,
-        _ => OrderStatus::Paid,
+        _ => OrderStatus::Unknown,
     };
     // Absent `platform` means 1 (bububa model/query_order.go:10).
     let platform = o.platform.or(asked.platform).unwrap_or(1);

@@ -62,7 +62,7 @@ pub fn upsert(conn: &Connection, profile_id: &str, rows: &[OrderRow]) -> Result<
             o.pay_time,
             o.mod_time,
             o.sid,
-            o.status.as_str(),
+            o.status.stored(),
             o.raw_status,
             o.business_line,
             o.act_id,
@@ -92,6 +92,22 @@ pub fn line_counts(conn: &Connection, profile_id: &str) -> Result<Vec<(String, u
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
 
+/// A stored `paid` row whose raw status a source names as paid: legacy
+/// (no platform) 1 已付款, media 2 付款. Any other `paid` row holds an
+/// unknown status ([`OrderStatus::Unknown`], stored as `paid`).
+pub const KNOWN_PAID: &str =
+    "((platform IS NULL AND raw_status = 1) OR (platform IS NOT NULL AND raw_status = 2))";
+
+/// The status filter as SQL: `paid` and `unknown` split the stored `paid`
+/// rows by [`KNOWN_PAID`].
+fn status_clause(st: OrderStatus) -> String {
+    match st {
+        OrderStatus::Paid => format!(" AND status = 'paid' AND {KNOWN_PAID}"),
+        OrderStatus::Unknown => format!(" AND status = 'paid' AND NOT {KNOWN_PAID}"),
+        st => format!(" AND status = '{}'", st.as_str()),
+    }
+}
+
 fn where_clause(profile_id: &str, f: &ResolvedFilter) -> (String, Vec<SqlValue>) {
     let mut sql = String::from("profile_id = ?");
     let mut args: Vec<SqlValue> = vec![SqlValue::Text(profile_id.to_owned())];
@@ -108,8 +124,7 @@ fn where_clause(profile_id: &str, f: &ResolvedFilter) -> (String, Vec<SqlValue>)
         args.push(SqlValue::Text(sid.clone()));
     }
     if let Some(st) = f.status {
-        sql.push_str(" AND status = ?");
-        args.push(SqlValue::Text(st.as_str().to_owned()));
+        sql.push_str(&status_clause(st));
     }
     if let Some(bl) = f.business_line {
         sql.push_str(" AND business_line = ?");
@@ -125,9 +140,13 @@ fn where_clause(profile_id: &str, f: &ResolvedFilter) -> (String, Vec<SqlValue>)
 /// The filter over `order_day_totals` (migration 0015), when the kept totals
 /// can answer it: dates that are whole Beijing days (as every
 /// [`crate::orders::OrderFilter`] resolves to) and no bare `business_line`
-/// (not kept; `mtu orders --business-line` only). `None`: scan the orders.
+/// (not kept; `mtu orders --business-line` only), and no `paid` or
+/// `unknown` status (both are kept as `paid`; only the raw status tells them
+/// apart). `None`: scan the orders.
 fn totals_where_clause(profile_id: &str, f: &ResolvedFilter) -> Option<(String, Vec<SqlValue>)> {
-    if f.business_line.is_some() {
+    if f.business_line.is_some()
+        || matches!(f.status, Some(OrderStatus::Paid | OrderStatus::Unknown))
+    {
         return None;
     }
     // A whole day: `from` is a day's first second, `to` a day's last.
@@ -196,15 +215,24 @@ pub fn count_by_scan(conn: &Connection, profile_id: &str, f: &ResolvedFilter) ->
 
 fn read_row(r: &Row<'_>) -> rusqlite::Result<OrderRow> {
     let status: String = r.get(4)?;
+    let raw_status: i32 = r.get(5)?;
+    let platform: Option<i32> = r.get(15)?;
+    let status = match OrderStatus::parse(&status).unwrap_or(OrderStatus::Unknown) {
+        // See KNOWN_PAID: an unknown status is kept as `paid`.
+        OrderStatus::Paid if raw_status != if platform.is_none() { 1 } else { 2 } => {
+            OrderStatus::Unknown
+        }
+        st => st,
+    };
     Ok(OrderRow {
         order_id: r.get(0)?,
         pay_time: r.get(1)?,
         mod_time: r.get(2)?,
         sid: r.get(3)?,
-        status: OrderStatus::parse(&status).unwrap_or(OrderStatus::Paid),
-        raw_status: r.get(5)?,
+        status,
+        raw_status,
         business_line: r.get(6)?,
-        platform: r.get(15)?,
+        platform,
         sub_business_line: r.get(16)?,
         line_key: r.get(17)?,
         act_id: r.get(7)?,

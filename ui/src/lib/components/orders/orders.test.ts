@@ -43,6 +43,45 @@ const rows: OrderRow[] = [
     refund_price_cents: 990,
     refund_profit_cents: 50,
   },
+  // A media parent status no source names (7), and a legacy order that sent none.
+  {
+    order_id: '1200300400502',
+    pay_time: 1_772_294_600,
+    mod_time: 1_772_294_600,
+    sid: 'wx01',
+    status: 'unknown',
+    raw_status: 7,
+    business_line: 1,
+    platform: 2,
+    sub_business_line: null,
+    line_key: 'media:2:1',
+    act_id: null,
+    product_name: '到店套餐',
+    pay_price_cents: 5000,
+    profit_cents: 250,
+    cpa_profit_cents: 0,
+    refund_price_cents: 0,
+    refund_profit_cents: 0,
+  },
+  {
+    order_id: '1200300400503',
+    pay_time: 1_772_294_700,
+    mod_time: 1_772_294_700,
+    sid: 'wx01',
+    status: 'unknown',
+    raw_status: 0,
+    business_line: 2,
+    platform: null,
+    sub_business_line: null,
+    line_key: 'legacy:2',
+    act_id: null,
+    product_name: '外卖',
+    pay_price_cents: 2000,
+    profit_cents: 100,
+    cpa_profit_cents: 0,
+    refund_price_cents: 0,
+    refund_profit_cents: 0,
+  },
 ]
 
 const listOrders = vi.fn(async (_profile: string, _filter: OrderFilter, offset: number, limit: number) => ({
@@ -104,6 +143,19 @@ describe('order table', () => {
     expect(head).toContain('Product')
     expect(head).toContain('Commission')
     expect(screen.getByTestId('orders-empty').textContent).toContain('Sync now')
+  })
+
+  it('shows a status no source names as sent, as the details do, never as 已付款', async () => {
+    const { unmount } = render(OrderTable, { profileId: 'p1', filter, total: 4, version: 1, synced: true })
+    let cells = await screen.findAllByTestId('orders-row-status')
+    expect(cells.map((c) => c.textContent)).toEqual(['已付款', '已退款', '状态 7（未知）', '未返回状态（未知）'])
+    expect(cells[2].className).toContain('unknown')
+    expect(screen.getAllByTestId('orders-row')[2].getAttribute('title')).toContain('状态 7（未知）')
+    unmount()
+    setLocale('en')
+    render(OrderTable, { profileId: 'p1', filter, total: 4, version: 1, synced: true })
+    cells = await screen.findAllByTestId('orders-row-status')
+    expect(cells.map((c) => c.textContent)).toEqual(['Paid', 'Refunded', 'Status 7 (unknown)', 'No status sent (unknown)'])
   })
 
   it('opens an order from its product cell, by mouse or keyboard', async () => {

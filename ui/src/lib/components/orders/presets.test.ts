@@ -1,6 +1,6 @@
 // The orders screen's date presets (今天, 昨天, 本月, 上月, 近 30 天): each
 // fills both date fields with Beijing days and asks the backend with that
-// range (issue 19).
+// range (issue 19); the status filter offers 其他/未知 apart from 已付款.
 import { fireEvent, render, screen, waitFor } from '@testing-library/svelte'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { OrderFilter, OrderStats } from '../../ipc'
@@ -94,5 +94,22 @@ describe('orders date presets', () => {
       ['上月', '2026-02-01', '2026-02-28'],
       ['近 30 天', '2026-02-14', '2026-03-15'],
     ])
+  })
+})
+
+describe('orders status filter', () => {
+  it('offers 其他/未知 after 已付款 and asks for the unknown statuses apart from paid (issue 18)', async () => {
+    render(Orders)
+    const select = (await screen.findByTestId('orders-status')) as HTMLSelectElement
+    const options = [...select.options].map((o) => [o.value, o.textContent])
+    expect(options[1]).toEqual(['paid', '已付款'])
+    expect(options.at(-1)).toEqual(['unknown', '其他/未知'])
+    for (const status of ['unknown', 'paid'] as const) {
+      await fireEvent.change(select, { target: { value: status } })
+      await fireEvent.click(screen.getByTestId('orders-apply'))
+      const asked = { from: null, to: null, sid: null, status, business_line: null, line: null }
+      await waitFor(() => expect(orders.orderStats).toHaveBeenLastCalledWith('p1', asked))
+      await waitFor(() => expect(orders.listOrders).toHaveBeenLastCalledWith('p1', asked, 0, expect.any(Number)))
+    }
   })
 })
