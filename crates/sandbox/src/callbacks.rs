@@ -1,6 +1,7 @@
 //! Order pushes (订单回推) to a registered callback URL: JSON bodies signed
 //! with the callback secret exactly as SPEC.md B describes, retried with
-//! exponential backoff until the receiver answers `{"errcode":"0",…}`.
+//! exponential backoff until the receiver answers `{"errcode":"0",…}` (or
+//! the integer form `{"errcode":0,…}`).
 
 use crate::data::{self, EventKind, Order, OrderState};
 use crate::state::{lock, read, Delivery, Shared};
@@ -59,10 +60,16 @@ pub(crate) fn push_fields(o: &Order, st: &OrderState, appkey: &str) -> Map<Strin
         m.insert("tradeTypeList".into(), json!(o.trade_types));
     }
     m.insert("consumeType".into(), s(String::new()));
-    m.insert(
-        "refundType".into(),
-        s(if st.refunded { "1" } else { "" }.to_owned()),
-    );
+    // 1 全部退, 2 部分退, 3 风控 (bububa/meituan `model/serve/order.go:60-65`,
+    // RISK_REFUND at `:64`); the sandbox's refunds are whole, so never 2.
+    let refund_type = if st.risk {
+        "3"
+    } else if st.refunded {
+        "1"
+    } else {
+        ""
+    };
+    m.insert("refundType".into(), s(refund_type.to_owned()));
     m.insert("encryptionVoucherId".into(), s(String::new()));
     m
 }
@@ -76,12 +83,21 @@ pub(crate) fn signed_body(callback_secret: &str, fields: &Map<String, Value>) ->
 }
 
 /// The receiver acknowledged: `{"errcode":"0", …}` with the code as a
-/// string, the form SPEC.md B settles on.
+/// string (wepkg/union-meituan `api.go`, nilorg/meituan-union
+/// `constants.go:4-7`) or `{"errcode":0, …}` as an integer (dtapps/go-library
+/// `service/meituan/service_http.order.go:41,54,59`, bububa/meituan
+/// `model/serve/res.go:5,10,12`). Which one Meituan requires is not
+/// documented, so the sandbox takes both, as the app's `classify_body` does.
 fn acknowledged(body: &[u8]) -> bool {
-    serde_json::from_slice::<Value>(body)
+    match serde_json::from_slice::<Value>(body)
         .ok()
-        .and_then(|v| v.get("errcode").cloned())
-        == Some(Value::String("0".into()))
+        .as_ref()
+        .and_then(|v| v.get("errcode"))
+    {
+        Some(Value::String(code)) => code == "0",
+        Some(Value::Number(code)) => code.as_i64() == Some(0),
+        _ => false,
+    }
 }
 
 async fn deliver(shared: &Shared, account: usize, order: u32, kind: EventKind, at_s: i64) {
@@ -233,11 +249,52 @@ mod tests {
     use super::*;
 
     #[test]
-    fn ack_needs_string_zero() {
+    fn ack_takes_zero_as_a_string_or_an_integer() {
         assert!(acknowledged(br#"{"errcode":"0","errmsg":"ok"}"#));
-        assert!(!acknowledged(br#"{"errcode":0,"errmsg":"ok"}"#));
+        // bububa `model/serve/res.go:10`: SuccessResponse = {"ok", 0}.
+        assert!(acknowledged(br#"{"errmsg":"ok","errcode":0}"#));
         assert!(!acknowledged(br#"{"errcode":"1","errmsg":"err"}"#));
+        assert!(!acknowledged(br#"{"errmsg":"err","errcode":1}"#));
+        assert!(!acknowledged(br#"{"errcode":0.5}"#));
+        assert!(!acknowledged(br#"{"errcode":null}"#));
+        assert!(!acknowledged(br#"{"errcode":false}"#));
+        assert!(!acknowledged(br#"{"errmsg":"ok"}"#));
+        assert!(!acknowledged(b"0"));
         assert!(!acknowledged(b"ok"));
+    }
+
+    #[test]
+    fn refund_type_is_1_on_a_refund_and_3_on_risk() {
+        let orders = crate::data::generate(crate::data::GenParams {
+            seed: 3,
+            appkey: "k",
+            anchor_ms: 1_700_000_000_000,
+            orders_per_month: 200,
+        });
+        let refund_type = |fate| {
+            let o = orders
+                .iter()
+                .find(|o| o.fate == Some(fate))
+                .expect("an order with that fate");
+            let st = o.state_at(o.fate_at).unwrap();
+            let before = o.state_at(o.paytime).unwrap();
+            (
+                push_fields(o, &before, "k")["refundType"].clone(),
+                push_fields(o, &st, "k")["refundType"].clone(),
+            )
+        };
+        assert_eq!(
+            refund_type(crate::data::Fate::Risk),
+            (json!(""), json!("3"))
+        );
+        assert_eq!(
+            refund_type(crate::data::Fate::Refund),
+            (json!(""), json!("1"))
+        );
+        assert_eq!(
+            refund_type(crate::data::Fate::Complete),
+            (json!(""), json!(""))
+        );
     }
 
     #[test]

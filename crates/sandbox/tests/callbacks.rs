@@ -11,7 +11,7 @@ use common::*;
 use meituan_union::sign::verify_callback;
 use sandbox::{CallbackPolicy, RunningSandbox, TimeType};
 use serde_json::{json, Value};
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -20,6 +20,9 @@ struct Receiver {
     bodies: Mutex<Vec<Vec<u8>>>,
     /// Answer `{"errcode":"1"}` to this many pushes first.
     fail_first: AtomicU32,
+    /// Acknowledge with the integer form `{"errcode":0}` (bububa
+    /// `model/serve/res.go:10`) instead of the string "0".
+    int_ack: AtomicBool,
 }
 
 async fn receive(State(r): State<Arc<Receiver>>, body: Bytes) -> String {
@@ -30,6 +33,8 @@ async fn receive(State(r): State<Arc<Receiver>>, body: Bytes) -> String {
         .is_ok();
     if failing {
         r#"{"errcode":"1","errmsg":"err"}"#.into()
+    } else if r.int_ack.load(Ordering::SeqCst) {
+        r#"{"errmsg":"ok","errcode":0}"#.into()
     } else {
         r#"{"errcode":"0","errmsg":"ok"}"#.into()
     }
@@ -150,6 +155,65 @@ async fn pushes_are_signed_with_the_callback_secret_not_the_api_secret() {
         log.iter().all(|d| d.delivered && d.attempts == 1),
         "{log:?}"
     );
+}
+
+/// The integer acknowledgement `{"errcode":0}` ends the retries as the
+/// string one does, and a risk-control push says `refundType` 3 (bububa
+/// `model/serve/order.go:64` RISK_REFUND) where a refund says 1 (issue 18).
+#[tokio::test]
+async fn an_integer_ack_is_an_ack_and_risk_pushes_say_refund_type_3() {
+    let (sb, _clock) = callback_sandbox(30).await;
+    let (url, r) = receiver(0).await;
+    r.int_ack.store(true, Ordering::SeqCst);
+    register(&sb, &url).await;
+    let mut ids = Vec::new();
+    for _ in 0..2 {
+        let (status, v) = post_json(
+            &format!("{}/__admin/orders", sb.base_url()),
+            &json!({"business_line": 4, "payprice_cents": 990, "sid": "cb_int"}),
+        )
+        .await;
+        assert_eq!(status, 200, "{v}");
+        ids.push(v["orderid"].as_str().unwrap().to_owned());
+    }
+    wait_for(&r, 2).await;
+    for (id, change) in ids.iter().zip(["risk", "refund"]) {
+        let (status, v) = post_json(
+            &format!("{}/__admin/orders/{id}/status", sb.base_url()),
+            &json!({ "status": change }),
+        )
+        .await;
+        assert_eq!(status, 200, "{v}");
+    }
+    let got = wait_for(&r, 4).await;
+    let pushed: Vec<Value> = got
+        .iter()
+        .map(|b| serde_json::from_slice(b).unwrap())
+        .collect();
+    let of = |id: &str, status: &str| {
+        pushed
+            .iter()
+            .find(|v| v["orderid"] == id && v["status"] == status)
+            .unwrap_or_else(|| panic!("no push {id}/{status}: {pushed:?}"))
+            .clone()
+    };
+    assert_eq!(of(&ids[0], "1")["refundType"], "");
+    assert_eq!(of(&ids[0], "9")["refundType"], "3");
+    assert_eq!(of(&ids[1], "9")["refundType"], "1");
+    let mut log = sb.admin().deliveries();
+    for _ in 0..100 {
+        if log.len() >= 4 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        log = sb.admin().deliveries();
+    }
+    assert_eq!(log.len(), 4, "{log:?}");
+    assert!(
+        log.iter().all(|d| d.delivered && d.attempts == 1),
+        "the integer ack is an ack: {log:?}"
+    );
+    assert_eq!(got.len(), 4, "no push was sent again");
 }
 
 #[tokio::test]
