@@ -63,6 +63,8 @@ pub fn run() {
             desktop::keep_main_window_usable(app.handle());
             alerts::start(app.handle().clone());
             show_main_window_later(app.handle().clone());
+            #[cfg(unix)]
+            quit_when_the_system_asks(app.handle().clone());
             Ok(())
         })
         .build(tauri::generate_context!())
@@ -103,6 +105,45 @@ fn show_main_window_later(app: tauri::AppHandle) {
 }
 
 const SHOW_WINDOW_AT_THE_LATEST: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// A logout, a shutdown or `kill` asks the app to quit with SIGTERM (a
+/// terminal with SIGINT). It quits as through the window's close button:
+/// a copied secret is cleared from the clipboard, the window's size and
+/// place are kept for the next start, the embedded sandbox saves its
+/// counters. If that has not ended the process after a few seconds, or a
+/// second signal comes, it ends at once.
+#[cfg(unix)]
+fn quit_when_the_system_asks(app: tauri::AppHandle) {
+    use tokio::signal::unix::{signal, SignalKind};
+    tauri::async_runtime::spawn(async move {
+        let (mut term, mut int) = match (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::interrupt()),
+        ) {
+            (Ok(term), Ok(int)) => (term, int),
+            (Err(e), _) | (_, Err(e)) => {
+                tracing::warn!("cannot listen for quit signals: {e}");
+                return;
+            }
+        };
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = int.recv() => {}
+        }
+        tracing::info!("asked to quit by the system: closing as through the window");
+        app.exit(0);
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = int.recv() => {}
+            _ = tokio::time::sleep(QUIT_AT_THE_LATEST) => {}
+        }
+        tracing::warn!("quitting did not finish in time: ending now");
+        std::process::exit(1);
+    });
+}
+
+#[cfg(unix)]
+const QUIT_AT_THE_LATEST: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// Linux: WebKitGTK's DMA-BUF renderer costs the app about 80 MB and ~0.3 s
 /// of start-up where no GPU does the work (idle PSS of all three processes

@@ -49,7 +49,7 @@ async function waitForPort(port, ms) {
  * elsewhere an empty list). The app may leave the driver's process group,
  * so close() looks for it by its data folder.
  */
-function appProcesses(dataDir) {
+export function appProcesses(dataDir) {
   if (process.platform !== 'linux') return [];
   const wanted = `UNION_DESK_HOME=${dataDir}`;
   const pids = [];
