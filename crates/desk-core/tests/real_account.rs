@@ -6,7 +6,8 @@
 //! interface as `api` with Meituan's code and message as sent.
 //!
 //! The same replay writes `ui_expectations.json` beside the fixtures: what
-//! the interface receives for each refusal, push and acknowledgement. The
+//! the interface receives for each refusal, push, acknowledgement and the
+//! order details of one `query_order` answer. The
 //! UI's vitest (`ui/src/lib/i18n/realAccount.test.ts`) reads it and checks
 //! the words each gets in both languages. After changing a fixture or the
 //! mapping, refresh it with `UPDATE_REAL_ACCOUNT_UI=1 cargo test -p
@@ -118,7 +119,7 @@ fn ui_expectations(section: &str, value: Value) {
         .unwrap_or_else(|| serde_json::json!({}));
     if std::env::var_os("UPDATE_REAL_ACCOUNT_UI").is_some() {
         file["about"] = Value::String(
-            "Written by crates/desk-core/tests/real_account.rs from the fixtures in this folder: what the interface receives for each (IpcError for a refusal, the receiver's feed outcome for a push, the test push's diagnosis for an acknowledgement). Read by ui/src/lib/i18n/realAccount.test.ts.".into(),
+            "Written by crates/desk-core/tests/real_account.rs from the fixtures in this folder: what the interface receives for each (IpcError for a refusal, the receiver's feed outcome for a push, the test push's diagnosis for an acknowledgement, the order detail for a query_order answer). Read by ui/src/lib/i18n/realAccount.test.ts.".into(),
         );
         file[section] = value;
         std::fs::write(&path, serde_json::to_string_pretty(&file).unwrap() + "\n").unwrap();
@@ -377,4 +378,118 @@ fn documented_media_orders_read_as_a_promoter_should_see_them() {
     let line = unknown.line.as_ref().unwrap();
     assert_eq!((line.name_zh.as_deref(), line.code), (None, 10));
     assert_eq!(line.platform_zh.as_deref(), Some("到家及其他"));
+}
+
+/// The refund, category and status fields dtapps
+/// `media.query_order.go@c37755e` documents, as a promoter reads them in the
+/// order detail (issue 18): a 到家 order's category with its id and the
+/// commission and CPA reward a refund took back (`:43-46`, `:53-54`); a 到店
+/// refund with no order-level field, summed from its coupon lines
+/// (`:37-39`, `:43-45`); a coupon line's settlement (`:40`); a parent status
+/// no source names, kept as sent (never 已付款). The details go to
+/// `ui_expectations.json` ("orders"), where the UI's vitest renders them.
+#[test]
+fn documented_refund_category_and_status_fields_read_as_a_promoter_should_see_them() {
+    use desk_core::orders::detail::{self as order_detail, CouponStatus};
+    use desk_core::orders::{self, MediaAsked, OrderStatus};
+    let file = "media_query_order_ok_refund_fields.json";
+    let raw = std::fs::read(data_dir().join(file)).unwrap();
+    let answer = decode_media_answer::<QueryOrderRequest>(&raw).unwrap();
+    let shown: Vec<_> = answer
+        .orders
+        .iter()
+        .map(|o| {
+            order_detail::of_row(
+                orders::from_media(o, MediaAsked::default()).unwrap(),
+                None,
+                false,
+            )
+        })
+        .collect();
+    let [media, daodian, settled, unknown] = &shown[..] else {
+        panic!("4 orders")
+    };
+
+    // 到家 团好货, refunded: category 水果 with its id, the commission (2.40)
+    // and the CPA reward (0.50) taken back, both order-level.
+    assert_eq!(media.order.status, OrderStatus::Cancelled);
+    assert!(media.status_known);
+    assert_eq!(
+        (media.category.as_deref(), media.category_id.as_deref()),
+        (Some("水果"), Some("15"))
+    );
+    assert_eq!(media.refund_profit_cents, Some(240));
+    assert_eq!(media.cpa_refund_profit_cents, Some(50));
+    assert_eq!(media.order.refund_profit_cents, 290);
+    assert_eq!(media.order.refund_price_cents, 5990);
+    assert_eq!(media.refund_time, Some(1_700_200_000));
+
+    // 到店 到餐, refunded, no order-level refund field: the sums of its
+    // coupon lines, the latest coupon refund time.
+    assert_eq!(
+        daodian.line.as_ref().and_then(|l| l.name_zh.as_deref()),
+        Some("到餐")
+    );
+    assert_eq!(daodian.order.status, OrderStatus::Cancelled);
+    assert_eq!(daodian.order.refund_price_cents, 9000);
+    assert_eq!(daodian.order.refund_profit_cents, 450);
+    assert_eq!(daodian.refund_profit_cents, Some(450));
+    assert_eq!(daodian.cpa_refund_profit_cents, None);
+    assert_eq!(daodian.refund_time, Some(1_700_093_600));
+    assert_eq!(
+        daodian
+            .coupons
+            .iter()
+            .map(|c| (
+                c.status,
+                c.refund_amount_cents,
+                c.refund_fee_cents,
+                c.refund_time
+            ))
+            .collect::<Vec<_>>(),
+        vec![
+            (
+                CouponStatus::Invalid,
+                Some(4500),
+                Some(225),
+                Some(1_700_090_000)
+            ),
+            (
+                CouponStatus::Invalid,
+                Some(4500),
+                Some(225),
+                Some(1_700_093_600)
+            ),
+        ]
+    );
+    assert_eq!(
+        (daodian.category.as_deref(), daodian.category_id.as_deref()),
+        (Some("烤肉"), Some("226"))
+    );
+
+    // 到综, settled: the coupon line's settlement time; no refund.
+    assert_eq!(settled.order.status, OrderStatus::Settled);
+    assert_eq!(settled.coupons[0].status, CouponStatus::Settled);
+    assert_eq!(settled.coupons[0].settle_time, Some(1_702_000_000));
+    assert_eq!(settled.coupons[0].finish_time, Some(1_700_100_000));
+    assert_eq!(
+        (settled.refund_profit_cents, settled.refund_time),
+        (None, None)
+    );
+    assert_eq!(settled.order.refund_price_cents, 0);
+
+    // Parent status 7: unknown, kept as sent, not 已付款; its commission
+    // stays what Meituan said.
+    assert_eq!(unknown.order.status, OrderStatus::Unknown);
+    assert_eq!(unknown.order.raw_status, 7);
+    assert!(!unknown.status_known);
+    assert_eq!(unknown.status_code.as_deref(), Some("7"));
+    assert_eq!(unknown.order.profit_cents, 75);
+    assert_eq!(unknown.refund_profit_cents, None);
+
+    let for_ui: Vec<Value> = shown
+        .iter()
+        .map(|d| serde_json::json!({"file": file, "detail": d}))
+        .collect();
+    ui_expectations("orders", Value::Array(for_ui));
 }

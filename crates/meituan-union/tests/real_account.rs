@@ -264,3 +264,59 @@ fn documented_pushes_verify_with_the_callback_secret_only() {
         vec!["1".to_owned(), "8".into(), "9".into()]
     );
 }
+
+/// `query_order` with the refund and category fields dtapps
+/// `media.query_order.go@c37755e` documents (issue 18): order-level refunds
+/// and the category on a 到家 order (`:43-46`, `:53-54`), a 到店 refund
+/// carried by its coupon lines only (`:37-39`, `:43-45`), a coupon line's
+/// `settleTime` (`:40`), and a parent status no source names, kept as sent.
+#[test]
+fn documented_refund_and_category_fields_are_kept_as_sent() {
+    let raw = std::fs::read(data_dir().join("media_query_order_ok_refund_fields.json")).unwrap();
+    let answer = decode_media_answer::<QueryOrderRequest>(&raw).unwrap();
+    let [media, daodian, settled, unknown] = &answer.orders[..] else {
+        panic!("4 orders: {:?}", answer.orders)
+    };
+    assert_eq!(media.category_id, Some(15));
+    assert_eq!(media.category_name.as_deref(), Some("水果"));
+    assert_eq!(media.refund_price.as_deref(), Some("59.90"));
+    assert_eq!(media.refund_profit.as_deref(), Some("2.40"));
+    assert_eq!(media.cpa_refund_profit.as_deref(), Some("0.50"));
+    assert_eq!(media.refund_time.as_deref(), Some("1700200000"));
+    assert_eq!(media.status(), Some(MediaOrderStatus::Cancelled));
+
+    // 到店: no order-level refund field at all; each coupon line has its own.
+    assert_eq!(
+        (
+            &daodian.refund_price,
+            &daodian.refund_profit,
+            &daodian.refund_time
+        ),
+        (&None, &None, &None)
+    );
+    let lines: Vec<_> = daodian
+        .order_detail
+        .iter()
+        .map(|d| {
+            (
+                d["couponStatus"].as_str().unwrap(),
+                d["refundAmount"].as_str().unwrap(),
+                d["refundFee"].as_str().unwrap(),
+                d["refundTime"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            ("4", "45.00", "2.25", "1700090000"),
+            ("4", "45.00", "2.25", "1700093600")
+        ]
+    );
+    assert_eq!(settled.order_detail[0]["settleTime"], "1702000000");
+    assert_eq!(settled.status(), Some(MediaOrderStatus::Settled));
+
+    // Status 7: read as the number sent, no documented meaning.
+    assert_eq!(unknown.status_code, Some(7));
+    assert_eq!(unknown.status(), None);
+}

@@ -1743,13 +1743,17 @@ line: LineOption | null;
  */
 risk: boolean; trade: TradeKind | null; 
 /**
- * When the latest refund happened (epoch s), when Meituan said.
+ * When the latest refund happened (epoch s), when Meituan said: the
+ * order-level `refundTime`, else the latest coupon line's (a 到店
+ * order has no order-level refund fields, dtapps
+ * `media.query_order.go@c37755e:43-45`).
  */
 refund_time: number | null; 
 /**
- * Order-level commission taken back by a refund (`refundProfit`;
- * legacy `refundprofit`), when sent. `order.refund_profit_cents` is
- * this plus [`OrderDetail::cpa_refund_profit_cents`].
+ * Commission taken back by a refund (`refundProfit`; legacy
+ * `refundprofit`), when sent; else the sum of the coupon lines'
+ * `refundFee` (`:38`), when any line has one. `order.refund_profit_cents`
+ * is this plus [`OrderDetail::cpa_refund_profit_cents`].
  */
 refund_profit_cents: number | null; 
 /**

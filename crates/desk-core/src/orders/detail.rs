@@ -99,12 +99,16 @@ pub struct OrderDetail {
     /// status 5).
     pub risk: bool,
     pub trade: Option<TradeKind>,
-    /// When the latest refund happened (epoch s), when Meituan said.
+    /// When the latest refund happened (epoch s), when Meituan said: the
+    /// order-level `refundTime`, else the latest coupon line's (a 到店
+    /// order has no order-level refund fields, dtapps
+    /// `media.query_order.go@c37755e:43-45`).
     #[specta(type = Option<f64>)]
     pub refund_time: Option<i64>,
-    /// Order-level commission taken back by a refund (`refundProfit`;
-    /// legacy `refundprofit`), when sent. `order.refund_profit_cents` is
-    /// this plus [`OrderDetail::cpa_refund_profit_cents`].
+    /// Commission taken back by a refund (`refundProfit`; legacy
+    /// `refundprofit`), when sent; else the sum of the coupon lines'
+    /// `refundFee` (`:38`), when any line has one. `order.refund_profit_cents`
+    /// is this plus [`OrderDetail::cpa_refund_profit_cents`].
     #[specta(type = Option<f64>)]
     pub refund_profit_cents: Option<i64>,
     /// The CPA reward taken back (`cpaRefundProfit`), when sent.
@@ -207,8 +211,15 @@ pub fn of_row(order: OrderRow, sid_name: Option<String>, stored: bool) -> OrderD
         trade,
         status_known,
         status_code,
-        refund_time: int_of(raw.get("refundTime").or_else(|| raw.get("refundtime"))),
-        refund_profit_cents: cents_of(raw.get("refundProfit").or_else(|| raw.get("refundprofit"))),
+        refund_time: int_of(raw.get("refundTime").or_else(|| raw.get("refundtime")))
+            .or_else(|| coupons.iter().filter_map(|c| c.refund_time).max()),
+        refund_profit_cents: cents_of(raw.get("refundProfit").or_else(|| raw.get("refundprofit")))
+            .or_else(|| {
+                coupons
+                    .iter()
+                    .filter_map(|c| c.refund_fee_cents)
+                    .reduce(|a, b| a + b)
+            }),
         cpa_refund_profit_cents: cents_of(raw.get("cpaRefundProfit")),
         product_id: text_of(raw.get("productId")),
         specification: text_of(raw.get("specificationName")),
@@ -426,6 +437,46 @@ mod tests {
         assert_eq!(d.coupons[1].status, CouponStatus::Settled);
         assert_eq!(d.coupons[1].settle_time, Some(1_700_500_000));
         assert_eq!(d.coupons[1].refund_fee_cents, None);
+    }
+
+    /// A 到店 order sends no order-level refund fields (dtapps
+    /// `media.query_order.go@c37755e:43-45`): the detail's refunded
+    /// commission and refund time come from its coupon lines (`:37-39`).
+    #[test]
+    fn a_daodian_refund_reads_from_its_coupon_lines() {
+        let o: MediaOrder = serde_json::from_value(json!({
+            "orderId": "82", "payTime": 1_700_000_000, "payPrice": "90.00", "status": "4",
+            "platform": 2, "businessLine": 1,
+            "orderDetail": [
+                {"couponStatus": "4", "refundAmount": "45.00", "refundFee": "2.25",
+                 "refundTime": "1700090000"},
+                {"couponStatus": "4", "refundAmount": "45.00", "refundFee": "2.25",
+                 "refundTime": "1700093600"}
+            ]
+        }))
+        .unwrap();
+        let d = of_row(
+            orders::from_media(&o, MediaAsked::default()).unwrap(),
+            None,
+            true,
+        );
+        assert_eq!(d.refund_profit_cents, Some(450));
+        assert_eq!(d.order.refund_profit_cents, 450);
+        assert_eq!(d.order.refund_price_cents, 9000);
+        assert_eq!(d.refund_time, Some(1_700_093_600));
+        assert_eq!(d.cpa_refund_profit_cents, None);
+        // No refund anywhere: none.
+        let o: MediaOrder = serde_json::from_value(json!({
+            "orderId": "83", "payTime": 1_700_000_000, "payPrice": "9.00", "status": "2",
+            "orderDetail": [{"couponStatus": "1", "refundFee": "", "refundTime": ""}]
+        }))
+        .unwrap();
+        let d = of_row(
+            orders::from_media(&o, MediaAsked::default()).unwrap(),
+            None,
+            true,
+        );
+        assert_eq!((d.refund_profit_cents, d.refund_time), (None, None));
     }
 
     #[test]

@@ -4,13 +4,17 @@
 // replays every fixture through the client's decoders and the core's
 // mapping and writes what the interface receives to ui_expectations.json
 // (and fails while that file is stale); this test reads it from disk and
-// checks the sentence each one gets, in Chinese and in English.
+// checks the sentence each one gets, in Chinese and in English, and renders
+// the order details of one documented query_order answer.
 import { readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { cleanup, render, screen } from '@testing-library/svelte'
 import { afterEach, describe, expect, it } from 'vitest'
 import { IpcFailure } from '../ipc-failure'
-import type { IpcError, Language } from '../ipc'
+import type { IpcError, Language, OrderDetail } from '../ipc'
+import { beijingTime } from '../format'
+import OrderDetailPanel from '../components/orders/OrderDetailPanel.svelte'
 import { errorKey, errorText } from './errors'
 import { has, setLocale, translate } from './i18n.svelte'
 
@@ -21,6 +25,7 @@ type Expectations = {
   refusals: { file: string; ipc: IpcError }[]
   pushes: { file: string; outcome: string; reason_code: string | null; status: string | null }[]
   acks: { file: string; diagnosis: string }[]
+  orders: { file: string; detail: OrderDetail }[]
 }
 
 const expectations: Expectations = JSON.parse(readFileSync(join(FIXTURES, 'ui_expectations.json'), 'utf8'))
@@ -118,4 +123,42 @@ describe('real-account fixtures in the interface', () => {
     expect(zh[0]).not.toBe(english[0])
     expect(english[0]).toMatch(/[A-Za-z]{3}/)
   })
+
+  for (const locale of LANGUAGES) {
+    it(`shows the documented refund, category and status fields in the order detail (${locale})`, () => {
+      setLocale(locale)
+      const zh = locale === 'zh-CN'
+      const [media, daodian, settled, unknown] = expectations.orders.map((o) => o.detail)
+      const shown = (detail: OrderDetail) => {
+        cleanup()
+        render(OrderDetailPanel, { detail, onclose: () => {} })
+        const text = (id: string) => screen.queryByTestId(id)?.textContent ?? null
+        const all = (id: string) => screen.queryAllByTestId(id).map((e) => e.textContent)
+        return { text, all }
+      }
+      // 到家: category with its id; the commission and the CPA reward taken back.
+      let d = shown(media)
+      expect(d.text('order-detail-category')).toBe(zh ? '水果（ID 15）' : '水果 (ID 15)')
+      expect(d.text('order-detail-refund-profit')).toBe('¥2.40')
+      expect(d.text('order-detail-cpa-refund-profit')).toBe('¥0.50')
+      expect(d.text('order-detail-status')).toBe(translate('orders.status.cancelled'))
+      // 到店: no order-level refund field; the sums of the coupon lines.
+      d = shown(daodian)
+      expect(d.text('order-detail-refund-profit')).toBe('¥4.50')
+      expect(d.text('order-detail-cpa-refund-profit')).toBeNull()
+      expect(d.all('order-detail-coupon-refund-fee')).toEqual(['¥2.25', '¥2.25'])
+      expect(d.all('order-detail-coupon-refund-time')).toEqual([beijingTime(1_700_090_000), beijingTime(1_700_093_600)])
+      expect(d.text('order-detail-category')).toBe(zh ? '烤肉（ID 226）' : '烤肉 (ID 226)')
+      // A settled coupon line with its settlement time.
+      d = shown(settled)
+      expect(d.all('order-detail-coupon-settle')).toEqual([beijingTime(1_702_000_000)])
+      expect(d.text('order-detail-refund-profit')).toBeNull()
+      // Status 7: shown as sent, never as 已付款.
+      d = shown(unknown)
+      expect(d.text('order-detail-status')).toBe(zh ? '状态 7（未知）' : 'Status 7 (unknown)')
+      expect(d.text('order-detail-status')).not.toBe(translate('orders.status.paid'))
+      expect(unknown.order.status).toBe('unknown')
+      cleanup()
+    })
+  }
 })
