@@ -1,7 +1,7 @@
 import { fireEvent, render, screen, within } from '@testing-library/svelte'
 import { beforeEach, describe, expect, it, vi } from 'vitest'
 import App from './App.svelte'
-import { preloadScreens } from './screens'
+import { prefetchScreen } from './screens'
 import { IpcFailure } from './lib/ipc-failure'
 import { getSettings, listProfiles, resetBackend, saveSettings, startupPainted } from './test/ipc-mock'
 import { resetAppState } from './test/reset'
@@ -9,7 +9,7 @@ import { resetAppState } from './test/reset'
 vi.mock('./lib/ipc', () => import('./test/ipc-mock'))
 
 // The real screen loader, except that a screen listed in `failing` cannot be
-// loaded (as when its chunk is missing), and preloading is watched.
+// loaded (as when its chunk is missing), and prefetching is watched.
 const screenLoads = vi.hoisted(() => ({ failing: new Set<string>() }))
 vi.mock('./screens', async (importOriginal) => {
   const real = await importOriginal<typeof import('./screens')>()
@@ -19,7 +19,7 @@ vi.mock('./screens', async (importOriginal) => {
       screenLoads.failing.has(id)
         ? Promise.reject(new TypeError('Importing a module script failed.'))
         : real.loadScreen(id),
-    preloadScreens: vi.fn(real.preloadScreens),
+    prefetchScreen: vi.fn(real.prefetchScreen),
   }
 })
 
@@ -32,7 +32,7 @@ beforeEach(() => {
   resetAppState()
   resetBackend()
   screenLoads.failing.clear()
-  vi.mocked(preloadScreens).mockClear()
+  vi.mocked(prefetchScreen).mockClear()
 })
 
 async function openShell() {
@@ -178,11 +178,15 @@ describe('navigation', () => {
     expect(screen.queryByTestId('not-built')).toBeNull()
   })
 
-  it('loads the other screens in the background once the first one is painted', async () => {
-    render(App)
-    await screen.findByTestId('welcome-title')
+  it('loads another screen only when the user is about to open it (pointer or focus on its entry)', async () => {
+    await openShell()
     await vi.waitFor(() => expect(startupPainted).toHaveBeenCalledTimes(1))
-    await vi.waitFor(() => expect(preloadScreens).toHaveBeenCalledTimes(1))
+    expect(prefetchScreen).not.toHaveBeenCalled()
+    await fireEvent.pointerEnter(screen.getByTestId('nav-orders'))
+    expect(prefetchScreen).toHaveBeenLastCalledWith('orders')
+    screen.getByTestId('nav-quota').focus()
+    expect(prefetchScreen).toHaveBeenLastCalledWith('quota')
+    expect(prefetchScreen).toHaveBeenCalledTimes(2)
   })
 
   it('says so when a screen cannot be opened, and opens it on retry', async () => {

@@ -1,7 +1,7 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import type { ScreenId } from '../lib/router.svelte'
 import { SCREENS } from '../lib/router.svelte'
-import { loadScreen, preloadScreens, readyScreen } from '.'
+import { loadScreen, prefetchScreen, readyScreen } from '.'
 
 describe('screen loader', () => {
   it('has the first screen ready and loads any other on request, once', async () => {
@@ -13,10 +13,15 @@ describe('screen loader', () => {
     expect(await loadScreen('links')).toBe(links)
   })
 
-  it('preloads every screen, each a different component', async () => {
-    await preloadScreens()
+  it('prefetches a screen ahead of its visit', async () => {
+    expect(readyScreen('debugger')).toBeUndefined()
+    prefetchScreen('debugger')
+    await vi.waitFor(() => expect(readyScreen('debugger')).toBeTypeOf('function'))
+  })
+
+  it('loads every screen, each a different component', async () => {
     const ids: ScreenId[] = SCREENS.map((s) => s.id)
-    const components = ids.map((id) => readyScreen(id))
+    const components = await Promise.all(ids.map((id) => loadScreen(id)))
     for (const c of components) expect(c).toBeTypeOf('function')
     expect(new Set(components).size).toBe(ids.length)
   })

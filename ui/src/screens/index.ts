@@ -1,9 +1,12 @@
 // The app's screens, by id. Accounts (and Welcome, imported by App) are what
 // the app opens on, so they are in the main bundle; every other screen is a
-// chunk of its own, fetched on its first visit or, earlier, by
-// `preloadScreens` once the first screen has been painted. The first bundle
-// is ~30% smaller that way, and the webview parses and runs less before the
-// first paint (BENCHMARKS.md, start-up).
+// chunk of its own, fetched when the user shows the intent to open it
+// (`prefetchScreen`: the pointer over its navigation entry, or the keyboard
+// focus on it) or at the latest on the visit. The first bundle is ~30%
+// smaller that way, the webview parses and runs less before the first
+// paint, and a screen never visited costs no memory (issue 17 item 7:
+// loading every screen after the first paint cost the web process ~4.5 MB;
+// BENCHMARKS.md).
 
 import type { Component } from 'svelte'
 import type { ScreenId } from '../lib/router.svelte'
@@ -39,12 +42,10 @@ export async function loadScreen(id: ScreenId): Promise<Component> {
 }
 
 /**
- * Loads every screen in the background, one after another so the first
- * screen's own work is not crowded out. A failure is left for the visit to
- * report, where the user can retry.
+ * Starts loading a screen's code ahead of its visit (the user is about to
+ * open it). A failure is left for the visit to report, where the user can
+ * retry.
  */
-export async function preloadScreens(): Promise<void> {
-  for (const id of Object.keys(LOADERS) as ScreenId[]) {
-    await loadScreen(id).catch(() => undefined)
-  }
+export function prefetchScreen(id: ScreenId): void {
+  loadScreen(id).catch(() => undefined)
 }
