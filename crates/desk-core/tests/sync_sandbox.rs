@@ -650,10 +650,6 @@ async fn media_details_carry_red_packets_coupon_refunds_and_categories() {
         assert_eq!(o.refund_price_cents, o.pay_price_cents, "{o:?}");
         assert_eq!(o.refund_profit_cents, o.profit_cents, "{o:?}");
         let d = detail(o);
-        assert_eq!(
-            d.refund_profit_cents, None,
-            "no order-level refundProfit on 到店"
-        );
         assert!(!d.coupons.is_empty());
         for c in &d.coupons {
             assert!(
@@ -663,6 +659,9 @@ async fn media_details_carry_red_packets_coupon_refunds_and_categories() {
         }
         let fees: i64 = d.coupons.iter().filter_map(|c| c.refund_fee_cents).sum();
         assert_eq!(fees, o.profit_cents);
+        // No order-level refundProfit on 到店: the detail shows the coupon
+        // lines' sum as the commission taken back.
+        assert_eq!(d.refund_profit_cents, Some(fees), "{d:?}");
     }
 
     let goods = of_line("media:1:11").expect("a 闪购商品 order");
