@@ -87,7 +87,11 @@ mod tests {
         let v: i64 = conn
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .unwrap();
-        assert_eq!(v, crate::store::MIGRATIONS.len() as i64, "migrated to the latest");
+        assert_eq!(
+            v,
+            crate::store::MIGRATIONS.len() as i64,
+            "migrated to the latest"
+        );
         assert_eq!(get(&conn, 7).unwrap(), None);
         let mut row = MiniCodeFile {
             link_id: 7,
