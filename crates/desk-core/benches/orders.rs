@@ -246,6 +246,12 @@ fn main() {
         status: Some(OrderStatus::Refunded),
         ..Default::default()
     };
+    // 已付款 is told apart from an undocumented status by the raw code
+    // (orders::sql::KNOWN_PAID), not by the stored word alone.
+    let paid = OrderFilter {
+        status: Some(OrderStatus::Paid),
+        ..Default::default()
+    };
     let line = OrderFilter {
         line: Some("legacy:2:1".into()),
         ..Default::default()
@@ -268,6 +274,7 @@ fn main() {
     case("month", "stats + list, 2026-01-01..31", || screen(&month));
     case("sid", "stats + list, sid03", || screen(&sid));
     case("status", "stats + list, refunded", || screen(&status));
+    case("paid", "stats + list, paid", || screen(&paid));
     case("line", "stats + list, legacy:2:1", || screen(&line));
     case("deep_page", "list, default filter, rows 500,000-", || {
         list(&default, 500_000)

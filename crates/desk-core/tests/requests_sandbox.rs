@@ -171,6 +171,19 @@ async fn a_refused_frequency_request_leads_to_a_special_case_request() {
     // estimate from missing months would be too low and is not Meituan's).
     assert!(!draft.figures.tier.history_complete);
     assert!(!draft.text.contains("月均"), "{}", draft.text);
+    // With synced history covering the months, our estimate is given and
+    // said to be one; never as the console's figure.
+    let mut covered = draft.figures.clone();
+    covered.tier.source = desk_core::console::tiers::AverageSource::Estimate;
+    covered.tier.history_complete = true;
+    covered.tier.estimated_average = 900;
+    let profile = profiles::get(&f.store, &f.profile.id).unwrap();
+    let estimated = applications::draft_text(&profile, &covered);
+    assert!(
+        estimated.contains("估算月均约900单（以联盟后台数据为准）"),
+        "{estimated}"
+    );
+    assert!(!estimated.contains("数据中心显示"), "{estimated}");
     // With the console's own figure typed in, the draft quotes it as such.
     desk_core::console::tiers::set_console_figure(
         &f.store.connect().unwrap(),

@@ -140,13 +140,12 @@ fn where_clause(profile_id: &str, f: &ResolvedFilter) -> (String, Vec<SqlValue>)
 /// The filter over `order_day_totals` (migration 0015), when the kept totals
 /// can answer it: dates that are whole Beijing days (as every
 /// [`crate::orders::OrderFilter`] resolves to) and no bare `business_line`
-/// (not kept; `mtu orders --business-line` only), and no `paid` or
-/// `unknown` status (both are kept as `paid`; only the raw status tells them
-/// apart). `None`: scan the orders.
+/// (not kept; `mtu orders --business-line` only). The totals keep an order
+/// of an undocumented status under `unknown` (migration 0020, by
+/// [`KNOWN_PAID`]), so every status filter can be answered. `None`: scan
+/// the orders.
 fn totals_where_clause(profile_id: &str, f: &ResolvedFilter) -> Option<(String, Vec<SqlValue>)> {
-    if f.business_line.is_some()
-        || matches!(f.status, Some(OrderStatus::Paid | OrderStatus::Unknown))
-    {
+    if f.business_line.is_some() {
         return None;
     }
     // A whole day: `from` is a day's first second, `to` a day's last.
@@ -319,7 +318,7 @@ pub fn stats(conn: &Connection, profile_id: &str, f: &ResolvedFilter) -> Result<
     // One pass: the sums per (day, sid), folded into days, sids and the total.
     let mut stmt = conn.prepare(&format!(
         "SELECT pay_day, sid, sum(orders), sum(pay_price_cents), sum(commission_cents),
-                sum(CASE WHEN status IN ('paid', 'completed', 'settled')
+                sum(CASE WHEN status IN ('paid', 'completed', 'settled', 'unknown')
                          THEN commission_cents ELSE 0 END),
                 sum(refund_price_cents)
          FROM order_day_totals WHERE {w} GROUP BY pay_day, sid ORDER BY pay_day"

@@ -30,6 +30,7 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0017_search.sql"),
     include_str!("../../migrations/0018_minicodes.sql"),
     include_str!("../../migrations/0019_quota_observations.sql"),
+    include_str!("../../migrations/0020_order_unknown_status.sql"),
 ];
 
 /// How long a writer waits for another (the GUI and `mtu` share the file).
@@ -407,6 +408,84 @@ mod tests {
                 want("m4", None),
             ]
         );
+    }
+
+    /// Migration 0020 on a database of schema 19: the day totals keep an
+    /// order of an undocumented status (stored as `paid`) under `unknown`,
+    /// both when rebuilt and as the orders change later.
+    #[test]
+    fn migration_0020_keeps_undocumented_statuses_apart_in_the_day_totals() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        let at = MIGRATIONS
+            .iter()
+            .position(|m| *m == include_str!("../../migrations/0020_order_unknown_status.sql"))
+            .unwrap();
+        for sql in &MIGRATIONS[..at] {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.pragma_update(None, "user_version", at as i64).unwrap();
+        conn.execute(
+            "INSERT INTO profiles (id, name, appkey, generation, base_url, sandbox, tier, auth_status, created_at)
+             VALUES ('p', 'p', 'kkkkkk', 'media', 'https://media.meituan.com', 0, '2000', 'open',
+                     '2026-12-01T10:00:00+08:00')",
+            [],
+        )
+        .unwrap();
+        // (id, stored status, raw status, platform)
+        let orders = [
+            ("legacy-paid", "paid", 1, None),
+            ("media-paid", "paid", 2, Some(1)),
+            ("media-odd", "paid", 7, Some(1)),
+            ("media-refunded", "refunded", 4, Some(2)),
+        ];
+        for (id, status, raw, platform) in orders {
+            conn.execute(
+                "INSERT INTO orders (profile_id, order_id, pay_time, mod_time, sid, status, raw_status,
+                        platform, pay_price_cents, profit_cents, raw_json, pay_day)
+                 VALUES ('p', ?1, 0, 0, 's', ?2, ?3, ?4, 100, 10, '{}', '2026-12-01')",
+                rusqlite::params![id, status, raw, platform],
+            )
+            .unwrap();
+        }
+        migrate(&mut conn).unwrap();
+        let totals = |conn: &Connection| -> Vec<(String, i64, i64)> {
+            conn.prepare(
+                "SELECT status, sum(orders), sum(pay_price_cents) FROM order_day_totals
+                  WHERE orders > 0 GROUP BY status ORDER BY status",
+            )
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap()
+        };
+        let row = |s: &str, n: i64| (s.to_owned(), n, n * 100);
+        assert_eq!(
+            totals(&conn),
+            vec![row("paid", 2), row("refunded", 1), row("unknown", 1)]
+        );
+        // The odd order is later sent with a documented status: it moves.
+        conn.execute(
+            "UPDATE orders SET raw_status = 2 WHERE order_id = 'media-odd'",
+            [],
+        )
+        .unwrap();
+        assert_eq!(totals(&conn), vec![row("paid", 3), row("refunded", 1)]);
+        // A new odd one, then gone again.
+        conn.execute(
+            "INSERT INTO orders (profile_id, order_id, pay_time, mod_time, sid, status, raw_status,
+                    platform, pay_price_cents, profit_cents, raw_json, pay_day)
+             VALUES ('p', 'legacy-odd', 0, 0, 's', 'paid', 0, NULL, 100, 10, '{}', '2026-12-01')",
+            [],
+        )
+        .unwrap();
+        assert_eq!(
+            totals(&conn),
+            vec![row("paid", 3), row("refunded", 1), row("unknown", 1)]
+        );
+        conn.execute("DELETE FROM orders WHERE order_id = 'legacy-odd'", [])
+            .unwrap();
+        assert_eq!(totals(&conn), vec![row("paid", 3), row("refunded", 1)]);
     }
 
     /// Migration 0019 on a database of the schema before it: the early
