@@ -100,8 +100,8 @@ else
   echo "BENCH app.cold_start_ms $median ms <=500 (median of 3 in a desktop-like session${detail}; $n colours on screen)"
 fi
 
-# Idle: let start-up work settle (the other screens preload after the first
-# paint), then add up the memory of the app and every process it started
+# Idle: let start-up work settle (the first screen's data and timers),
+# then add up the memory of the app and every process it started
 # (WebKit's web and network processes).
 sleep 5
 all_pids() {

@@ -90,6 +90,7 @@ open|screen opened: totals + first page, default filter
 month|filter change to one month: totals + first page
 sid|filter change to one sid: totals + first page
 status|filter change to one status: totals + first page
+paid|filter change to 已付款 (told apart from undocumented statuses): totals + first page
 line|filter change to one line: totals + first page
 deep_page|page at row 500,000, default filter
 deep_filtered|page at row 50,000, one status
