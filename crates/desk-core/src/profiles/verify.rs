@@ -75,6 +75,26 @@ pub struct VerifyReport {
     pub checked_at: String,
 }
 
+/// The cheapest legacy call, the one a check makes (and the quota probe):
+/// the minute ending at `end` (epoch s), one order.
+pub(crate) fn cheapest_legacy_call(end: i64) -> OrderListRequest {
+    OrderListRequest {
+        business_line: Some(BusinessLine::WaimaiShangou),
+        act_id: None,
+        start_time: end - 60,
+        end_time: end,
+        page: 1,
+        limit: 1,
+        query_time_type: QueryTimeType::PayTime,
+    }
+}
+
+/// The cheapest media call, as [`cheapest_legacy_call`]: one page of the
+/// minute ending at `end`.
+pub(crate) fn cheapest_media_call(end: i64) -> QueryOrderRequest {
+    QueryOrderRequest::window(end - 60, end, QueryTimeType::PayTime, SearchType::Page, 1)
+}
+
 /// Runs the check for one profile. A problem the check finds is a report,
 /// not an error; only storage failures are errors.
 pub async fn verify(api: &Api, profile_id: &str) -> Result<VerifyReport> {
@@ -83,29 +103,12 @@ pub async fn verify(api: &Api, profile_id: &str) -> Result<VerifyReport> {
     let started = Instant::now();
     let (endpoint, result) = match profile.generation {
         Generation::Legacy => {
-            // One minute ending now, one order: the cheapest legacy call.
-            let end = now.timestamp();
-            let req = OrderListRequest {
-                business_line: Some(BusinessLine::WaimaiShangou),
-                act_id: None,
-                start_time: end - 60,
-                end_time: end,
-                page: 1,
-                limit: 1,
-                query_time_type: QueryTimeType::PayTime,
-            };
+            let req = cheapest_legacy_call(now.timestamp());
             let r = api.legacy_call(&profile, &req).await.map(|_| ());
             ("/api/orderList", r)
         }
         Generation::Media => {
-            let end = now.timestamp();
-            let req = QueryOrderRequest::window(
-                end - 60,
-                end,
-                QueryTimeType::PayTime,
-                SearchType::Page,
-                1,
-            );
+            let req = cheapest_media_call(now.timestamp());
             let r = api.media_call(&profile, &req).await.map(|_| ());
             ("/cps_open/common/api/v1/query_order", r)
         }

@@ -8,10 +8,8 @@
 use crate::error::{ErrorCode, Result};
 use crate::gateway::api::{Api, CallError};
 use crate::gateway::quota::QuotaStatus;
-use crate::profiles::{self, Generation};
-use meituan_union::{
-    ApiErrorKind, BusinessLine, OrderListRequest, QueryOrderRequest, QueryTimeType, SearchType,
-};
+use crate::profiles::{self, verify, Generation};
+use meituan_union::ApiErrorKind;
 use serde::Serialize;
 
 /// How Meituan answered the probe.
@@ -43,25 +41,11 @@ pub async fn probe(api: &Api, profile_id: &str) -> Result<ProbeReport> {
     let end = api.clock().now().timestamp();
     let result = match profile.generation {
         Generation::Legacy => {
-            let req = OrderListRequest {
-                business_line: Some(BusinessLine::WaimaiShangou),
-                act_id: None,
-                start_time: end - 60,
-                end_time: end,
-                page: 1,
-                limit: 1,
-                query_time_type: QueryTimeType::PayTime,
-            };
+            let req = verify::cheapest_legacy_call(end);
             api.legacy_probe(&profile, &req).await.map(|_| ())
         }
         Generation::Media => {
-            let req = QueryOrderRequest::window(
-                end - 60,
-                end,
-                QueryTimeType::PayTime,
-                SearchType::Page,
-                1,
-            );
+            let req = verify::cheapest_media_call(end);
             api.media_probe(&profile, &req).await.map(|_| ())
         }
     };
