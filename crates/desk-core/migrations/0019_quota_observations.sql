@@ -15,7 +15,8 @@ CREATE TABLE quota_observations (
     profile_id    TEXT NOT NULL REFERENCES profiles(id) ON DELETE CASCADE,
     observed_at   TEXT NOT NULL,           -- RFC 3339, +08:00
     day           TEXT NOT NULL,           -- Beijing date, YYYY-MM-DD
-    kind          TEXT NOT NULL CHECK (kind IN ('early_refusal', 'accepted_after_used_up', 'probe_refused')),
+    kind          TEXT NOT NULL CHECK (kind IN ('early_refusal', 'accepted_after_used_up', 'probe_refused',
+                                        'refused_above_limit')),
     used          INTEGER NOT NULL CHECK (used >= 0),
     assumed_limit INTEGER NOT NULL CHECK (assumed_limit > 0)
 ) STRICT;

@@ -1714,7 +1714,12 @@ export type ObservationKind =
 /**
  * Such a probe was refused for quota: the day was used up indeed.
  */
-"probe_refused"
+"probe_refused" | 
+/**
+ * On a day reopened by an accepted probe, Meituan refused for quota
+ * above the limit we assumed: it took more calls than that.
+ */
+"refused_above_limit"
 /**
  * Everything a promoter needs to answer a buyer about one order.
  */

@@ -96,6 +96,9 @@ pub enum ObservationKind {
     AcceptedAfterUsedUp,
     /// Such a probe was refused for quota: the day was used up indeed.
     ProbeRefused,
+    /// On a day reopened by an accepted probe, Meituan refused for quota
+    /// above the limit we assumed: it took more calls than that.
+    RefusedAboveLimit,
 }
 
 /// One kept observation of Meituan's quota.
@@ -431,6 +434,7 @@ impl QuotaLedger {
                     sql::Observed::EarlyRefusal => ObservationKind::EarlyRefusal,
                     sql::Observed::AcceptedAfterUsedUp => ObservationKind::AcceptedAfterUsedUp,
                     sql::Observed::ProbeRefused => ObservationKind::ProbeRefused,
+                    sql::Observed::RefusedAboveLimit => ObservationKind::RefusedAboveLimit,
                 },
                 used: r.used,
                 assumed_limit: r.assumed_limit,
@@ -503,18 +507,20 @@ pub const MAX_LEARNED_LIMIT: u32 = 1_000_000;
 /// Share within which refusal counts of different days are "similar".
 const SIMILAR_PERCENT: u64 = 10;
 
-/// What the observations suggest: Meituan refused for quota early on two or
-/// more days at similar local counts (within [`SIMILAR_PERCENT`]) → the real
+/// What the observations suggest: Meituan refused for quota on two or more
+/// days at similar local counts (within [`SIMILAR_PERCENT`]) → the real
 /// daily limit looks like about the smallest of those counts, less the
-/// refused call. A refusal below a tenth of the assumed limit points at the
-/// reset time rather than the limit and is left out; a probe accepted on a
-/// later day than those refusals contradicts them, and nothing is
-/// suggested. Nothing either when the limit in use is already that low.
+/// refused call. Lower than the limit in use from early refusals (a refusal
+/// below a tenth of the assumed limit points at the reset time rather than
+/// the limit and is left out; a probe accepted on a later day contradicts
+/// them), higher from refusals that ended days reopened by an accepted
+/// probe. Nothing when the limit in use is already that figure.
 pub fn suggest(entries: &[QuotaObservation], limit: Option<u32>) -> Option<LimitSuggestion> {
     let mut per_day: Vec<(&str, u32)> = Vec::new();
     for e in entries.iter().filter(|e| {
-        e.kind == ObservationKind::EarlyRefusal
-            && u64::from(e.used) * 10 >= u64::from(e.assumed_limit)
+        (e.kind == ObservationKind::EarlyRefusal
+            && u64::from(e.used) * 10 >= u64::from(e.assumed_limit))
+            || e.kind == ObservationKind::RefusedAboveLimit
     }) {
         match per_day.iter_mut().find(|(d, _)| *d == e.day) {
             Some((_, used)) => *used = (*used).min(e.used),
@@ -534,15 +540,26 @@ pub fn suggest(entries: &[QuotaObservation], limit: Option<u32>) -> Option<Limit
         }
     }
     let cluster = best?;
+    let suggested = cluster[0].1.saturating_sub(1).max(1);
+    let lower = limit.is_none_or(|l| suggested < l);
+    if limit == Some(suggested) {
+        return None;
+    }
     let latest = cluster.iter().map(|(d, _)| *d).max()?;
-    if entries
-        .iter()
-        .any(|e| e.kind == ObservationKind::AcceptedAfterUsedUp && e.day.as_str() > latest)
+    if lower
+        && entries
+            .iter()
+            .any(|e| e.kind == ObservationKind::AcceptedAfterUsedUp && e.day.as_str() > latest)
     {
         return None;
     }
-    let suggested = cluster[0].1.saturating_sub(1).max(1);
-    if limit.is_some_and(|l| suggested >= l) {
+    // A higher limit only from refusals above the assumed one.
+    let above = |day: &str| {
+        entries
+            .iter()
+            .any(|e| e.day == day && e.kind == ObservationKind::RefusedAboveLimit)
+    };
+    if !lower && !cluster.iter().all(|(d, _)| above(d)) {
         return None;
     }
     Some(LimitSuggestion {
@@ -937,6 +954,59 @@ mod tests {
         let st = ledger.status(&p).unwrap();
         assert!(st.reopened && !st.server_exhausted);
         assert!(ledger.reserve(&p, "/x").is_ok());
+    }
+
+    #[test]
+    fn a_quota_refusal_that_ends_a_reopened_day_is_kept_as_taken_above_the_limit() {
+        let (_d, ledger, _c) = ledger();
+        let p = profile("k", Tier::T2000);
+        stored(&ledger, &p);
+        fill(&ledger, "k", "2026-03-01", 2000);
+        let probe = ledger.reserve_probe(&p, "/x").unwrap();
+        ledger.finish(probe, &CallOutcome::ok(200)).unwrap();
+        for _ in 0..2 {
+            let r = ledger.reserve(&p, "/x").unwrap();
+            ledger.finish(r, &CallOutcome::ok(200)).unwrap();
+        }
+        let r = ledger.reserve(&p, "/x").unwrap();
+        ledger.finish(r, &quota_refusal()).unwrap();
+        let st = ledger.status(&p).unwrap();
+        assert_eq!(
+            (st.used, st.reopened, st.server_exhausted),
+            (2004, false, true)
+        );
+        let seen = ledger.observations(&p).unwrap();
+        let kinds: Vec<_> = seen.entries.iter().map(|e| (e.kind, e.used)).collect();
+        assert!(
+            kinds.contains(&(ObservationKind::RefusedAboveLimit, 2004)),
+            "{kinds:?}"
+        );
+        // One such day suggests nothing yet.
+        assert_eq!(seen.suggestion, None);
+    }
+
+    #[test]
+    fn refusals_above_the_limit_on_two_days_suggest_a_higher_limit() {
+        let above = |day: &str, used: u32| QuotaObservation {
+            kind: ObservationKind::RefusedAboveLimit,
+            ..early(day, used, 2000)
+        };
+        let two = [above("2026-03-02", 2650), above("2026-03-01", 2601)];
+        assert_eq!(
+            suggest(&two, Some(2000)),
+            Some(LimitSuggestion {
+                limit: 2600,
+                days: 2
+            })
+        );
+        // Adopted: nothing more to suggest.
+        assert_eq!(suggest(&two, Some(2600)), None);
+        // Early refusals never suggest more than the limit in use.
+        let early_two = [
+            early("2026-03-02", 1580, 2000),
+            early("2026-03-01", 1501, 2000),
+        ];
+        assert_eq!(suggest(&early_two, Some(1400)), None);
     }
 
     fn early(day: &str, used: u32, limit: u32) -> QuotaObservation {

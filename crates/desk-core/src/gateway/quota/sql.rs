@@ -142,6 +142,7 @@ pub enum Observed {
     EarlyRefusal,
     AcceptedAfterUsedUp,
     ProbeRefused,
+    RefusedAboveLimit,
 }
 
 impl Observed {
@@ -150,6 +151,7 @@ impl Observed {
             Observed::EarlyRefusal => "early_refusal",
             Observed::AcceptedAfterUsedUp => "accepted_after_used_up",
             Observed::ProbeRefused => "probe_refused",
+            Observed::RefusedAboveLimit => "refused_above_limit",
         }
     }
 
@@ -158,6 +160,7 @@ impl Observed {
             "early_refusal" => Some(Observed::EarlyRefusal),
             "accepted_after_used_up" => Some(Observed::AcceptedAfterUsedUp),
             "probe_refused" => Some(Observed::ProbeRefused),
+            "refused_above_limit" => Some(Observed::RefusedAboveLimit),
             _ => None,
         }
     }
@@ -205,6 +208,10 @@ pub fn finish(conn: &mut Connection, f: &Finished<'_>) -> Result<Option<Observed
             observed = Some(Observed::ProbeRefused);
         } else if newly_closed && f.limit.is_some_and(|l| used < l) {
             observed = Some(Observed::EarlyRefusal);
+        } else if before.as_ref().is_some_and(|r| r.reopened) && f.limit.is_some_and(|l| used > l) {
+            // A day reopened by an accepted probe ends here: Meituan took
+            // `used - 1` calls, more than the limit we assumed.
+            observed = Some(Observed::RefusedAboveLimit);
         }
     } else if f.probe && f.ok {
         tx.execute(

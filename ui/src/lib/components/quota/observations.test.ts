@@ -27,6 +27,7 @@ beforeEach(() => {
 const KEPT: Observations = {
   ...TEST_QUOTA_OBSERVATIONS,
   entries: [
+    { observed_at: '2026-11-30T23:10:00+08:00', day: '2026-11-30', kind: 'refused_above_limit', used: 2650, assumed_limit: 2000 },
     { observed_at: '2026-11-30T21:10:00+08:00', day: '2026-11-30', kind: 'accepted_after_used_up', used: 2001, assumed_limit: 2000 },
     { observed_at: '2026-11-29T20:05:00+08:00', day: '2026-11-29', kind: 'probe_refused', used: 1602, assumed_limit: 2000 },
     { observed_at: '2026-11-28T19:42:00+08:00', day: '2026-11-28', kind: 'early_refusal', used: 1601, assumed_limit: 2000 },
@@ -40,13 +41,15 @@ describe('the observations card', () => {
     const list = await screen.findByTestId('quota-observations-list')
     expect(quotaObservations).toHaveBeenCalledWith('p1')
     const rows = list.querySelectorAll('tbody tr')
-    expect(rows).toHaveLength(3)
-    expect(rows[0].textContent).toContain('2026-11-30 21:10')
-    expect(rows[0].textContent).toContain('美团接受了')
-    expect(rows[0].textContent).toContain('2,001')
-    expect(rows[1].textContent).toContain('当天确实用完')
-    expect(rows[2].textContent).toContain('本机还没到每日调用上限（2,000 次），美团就提示次数用完')
-    expect(rows[2].textContent).toContain('1,601')
+    expect(rows).toHaveLength(4)
+    expect(rows[0].textContent).toContain('超过每日调用上限（2,000 次）之后才提示用完')
+    expect(rows[0].textContent).toContain('2,650')
+    expect(rows[1].textContent).toContain('2026-11-30 21:10')
+    expect(rows[1].textContent).toContain('美团接受了')
+    expect(rows[1].textContent).toContain('2,001')
+    expect(rows[2].textContent).toContain('当天确实用完')
+    expect(rows[3].textContent).toContain('本机还没到每日调用上限（2,000 次），美团就提示次数用完')
+    expect(rows[3].textContent).toContain('1,601')
     const card = screen.getByTestId('quota-observations').textContent ?? ''
     expect(card).toContain('都是我们的估计')
     expect(card).toContain('不是美团的说明')
