@@ -157,6 +157,17 @@ describe('adding a profile', () => {
     expect(form.textContent).not.toContain('cps_open')
   })
 
+  it('says where the appkey is in the console: 推广者备案 › 媒体管理 (issue 18 item 11)', async () => {
+    render(Accounts)
+    await fireEvent.click(await screen.findByTestId('add-profile'))
+    const appkey = screen.getByTestId('add-appkey')
+    const described = (appkey.getAttribute('aria-describedby') ?? '').split(' ')
+    expect(described).toContain('add-appkey-help')
+    const help = document.getElementById('add-appkey-help')
+    expect(help?.textContent).toMatch(/【推广者备案】>【媒体管理】/)
+    expect(help?.textContent).toContain('API 授权')
+  })
+
   it('names the refused field in a translated sentence', async () => {
     createProfile.mockRejectedValue(
       new IpcFailure({ code: 'invalid_input', message: 'invalid appkey', details: { field: 'appkey', reason: 'x' } }),
