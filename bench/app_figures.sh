@@ -4,8 +4,10 @@
 # Run inside a desktop session:
 #   xvfb-run -a -s "-screen 0 1280x800x24" bash tests/session.sh bash bench/app_figures.sh BINARY
 # Prints `BENCH app.cold_start_ms …`, `BENCH app.idle_rss_mb …`,
-# `BENCH app.idle_pss_mb …`, `BENCH app.cold_start_bare_session_ms …` and
-# the floor's `BENCH floor.*` lines.
+# `BENCH app.idle_pss_mb …` (and its anonymous and file parts,
+# `app.idle_pss_anon_mb`, `app.idle_pss_file_mb`),
+# `BENCH app.cold_start_bare_session_ms …` and the floor's `BENCH floor.*`
+# lines. bench/ui_memory.py splits the web process's part further.
 #
 # "First painted screen": the UI reports, two animation frames after its
 # first screen is in the DOM, and the app logs `first screen painted` (see
@@ -121,6 +123,11 @@ echo "BENCH app.idle_rss_mb $(sum_kb VmRSS status) MB <=150 ($procs processes)"
 # RSS counts the shared libraries (WebKit, ICU, GTK) once per process; PSS
 # shares them out, so its sum is what the processes take together.
 echo "BENCH app.idle_pss_mb $(sum_kb Pss smaps_rollup) MB <=150 ($procs processes)"
+# The PSS split in two: anonymous pages are the processes' own memory (JS
+# heap, DOM, caches); file pages are library code and font files mapped in,
+# clean and shared with the page cache, which the kernel drops first.
+echo "BENCH app.idle_pss_anon_mb $(sum_kb Pss_Anon smaps_rollup) MB"
+echo "BENCH app.idle_pss_file_mb $(sum_kb Pss_File smaps_rollup) MB"
 stop
 
 # 3. The floor: a bare WebKitGTK window with the app's display setting.

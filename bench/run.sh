@@ -145,6 +145,15 @@ if [ -z "${BENCH_SKIP_APP:-}" ] && [ -x "$app" ] && command -v xvfb-run >/dev/nu
   row "floor: bare WebKitGTK window, start to painted page" "${v:-n/a} ms" "-" "-"
   v=$(awk '$2=="floor.idle_pss_mb" {print $3}' "$out/app.txt")
   row "floor: bare WebKitGTK window, idle PSS" "${v:-n/a} MB" "-" "-"
+  # The app's own share: its figures less the floor's, for PSS and for its
+  # anonymous part (the file part is library code and font pages).
+  above() {
+    awk -v a="$1" -v f="$2" '$2==a {x=$3} $2==f {y=$3} END {if (x != "" && y != "") printf "%.1f", x - y}' "$out/app.txt"
+  }
+  v=$(above app.idle_pss_mb floor.idle_pss_mb)
+  add "idle PSS above the floor ($kind build)" "${v:-n/a}" "MB" "<=" 20
+  v=$(above app.idle_pss_anon_mb floor.idle_pss_anon_mb)
+  row "idle anonymous PSS above the floor ($kind build)" "${v:-n/a} MB" "-" "-"
 else
   row "cold start / idle RSS" "not measured (no app binary or Xvfb)" "<= 500 ms / <= 150 MB" "n/a"
 fi

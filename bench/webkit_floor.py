@@ -30,10 +30,10 @@ PAGE = """<!doctype html><meta charset=utf-8><title>floor</title>
 <script>requestAnimationFrame(()=>requestAnimationFrame(()=>{document.title='painted'}))</script>"""
 
 
-def pss_kb(pid):
+def pss_kb(pid, field="Pss:"):
     with open(f"/proc/{pid}/smaps_rollup") as f:
         for line in f:
-            if line.startswith("Pss:"):
+            if line.startswith(field):
                 return int(line.split()[1])
     return 0
 
@@ -47,6 +47,11 @@ def measure():
     pids = tree(os.getpid())
     total = sum(pss_kb(p) for p in pids)
     print(f"BENCH floor.idle_pss_mb {total / 1024:.1f} MB ({len(pids)} processes)", flush=True)
+    # The same split as the app's figures: private (anonymous) memory, and
+    # clean file pages (library code, font files) the kernel can drop.
+    for kind, field in (("anon", "Pss_Anon:"), ("file", "Pss_File:")):
+        part = sum(pss_kb(p, field) for p in pids)
+        print(f"BENCH floor.idle_pss_{kind}_mb {part / 1024:.1f} MB", flush=True)
     Gtk.main_quit()
     return False
 
