@@ -42,7 +42,8 @@ enum Command {
     Sign(sign::SignArgs),
     /// Add, list, remove and verify profiles (accounts and their keys).
     Profile(profile::ProfileArgs),
-    /// Today's calls against the daily limit (Beijing day).
+    /// Today's calls against the daily limit (Beijing day); what Meituan
+    /// was observed to do, the probe and the learned limit.
     Quota(quota::QuotaArgs),
     /// Generate a promotion link (`--act`/`--sku`/`--text`, `--sid`), or
     /// `link batch FILE` for a list.

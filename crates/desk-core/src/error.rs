@@ -73,7 +73,11 @@ pub enum Error {
     #[error("the OS keychain is not available: {0}")]
     KeychainUnavailable(String),
     /// Today's calls are used up; nothing was sent.
-    #[error("the daily call quota is used up; it resets at {}", .resets_at.to_rfc3339())]
+    #[error(
+        "today's calls are used up, so nothing was sent; we estimate they come back at {} \
+         (Meituan does not publish the reset time)",
+        .resets_at.to_rfc3339()
+    )]
     QuotaExhausted {
         /// Next midnight in Beijing time (+08:00).
         resets_at: chrono::DateTime<chrono::FixedOffset>,

@@ -206,7 +206,7 @@ fn diagnose(api: &Api, profile: &Profile, e: &CallError) -> (VerifyProblem, Stri
             Error::QuotaExhausted { resets_at } => (
                 VerifyProblem::QuotaExhausted,
                 format!(
-                    "Today's calls are used up, so nothing was sent. The quota resets at {} (Beijing time).",
+                    "Today's calls are used up, so nothing was sent. We estimate they come back at {} (Beijing time; Meituan does not publish the reset time).",
                     resets_at.format("%Y-%m-%d %H:%M")
                 ),
             ),
@@ -243,7 +243,7 @@ fn diagnose(api: &Api, profile: &Profile, e: &CallError) -> (VerifyProblem, Stri
                     (
                         VerifyProblem::QuotaExhausted,
                         format!(
-                            "Meituan says today's calls are used up. The quota resets at {} (Beijing time).",
+                            "Meituan says today's calls are used up. We estimate they come back at {} (Beijing time; Meituan does not publish the reset time).",
                             resets.format("%Y-%m-%d %H:%M")
                         ),
                     )
