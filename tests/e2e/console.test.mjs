@@ -2,7 +2,8 @@
 // API authorization 申请中 → 已开通; a frequency request the sandbox refuses,
 // a special-case request drafted from the user's figures and granted, the
 // new limit shown; a callback URL registered at the local receiver and the
-// sandbox's signed pushes arriving in the live feed.
+// sandbox's signed pushes arriving in the live feed, a risk-control push
+// with its refund type named.
 //
 // Needs an X display (xvfb-run) and the Secret Service of tests/session.sh.
 import { test } from 'node:test';
@@ -99,7 +100,19 @@ test('authorization, requests and callback against the sandbox', { timeout: 2400
       return Array.isArray(items) && items.includes('stored');
     }, 'a stored push in the feed', 30000);
     await app.screenshot('console-callback-feed');
-    assert.ok(added);
+    assert.ok(added.orderid, JSON.stringify(added));
+    // Risk control on that order: a status 9 push with refundType 3, named in the feed.
+    const risk = await fetch(`${base}/__admin/orders/${added.orderid}/status`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"status":"risk"}',
+    });
+    assert.equal(risk.status, 200, await risk.text());
+    await waitFor(async () => {
+      const shown = await app.exec('return [...document.querySelectorAll(\'[data-testid="feed-refund-type"]\')].map((e) => e.textContent.trim())');
+      return Array.isArray(shown) && shown.includes('退款类型 3（风控）');
+    }, 'the risk-control push named in the feed', 30000);
+    await app.screenshot('console-callback-refund');
     await app.click('[data-testid="callback-test"]');
     await waitFor(async () => (await app.attr('[data-testid="callback-report"]', 'data-diagnosis')) === 'ok', 'test push ok');
   } finally {

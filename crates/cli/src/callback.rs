@@ -143,8 +143,14 @@ pub(crate) fn escape_json_line(json: &str) -> String {
 
 /// One line of `callback serve` for a push.
 pub(crate) fn feed_line(item: &FeedItem) -> String {
+    // refundType only when pushed: 1 whole, 2 part, 3 risk control.
+    let refund = item
+        .refund_type
+        .as_deref()
+        .map(|t| format!(" refund_type={}", escape_for_terminal(t)))
+        .unwrap_or_default();
     format!(
-        "{} {:?} order={} status={} {}",
+        "{} {:?} order={} status={}{refund} {}",
         escape_for_terminal(&item.received_at),
         item.outcome,
         escape_for_terminal(item.order_id.as_deref().unwrap_or("-")),
@@ -267,6 +273,7 @@ mod tests {
             reason_code: None,
             order_id: Some("12\u{0}34\u{202e}gnp.exe\u{1b}[2J\u{7f}\u{85}".into()),
             status: Some("2\\u{202e}".into()),
+            refund_type: None,
             pay_price: None,
             sid: None,
             event_id: Some(1),
@@ -278,6 +285,17 @@ mod tests {
             "2025-01-01T00:00:00+08:00 Stored order=12\\u{0}34\\u{202e}gnp.exe\\u{1b}[2J\\u{7f}\\u{85} status=2\\\\u{202e} "
         );
         assert!(!line.chars().any(is_unsafe_char), "{line:?}");
+        // A pushed refundType is shown, escaped like the rest.
+        let refunded = FeedItem {
+            refund_type: Some("3\u{1b}[2J".into()),
+            status: Some("9".into()),
+            order_id: Some("1001".into()),
+            ..item
+        };
+        assert_eq!(
+            feed_line(&refunded),
+            "2025-01-01T00:00:00+08:00 Stored order=1001 status=9 refund_type=3\\u{1b}[2J "
+        );
         // Plain text is left alone, Chinese included.
         assert_eq!(escape_for_terminal("订单 1001 ok"), "订单 1001 ok");
     }

@@ -209,6 +209,11 @@ async fn documented_pushes_reach_the_receiver_as_a_promoter_should_see_them() {
                 "{file}"
             );
             assert_eq!(item.status.as_deref(), expect["status"].as_str(), "{file}");
+            assert_eq!(
+                item.refund_type.as_deref(),
+                expect["refund_type"].as_str(),
+                "{file}"
+            );
         } else {
             assert_eq!((status, body.as_str()), (400, ACK_ERR), "{file}");
             assert_eq!(item.outcome, FeedOutcome::Rejected, "{file}");
@@ -223,6 +228,7 @@ async fn documented_pushes_reach_the_receiver_as_a_promoter_should_see_them() {
             "outcome": item.outcome,
             "reason_code": item.reason_code,
             "status": item.status,
+            "refund_type": item.refund_type,
         }));
     }
     assert!(for_ui.len() >= 8);

@@ -1414,7 +1414,13 @@ reason_code: FeedReason | null; order_id: string | null;
  * (paid), 8 完成 (completed), 9 退款或风控 (refunded or risk control)
  * (provenance row 90). Kept as sent; anything else is shown raw.
  */
-status: string | null; pay_price: string | null; sid: string | null; event_id: number | null; bytes: number }
+status: string | null; 
+/**
+ * Meituan's refundType as pushed, when not empty: 1 全部退 (whole),
+ * 2 部分退 (part), 3 风控 (risk control) (provenance row 91). Kept as
+ * sent; anything else is shown raw.
+ */
+refund_type: string | null; pay_price: string | null; sid: string | null; event_id: number | null; bytes: number }
 export type FeedOutcome = 
 /**
  * A new order event, stored.

@@ -135,6 +135,10 @@ pub struct FeedItem {
     /// (paid), 8 完成 (completed), 9 退款或风控 (refunded or risk control)
     /// (provenance row 90). Kept as sent; anything else is shown raw.
     pub status: Option<String>,
+    /// Meituan's refundType as pushed, when not empty: 1 全部退 (whole),
+    /// 2 部分退 (part), 3 风控 (risk control) (provenance row 91). Kept as
+    /// sent; anything else is shown raw.
+    pub refund_type: Option<String>,
     pub pay_price: Option<String>,
     pub sid: Option<String>,
     pub event_id: Option<i64>,
@@ -383,6 +387,7 @@ impl Inner {
             reason_code: None,
             order_id: None,
             status: None,
+            refund_type: None,
             pay_price: None,
             sid: None,
             event_id: None,
@@ -570,6 +575,7 @@ async fn handle_request(inner: &Inner, conn: &Conn, request: Request<Body>) -> R
             );
             item.order_id = Some(order_id);
             item.status = Some(row.status);
+            item.refund_type = text_field(&fields, "refundType").filter(|t| !t.is_empty());
             item.pay_price = Some(row.pay_price);
             item.sid = Some(row.sid);
             item.event_id = Some(id);

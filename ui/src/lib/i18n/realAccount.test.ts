@@ -23,7 +23,13 @@ const FIXTURES = join(HERE, '..', '..', '..', '..', 'crates', 'meituan-union', '
 
 type Expectations = {
   refusals: { file: string; ipc: IpcError }[]
-  pushes: { file: string; outcome: string; reason_code: string | null; status: string | null }[]
+  pushes: {
+    file: string
+    outcome: string
+    reason_code: string | null
+    status: string | null
+    refund_type: string | null
+  }[]
   acks: { file: string; diagnosis: string }[]
   orders: { file: string; detail: OrderDetail }[]
 }
@@ -82,6 +88,8 @@ describe('real-account fixtures in the interface', () => {
 
     it(`words each documented push and acknowledgement (${locale})`, () => {
       setLocale(locale)
+      // The fixtures push all three documented refund types.
+      expect(new Set(expectations.pushes.map((p) => p.refund_type).filter(Boolean))).toEqual(new Set(['1', '2', '3']))
       for (const push of expectations.pushes) {
         expect(has(`console.callback.outcome.${push.outcome}`), push.file).toBe(true)
         if (push.outcome === 'stored') {
@@ -92,6 +100,17 @@ describe('real-account fixtures in the interface', () => {
           const line = translate('console.callback.statusWithName', { s: push.status!, name: translate(key) })
           expectSentence(line, locale)
           expect(line, push.file).toContain(translate(key))
+          // 1 全部退, 2 部分退, 3 风控: named too when pushed.
+          if (push.refund_type) {
+            const refundKey = `console.callback.refundTypeName.${push.refund_type}`
+            expect(has(refundKey), push.file).toBe(true)
+            const refund = translate('console.callback.refundTypeWithName', {
+              s: push.refund_type,
+              name: translate(refundKey),
+            })
+            expectSentence(refund, locale)
+            expect(refund, push.file).toContain(translate(refundKey))
+          }
         } else {
           const key = `console.callback.reason.${push.reason_code}`
           expect(has(key), push.file).toBe(true)

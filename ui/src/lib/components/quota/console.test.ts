@@ -334,7 +334,7 @@ describe('callback screen', () => {
   })
 
   it('says what each pushed order status means, and shows an unknown one as sent', async () => {
-    const item = (seq: number, status: string) => ({
+    const item = (seq: number, status: string, refund_type: string | null = null) => ({
       seq,
       received_at: '2026-12-05T10:00:00+08:00',
       outcome: 'stored' as const,
@@ -342,6 +342,7 @@ describe('callback screen', () => {
       reason_code: null,
       order_id: `90${seq}`,
       status,
+      refund_type,
       pay_price: '88.00',
       sid: 'wx01',
       event_id: seq,
@@ -366,5 +367,31 @@ describe('callback screen', () => {
     const shown = screen.getAllByTestId('feed-status').map((e) => e.textContent?.trim())
     // Newest first.
     expect(shown).toEqual(['状态 42', '状态 9（已退款或风控）', '状态 8（已完成）', '状态 1（已付款）'])
+    // No refundType pushed, none shown.
+    expect(screen.queryByTestId('feed-refund-type')).toBeNull()
+  })
+
+  it('names each pushed refund type, and shows an unknown one as sent', async () => {
+    callbackReceiverStatus.mockResolvedValue({ running: true, url: 'http://127.0.0.1:9/callback', port: 9, last_seq: 4 })
+    const refunded = (seq: number, refundType: string) => ({
+      seq,
+      received_at: '2026-12-05T10:00:00+08:00',
+      outcome: 'stored' as const,
+      reason: null,
+      reason_code: null,
+      order_id: `91${seq}`,
+      status: '9',
+      refund_type: refundType,
+      pay_price: '88.00',
+      sid: 'wx01',
+      event_id: seq,
+      bytes: 300,
+    })
+    callbackFeed.mockResolvedValue([refunded(1, '1'), refunded(2, '2'), refunded(3, '3'), refunded(4, '7')])
+    render(Callback)
+    await waitFor(() => expect(screen.getAllByTestId('feed-refund-type').length).toBe(4), { timeout: 5000 })
+    const shown = screen.getAllByTestId('feed-refund-type').map((e) => e.textContent?.trim())
+    // Newest first.
+    expect(shown).toEqual(['退款类型 7', '退款类型 3（风控）', '退款类型 2（部分退）', '退款类型 1（全部退）'])
   })
 })
