@@ -8,7 +8,9 @@ use crate::context::{open_desk, runtime};
 use crate::Global;
 use clap::{Args, Subcommand};
 use desk_core::gateway::quota::probe::{self, ProbeOutcome};
-use desk_core::gateway::quota::{ObservationKind, QuotaLevel, QuotaObservations, QuotaStatus};
+use desk_core::gateway::quota::{
+    ObservationKind, QuotaLevel, QuotaObservations, QuotaStatus, OBSERVATION_DAYS,
+};
 
 #[derive(Args, Debug)]
 #[command(args_conflicts_with_subcommands = true)]
@@ -26,8 +28,8 @@ enum QuotaCommand {
     /// and the reset (the last 90 days), what that suggests, and the learned
     /// limit in use. Our observations, not Meituan's statement.
     Observations,
-    /// When today is used up by our count: send one call (counted) to see
-    /// whether Meituan agrees. Accepted: the day is reopened until Meituan
+    /// When today is used up (by our count, or by a refusal from Meituan):
+    /// send one call (counted) to see whether Meituan agrees. Accepted: the day is reopened until Meituan
     /// refuses a call. Refused: used up indeed.
     Probe,
     /// Use DAILY_LIMIT as this account's daily call limit instead of its
@@ -51,10 +53,18 @@ struct LearnedLimitArgs {
 struct QuotaJson<'a> {
     day: &'a str,
     used: u32,
+    /// The learned limit when `limit_learned`, else the tier's; `null`:
+    /// unlimited.
     limit: Option<u32>,
+    /// `null`: unlimited, or unknown while `reopened`.
     remaining: Option<u32>,
     resets_at: &'a str,
     tier: desk_core::profiles::Tier,
+    /// Meituan accepted a probe after the day was used up: calls go through
+    /// until it refuses one.
+    reopened: bool,
+    /// `limit` is the learned limit (`mtu quota learned-limit`).
+    limit_learned: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     history: Option<Vec<desk_core::gateway::quota::DayUsage>>,
 }
@@ -85,6 +95,8 @@ fn today(history: Option<u32>, g: &Global) -> anyhow::Result<()> {
             remaining: status.remaining,
             resets_at: &status.resets_at,
             tier: status.tier,
+            reopened: status.reopened,
+            limit_learned: status.limit_learned,
             history,
         };
         println!("{}", serde_json::to_string(&out)?);
@@ -163,8 +175,8 @@ fn describe_observations(name: &str, seen: &QuotaObservations) -> String {
     use std::fmt::Write as _;
     let mut out = format!(
         "{name}: the daily call limit and the reset at Beijing midnight are our estimates \
-         (Meituan does not publish the reset time). What Meituan did, last 90 days \
-         (our observations, not Meituan's statement):\n"
+         (Meituan does not publish the reset time). What Meituan did, last {OBSERVATION_DAYS} \
+         days (our observations, not Meituan's statement):\n"
     );
     if seen.entries.is_empty() {
         out.push_str("  Nothing observed yet that differs from our estimate.\n");

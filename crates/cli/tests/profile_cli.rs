@@ -117,12 +117,25 @@ fn add_list_and_quota_without_a_secret() {
     let keys: Vec<&str> = q.as_object().unwrap().keys().map(String::as_str).collect();
     assert_eq!(
         keys,
-        ["day", "used", "limit", "remaining", "resets_at", "tier"]
+        [
+            "day",
+            "used",
+            "limit",
+            "remaining",
+            "resets_at",
+            "tier",
+            "reopened",
+            "limit_learned"
+        ]
     );
     assert_eq!(q["used"], 0);
     assert_eq!(q["limit"], 2000);
     assert_eq!(q["remaining"], 2000);
     assert_eq!(q["tier"], "2000");
+    assert_eq!(
+        (&q["reopened"], &q["limit_learned"]),
+        (&Value::Bool(false), &Value::Bool(false))
+    );
     assert!(q["resets_at"]
         .as_str()
         .unwrap()

@@ -53,7 +53,11 @@ fn a_probe_reopens_a_day_a_learned_limit_used_up_and_is_kept() {
 
     let set = mtu(home, &["quota", "learned-limit", "3", "--json"]);
     assert_eq!(set["learned_limit"]["daily_limit"], 3);
-    assert_eq!(mtu(home, &["quota", "--json"])["limit"], 3);
+    let q = mtu(home, &["quota", "--json"]);
+    assert_eq!(
+        (&q["limit"], &q["limit_learned"]),
+        (&json!(3), &json!(true))
+    );
     let text = stdout(home, &["quota"]);
     assert!(
         text.contains("0 of 3 (learned limit) calls used today"),
@@ -108,6 +112,11 @@ fn a_probe_reopens_a_day_a_learned_limit_used_up_and_is_kept() {
     assert_eq!(sb.calls(), 5);
     let text = stdout(home, &["quota"]);
     assert!(text.contains("5 calls today; reopened"), "{text}");
+    let q = mtu(home, &["quota", "--json"]);
+    assert_eq!(
+        (&q["reopened"], &q["remaining"]),
+        (&json!(true), &Value::Null)
+    );
 
     // A second probe is refused: the day is no longer used up.
     assert_refused(home, &["quota", "probe"], "not used up");

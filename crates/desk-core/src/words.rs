@@ -1,5 +1,5 @@
 //! The UI's own sentences, for the few texts the core writes for a person to
-//! read (a batch's result file): the same catalogues the screens use
+//! read (a batch's result file, the quota notifications): the same catalogues the screens use
 //! (`ui/src/lib/i18n/*.json`, embedded at build time), so a file says what
 //! the screen says, in the user's language, from one source.
 

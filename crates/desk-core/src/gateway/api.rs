@@ -379,6 +379,13 @@ impl Api {
                 },
                 error_code: Some(map_error(e.clone(), self.clock.as_ref()).code()),
                 quota_refused: e.api_kind() == Some(ApiErrorKind::QuotaExceeded),
+                quota_refusal_documented: matches!(
+                    e,
+                    meituan_union::Error::Api {
+                        generation: meituan_union::ApiGeneration::Media,
+                        ..
+                    }
+                ),
             },
         };
         if let Some(e) = error {

@@ -15,8 +15,8 @@
 //! assumptions: no source states when Meituan's count resets. What Meituan
 //! actually does is kept as observations ([`QuotaLedger::observations`]):
 //! a quota refusal before the local count reached the limit, and the answer
-//! to the one probe call the user may ask for once the ledger says the day
-//! is used up ([`QuotaLedger::reserve_probe`]). An accepted probe reopens the
+//! to a probe call the user may ask for, one at a time, once the ledger
+//! says the day is used up ([`QuotaLedger::reserve_probe`]). An accepted probe reopens the
 //! day until Meituan refuses a call; early refusals on several days at
 //! similar counts suggest a lower limit, which the user may adopt as the
 //! profile's learned limit ([`QuotaLedger::set_learned_limit`]).
@@ -65,7 +65,8 @@ pub struct QuotaStatus {
     pub used: u32,
     /// `null` when the tier is unlimited.
     pub limit: Option<u32>,
-    /// `null` when the tier is unlimited; 0 once exhausted.
+    /// `null` when the tier is unlimited, or while the day is reopened by
+    /// an accepted probe (unknown); 0 once exhausted.
     pub remaining: Option<u32>,
     /// Next Beijing midnight, RFC 3339 with `+08:00`.
     pub resets_at: String,
@@ -192,8 +193,11 @@ pub struct CallOutcome {
     pub http_status: Option<u16>,
     pub api_code: Option<String>,
     pub error_code: Option<ErrorCode>,
-    /// The server refused for quota (media code 403, or the legacy message).
+    /// The server refused for quota (media code 403).
     pub quota_refused: bool,
+    /// The API that answered documents its quota refusal (media), so a
+    /// refusal that is not one says nothing about the quota.
+    pub quota_refusal_documented: bool,
 }
 
 impl CallOutcome {
@@ -265,7 +269,8 @@ impl QuotaLedger {
         self.reserve_as(profile, endpoint, false)
     }
 
-    /// Counts the one probe call the user asked for on a used-up day: the
+    /// Counts a probe call the user asked for on a used-up day (one at a
+    /// time): the
     /// call beyond the count (still counted) whose answer tells whether the
     /// day is really used up at Meituan. Refused (nothing counted) when the
     /// day is not used up, or while the day's previous probe is pending.
@@ -328,6 +333,7 @@ impl QuotaLedger {
         let prune_before = day_key(beijing_day(now) - Duration::days(OBSERVATION_DAYS - 1));
         let exhausted_at = outcome.quota_refused.then(|| now_text.clone());
         let error_code = outcome.error_code.map(error_code_str);
+        let day = day_key(reservation.day);
         let observed = self.with_conn(|conn| {
             sql::finish(
                 conn,
@@ -339,6 +345,9 @@ impl QuotaLedger {
                     error_code: error_code.as_deref(),
                     latency_ms,
                     exhausts_day: exhausted_at.as_deref(),
+                    quota_refusal_documented: outcome.quota_refusal_documented,
+                    appkey: &reservation.appkey,
+                    day: &day,
                     profile_id: &reservation.profile_id,
                     limit: reservation.limit,
                     probe: reservation.probe,
@@ -721,6 +730,7 @@ mod tests {
                     api_code: Some("403".into()),
                     error_code: Some(ErrorCode::QuotaExhausted),
                     quota_refused: true,
+                    quota_refusal_documented: true,
                 },
             )
             .unwrap();
@@ -820,6 +830,7 @@ mod tests {
             api_code: Some("403".into()),
             error_code: Some(ErrorCode::QuotaExhausted),
             quota_refused: true,
+            quota_refusal_documented: true,
         }
     }
 
@@ -914,6 +925,7 @@ mod tests {
                     api_code: Some("1006".into()),
                     error_code: Some(ErrorCode::Api),
                     quota_refused: false,
+                    quota_refusal_documented: false,
                 },
             )
             .unwrap();
@@ -926,6 +938,40 @@ mod tests {
         );
         // A network failure would not have closed it: only a refusal does.
         assert_eq!(ledger.observations(&p).unwrap().entries.len(), 1);
+    }
+
+    /// The media API documents its quota refusal (403), so on a reopened
+    /// day its other refusals (here 402, too frequent) leave the day open;
+    /// its 403 ends it.
+    #[test]
+    fn a_reopened_day_stays_open_through_a_media_refusal_that_is_not_for_quota() {
+        let (_d, ledger, _c) = ledger();
+        let p = profile("k", Tier::T2000);
+        stored(&ledger, &p);
+        fill(&ledger, "k", "2026-03-01", 2000);
+        let probe = ledger.reserve_probe(&p, "/x").unwrap();
+        ledger.finish(probe, &CallOutcome::ok(200)).unwrap();
+        let r = ledger.reserve(&p, "/x").unwrap();
+        ledger
+            .finish(
+                r,
+                &CallOutcome {
+                    ok: false,
+                    http_status: Some(200),
+                    api_code: Some("402".into()),
+                    error_code: Some(ErrorCode::TooFrequent),
+                    quota_refused: false,
+                    quota_refusal_documented: true,
+                },
+            )
+            .unwrap();
+        let st = ledger.status(&p).unwrap();
+        assert!(st.reopened, "a media 402 closed a reopened day");
+        assert!(ledger.reserve(&p, "/x").is_ok());
+        let r = ledger.reserve(&p, "/x").unwrap();
+        ledger.finish(r, &quota_refusal()).unwrap();
+        let st = ledger.status(&p).unwrap();
+        assert!(!st.reopened && st.server_exhausted);
     }
 
     #[test]

@@ -59,8 +59,8 @@ pub fn used_up(row: Option<&DayRow>, limit: Option<u32>) -> bool {
 
 /// Counts one call if the day allows it, and opens its call-log row, in one
 /// transaction: either both happen or neither. A probe is counted only when
-/// the day is used up and no other probe is pending; it is the day's one
-/// call beyond its count.
+/// the day is used up and no other probe is pending (one at a time); it
+/// is a call beyond the day's count.
 pub fn reserve(conn: &mut Connection, call: &NewCall<'_>, limit: Option<u32>) -> Result<Reserve> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let row = day_in(&tx, call.appkey, call.day)?;
@@ -125,6 +125,14 @@ pub struct Finished<'a> {
     pub latency_ms: u64,
     /// The server refused for quota: close the day.
     pub exhausts_day: Option<&'a str>,
+    /// The API that answered documents its quota refusal (the media API's
+    /// 403), so its other refusals say nothing about the quota. The legacy
+    /// API documents none (provenance row 25), so any refusal ends
+    /// a day reopened by a probe.
+    pub quota_refusal_documented: bool,
+    /// The call-log row's appkey and Beijing day (`YYYY-MM-DD`).
+    pub appkey: &'a str,
+    pub day: &'a str,
     /// Who called, against which assumed limit, and whether it was a probe:
     /// what an observation records.
     pub profile_id: &'a str,
@@ -184,12 +192,13 @@ pub fn finish(conn: &mut Connection, f: &Finished<'_>) -> Result<Option<Observed
             i64::try_from(f.latency_ms).unwrap_or(i64::MAX),
         ],
     )?;
-    let (appkey, day): (String, String) = tx.query_row(
-        "SELECT appkey, day FROM call_log WHERE id = ?1",
-        [f.call_id],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )?;
-    let before = day_in(&tx, &appkey, &day)?;
+    let (appkey, day) = (f.appkey, f.day);
+    if f.ok && !f.probe {
+        // An accepted ordinary call: nothing to learn about the quota.
+        tx.commit()?;
+        return Ok(None);
+    }
+    let before = day_in(&tx, appkey, day)?;
     let mut observed = None;
     if let Some(at) = f.exhausts_day {
         // The first refusal of the day, or the first since a reopening,
@@ -207,6 +216,9 @@ pub fn finish(conn: &mut Connection, f: &Finished<'_>) -> Result<Option<Observed
         if f.probe {
             observed = Some(Observed::ProbeRefused);
         } else if newly_closed && f.limit.is_some_and(|l| used < l) {
+            // `used` counts the refused call, so a refusal of the call that
+            // reaches the limit is one short of it: within what an
+            // interrupted or concurrent call blurs, so not kept as early.
             observed = Some(Observed::EarlyRefusal);
         } else if before.as_ref().is_some_and(|r| r.reopened) && f.limit.is_some_and(|l| used > l) {
             // A day reopened by an accepted probe ends here: Meituan took
@@ -219,9 +231,14 @@ pub fn finish(conn: &mut Connection, f: &Finished<'_>) -> Result<Option<Observed
             params![appkey, day],
         )?;
         observed = Some(Observed::AcceptedAfterUsedUp);
-    } else if !f.ok && f.api_code.is_some() && before.as_ref().is_some_and(|r| r.reopened) {
-        // A reopened day ends at Meituan's first refusal of any kind: the
-        // legacy API documents no quota refusal, so none can be told apart.
+    } else if !f.ok
+        && !f.quota_refusal_documented
+        && f.api_code.is_some()
+        && before.as_ref().is_some_and(|r| r.reopened)
+    {
+        // A reopened legacy day ends at Meituan's first refusal of any kind:
+        // the legacy API documents no quota refusal, so none can be told
+        // apart. A media refusal other than 403 leaves it open.
         tx.execute(
             "UPDATE quota_days SET reopened = 0 WHERE appkey = ?1 AND day = ?2",
             params![appkey, day],
