@@ -141,7 +141,7 @@ describe('order detail', () => {
     expect(screen.getByTestId('order-detail-refund-profit').textContent).toBe('¥6.00')
     expect(screen.getByTestId('order-detail-cpa-refund-profit').textContent).toBe('¥0.50')
     const table = within(screen.getByTestId('order-detail-coupons'))
-    expect(table.getByText('退还佣金')).toBeTruthy()
+    expect(table.getByText('退款扣回的佣金')).toBeTruthy()
     expect(table.getAllByTestId('order-detail-coupon-refund-fee').map((c) => c.textContent)).toEqual(['¥3.01', '—'])
     // 1_772_298_000 is 2026-03-01 01:00 in Beijing; 1_772_900_000 is 2026-03-08 00:13:20.
     const refundTimes = table.getAllByTestId('order-detail-coupon-refund-time').map((c) => c.textContent)
