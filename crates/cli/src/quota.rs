@@ -255,10 +255,11 @@ fn run_probe(g: &Global) -> anyhow::Result<()> {
     }
     if report.outcome == ProbeOutcome::Failed {
         // The code as scripts see it in --json (snake_case).
-        let code = serde_json::to_value(report.error_code)?;
         anyhow::bail!(
             "the probe's call failed ({}): try again later",
-            code.as_str().unwrap_or("unknown")
+            report
+                .error_code
+                .map_or_else(|| "unknown".to_owned(), |c| c.name())
         );
     }
     Ok(())

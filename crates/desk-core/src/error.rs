@@ -45,6 +45,17 @@ pub enum ErrorCode {
     SyncRunning,
 }
 
+impl ErrorCode {
+    /// The snake_case name, as the IPC, the database and the catalogues
+    /// (`error.<name>`) spell it.
+    pub fn name(self) -> String {
+        match serde_json::to_value(self) {
+            Ok(serde_json::Value::String(name)) => name,
+            _ => format!("{self:?}"),
+        }
+    }
+}
+
 /// The error crossing the IPC boundary.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
 pub struct IpcError {
@@ -287,6 +298,14 @@ impl std::error::Error for IpcError {}
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn an_error_code_is_named_as_the_ipc_spells_it() {
+        assert_eq!(ErrorCode::QuotaExhausted.name(), "quota_exhausted");
+        assert_eq!(ErrorCode::Api.name(), "api");
+        let json = serde_json::to_string(&ErrorCode::AuthNotOpen).unwrap();
+        assert_eq!(json, format!("\"{}\"", ErrorCode::AuthNotOpen.name()));
+    }
+
     use super::*;
 
     #[test]

@@ -332,7 +332,7 @@ impl QuotaLedger {
         let now_text = beijing_rfc3339(now);
         let prune_before = day_key(beijing_day(now) - Duration::days(OBSERVATION_DAYS - 1));
         let exhausted_at = outcome.quota_refused.then(|| now_text.clone());
-        let error_code = outcome.error_code.map(error_code_str);
+        let error_code = outcome.error_code.map(ErrorCode::name);
         let day = day_key(reservation.day);
         let observed = self.with_conn(|conn| {
             sql::finish(
@@ -595,13 +595,6 @@ pub fn level(used: u32, limit: Option<u32>, server_exhausted: bool) -> QuotaLeve
     } else {
         QuotaLevel::Normal
     }
-}
-
-fn error_code_str(code: ErrorCode) -> String {
-    serde_json::to_value(code)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_else(|| format!("{code:?}"))
 }
 
 #[cfg(test)]

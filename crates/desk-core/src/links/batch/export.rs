@@ -65,11 +65,7 @@ pub fn row_error_text(language: Language, row: &BatchRow) -> Option<String> {
         });
     }
     let code = row.error_code?;
-    let name = serde_json::to_value(code)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default();
-    let key = format!("error.{name}");
+    let key = format!("error.{}", code.name());
     Some(if words::has(language, &key) {
         t(&key, &[])
     } else {

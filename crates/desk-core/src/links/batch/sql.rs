@@ -18,13 +18,6 @@ pub fn insert_batch(
     Ok(conn.last_insert_rowid() as u32)
 }
 
-fn code_str(code: ErrorCode) -> String {
-    serde_json::to_value(code)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
-}
-
 fn code_of(s: &str) -> Option<ErrorCode> {
     serde_json::from_value(serde_json::Value::String(s.to_owned())).ok()
 }
@@ -44,7 +37,7 @@ pub fn insert_row(conn: &Connection, batch_id: u32, r: &BatchRow) -> Result<()> 
             r.short_link,
             r.status.as_str(),
             r.url,
-            r.error_code.map(code_str),
+            r.error_code.map(ErrorCode::name),
             r.error,
             problem_text(r.problem.as_ref())
         ],
@@ -70,7 +63,7 @@ pub fn finish_row(
             row_no,
             status.as_str(),
             url,
-            error.map(|e| code_str(e.code())),
+            error.map(|e| e.code().name()),
             error.map(|e| e.to_string()),
             problem_text(error.and_then(RowProblem::of).as_ref())
         ],
@@ -88,7 +81,7 @@ pub fn reset_errors(conn: &Connection, batch_id: u32, codes: &[ErrorCode]) -> Re
          WHERE batch_id = ?1 AND status = 'error' AND error_code = ?2",
     )?;
     for code in codes {
-        n += stmt.execute(params![batch_id, code_str(*code)])?;
+        n += stmt.execute(params![batch_id, code.name()])?;
     }
     Ok(n as u32)
 }
