@@ -32,8 +32,9 @@ pub fn extract_key(text: &str, kind: SecretKind, exclude: Option<&str>) -> Resul
 /// digits. Text copied from the console (it has line breaks, spaces or
 /// Chinese labels) gives its one 32-hex key when it holds one, as
 /// [`extract_key`] finds it. The profile's appkey is never taken for the
-/// secret. A refusal names the field `callback_secret` and its rule, and
-/// never the pasted text.
+/// secret. A refusal names the field `callback_secret` and its rule (or,
+/// for console text holding several keys, the field `text`, as the account
+/// form's paste does), and never the pasted text.
 pub fn callback_secret_from_paste(text: &str, appkey: &str) -> Result<Secret> {
     let kind = SecretKind::CallbackSecret;
     let trimmed = text.trim();
