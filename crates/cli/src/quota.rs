@@ -258,8 +258,9 @@ fn run_probe(g: &Global) -> anyhow::Result<()> {
         anyhow::bail!(
             "the probe's call failed ({}): try again later",
             report
-                .error_code
-                .map_or_else(|| "unknown".to_owned(), |c| c.name())
+                .error
+                .as_ref()
+                .map_or_else(|| "unknown".to_owned(), |e| e.code.name())
         );
     }
     Ok(())

@@ -82,7 +82,7 @@ fn a_probe_reopens_a_day_a_learned_limit_used_up_and_is_kept() {
 
     let report = mtu(home, &["quota", "probe", "--json"]);
     assert_eq!(report["outcome"], "accepted", "{report}");
-    assert_eq!(report["error_code"], Value::Null);
+    assert_eq!(report["error"], Value::Null);
     assert_eq!(report["status"]["reopened"], true);
     assert_eq!(report["status"]["used"], 4);
     assert_eq!(report["status"]["remaining"], Value::Null);

@@ -1876,13 +1876,19 @@ export type ProbeOutcome =
 "refused_quota" | 
 /**
  * Anything else (network, a refusal no source explains, ...): nothing
- * was learned; `error_code` says what.
+ * was learned; `error` says what.
  */
 "failed"
 /**
  * The probe's result and the day's quota after it.
  */
-export type ProbeReport = { outcome: ProbeOutcome; error_code: ErrorCode | null; status: QuotaStatus }
+export type ProbeReport = { outcome: ProbeOutcome; 
+/**
+ * Meituan's refusal (or why the call failed), as any command's error
+ * crosses the IPC: code, details (Meituan's own code and words), and an
+ * English message for logs. `null` when accepted.
+ */
+error: IpcError | null; status: QuotaStatus }
 /**
  * What the Accounts screen lists: never a secret, only whether one is
  * stored and a masked hint.
@@ -2024,7 +2030,8 @@ day: string; used: number;
  */
 limit: number | null; 
 /**
- * `null` when the tier is unlimited; 0 once exhausted.
+ * `null` when the tier is unlimited, or while the day is reopened by
+ * an accepted probe (unknown); 0 once exhausted.
  */
 remaining: number | null; 
 /**

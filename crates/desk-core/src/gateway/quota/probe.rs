@@ -5,7 +5,7 @@
 //! used up at Meituan (our assumed limit or reset time is off) and the
 //! ledger reopens it; refused for quota → the limit is confirmed for today.
 
-use crate::error::{ErrorCode, Result};
+use crate::error::{IpcError, Result};
 use crate::gateway::api::{Api, CallError};
 use crate::gateway::quota::QuotaStatus;
 use crate::profiles::{self, verify, Generation};
@@ -21,15 +21,18 @@ pub enum ProbeOutcome {
     /// Refused for quota (media 403): the day is used up indeed.
     RefusedQuota,
     /// Anything else (network, a refusal no source explains, ...): nothing
-    /// was learned; `error_code` says what.
+    /// was learned; `error` says what.
     Failed,
 }
 
 /// The probe's result and the day's quota after it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+#[derive(Debug, Clone, PartialEq, Serialize, specta::Type)]
 pub struct ProbeReport {
     pub outcome: ProbeOutcome,
-    pub error_code: Option<ErrorCode>,
+    /// Meituan's refusal (or why the call failed), as any command's error
+    /// crosses the IPC: code, details (Meituan's own code and words), and an
+    /// English message for logs. `null` when accepted.
+    pub error: Option<IpcError>,
     pub status: QuotaStatus,
 }
 
@@ -49,17 +52,22 @@ pub async fn probe(api: &Api, profile_id: &str) -> Result<ProbeReport> {
             api.media_probe(&profile, &req).await.map(|_| ())
         }
     };
-    let (outcome, error_code) = match result {
+    let (outcome, error) = match result {
         Ok(()) => (ProbeOutcome::Accepted, None),
         Err(CallError::Local(e)) => return Err(e),
-        Err(CallError::Remote(e)) if e.api_kind() == Some(ApiErrorKind::QuotaExceeded) => {
-            (ProbeOutcome::RefusedQuota, Some(ErrorCode::QuotaExhausted))
+        Err(CallError::Remote(e)) => {
+            let outcome = if e.api_kind() == Some(ApiErrorKind::QuotaExceeded) {
+                ProbeOutcome::RefusedQuota
+            } else {
+                ProbeOutcome::Failed
+            };
+            let error = api.map_call_error(CallError::Remote(e));
+            (outcome, Some(IpcError::from(error)))
         }
-        Err(e) => (ProbeOutcome::Failed, Some(api.map_call_error(e).code())),
     };
     Ok(ProbeReport {
         outcome,
-        error_code,
+        error,
         status: api.ledger().status(&profile)?,
     })
 }

@@ -66,7 +66,7 @@ describe('the observations card', () => {
     const used = testQuota(2000).status
     quotaProbe.mockResolvedValue({
       outcome: 'accepted',
-      error_code: null,
+      error: null,
       status: { ...used, used: 2001, reopened: true, level: 'critical', remaining: null },
     })
     render(QuotaObservations, { profileId: 'p1', status: used, onchange })
@@ -82,7 +82,9 @@ describe('the observations card', () => {
   })
 
   it('says a probe refused for quota confirms the day, and a refused probe request is translated', async () => {
-    quotaProbe.mockResolvedValueOnce({ outcome: 'refused_quota', error_code: 'quota_exhausted', status: testQuota(2001).status })
+    quotaProbe.mockResolvedValueOnce({
+      outcome: 'refused_quota',
+      error: { code: 'quota_exhausted', message: 'used up' }, status: testQuota(2001).status })
     render(QuotaObservations, { profileId: 'p1', status: testQuota(2000).status })
     await fireEvent.click(await screen.findByTestId('quota-probe-run'))
     expect((await screen.findByTestId('quota-probe-result')).textContent).toContain('今天确实用完了')
@@ -150,5 +152,24 @@ describe('today, after what we observed', () => {
     expect(screen.getByTestId('quota-limit').textContent).toBe('1,600')
     expect(screen.getByTestId('quota-limit-learned').textContent).toBe('据观察')
     expect(screen.queryByTestId('quota-reopened')).toBeNull()
+  })
+
+  it("words a failed probe with Meituan's own code and words", async () => {
+    const used = testQuota(2000).status
+    quotaProbe.mockResolvedValueOnce({
+      outcome: 'failed',
+      error: {
+        code: 'api',
+        message: 'the API refused the call: code 999',
+        details: { api_code: '999', api_message: '系统出现异常，请稍后再试' },
+      },
+      status: { ...used, used: 2001 },
+    })
+    render(QuotaObservations, { profileId: 'p1', status: used })
+    await fireEvent.click(await screen.findByTestId('quota-probe-run'))
+    const result = await screen.findByTestId('quota-probe-result')
+    expect(result.dataset.outcome).toBe('failed')
+    expect(result.textContent).toContain('999')
+    expect(result.textContent).toContain('系统出现异常，请稍后再试')
   })
 })
