@@ -28,6 +28,19 @@ fn data_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../meituan-union/tests/data/real_account")
 }
 
+/// Each media order of an answer as the order detail shows it.
+fn media_details(
+    orders: &[meituan_union::MediaOrder],
+) -> Vec<desk_core::orders::detail::OrderDetail> {
+    orders
+        .iter()
+        .map(|o| {
+            let row = desk_core::orders::from_media(o, desk_core::orders::MediaAsked::default());
+            desk_core::orders::detail::of_row(row.unwrap(), None, false)
+        })
+        .collect()
+}
+
 /// The error a body decodes to, if any.
 fn replay(generation: &str, endpoint: &str, raw: &[u8]) -> Option<Error> {
     match (generation, endpoint) {
@@ -275,22 +288,12 @@ fn documented_legacy_orders_read_as_a_promoter_should_see_them() {
 /// `media.query_order.go@c37755e:31,37-39,47`.
 #[test]
 fn documented_completed_and_refunded_media_orders_read_as_a_promoter_should_see_them() {
-    use desk_core::orders::detail::{self as order_detail, CouponStatus};
-    use desk_core::orders::{self, MediaAsked, OrderStatus};
+    use desk_core::orders::detail::CouponStatus;
+    use desk_core::orders::OrderStatus;
     let raw =
         std::fs::read(data_dir().join("media_query_order_ok_completed_refunded.json")).unwrap();
     let answer = decode_media_answer::<QueryOrderRequest>(&raw).unwrap();
-    let shown: Vec<_> = answer
-        .orders
-        .iter()
-        .map(|o| {
-            order_detail::of_row(
-                orders::from_media(o, MediaAsked::default()).unwrap(),
-                None,
-                false,
-            )
-        })
-        .collect();
+    let shown = media_details(&answer.orders);
     assert_eq!(shown[0].order.status, OrderStatus::Completed);
     assert_eq!(shown[0].order.refund_profit_cents, 0);
     assert_eq!(shown[0].order.profit_cents, 122);
@@ -320,23 +323,13 @@ fn documented_completed_and_refunded_media_orders_read_as_a_promoter_should_see_
 /// and shown the way a promoter should read them.
 #[test]
 fn documented_media_orders_read_as_a_promoter_should_see_them() {
-    use desk_core::orders::detail::{self as order_detail, CouponStatus, TradeKind};
-    use desk_core::orders::{self, MediaAsked, OrderStatus};
+    use desk_core::orders::detail::{CouponStatus, TradeKind};
+    use desk_core::orders::OrderStatus;
     let raw = std::fs::read(data_dir().join("media_query_order_ok_lines.json")).unwrap();
     let answer = decode_media_answer::<QueryOrderRequest>(&raw).unwrap();
     assert_eq!(answer.orders.len(), 4);
     assert_eq!(answer.scroll_id.as_deref(), Some("next-1"));
-    let shown: Vec<_> = answer
-        .orders
-        .iter()
-        .map(|o| {
-            order_detail::of_row(
-                orders::from_media(o, MediaAsked::default()).unwrap(),
-                None,
-                false,
-            )
-        })
-        .collect();
+    let shown = media_details(&answer.orders);
 
     // 到店 1 is 到餐: paid, with each coupon's own state (one redeemed).
     let dine = &shown[0];
@@ -396,22 +389,12 @@ fn documented_media_orders_read_as_a_promoter_should_see_them() {
 /// `ui_expectations.json` ("orders"), where the UI's vitest renders them.
 #[test]
 fn documented_refund_category_and_status_fields_read_as_a_promoter_should_see_them() {
-    use desk_core::orders::detail::{self as order_detail, CouponStatus};
-    use desk_core::orders::{self, MediaAsked, OrderStatus};
+    use desk_core::orders::detail::CouponStatus;
+    use desk_core::orders::OrderStatus;
     let file = "media_query_order_ok_refund_fields.json";
     let raw = std::fs::read(data_dir().join(file)).unwrap();
     let answer = decode_media_answer::<QueryOrderRequest>(&raw).unwrap();
-    let shown: Vec<_> = answer
-        .orders
-        .iter()
-        .map(|o| {
-            order_detail::of_row(
-                orders::from_media(o, MediaAsked::default()).unwrap(),
-                None,
-                false,
-            )
-        })
-        .collect();
+    let shown = media_details(&answer.orders);
     let [media, daodian, settled, unknown] = &shown[..] else {
         panic!("4 orders")
     };

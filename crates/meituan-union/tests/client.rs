@@ -172,6 +172,21 @@ fn assert_no_secret<T: std::fmt::Debug>(outcome: &Outcome<T>) {
     }
 }
 
+/// A network error whose words name neither the signature nor the appkey
+/// (nor the secret), with no HTTP status, and never sent.
+fn assert_unsent_network_error<T: std::fmt::Debug>(outcome: &Outcome<T>) {
+    assert_no_secret(outcome);
+    match &outcome.result {
+        Err(Error::Network { message }) => {
+            assert!(!message.contains("sign="), "{message}");
+            assert!(!message.contains(APP_KEY), "{message}");
+        }
+        other => panic!("expected Network, got {other:?}"),
+    }
+    assert_eq!(outcome.attempt.http_status, None);
+    assert!(!outcome.attempt.sent, "{:?}", outcome.attempt);
+}
+
 #[tokio::test]
 async fn legacy_success_is_signed_as_the_server_checks_it() {
     let (base, server) = serve_once(Canned::json(
@@ -524,17 +539,8 @@ async fn refused_connection_and_hang_up_are_network_errors() {
     };
     let client = client_for(Url::parse(&format!("http://127.0.0.1:{port}/")).unwrap());
     let outcome = client.legacy(&link_request(), &creds(), NOW_MS).await;
-    assert_no_secret(&outcome);
-    match &outcome.result {
-        Err(Error::Network { message }) => {
-            assert!(!message.contains("sign="), "{message}");
-            assert!(!message.contains(APP_KEY), "{message}");
-        }
-        other => panic!("expected Network, got {other:?}"),
-    }
-    assert_eq!(outcome.attempt.http_status, None);
     // Nothing reached a server: the call is not one of the day's.
-    assert!(!outcome.attempt.sent);
+    assert_unsent_network_error(&outcome);
 
     let mut canned = Canned::json(200, "");
     canned.hang_up = true;
@@ -573,16 +579,7 @@ async fn unresolvable_host_is_a_network_error_never_sent() {
     )
     .await
     .expect("the resolver answered within 20 s");
-    assert_no_secret(&outcome);
-    match &outcome.result {
-        Err(Error::Network { message }) => {
-            assert!(!message.contains("sign="), "{message}");
-            assert!(!message.contains(APP_KEY), "{message}");
-        }
-        other => panic!("expected Network, got {other:?}"),
-    }
-    assert_eq!(outcome.attempt.http_status, None);
-    assert!(!outcome.attempt.sent, "{:?}", outcome.attempt);
+    assert_unsent_network_error(&outcome);
 }
 
 #[tokio::test]

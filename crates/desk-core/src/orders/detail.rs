@@ -365,6 +365,16 @@ mod tests {
     use meituan_union::{LegacyOrder, MediaOrder};
     use serde_json::json;
 
+    /// A media order as Meituan sends it, read into its detail.
+    fn media_detail(order: serde_json::Value) -> OrderDetail {
+        let o: MediaOrder = serde_json::from_value(order).unwrap();
+        of_row(
+            orders::from_media(&o, MediaAsked::default()).unwrap(),
+            None,
+            true,
+        )
+    }
+
     #[test]
     fn media_detail_keeps_parent_status_and_every_coupon_line() {
         let o: MediaOrder = serde_json::from_value(json!({
@@ -444,7 +454,7 @@ mod tests {
     /// commission and refund time come from its coupon lines (`:37-39`).
     #[test]
     fn a_daodian_refund_reads_from_its_coupon_lines() {
-        let o: MediaOrder = serde_json::from_value(json!({
+        let d = media_detail(json!({
             "orderId": "82", "payTime": 1_700_000_000, "payPrice": "90.00", "status": "4",
             "platform": 2, "businessLine": 1,
             "orderDetail": [
@@ -453,43 +463,25 @@ mod tests {
                 {"couponStatus": "4", "refundAmount": "45.00", "refundFee": "2.25",
                  "refundTime": "1700093600"}
             ]
-        }))
-        .unwrap();
-        let d = of_row(
-            orders::from_media(&o, MediaAsked::default()).unwrap(),
-            None,
-            true,
-        );
+        }));
         assert_eq!(d.refund_profit_cents, Some(450));
         assert_eq!(d.order.refund_profit_cents, 450);
         assert_eq!(d.order.refund_price_cents, 9000);
         assert_eq!(d.refund_time, Some(1_700_093_600));
         assert_eq!(d.cpa_refund_profit_cents, None);
         // No refund anywhere: none.
-        let o: MediaOrder = serde_json::from_value(json!({
+        let d = media_detail(json!({
             "orderId": "83", "payTime": 1_700_000_000, "payPrice": "9.00", "status": "2",
             "orderDetail": [{"couponStatus": "1", "refundFee": "", "refundTime": ""}]
-        }))
-        .unwrap();
-        let d = of_row(
-            orders::from_media(&o, MediaAsked::default()).unwrap(),
-            None,
-            true,
-        );
+        }));
         assert_eq!((d.refund_profit_cents, d.refund_time), (None, None));
     }
 
     #[test]
     fn an_unknown_parent_status_is_kept_as_sent_not_read_as_paid() {
-        let o: MediaOrder = serde_json::from_value(json!({
+        let d = media_detail(json!({
             "orderId": "79", "payTime": 1_700_000_000, "payPrice": "1.00", "status": "7"
-        }))
-        .unwrap();
-        let d = of_row(
-            orders::from_media(&o, MediaAsked::default()).unwrap(),
-            None,
-            true,
-        );
+        }));
         assert!(!d.status_known);
         assert_eq!(d.status_code.as_deref(), Some("7"));
         // Legacy 2 is no legacy status either; media 2 is 付款.
@@ -501,26 +493,14 @@ mod tests {
         assert!(!d.status_known);
         assert_eq!(d.status_code.as_deref(), Some("2"));
         // No status at all: unknown, no code.
-        let o: MediaOrder = serde_json::from_value(json!({
+        let d = media_detail(json!({
             "orderId": "80", "payTime": 1_700_000_000, "payPrice": "1.00"
-        }))
-        .unwrap();
-        let d = of_row(
-            orders::from_media(&o, MediaAsked::default()).unwrap(),
-            None,
-            true,
-        );
+        }));
         assert!(!d.status_known);
         assert_eq!(d.status_code, None);
-        let known: MediaOrder = serde_json::from_value(json!({
+        let d = media_detail(json!({
             "orderId": "81", "payTime": 1_700_000_000, "payPrice": "1.00", "status": "2"
-        }))
-        .unwrap();
-        let d = of_row(
-            orders::from_media(&known, MediaAsked::default()).unwrap(),
-            None,
-            true,
-        );
+        }));
         assert!(d.status_known);
     }
 
