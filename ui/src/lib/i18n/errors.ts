@@ -6,19 +6,28 @@ import { has, translate } from './i18n.svelte'
 
 export function errorKey(thrown: unknown): string {
   const failure = toIpcFailure(thrown)
-  const field = fieldOf(failure.error.details)
-  // The broken rule's own sentence when there is one (`invalid.sid_exists`),
-  // else the field's.
-  const rule = ruleOf(failure.error.details)
-  if (failure.code === 'invalid_input' && field && rule && has(`invalid.${field}_${rule}`)) {
-    return `invalid.${field}_${rule}`
-  }
-  if (failure.code === 'invalid_input' && field && has(`invalid.${field}`)) {
-    return `invalid.${field}`
+  if (failure.code === 'invalid_input') {
+    const key = invalidKey(fieldOf(failure.error.details), ruleOf(failure.error.details))
+    if (key) return key
   }
   // A code newer than this UI falls back to the generic sentence.
   const key = `error.${failure.code}`
   return has(key) ? key : 'error.internal'
+}
+
+/**
+ * The sentence key for one refused field: the broken rule's own when there
+ * is one (`invalid.sid_exists`), else the field's; `null` when neither.
+ */
+function invalidKey(field: string | null, rule: string | null): string | null {
+  if (field && rule && has(`invalid.${field}_${rule}`)) return `invalid.${field}_${rule}`
+  if (field && has(`invalid.${field}`)) return `invalid.${field}`
+  return null
+}
+
+/** One refused field's sentence, for a form that shows it next to the field. */
+export function invalidText(field: string, rule: string | null): string {
+  return translate(invalidKey(field, rule) ?? 'error.invalid_input')
 }
 
 export function errorText(thrown: unknown): string {

@@ -9,6 +9,8 @@ import { has, translate } from '../../i18n/i18n.svelte'
 export interface RefusedField {
   /** The backend's field name (`name`, `name_taken`, `appkey`, `base_url`, `api_secret`, …). */
   field: string
+  /** The broken rule (`too_short`, `exists`, …), when the backend named one. */
+  rule: string | null
   text: string
 }
 
@@ -38,7 +40,8 @@ export function refusedFields(thrown: unknown): RefusedField[] {
   const out: RefusedField[] = []
   for (const item of list) {
     if (typeof item !== 'object' || item === null || typeof item.field !== 'string') continue
-    out.push({ field: item.field, text: fieldText(item.field, item.rule) ?? translate('error.invalid_input') })
+    const rule = typeof item.rule === 'string' ? item.rule : null
+    out.push({ field: item.field, rule, text: fieldText(item.field, rule) ?? translate('error.invalid_input') })
   }
   return out
 }

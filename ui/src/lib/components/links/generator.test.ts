@@ -68,6 +68,22 @@ describe('link generator', () => {
     expect(screen.queryByText('https://example.test/link/first')).toBeNull()
   })
 
+  it('words each field of a refusal that names several with its own sentence', async () => {
+    render(LinkGenerator, { profileId: 'p1', generation: 'legacy', sids: [] })
+    api.generateLink.mockRejectedValueOnce(
+      new IpcFailure({
+        code: 'invalid_input',
+        message: 'invalid target and sid',
+        details: { fields: [{ field: 'target', rule: 'format' }, { field: 'sid', rule: 'exists' }] },
+      }),
+    )
+    await fireEvent.input(screen.getByTestId('links-target'), { target: { value: '33' } })
+    await fireEvent.input(screen.getByTestId('links-sid'), { target: { value: 'wx01' } })
+    await fireEvent.click(screen.getByTestId('links-generate'))
+    expect((await screen.findByTestId('links-target-error')).textContent).toContain('链接目标不正确')
+    expect(screen.getByTestId('links-sid-error').textContent).toContain('已经添加过了')
+  })
+
   it('shows every empty field next to it, translated, without the browser bubbles or a call', async () => {
     render(LinkGenerator, { profileId: 'p1', generation: 'legacy', sids: [] })
     const form = screen.getByTestId('links-target').closest('form') as HTMLFormElement
