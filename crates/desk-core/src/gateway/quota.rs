@@ -439,12 +439,7 @@ impl QuotaLedger {
             .map(|r| QuotaObservation {
                 observed_at: r.observed_at,
                 day: r.day,
-                kind: match r.kind {
-                    sql::Observed::EarlyRefusal => ObservationKind::EarlyRefusal,
-                    sql::Observed::AcceptedAfterUsedUp => ObservationKind::AcceptedAfterUsedUp,
-                    sql::Observed::ProbeRefused => ObservationKind::ProbeRefused,
-                    sql::Observed::RefusedAboveLimit => ObservationKind::RefusedAboveLimit,
-                },
+                kind: r.kind,
                 used: r.used,
                 assumed_limit: r.assumed_limit,
             })

@@ -3,6 +3,7 @@
 //! threads and processes sharing the file.
 
 use crate::error::Result;
+use crate::gateway::quota::ObservationKind;
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
 /// One day's counter.
@@ -144,31 +145,23 @@ pub struct Finished<'a> {
     pub prune_before: &'a str,
 }
 
-/// What [`finish`] observed about Meituan's quota.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Observed {
-    EarlyRefusal,
-    AcceptedAfterUsedUp,
-    ProbeRefused,
-    RefusedAboveLimit,
-}
-
-impl Observed {
+/// An observation's kind as the `quota_observations.kind` column spells it.
+impl ObservationKind {
     pub fn as_str(self) -> &'static str {
         match self {
-            Observed::EarlyRefusal => "early_refusal",
-            Observed::AcceptedAfterUsedUp => "accepted_after_used_up",
-            Observed::ProbeRefused => "probe_refused",
-            Observed::RefusedAboveLimit => "refused_above_limit",
+            ObservationKind::EarlyRefusal => "early_refusal",
+            ObservationKind::AcceptedAfterUsedUp => "accepted_after_used_up",
+            ObservationKind::ProbeRefused => "probe_refused",
+            ObservationKind::RefusedAboveLimit => "refused_above_limit",
         }
     }
 
     pub fn parse(s: &str) -> Option<Self> {
         match s {
-            "early_refusal" => Some(Observed::EarlyRefusal),
-            "accepted_after_used_up" => Some(Observed::AcceptedAfterUsedUp),
-            "probe_refused" => Some(Observed::ProbeRefused),
-            "refused_above_limit" => Some(Observed::RefusedAboveLimit),
+            "early_refusal" => Some(ObservationKind::EarlyRefusal),
+            "accepted_after_used_up" => Some(ObservationKind::AcceptedAfterUsedUp),
+            "probe_refused" => Some(ObservationKind::ProbeRefused),
+            "refused_above_limit" => Some(ObservationKind::RefusedAboveLimit),
             _ => None,
         }
     }
@@ -177,7 +170,7 @@ impl Observed {
 /// Completes a call-log row, closes the day on a server quota refusal,
 /// reopens it when Meituan accepted a probe, and keeps what that showed
 /// about the quota as an observation. Returns the observation, if any.
-pub fn finish(conn: &mut Connection, f: &Finished<'_>) -> Result<Option<Observed>> {
+pub fn finish(conn: &mut Connection, f: &Finished<'_>) -> Result<Option<ObservationKind>> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     tx.execute(
         "UPDATE call_log SET outcome = ?2, http_status = ?3, api_code = ?4, error_code = ?5,
@@ -214,23 +207,23 @@ pub fn finish(conn: &mut Connection, f: &Finished<'_>) -> Result<Option<Observed
         let newly_closed = before.as_ref().is_some_and(|r| !r.server_closed());
         let used = before.as_ref().map_or(0, |r| r.used);
         if f.probe {
-            observed = Some(Observed::ProbeRefused);
+            observed = Some(ObservationKind::ProbeRefused);
         } else if newly_closed && f.limit.is_some_and(|l| used < l) {
             // `used` counts the refused call, so a refusal of the call that
             // reaches the limit is one short of it: within what an
             // interrupted or concurrent call blurs, so not kept as early.
-            observed = Some(Observed::EarlyRefusal);
+            observed = Some(ObservationKind::EarlyRefusal);
         } else if before.as_ref().is_some_and(|r| r.reopened) && f.limit.is_some_and(|l| used > l) {
             // A day reopened by an accepted probe ends here: Meituan took
             // `used - 1` calls, more than the limit we assumed.
-            observed = Some(Observed::RefusedAboveLimit);
+            observed = Some(ObservationKind::RefusedAboveLimit);
         }
     } else if f.probe && f.ok {
         tx.execute(
             "UPDATE quota_days SET reopened = 1 WHERE appkey = ?1 AND day = ?2",
             params![appkey, day],
         )?;
-        observed = Some(Observed::AcceptedAfterUsedUp);
+        observed = Some(ObservationKind::AcceptedAfterUsedUp);
     } else if !f.ok
         && !f.quota_refusal_documented
         && f.api_code.is_some()
@@ -267,7 +260,7 @@ pub fn finish(conn: &mut Connection, f: &Finished<'_>) -> Result<Option<Observed
 pub struct ObservationRow {
     pub observed_at: String,
     pub day: String,
-    pub kind: Observed,
+    pub kind: ObservationKind,
     pub used: u32,
     pub assumed_limit: u32,
 }
@@ -294,7 +287,7 @@ pub fn observations(
     let mut out = Vec::new();
     for row in rows {
         let (observed_at, day, kind, used, assumed_limit) = row?;
-        if let Some(kind) = Observed::parse(&kind) {
+        if let Some(kind) = ObservationKind::parse(&kind) {
             out.push(ObservationRow {
                 observed_at,
                 day,
