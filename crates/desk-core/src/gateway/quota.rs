@@ -1166,4 +1166,38 @@ mod tests {
             0
         );
     }
+
+    /// The learned limit and the observations belong to the appkey, as its
+    /// count does: every profile sharing the appkey sees and uses the same.
+    #[test]
+    fn profiles_sharing_an_appkey_share_the_learned_limit_and_the_observations() {
+        let (_d, ledger, _c) = ledger();
+        let a = profile("same", Tier::T3000);
+        let mut b = profile("same", Tier::T3000);
+        b.id = "p2".into();
+        let mut other = profile("other", Tier::T3000);
+        other.id = "p3".into();
+        for p in [&a, &b, &other] {
+            stored(&ledger, p);
+        }
+        fill(&ledger, "same", "2026-03-01", 1999);
+        let r = ledger.reserve(&a, "/x").unwrap();
+        ledger.finish(r, &quota_refusal()).unwrap();
+        let seen_b = ledger.observations(&b).unwrap();
+        assert_eq!(seen_b.entries.len(), 1);
+        assert_eq!(seen_b.entries[0].kind, ObservationKind::EarlyRefusal);
+        assert!(ledger.observations(&other).unwrap().entries.is_empty());
+
+        ledger.set_learned_limit(&a, Some(2000)).unwrap();
+        let st_b = ledger.status(&b).unwrap();
+        assert_eq!((st_b.limit, st_b.limit_learned), (Some(2000), true));
+        assert_eq!(ledger.status(&other).unwrap().limit, Some(3000));
+        // Set through one profile, replaced or cleared through the other.
+        ledger.set_learned_limit(&b, Some(2500)).unwrap();
+        assert_eq!(ledger.status(&a).unwrap().limit, Some(2500));
+        ledger.set_learned_limit(&b, None).unwrap();
+        let st_a = ledger.status(&a).unwrap();
+        assert_eq!((st_a.limit, st_a.limit_learned), (Some(3000), false));
+        assert_eq!(ledger.observations(&a).unwrap().learned_limit, None);
+    }
 }

@@ -272,8 +272,14 @@ pub fn observations(
     from: &str,
 ) -> Result<Vec<ObservationRow>> {
     let mut stmt = conn.prepare(
+        // Per appkey, as the count is: every profile sharing the appkey sees
+        // the same observations (one row for the same sight kept twice).
         "SELECT observed_at, day, kind, used, assumed_limit FROM quota_observations
-         WHERE profile_id = ?1 AND day >= ?2 ORDER BY observed_at DESC, id DESC",
+         WHERE profile_id IN (SELECT id FROM profiles
+                               WHERE appkey = (SELECT appkey FROM profiles WHERE id = ?1))
+           AND day >= ?2
+         GROUP BY observed_at, day, kind, used, assumed_limit
+         ORDER BY observed_at DESC, max(id) DESC",
     )?;
     let rows = stmt.query_map(params![profile_id, from], |r| {
         Ok((
@@ -304,31 +310,39 @@ pub fn observations(
 pub fn learned_limit(conn: &Connection, profile_id: &str) -> Result<Option<(u32, String, String)>> {
     Ok(conn
         .query_row(
-            "SELECT daily_limit, tier, set_at FROM quota_learned_limits WHERE profile_id = ?1",
+            // Per appkey, as the count is: kept on one profile of the appkey.
+            "SELECT daily_limit, tier, set_at FROM quota_learned_limits
+              WHERE profile_id IN (SELECT id FROM profiles
+                                    WHERE appkey = (SELECT appkey FROM profiles WHERE id = ?1))
+              ORDER BY set_at DESC LIMIT 1",
             [profile_id],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )
         .optional()?)
 }
 
-/// Sets (or with `None` clears) a profile's learned daily limit.
+/// Sets (or with `None` clears) the learned daily limit of a profile's
+/// appkey: one per appkey, as the count is, kept on this profile's row.
 pub fn set_learned_limit(
     conn: &Connection,
     profile_id: &str,
     limit: Option<(u32, &str, &str)>,
 ) -> Result<()> {
-    match limit {
-        Some((daily_limit, tier, set_at)) => conn.execute(
+    let tx = conn.unchecked_transaction()?;
+    tx.execute(
+        "DELETE FROM quota_learned_limits
+          WHERE profile_id IN (SELECT id FROM profiles
+                                WHERE appkey = (SELECT appkey FROM profiles WHERE id = ?1))",
+        [profile_id],
+    )?;
+    if let Some((daily_limit, tier, set_at)) = limit {
+        tx.execute(
             "INSERT INTO quota_learned_limits (profile_id, daily_limit, tier, set_at)
-             VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT(profile_id) DO UPDATE SET daily_limit = ?2, tier = ?3, set_at = ?4",
+             VALUES (?1, ?2, ?3, ?4)",
             params![profile_id, daily_limit, tier, set_at],
-        )?,
-        None => conn.execute(
-            "DELETE FROM quota_learned_limits WHERE profile_id = ?1",
-            [profile_id],
-        )?,
-    };
+        )?;
+    }
+    tx.commit()?;
     Ok(())
 }
 
