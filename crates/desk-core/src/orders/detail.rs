@@ -200,10 +200,8 @@ pub fn of_row(order: OrderRow, sid_name: Option<String>, stored: bool) -> OrderD
         || int_of(raw.get("riskOrder").or_else(|| raw.get("riskApiOrder"))) == Some(1);
     let line = order.line().map(|l| LineOption::of(l, 0));
     let status_code = text_of(raw.get("status"));
-    // Media 2 付款 … 6 结算 (dtapps `media.query_order.go@c37755e:47`);
-    // legacy 1 已付款, 8 已完成, 9 已退款或风控.
-    let known: &[i64] = if media { &[2, 3, 4, 5, 6] } else { &[1, 8, 9] };
-    let status_known = int_of(raw.get("status")).is_some_and(|c| known.contains(&c));
+    // The known codes are normalize's: a status it does not name is Unknown.
+    let status_known = order.status != orders::OrderStatus::Unknown;
     OrderDetail {
         sid_name,
         line,
