@@ -221,6 +221,18 @@ describe('commission per sid', () => {
   })
 })
 
+describe('the orders screen before any order', () => {
+  it('shows the zero totals, but no empty chart, sid table or export buttons', async () => {
+    render(Orders)
+    expect((await screen.findByTestId('orders-total-orders')).textContent).toBe('0')
+    expect(await screen.findByTestId('orders-empty')).toBeTruthy()
+    expect(screen.queryByTestId('orders-chart')).toBeNull()
+    expect(screen.queryByTestId('orders-by-sid')).toBeNull()
+    expect(screen.queryByTestId('orders-export-csv')).toBeNull()
+    expect(screen.queryByTestId('orders-export-xlsx')).toBeNull()
+  })
+})
+
 describe('export of orders', () => {
   it('shows its progress while it runs, then where the file is with a way to open its folder', async () => {
     orders.orderStats.mockResolvedValue({ total: { ...none, orders: 1000 }, by_sid: [], by_day: [] })

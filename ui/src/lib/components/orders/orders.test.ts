@@ -127,21 +127,29 @@ describe('order table', () => {
     expect(lines.map((c) => c.textContent)).toEqual(['团好货', '业务线 10'])
   })
 
-  it('says to sync first when nothing was ever synced, and "no match" after a sync', () => {
+  it('says to sync first when nothing was ever synced, and "no match" after a sync, with no empty table frame', () => {
     const { unmount } = render(OrderTable, { profileId: 'p1', filter, total: 0, version: 1, synced: false })
     expect(screen.getByTestId('orders-empty').textContent).toContain('立即同步')
+    // Only the sentence: no header row and no empty scrolling frame.
+    expect(screen.queryByTestId('orders-table')).toBeNull()
+    expect(document.querySelector('.head')).toBeNull()
     unmount()
     render(OrderTable, { profileId: 'p1', filter, total: 0, version: 1, synced: true })
     expect(screen.getByTestId('orders-empty').textContent).toBe('没有符合条件的订单。')
+    expect(screen.queryByTestId('orders-table')).toBeNull()
     expect(listOrders).not.toHaveBeenCalled()
   })
 
-  it('labels its columns and the empty state in English too', () => {
+  it('labels its columns and the empty state in English too', async () => {
     setLocale('en')
-    render(OrderTable, { profileId: 'p1', filter, total: 0, version: 1, synced: false })
+    const { unmount } = render(OrderTable, { profileId: 'p1', filter, total: 2, version: 1, synced: true })
+    await screen.findAllByTestId('orders-row-line')
     const head = document.querySelector('.head')?.textContent ?? ''
     expect(head).toContain('Product')
     expect(head).toContain('Commission')
+    expect(screen.queryByTestId('orders-empty')).toBeNull()
+    unmount()
+    render(OrderTable, { profileId: 'p1', filter, total: 0, version: 1, synced: false })
     expect(screen.getByTestId('orders-empty').textContent).toContain('Sync now')
   })
 
