@@ -3,6 +3,7 @@ import { beforeEach, describe, expect, it, vi } from 'vitest'
 import Callback from '../../../screens/Callback.svelte'
 import { IpcFailure } from '../../ipc-failure'
 import { resetAppState } from '../../../test/reset'
+import { setLocale } from '../../i18n/i18n.svelte'
 import {
   callbackConfig,
   callbackFeed,
@@ -187,6 +188,35 @@ describe('request tracker', () => {
     expect(special.textContent).toContain('待美团联系')
     expect(special.textContent).toContain('美团会在 2026-12-08 16:00:00 前跟你联系')
     expect(special.textContent).not.toContain('应已答复')
+    // The last answer in one line, with the Chinese colon.
+    expect(screen.getByTestId('frequency-last').textContent!.trim()).toBe('频次申请：未通过')
+  })
+
+  it('words a granted frequency request with its new limit, in English too', async () => {
+    setLocale('en')
+    requestsHistory.mockResolvedValueOnce([
+      {
+        profile_id: 'p1',
+        attempt: 1,
+        tier_before: '2000',
+        tier_after: '3000',
+        monthly_average: 1200,
+        answered_at: '2026-12-04T15:00:00+08:00',
+        note: null,
+        via: 'sandbox',
+        answer_due: false,
+        id: 1,
+        kind: 'frequency',
+        status: 'granted',
+        requested_tier: '3000',
+        justification: null,
+        filed_at: '2026-12-04T15:00:00+08:00',
+        due_at: '2026-12-04T15:00:00+08:00',
+      },
+    ])
+    render(RequestTracker, { profile: testProfile({ sandbox: true }) })
+    const last = await screen.findByTestId('frequency-last')
+    expect(last.textContent!.trim()).toMatch(/^Frequency request: Granted \(3,?000 \/ day\)$/)
   })
 
   it('before any refusal, says when a special-case request applies', async () => {
