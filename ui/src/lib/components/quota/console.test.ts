@@ -336,6 +336,12 @@ describe('callback screen', () => {
     const report = await screen.findByTestId('callback-report')
     expect(report.getAttribute('data-diagnosis')).toBe('wrong_secret')
     expect(report.textContent).toContain('回调密钥与后台下发的不一致')
+    // The masked secret in the Latin face (the CJK face draws • full-width).
+    const secret = screen.getByTestId('callback-secret-stored')
+    expect(secret.textContent!.trim()).toBe('钥匙串中的回调密钥：••••cdef')
+    expect(secret.querySelector('.ud-masked')?.textContent).toBe('••••cdef')
+    // Meituan-style reply shown as sent, after a Chinese colon.
+    expect(screen.getByTestId('callback-reply').textContent).toBe('应答内容：{"errcode":"1","errmsg":"err"}')
   })
 
   it('accepts an http or unreachable URL with warnings, and never shows an unreachable one as working for a real account', async () => {
