@@ -153,6 +153,15 @@ describe('order table', () => {
     expect(screen.getByTestId('orders-empty').textContent).toContain('Sync now')
   })
 
+  it('rewords the row tooltip when the language changes', async () => {
+    render(OrderTable, { profileId: 'p1', filter, total: 1, version: 1, synced: true })
+    const [row] = await screen.findAllByTestId('orders-row')
+    await vi.waitFor(() => expect(row.getAttribute('title')).toContain('已付款'))
+    setLocale('en')
+    await vi.waitFor(() => expect(row.getAttribute('title')).toContain('Paid'))
+    expect(row.getAttribute('title')).not.toContain('已付款')
+  })
+
   it('shows a status no source names as sent, as the details do, never as 已付款', async () => {
     const { unmount } = render(OrderTable, { profileId: 'p1', filter, total: 4, version: 1, synced: true })
     let cells = await screen.findAllByTestId('orders-row-status')
