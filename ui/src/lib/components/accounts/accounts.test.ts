@@ -70,7 +70,13 @@ describe('the accounts list', () => {
     ])
     render(Accounts)
     const badges = await screen.findAllByTestId('auth-badge')
-    expect(badges.map((b) => b.textContent?.replace(/^.*：/, '').trim())).toEqual(['Not opened', 'Applying', 'Open', 'Refused'])
+    // Read aloud as "API authorization: Open", with the colon of the language.
+    expect(badges.map((b) => b.textContent?.trim())).toEqual([
+      'API authorization: Not opened',
+      'API authorization: Applying',
+      'API authorization: Open',
+      'API authorization: Refused',
+    ])
     expect(screen.getAllByTestId('profile-card')[1].textContent).toContain('two working days')
   })
 

@@ -180,7 +180,7 @@ describe('order table', () => {
     render(OrderTable, { profileId: 'p1', filter, total: 2, version: 1, synced: true, onopen })
     const [first] = await screen.findAllByTestId('orders-row-product')
     expect(first.tagName).toBe('BUTTON')
-    expect(first.getAttribute('aria-label')).toContain('查看订单详情')
+    expect(first.getAttribute('aria-label')).toBe(`查看订单详情：${rows[0].product_name}`)
     await fireEvent.click(first)
     expect(onopen).toHaveBeenCalledWith('1200300400500')
     // The second row has no product name: the button shows the order id.
