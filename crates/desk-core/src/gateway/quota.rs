@@ -709,19 +709,7 @@ mod tests {
         let r = ledger
             .reserve(&p, "/cps_open/common/api/v1/query_order")
             .unwrap();
-        ledger
-            .finish(
-                r,
-                &CallOutcome {
-                    ok: false,
-                    http_status: Some(200),
-                    api_code: Some("403".into()),
-                    error_code: Some(ErrorCode::QuotaExhausted),
-                    quota_refused: true,
-                    quota_refusal_documented: true,
-                },
-            )
-            .unwrap();
+        ledger.finish(r, &quota_refusal()).unwrap();
         let st = ledger.status(&p).unwrap();
         assert_eq!(
             (st.used, st.remaining, st.server_exhausted),
@@ -811,14 +799,23 @@ mod tests {
             .unwrap();
     }
 
-    fn quota_refusal() -> CallOutcome {
+    /// Meituan refused the call with `code` (HTTP 200); `documented`: the
+    /// answering API documents its quota refusal (media does, legacy not).
+    fn api_refusal(code: &str, error: ErrorCode, documented: bool) -> CallOutcome {
         CallOutcome {
             ok: false,
             http_status: Some(200),
-            api_code: Some("403".into()),
-            error_code: Some(ErrorCode::QuotaExhausted),
+            api_code: Some(code.into()),
+            error_code: Some(error),
+            quota_refused: false,
+            quota_refusal_documented: documented,
+        }
+    }
+
+    fn quota_refusal() -> CallOutcome {
+        CallOutcome {
             quota_refused: true,
-            quota_refusal_documented: true,
+            ..api_refusal("403", ErrorCode::QuotaExhausted, true)
         }
     }
 
@@ -905,17 +902,7 @@ mod tests {
         // ... until Meituan refuses one, of any kind.
         let r = ledger.reserve(&p, "/x").unwrap();
         ledger
-            .finish(
-                r,
-                &CallOutcome {
-                    ok: false,
-                    http_status: Some(200),
-                    api_code: Some("1006".into()),
-                    error_code: Some(ErrorCode::Api),
-                    quota_refused: false,
-                    quota_refusal_documented: false,
-                },
-            )
+            .finish(r, &api_refusal("1006", ErrorCode::Api, false))
             .unwrap();
         let st = ledger.status(&p).unwrap();
         assert!(!st.reopened);
@@ -941,17 +928,7 @@ mod tests {
         ledger.finish(probe, &CallOutcome::ok(200)).unwrap();
         let r = ledger.reserve(&p, "/x").unwrap();
         ledger
-            .finish(
-                r,
-                &CallOutcome {
-                    ok: false,
-                    http_status: Some(200),
-                    api_code: Some("402".into()),
-                    error_code: Some(ErrorCode::TooFrequent),
-                    quota_refused: false,
-                    quota_refusal_documented: true,
-                },
-            )
+            .finish(r, &api_refusal("402", ErrorCode::TooFrequent, true))
             .unwrap();
         let st = ledger.status(&p).unwrap();
         assert!(st.reopened, "a media 402 closed a reopened day");
